@@ -1,0 +1,3 @@
+using Ariane.Server.Cli;
+
+return await CliApp.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+
+namespace Ariane.Model;
+
+/// <summary>How a <see cref="LabelMatcher"/> compares a label value.</summary>
+public enum MatcherType
+{
+    /// <summary><c>=</c></summary>
+    Equal,
+    /// <summary><c>!=</c></summary>
+    NotEqual,
+    /// <summary><c>=~</c>, fully anchored.</summary>
+    Regex,
+    /// <summary><c>!~</c>, fully anchored.</summary>
+    NotRegex,
+}
+
+/// <summary>
+/// Selects series by one label: equality or a fully anchored regular expression, as in PromQL selectors.
+/// An absent label matches as the empty string.
+/// </summary>
+public sealed class LabelMatcher
+{
+    private readonly Regex? _re;
+
+    /// <summary>Creates a matcher; throws <see cref="ArgumentException"/> for an invalid regular expression.</summary>
+    public LabelMatcher(MatcherType type, string name, string value)
+    {
+        Type = type;
+        Name = name;
+        Value = value;
+        if (type is MatcherType.Regex or MatcherType.NotRegex)
+        {
+            _re = RegexFactory.Anchored(value);
+        }
+    }
+
+    /// <summary>The comparison.</summary>
+    public MatcherType Type { get; }
+
+    /// <summary>The label name.</summary>
+    public string Name { get; }
+
+    /// <summary>The value or pattern.</summary>
+    public string Value { get; }
+
+    /// <summary>True when the matcher matches the empty string (and so series without the label).</summary>
+    public bool MatchesEmpty => Matches(string.Empty);
+
+    /// <summary>True when <paramref name="value"/> satisfies the matcher.</summary>
+    public bool Matches(string value) => Type switch
+    {
+        MatcherType.Equal => string.Equals(value, Value, StringComparison.Ordinal),
+        MatcherType.NotEqual => !string.Equals(value, Value, StringComparison.Ordinal),
+        MatcherType.Regex => _re!.IsMatch(value),
+        _ => !_re!.IsMatch(value),
+    };
+
+    /// <summary>Shorthand for an equality matcher.</summary>
+    public static LabelMatcher Eq(string name, string value) => new(MatcherType.Equal, name, value);
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        string op = Type switch
+        {
+            MatcherType.Equal => "=",
+            MatcherType.NotEqual => "!=",
+            MatcherType.Regex => "=~",
+            _ => "!~",
+        };
+        var sb = new System.Text.StringBuilder(Name).Append(op).Append('"');
+        Labels.EscapeInto(sb, Value);
+        return sb.Append('"').ToString();
+    }
+}
+
+/// <summary>
+/// The one place regular expressions are made: fully anchored, culture-invariant, with a match timeout so a
+/// hostile pattern cannot hang a thread. Patterns use RE2 syntax, which .NET accepts for the subset Prometheus uses.
+/// </summary>
+public static class RegexFactory
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Compiles <c>^(?:pattern)$</c>; throws <see cref="ArgumentException"/> when the pattern is invalid.</summary>
+    public static Regex Anchored(string pattern) =>
+#pragma warning disable RS0030 // The factory is the sanctioned constructor.
+        new("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline, Timeout);
+#pragma warning restore RS0030
+
+    /// <summary>Compiles an unanchored pattern (for label_replace-style searches that anchor themselves).</summary>
+    public static Regex Unanchored(string pattern) =>
+#pragma warning disable RS0030
+        new(pattern, RegexOptions.CultureInvariant | RegexOptions.Singleline, Timeout);
+#pragma warning restore RS0030
+}

@@ -1,0 +1,115 @@
+using Ariane.Model;
+
+namespace Ariane.Storage;
+
+// The seam between everything that writes samples (scrape, remote write, rules, backfill) and everything
+// that reads them (PromQL, the HTTP APIs, federation). Nothing outside Ariane.Storage sees the TSDB's types.
+
+/// <summary>Hands out appenders. Implementations are safe for concurrent use.</summary>
+public interface IAppendable
+{
+    /// <summary>
+    /// Starts a batch. An appender is used by one thread at a time; its samples become visible to
+    /// queriers, and durable per the WAL sync policy, only at <see cref="IAppender.Commit"/>.
+    /// </summary>
+    IAppender Appender();
+}
+
+/// <summary>The outcome of one append. Anything but <see cref="Ok"/> drops that sample only.</summary>
+public enum AppendStatus
+{
+    /// <summary>Accepted.</summary>
+    Ok,
+    /// <summary>Older than the newest sample of the series (and outside any out-of-order window).</summary>
+    OutOfOrder,
+    /// <summary>Too old for the head to accept at all.</summary>
+    OutOfBounds,
+    /// <summary>Same timestamp as the newest sample but another value.</summary>
+    DuplicateTimestamp,
+    /// <summary>The label set is not valid (no metric name, duplicate names, bad characters).</summary>
+    InvalidLabels,
+}
+
+/// <summary>
+/// A batch of samples for one writer. Not thread safe. <see cref="Labels"/> passed in are retained by the
+/// storage (they are immutable), so callers may keep using them.
+/// </summary>
+public interface IAppender
+{
+    /// <summary>
+    /// Adds a sample. <paramref name="seriesRef"/> is a cache slot: pass 0 the first time and keep the value
+    /// it is set to, so later appends to the same series skip the label lookup. A value set by one appender
+    /// is valid for later appenders of the same storage.
+    /// </summary>
+    AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value);
+
+    /// <summary>Makes the batch visible and writes it to the WAL. The appender may not be used afterwards.</summary>
+    void Commit();
+
+    /// <summary>Discards the batch. The appender may not be used afterwards.</summary>
+    void Rollback();
+}
+
+/// <summary>Opens queriers over a time range. Implementations are safe for concurrent use.</summary>
+public interface IQuerierSource
+{
+    /// <summary>A querier that sees samples with mint &lt;= t &lt;= maxt (milliseconds), as committed now.</summary>
+    IQuerier Querier(long mint, long maxt);
+}
+
+/// <summary>Reads series by label matchers. Dispose it when done; it may pin storage resources.</summary>
+public interface IQuerier : IDisposable
+{
+    /// <summary>
+    /// The series matching every matcher (an empty-matching matcher also matches series without the label).
+    /// With <paramref name="sorted"/>, series come in label-set order.
+    /// </summary>
+    ISeriesSet Select(bool sorted, params ReadOnlySpan<LabelMatcher> matchers);
+
+    /// <summary>Sorted distinct values of <paramref name="name"/> among series matching the matchers (all series when none).</summary>
+    IReadOnlyList<string> LabelValues(string name, params ReadOnlySpan<LabelMatcher> matchers);
+
+    /// <summary>Sorted distinct label names among series matching the matchers (all series when none).</summary>
+    IReadOnlyList<string> LabelNames(params ReadOnlySpan<LabelMatcher> matchers);
+}
+
+/// <summary>An iterator over series; a set is read once.</summary>
+public interface ISeriesSet
+{
+    /// <summary>Advances; false at the end.</summary>
+    bool MoveNext();
+
+    /// <summary>The current series.</summary>
+    ISeries Current { get; }
+}
+
+/// <summary>One series: its labels and its samples in the querier's range.</summary>
+public interface ISeries
+{
+    /// <summary>The series' identity.</summary>
+    Labels Labels { get; }
+
+    /// <summary>An iterator over the samples, in time order. Pass a previous iterator to reuse it.</summary>
+    ISampleIterator Iterator(ISampleIterator? reuse = null);
+}
+
+/// <summary>Walks samples in time order without allocating.</summary>
+public interface ISampleIterator
+{
+    /// <summary>Advances to the next sample; false at the end.</summary>
+    bool Next();
+
+    /// <summary>Advances to the first sample with timestamp &gt;= <paramref name="t"/>; false when there is none.</summary>
+    bool Seek(long t);
+
+    /// <summary>The current timestamp in milliseconds.</summary>
+    long T { get; }
+
+    /// <summary>The current value.</summary>
+    double V { get; }
+}
+
+/// <summary>Both halves of the seam: what the server wires to scrape, rules and queries.</summary>
+public interface IStorage : IAppendable, IQuerierSource
+{
+}
