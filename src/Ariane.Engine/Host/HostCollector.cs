@@ -30,8 +30,10 @@ public sealed class HostCollector
         // node_exporter 1.5's default collectors that Ariane implements, in its alphabetical order.
         _collectors =
         [
+            new ArpCollector(files),
             new ConntrackCollector(files),
             new CpuCollector(files),
+            new CpufreqCollector(files),
             new DiskstatsCollector(files),
             new EntropyCollector(files),
             new FilefdCollector(files),
@@ -43,9 +45,12 @@ public sealed class HostCollector
             new NetstatCollector(files),
             new OsCollector(files),
             new PressureCollector(files),
+            new SchedstatCollector(files),
             new SockstatCollector(files),
+            new SoftnetCollector(files),
             new StatCollector(files),
             new TimeCollector(files, time),
+            new UdpQueuesCollector(files),
             new UnameCollector(files),
             new VmstatCollector(files),
         ];

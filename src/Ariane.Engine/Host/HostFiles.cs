@@ -113,7 +113,7 @@ internal sealed class HostFiles
 internal static class Spans
 {
     /// <summary>Takes the next line (without its line feed) off the front of <paramref name="text"/>.</summary>
-    public static bool NextLine(ref ReadOnlySpan<byte> text, out ReadOnlySpan<byte> line)
+    public static bool NextLine(scoped ref ReadOnlySpan<byte> text, out ReadOnlySpan<byte> line)
     {
         if (text.IsEmpty)
         {
@@ -135,7 +135,7 @@ internal static class Spans
     }
 
     /// <summary>Takes the next space- or tab-separated field off the front of <paramref name="line"/>.</summary>
-    public static bool NextField(ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> field)
+    public static bool NextField(scoped ref ReadOnlySpan<byte> line, out ReadOnlySpan<byte> field)
     {
         line = line.TrimStart(" \t"u8);
         if (line.IsEmpty)
@@ -155,6 +155,20 @@ internal static class Spans
             line = line[end..];
         }
         return true;
+    }
+
+    /// <summary>The white-space-separated field at <paramref name="index"/> (0-based) of a line.</summary>
+    public static bool Field(ReadOnlySpan<byte> line, int index, out ReadOnlySpan<byte> field)
+    {
+        for (int i = 0; i < index; i++)
+        {
+            if (!NextField(ref line, out _))
+            {
+                field = default;
+                return false;
+            }
+        }
+        return NextField(ref line, out field);
     }
 
     public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value) =>

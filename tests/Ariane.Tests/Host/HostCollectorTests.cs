@@ -169,6 +169,25 @@ public sealed class HostCollectorTests
         Assert.Equal("counter", Scrape.Types["node_network_carrier_changes_total"]);
     }
 
+    [Theory]
+    [InlineData("node_arp_entries", "device=eth0", 2)]
+    [InlineData("node_arp_entries", "device=eth1", 1)]
+    [InlineData("node_softnet_processed_total", "cpu=0", 0x38)]
+    [InlineData("node_softnet_processed_total", "cpu=1", 0x7fe)]
+    [InlineData("node_softnet_dropped_total", "cpu=1", 1)]
+    [InlineData("node_softnet_times_squeezed_total", "cpu=0", 2)]
+    [InlineData("node_udp_queues", "ip=v4,queue=tx", 0x11)]
+    [InlineData("node_udp_queues", "ip=v4,queue=rx", 0x101)]
+    [InlineData("node_udp_queues", "ip=v6,queue=rx", 0)]
+    [InlineData("node_schedstat_running_seconds_total", "cpu=0", 2)]
+    [InlineData("node_schedstat_waiting_seconds_total", "cpu=0", 0.5)]
+    [InlineData("node_schedstat_timeslices_total", "cpu=1", 99)]
+    [InlineData("node_cpu_scaling_frequency_hertz", "cpu=1", 2.4e9)]
+    [InlineData("node_cpu_scaling_frequency_max_hertz", "cpu=0", 3e9)]
+    [InlineData("node_cpu_scaling_frequency_min_hertz", "cpu=0", 8e8)]
+    [InlineData("node_cpu_frequency_max_hertz", "cpu=0", 3e9)]
+    public void LabelledValues(string name, string labels, double expected) => Assert.Equal(expected, Scrape.Value(name, labels), 9);
+
     [Fact]
     public void FilesystemAppliesNodeExporterExclusionsAndStatsTheRest()
     {

@@ -23,7 +23,7 @@ public sealed class NodeExporterCompatTests
         "node_cpu_", "node_memory_", "node_load", "node_boot_time_seconds", "node_context_switches_total", "node_forks_total",
         "node_intr_total", "node_procs_", "node_time_", "node_uname_", "node_filesystem_", "node_disk_", "node_network_",
         "node_vmstat_", "node_netstat_", "node_sockstat_", "node_entropy_", "node_filefd_", "node_pressure_", "node_os_",
-        "node_nf_conntrack_", "node_scrape_collector_",
+        "node_nf_conntrack_", "node_scrape_collector_", "node_arp_", "node_softnet_", "node_udp_queues", "node_schedstat_",
     ];
 
     private readonly ITestOutputHelper _output;
