@@ -344,17 +344,31 @@ internal sealed class SockstatCollector : Collector
     }
 }
 
-/// <summary>node_exporter's conntrack collector: the connection-tracking table's size and limit.</summary>
+/// <summary>node_exporter's conntrack collector: the connection-tracking table's size, limit and per-CPU statistics.</summary>
 internal sealed class ConntrackCollector : Collector
 {
+    private static readonly (string Column, string Help)[] Stats =
+    [
+        ("drop", "Number of packets dropped due to conntrack failure."),
+        ("early_drop", "Number of dropped conntrack entries to make room for new ones, if maximum table size was reached."),
+        ("found", "Number of searched entries which were successful."),
+        ("ignore", "Number of packets seen which are already connected to a conntrack entry."),
+        ("insert", "Number of entries inserted into the list."),
+        ("insert_failed", "Number of entries for which list insertion was attempted but failed."),
+        ("invalid", "Number of packets seen which can not be tracked."),
+        ("search_restart", "Number of conntrack table lookups which had to be restarted due to hashtable resizes."),
+    ];
+
     private readonly string _count;
     private readonly string _max;
+    private readonly string _stat;
 
     public ConntrackCollector(HostFiles files)
         : base(files)
     {
         _count = files.Proc("sys/net/netfilter/nf_conntrack_count");
         _max = files.Proc("sys/net/netfilter/nf_conntrack_max");
+        _stat = files.Proc("net/stat/nf_conntrack");
     }
 
     public override string Name => "conntrack";
@@ -369,5 +383,41 @@ internal sealed class ConntrackCollector : Collector
         w.Sample("node_nf_conntrack_entries", count);
         w.Family("node_nf_conntrack_entries_limit", "gauge", "Maximum size of connection tracking table.");
         w.Sample("node_nf_conntrack_entries_limit", max);
+        if (File.Exists(_stat))
+        {
+            WriteStats(w, Files.Read(_stat));
+        }
+    }
+
+    /// <summary>Sums the per-CPU columns of /proc/net/stat/nf_conntrack (a header, then one hexadecimal row per CPU).</summary>
+    private static void WriteStats(TextExpositionWriter w, ReadOnlySpan<byte> text)
+    {
+        if (!Spans.NextLine(ref text, out ReadOnlySpan<byte> header))
+        {
+            return;
+        }
+        var columns = new List<string>();
+        while (Spans.NextField(ref header, out ReadOnlySpan<byte> column))
+        {
+            columns.Add(Spans.ToUtf8String(column));
+        }
+        var sums = new double[columns.Count];
+        while (Spans.NextLine(ref text, out ReadOnlySpan<byte> row))
+        {
+            for (int i = 0; i < columns.Count && Spans.NextField(ref row, out ReadOnlySpan<byte> cell); i++)
+            {
+                sums[i] += ulong.Parse(cell, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        foreach (var (column, help) in Stats)
+        {
+            int i = columns.IndexOf(column);
+            if (i >= 0)
+            {
+                string name = "node_nf_conntrack_stat_" + column;
+                w.Family(name, "gauge", help);
+                w.Sample(name, sums[i]);
+            }
+        }
     }
 }
