@@ -61,7 +61,11 @@ public abstract class LineParser : ExpositionParser
     private protected int _famStartMeta;
     private protected int _famLenMeta;
     private protected MetricType _type;
-    private protected string _text = string.Empty;
+    // The metadata text is materialised only when asked for, so that a scrape that ignores HELP allocates nothing.
+    private string? _text;
+    private int _textStart;
+    private int _textLen;
+    private int _textEscapes; // 0: none, 1: \\ and \n, 2: also \"
 
     private protected ReadOnlySpan<byte> Body => _memory.Span;
 
@@ -75,7 +79,7 @@ public abstract class LineParser : ExpositionParser
         _labelCount = 0;
         _exLabelCount = 0;
         _hasExemplar = false;
-        _text = string.Empty;
+        SetText(0, 0, 0);
         _type = MetricType.Unknown;
     }
 
@@ -98,7 +102,18 @@ public abstract class LineParser : ExpositionParser
     public override MetricType Type => _type;
 
     /// <inheritdoc/>
-    public override string Text => _text;
+    public override string Text => _text ??= _textEscapes == 0
+        ? Encoding.UTF8.GetString(Body.Slice(_textStart, _textLen))
+        : Unescape(Body.Slice(_textStart, _textLen), quotes: _textEscapes == 2);
+
+    /// <summary>Records where the current metadata text is (relative to the current line) and how it is escaped.</summary>
+    private protected void SetText(int lineOffset, int len, int escapes)
+    {
+        _text = null;
+        _textStart = _lineStart + lineOffset;
+        _textLen = len;
+        _textEscapes = escapes;
+    }
 
     /// <summary>The metric name of the current sample, as written (quoted names without their quotes, still escaped).</summary>
     internal ReadOnlySpan<byte> MetricNameRaw => Body.Slice(_nameStart, _nameLen);

@@ -125,6 +125,7 @@ public sealed partial class OpenMetricsParser : LineParser
             Fail(i >= line.Length ? "expected text after " + KindName(kind) + " metric name" : "invalid metric name in " + KindName(kind));
         }
         ReadOnlySpan<byte> rest = line[(i + 1)..];
+        SetText(i + 1, rest.Length, kind == Entry.Help ? 2 : 0);
         switch (kind)
         {
             case Entry.Help:
@@ -132,18 +133,16 @@ public sealed partial class OpenMetricsParser : LineParser
                 {
                     Fail("invalid UTF-8 in HELP text");
                 }
-                _text = Unescape(rest, quotes: true);
                 break;
             case Entry.Type:
                 _type = ParseType(rest);
-                _text = string.Empty;
+                SetText(0, 0, 0);
                 break;
             default:
                 if (MetricNameLength(rest) != rest.Length)
                 {
                     Fail("invalid unit \"" + PromTextParser.Printable(rest) + "\"");
                 }
-                _text = Encoding.UTF8.GetString(rest);
                 break;
         }
         ValidateMetadata(kind, rest);

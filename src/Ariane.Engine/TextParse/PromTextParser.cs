@@ -42,7 +42,7 @@ public sealed class PromTextParser : LineParser
         bool type = rest.StartsWith("TYPE"u8);
         if ((!help && !type) || rest.Length == 4 || (rest[4] != ' ' && rest[4] != '\t'))
         {
-            _text = System.Text.Encoding.UTF8.GetString(line[i..]);
+            SetText(i, line.Length - i, 0);
             return Entry.Comment;
         }
         i = SkipBlanks(line, i + 4);
@@ -75,7 +75,7 @@ public sealed class PromTextParser : LineParser
             {
                 Fail("invalid UTF-8 in HELP text");
             }
-            _text = Unescape(text, quotes: false);
+            SetText(i, text.Length, 1);
             return Entry.Help;
         }
         int end = line.Length;
@@ -93,7 +93,7 @@ public sealed class PromTextParser : LineParser
             _ when word.SequenceEqual("untyped"u8) => MetricType.Unknown,
             _ => InvalidType(),
         };
-        _text = string.Empty;
+        SetText(0, 0, 0);
         return Entry.Type;
     }
 
