@@ -1,0 +1,533 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Unicode;
+using Ariane.Model;
+
+namespace Ariane.TextParse;
+
+/// <summary>Where one label sits in the body: positions only, so that parsing a sample allocates nothing.</summary>
+internal struct LabelPos
+{
+    /// <summary>Start of the name (inside the quotes for a quoted name).</summary>
+    public int NameStart;
+    public int NameLen;
+    public bool NameEscaped;
+    /// <summary>Start of the value, inside the quotes.</summary>
+    public int ValueStart;
+    public int ValueLen;
+    public bool ValueEscaped;
+    /// <summary>The whole <c>name="value"</c> as written, for hashing.</summary>
+    public int RawStart;
+    public int RawEnd;
+}
+
+/// <summary>
+/// The machinery both text formats share: line splitting, label sets, quoted strings, numbers, label materialisation.
+/// The format classes decide what whitespace and which lines are allowed.
+/// </summary>
+public abstract class LineParser : ExpositionParser
+{
+    /// <summary>Prometheus's "normal" NaN (0x7ff8000000000001), which is never the stale marker.</summary>
+    internal static readonly double NormalNaN = BitConverter.UInt64BitsToDouble(0x7ff8000000000001UL);
+
+    private protected ReadOnlyMemory<byte> _memory;
+    private protected int _pos;
+    private protected int _lineNo;
+    private protected int _lineStart;
+
+    // The current sample.
+    private protected int _seriesStart;
+    private protected int _seriesEnd;
+    private protected int _nameStart;
+    private protected int _nameLen;
+    private protected bool _nameEscaped;
+    private protected LabelPos[] _labels = new LabelPos[16];
+    private protected int _labelCount;
+    private protected double _value;
+    private protected bool _hasTs;
+    private protected long _tsMs;
+
+    // The current exemplar.
+    private protected bool _hasExemplar;
+    private protected LabelPos[] _exLabels = new LabelPos[4];
+    private protected int _exLabelCount;
+    private protected double _exValue;
+    private protected bool _exHasTs;
+    private protected long _exTsMs;
+
+    // The current metadata.
+    private protected int _famStartMeta;
+    private protected int _famLenMeta;
+    private protected MetricType _type;
+    // The metadata text is materialised only when asked for, so that a scrape that ignores HELP allocates nothing.
+    private string? _text;
+    private int _textStart;
+    private int _textLen;
+    private int _textEscapes; // 0: none, 1: \\ and \n, 2: also \"
+
+    private protected ReadOnlySpan<byte> Body => _memory.Span;
+
+    /// <inheritdoc/>
+    public override void Reset(ReadOnlyMemory<byte> body)
+    {
+        _memory = body;
+        _pos = 0;
+        _lineNo = 0;
+        _lineStart = 0;
+        _labelCount = 0;
+        _exLabelCount = 0;
+        _hasExemplar = false;
+        SetText(0, 0, 0);
+        _type = MetricType.Unknown;
+    }
+
+    /// <inheritdoc/>
+    public override ReadOnlySpan<byte> Series() => Body.Slice(_seriesStart, _seriesEnd - _seriesStart);
+
+    /// <inheritdoc/>
+    public override double Value => _value;
+
+    /// <inheritdoc/>
+    public override bool HasTimestamp => _hasTs;
+
+    /// <inheritdoc/>
+    public override long TimestampMs => _tsMs;
+
+    /// <inheritdoc/>
+    public override ReadOnlySpan<byte> MetricFamily() => Body.Slice(_famStartMeta, _famLenMeta);
+
+    /// <inheritdoc/>
+    public override MetricType Type => _type;
+
+    /// <inheritdoc/>
+    public override string Text => _text ??= _textEscapes == 0
+        ? Encoding.UTF8.GetString(Body.Slice(_textStart, _textLen))
+        : Unescape(Body.Slice(_textStart, _textLen), quotes: _textEscapes == 2);
+
+    /// <summary>Records where the current metadata text is (relative to the current line) and how it is escaped.</summary>
+    private protected void SetText(int lineOffset, int len, int escapes)
+    {
+        _text = null;
+        _textStart = _lineStart + lineOffset;
+        _textLen = len;
+        _textEscapes = escapes;
+    }
+
+    /// <summary>The metric name of the current sample, as written (quoted names without their quotes, still escaped).</summary>
+    internal ReadOnlySpan<byte> MetricNameRaw => Body.Slice(_nameStart, _nameLen);
+
+    /// <inheritdoc/>
+    public override void GetLabels(List<Label> into)
+    {
+        into.Clear();
+        ReadOnlySpan<byte> body = Body;
+        into.Add(new Label(Labels.MetricName, Str(body.Slice(_nameStart, _nameLen), _nameEscaped)));
+        for (int i = 0; i < _labelCount; i++)
+        {
+            ref readonly LabelPos l = ref _labels[i];
+            into.Add(new Label(Str(body.Slice(l.NameStart, l.NameLen), l.NameEscaped), Str(body.Slice(l.ValueStart, l.ValueLen), l.ValueEscaped)));
+        }
+    }
+
+    /// <inheritdoc/>
+    public override bool TryGetExemplar(out Exemplar exemplar)
+    {
+        if (!_hasExemplar)
+        {
+            exemplar = default;
+            return false;
+        }
+        ReadOnlySpan<byte> body = Body;
+        var arr = new Label[_exLabelCount];
+        for (int i = 0; i < _exLabelCount; i++)
+        {
+            ref readonly LabelPos l = ref _exLabels[i];
+            arr[i] = new Label(Str(body.Slice(l.NameStart, l.NameLen), l.NameEscaped), Str(body.Slice(l.ValueStart, l.ValueLen), l.ValueEscaped));
+        }
+        exemplar = new Exemplar(Labels.FromUnsorted(arr), _exValue, _exHasTs, _exTsMs);
+        return true;
+    }
+
+    /// <summary>Takes the next line (without its newline) and advances; false at the end of the body.</summary>
+    private protected bool NextLine(out ReadOnlySpan<byte> line, out bool terminated)
+    {
+        ReadOnlySpan<byte> body = Body;
+        if (_pos >= body.Length)
+        {
+            line = default;
+            terminated = false;
+            return false;
+        }
+        _lineNo++;
+        _lineStart = _pos;
+        int nl = body[_pos..].IndexOf((byte)'\n');
+        if (nl < 0)
+        {
+            line = body[_pos..];
+            _pos = body.Length;
+            terminated = false;
+        }
+        else
+        {
+            line = body.Slice(_pos, nl);
+            _pos += nl + 1;
+            terminated = true;
+        }
+        return true;
+    }
+
+    /// <summary>Throws for the current line.</summary>
+    [DoesNotReturn]
+    private protected void Fail(string problem) => throw new ExpositionParseException(_lineNo, problem);
+
+    /// <summary>Length of a legacy metric name (<c>[a-zA-Z_:][a-zA-Z0-9_:]*</c>) at the start of <paramref name="s"/>.</summary>
+    internal static int MetricNameLength(ReadOnlySpan<byte> s)
+    {
+        int i = 0;
+        while (i < s.Length)
+        {
+            byte c = s[i];
+            bool ok = (uint)((c | 0x20) - 'a') <= 'z' - 'a' || c == '_' || c == ':' || (i > 0 && (uint)(c - '0') <= 9);
+            if (!ok)
+            {
+                break;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    /// <summary>Length of a legacy label name (<c>[a-zA-Z_][a-zA-Z0-9_]*</c>) at the start of <paramref name="s"/>.</summary>
+    internal static int LabelNameLength(ReadOnlySpan<byte> s)
+    {
+        int i = 0;
+        while (i < s.Length)
+        {
+            byte c = s[i];
+            bool ok = (uint)((c | 0x20) - 'a') <= 'z' - 'a' || c == '_' || (i > 0 && (uint)(c - '0') <= 9);
+            if (!ok)
+            {
+                break;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// Scans a quoted string starting at the opening quote <c>line[i]</c>; returns the index after the closing quote and
+    /// the content's position. Any escape is allowed (unknown ones stay verbatim, as in Prometheus); the content must be UTF-8.
+    /// </summary>
+    private protected int ScanQuoted(ReadOnlySpan<byte> line, int i, out int start, out int len, out bool escaped)
+    {
+        i++;
+        start = i;
+        escaped = false;
+        while (true)
+        {
+            int k = line[i..].IndexOfAny((byte)'"', (byte)'\\');
+            if (k < 0)
+            {
+                Fail("unterminated quoted string");
+            }
+            i += k;
+            if (line[i] == '"')
+            {
+                break;
+            }
+            escaped = true;
+            if (i + 1 >= line.Length)
+            {
+                Fail("unterminated quoted string");
+            }
+            i += 2;
+        }
+        len = i - start;
+        if (!Utf8.IsValid(line.Slice(start, len)))
+        {
+            Fail("invalid UTF-8 in quoted string");
+        }
+        return i + 1;
+    }
+
+    /// <summary>
+    /// Scans a label set starting at the <c>{</c> at <c>line[i]</c> into <paramref name="into"/>; returns the index after
+    /// <c>}</c>. <paramref name="lenient"/> is Prometheus text (blanks between tokens, trailing comma);
+    /// OpenMetrics allows only a blank after a comma. With <paramref name="allowName"/> a first item that is a lone
+    /// quoted string is the metric name (<c>{"my.metric", a="b"}</c>).
+    /// </summary>
+    private protected int ScanLabels(ReadOnlySpan<byte> line, int i, bool lenient, bool allowName, ref LabelPos[] into, ref int count, out bool gotName)
+    {
+        gotName = false;
+        count = 0;
+        i++;
+        bool first = true;
+        int abs = _lineStart;
+        while (true)
+        {
+            if (lenient || !first)
+            {
+                i = SkipBlanks(line, i);
+            }
+            if (i >= line.Length)
+            {
+                Fail("unterminated label set");
+            }
+            if (line[i] == '}')
+            {
+                if (!first && !lenient)
+                {
+                    Fail("unexpected '}' after ',' in label set");
+                }
+                return i + 1;
+            }
+            int rawStart = i;
+            int nameStart, nameLen;
+            bool nameEscaped = false;
+            if (line[i] == '"')
+            {
+                i = ScanQuoted(line, i, out nameStart, out nameLen, out nameEscaped);
+                if (lenient)
+                {
+                    i = SkipBlanks(line, i);
+                }
+                if (i < line.Length && line[i] != '=' && first && allowName)
+                {
+                    gotName = true;
+                    _nameStart = abs + nameStart;
+                    _nameLen = nameLen;
+                    _nameEscaped = nameEscaped;
+                    if (nameLen == 0)
+                    {
+                        Fail("empty metric name");
+                    }
+                    goto separator;
+                }
+            }
+            else
+            {
+                nameStart = i;
+                nameLen = LabelNameLength(line[i..]);
+                if (nameLen == 0)
+                {
+                    Fail("invalid label name");
+                }
+                i += nameLen;
+                if (lenient)
+                {
+                    i = SkipBlanks(line, i);
+                }
+            }
+            if (i >= line.Length || line[i] != '=')
+            {
+                Fail("expected '=' after label name");
+            }
+            i++;
+            if (lenient)
+            {
+                i = SkipBlanks(line, i);
+            }
+            if (i >= line.Length || line[i] != '"')
+            {
+                Fail("expected quoted label value");
+            }
+            i = ScanQuoted(line, i, out int valueStart, out int valueLen, out bool valueEscaped);
+            for (int j = 0; j < count; j++)
+            {
+                ref readonly LabelPos o = ref into[j];
+                if (line.Slice(o.NameStart - abs, o.NameLen).SequenceEqual(line.Slice(nameStart, nameLen)))
+                {
+                    Fail("duplicate label name \"" + Encoding.UTF8.GetString(line.Slice(nameStart, nameLen)) + "\"");
+                }
+            }
+            if (count == into.Length)
+            {
+                Array.Resize(ref into, count * 2);
+            }
+            into[count++] = new LabelPos
+            {
+                NameStart = abs + nameStart,
+                NameLen = nameLen,
+                NameEscaped = nameEscaped,
+                ValueStart = abs + valueStart,
+                ValueLen = valueLen,
+                ValueEscaped = valueEscaped,
+                RawStart = abs + rawStart,
+                RawEnd = abs + i,
+            };
+        separator:
+            if (lenient)
+            {
+                i = SkipBlanks(line, i);
+            }
+            if (i >= line.Length)
+            {
+                Fail("unterminated label set");
+            }
+            if (line[i] == ',')
+            {
+                i++;
+                first = false;
+                continue;
+            }
+            if (line[i] == '}')
+            {
+                return i + 1;
+            }
+            Fail("expected ',' or '}' in label set");
+        }
+    }
+
+    /// <summary>Skips blanks and tabs.</summary>
+    private protected static int SkipBlanks(ReadOnlySpan<byte> line, int i)
+    {
+        while (i < line.Length && (line[i] == ' ' || line[i] == '\t'))
+        {
+            i++;
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// Parses a float as Prometheus does (Go's strconv.ParseFloat without hex floats or underscores): decimal and
+    /// exponent forms, and case-insensitive <c>[+-]inf</c>, <c>[+-]infinity</c>, <c>nan</c>. Out-of-range values fail.
+    /// </summary>
+    internal static bool TryParseFloat(ReadOnlySpan<byte> s, out double v)
+    {
+        v = 0;
+        if (s.IsEmpty)
+        {
+            return false;
+        }
+        int k = s[0] is (byte)'+' or (byte)'-' ? 1 : 0;
+        if (k < s.Length && (s[k] | 0x20) is (byte)'i' or (byte)'n')
+        {
+            ReadOnlySpan<byte> rest = s[k..];
+            if (Ascii.EqualsIgnoreCase(rest, "inf"u8) || Ascii.EqualsIgnoreCase(rest, "infinity"u8))
+            {
+                v = s[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+                return true;
+            }
+            if (k == 0 && Ascii.EqualsIgnoreCase(rest, "nan"u8))
+            {
+                v = double.NaN;
+                return true;
+            }
+            return false;
+        }
+        foreach (byte b in s)
+        {
+            if (!((uint)(b - '0') <= 9 || b is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-'))
+            {
+                return false;
+            }
+        }
+        return double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out v)
+            && !double.IsInfinity(v);
+    }
+
+    /// <summary>Parses a decimal int64 with an optional sign, as Go's strconv.ParseInt(s, 10, 64).</summary>
+    internal static bool TryParseInt64(ReadOnlySpan<byte> s, out long v)
+    {
+        v = 0;
+        int i = 0;
+        bool neg = false;
+        if (s.Length > 0 && s[0] is (byte)'+' or (byte)'-')
+        {
+            neg = s[0] == '-';
+            i = 1;
+        }
+        if (i >= s.Length)
+        {
+            return false;
+        }
+        ulong acc = 0;
+        ulong limit = neg ? 9223372036854775808UL : 9223372036854775807UL;
+        for (; i < s.Length; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d > 9 || acc > (limit - d) / 10)
+            {
+                return false;
+            }
+            acc = acc * 10 + d;
+        }
+        v = neg ? (long)(0UL - acc) : (long)acc;
+        return true;
+    }
+
+    /// <summary>Seconds as a float to milliseconds, truncating like Go's <c>int64(ts * 1000)</c> and saturating.</summary>
+    internal static long SecondsToMs(double seconds)
+    {
+        double ms = seconds * 1000;
+        if (ms >= 9.2233720368547758E18)
+        {
+            return long.MaxValue;
+        }
+        if (ms <= -9.2233720368547758E18)
+        {
+            return long.MinValue;
+        }
+        return (long)ms;
+    }
+
+    /// <summary>A string from UTF-8, undoing <c>\\</c>, <c>\"</c> and <c>\n</c> (other escapes stay as written).</summary>
+    internal static string Str(ReadOnlySpan<byte> s, bool escaped) => escaped ? Unescape(s, quotes: true) : Encoding.UTF8.GetString(s);
+
+    /// <summary>Undoes <c>\\</c>, <c>\n</c> and, with <paramref name="quotes"/>, <c>\"</c>; other backslashes stay.</summary>
+    internal static string Unescape(ReadOnlySpan<byte> s, bool quotes)
+    {
+        byte[]? rented = null;
+        Span<byte> buf = s.Length <= 512 ? stackalloc byte[s.Length] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(s.Length));
+        int n = 0;
+        for (int i = 0; i < s.Length; i++)
+        {
+            byte c = s[i];
+            if (c == '\\' && i + 1 < s.Length)
+            {
+                byte d = s[i + 1];
+                if (d == '\\' || (quotes && d == '"'))
+                {
+                    buf[n++] = d;
+                    i++;
+                    continue;
+                }
+                if (d == 'n')
+                {
+                    buf[n++] = (byte)'\n';
+                    i++;
+                    continue;
+                }
+            }
+            buf[n++] = c;
+        }
+        string r = Encoding.UTF8.GetString(buf[..n]);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+        return r;
+    }
+
+    /// <summary>A stable 64-bit hash of a byte string.</summary>
+    internal static ulong Hash(ReadOnlySpan<byte> s) => XxHash3.HashToUInt64(s);
+
+    /// <summary>The hash of <paramref name="a"/> followed by <paramref name="b"/>, without allocating for short names.</summary>
+    internal static ulong Hash(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int n = a.Length + b.Length;
+        if (n <= 512)
+        {
+            Span<byte> buf = stackalloc byte[n];
+            a.CopyTo(buf);
+            b.CopyTo(buf[a.Length..]);
+            return XxHash3.HashToUInt64(buf);
+        }
+        var arr = new byte[n];
+        a.CopyTo(arr);
+        b.CopyTo(arr.AsSpan(a.Length));
+        return XxHash3.HashToUInt64(arr);
+    }
+}
