@@ -90,7 +90,9 @@ internal static class WalReader
                 }
                 warn?.Invoke($"WAL: {problem} in segment {WalWriter.SegmentName(seg)} at offset {good}; truncated it there and deleted {dropped} later segment(s); samples logged after this point are lost");
             }
-            return new WalReplayResult(seg + 1, corruptions, records);
+            // The writer goes on right after the last segment kept, so the numbers stay contiguous.
+            int next = good >= WalWriter.SegmentHeaderSize ? seg + 1 : i > 0 ? segments[i - 1] + 1 : seg;
+            return new WalReplayResult(next, corruptions, records);
         }
         return new WalReplayResult(segments.Count == 0 ? 0 : segments[^1] + 1, corruptions, records);
     }
