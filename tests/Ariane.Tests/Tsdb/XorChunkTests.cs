@@ -56,7 +56,7 @@ public class XorChunkTests
     [Property(MaxTest = 300)]
     public bool RoundTripsArbitrarySamples(long start, NonNegativeInt[] gaps, int scale, double[] values)
     {
-        int n = Math.Min(gaps.Length, values.Length);
+        int n = Math.Min(Math.Min(gaps.Length, values.Length), XorAppender.SamplesPerChunk);
         var samples = new (long, double)[n];
         long t = start / 4;
         long mul = Math.Abs((long)scale % 100_000) + 1;

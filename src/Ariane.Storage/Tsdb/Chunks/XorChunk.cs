@@ -24,11 +24,8 @@ internal struct XorAppender
     /// <summary>Bits written.</summary>
     public int Bits;
 
-    /// <summary>Samples written.</summary>
-    public int Count;
-
-    /// <summary>First timestamp.</summary>
-    public long MinT;
+    /// <summary>Samples written (at most <see cref="SamplesPerChunk"/>; a byte keeps the per-series struct small).</summary>
+    public byte Count;
 
     /// <summary>Last timestamp.</summary>
     public long MaxT;
@@ -45,6 +42,9 @@ internal struct XorAppender
         _leading = 0xFF;
     }
 
+    /// <summary>The first timestamp (decoded from the chunk; the head keeps no field for it).</summary>
+    public readonly long MinT => Count == 0 ? long.MaxValue : XorIterator.FirstTimestamp(Data, 0);
+
     /// <summary>Bytes in use.</summary>
     public readonly int ByteLength => (Bits + 7) >> 3;
 
@@ -59,7 +59,6 @@ internal struct XorAppender
         {
             WriteVarint(t);
             WriteBits(vb, 64);
-            MinT = t;
             _v = vb;
         }
         else if (Count == 1)
@@ -103,6 +102,9 @@ internal struct XorAppender
         MaxT = t;
         Count++;
     }
+
+    /// <summary>The used bytes.</summary>
+    public readonly ReadOnlySpan<byte> Used => new(Data, 0, ByteLength);
 
     /// <summary>A copy of the used bytes, for a chunk that will not grow any more.</summary>
     public readonly byte[] Trimmed()
@@ -208,11 +210,19 @@ internal struct XorIterator
     private byte _leading;
     private byte _trailing;
 
-    /// <summary>Starts before the first sample.</summary>
-    public XorIterator(byte[] data, int count)
+    /// <summary>Starts before the first sample of the chunk at byte <paramref name="offset"/> of <paramref name="data"/>.</summary>
+    public XorIterator(byte[] data, int count, int offset = 0)
     {
         _data = data;
         _count = count;
+        _pos = offset << 3;
+    }
+
+    /// <summary>The first timestamp of the chunk at byte <paramref name="offset"/> (a chunk starts with it as a varint).</summary>
+    public static long FirstTimestamp(byte[] data, int offset)
+    {
+        var it = new XorIterator(data, 1, offset);
+        return it.ReadVarint();
     }
 
     /// <summary>The current timestamp.</summary>

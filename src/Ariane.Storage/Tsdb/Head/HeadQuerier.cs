@@ -29,7 +29,7 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
             {
                 snap = s.Snapshot();
             }
-            if (snap.NumChunks == 0 && snap.HeadCount == 0 || snap.MaxT < mint || snap.MinT > maxt)
+            if (snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt)
             {
                 continue;
             }
@@ -134,7 +134,7 @@ internal sealed class SeriesIterator : ISampleIterator
     private SeriesSnapshot _snap;
     private long _mint;
     private long _maxt;
-    private int _chunk;
+    private int _nextChunk;     // byte offset of the next packed chunk; Sealed.Length means the head chunk; -1 after it
     private long _chunkMaxT;
     private XorIterator _it;
     private bool _inChunk;
@@ -149,7 +149,7 @@ internal sealed class SeriesIterator : ISampleIterator
         _snap = snapshot;
         _mint = mint;
         _maxt = maxt;
-        _chunk = -1;
+        _nextChunk = 0;
         _inChunk = false;
         _done = false;
         _t = long.MinValue;
@@ -191,40 +191,34 @@ internal sealed class SeriesIterator : ISampleIterator
     // Moves to the next chunk that ends at or after minT; false when there is none within range.
     private bool OpenChunk(long minT)
     {
-        while (true)
+        _inChunk = false;
+        var packed = _snap.Sealed;
+        while (_nextChunk >= 0 && _nextChunk < packed.Length)
         {
-            _chunk++;
-            _inChunk = false;
-            if (_chunk < _snap.NumChunks)
+            var c = PackedChunk.Read(packed, _nextChunk);
+            _nextChunk = c.Next;
+            if (c.MaxT < minT)
             {
-                ref readonly var c = ref _snap.Chunks[_chunk];
-                if (c.MaxT < minT)
-                {
-                    continue;
-                }
-                if (c.MinT > _maxt)
-                {
-                    return false;
-                }
-                _it = new XorIterator(c.Data, c.Count);
-                _chunkMaxT = c.MaxT;
+                continue;
             }
-            else if (_chunk == _snap.NumChunks && _snap.HeadCount > 0)
-            {
-                if (_snap.HeadMaxT < minT || _snap.HeadMinT > _maxt)
-                {
-                    return false;
-                }
-                _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
-                _chunkMaxT = _snap.HeadMaxT;
-            }
-            else
-            {
-                return false;
-            }
+            _it = new XorIterator(packed, c.Count, c.DataOffset);
+            _chunkMaxT = c.MaxT;
             _inChunk = true;
             return true;
         }
+        if (_nextChunk == packed.Length && _snap.HeadCount > 0)
+        {
+            _nextChunk = -1;
+            if (_snap.HeadMaxT < minT || _snap.HeadMinT > _maxt)
+            {
+                return false;
+            }
+            _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
+            _chunkMaxT = _snap.HeadMaxT;
+            _inChunk = true;
+            return true;
+        }
+        return false;
     }
 
     public bool Seek(long t)

@@ -1,10 +1,8 @@
+using System.Buffers.Binary;
 using Ariane.Model;
 using Ariane.Tsdb.Chunks;
 
 namespace Ariane.Tsdb;
-
-/// <summary>A finished, immutable chunk of one series.</summary>
-internal readonly record struct ChunkMeta(byte[] Data, int Count, long MinT, long MaxT);
 
 /// <summary>What happened to a sample applied to a series.</summary>
 internal enum SampleResult : byte
@@ -16,41 +14,38 @@ internal enum SampleResult : byte
 }
 
 /// <summary>
-/// One series in the head: its labels and its samples as finished chunks plus the open head chunk.
-/// Writes and snapshots lock the series object itself; the chunk arrays are append-only prefixes, so a
-/// snapshot (array, count) stays valid while the writer goes on.
+/// One series in the head: its labels, its finished chunks packed one after another in a single byte array
+/// (one object instead of one per chunk: per-series memory is what limits a head), and the open head chunk.
+/// Writes and snapshots lock the series object itself. A finished-chunk array is never changed once
+/// published (a cut or a truncation makes a new one), and the head chunk only gains bits, so a snapshot
+/// stays valid while the writer goes on.
 /// </summary>
 internal sealed class MemSeries
 {
+    /// <summary>Bytes before each packed chunk: data length (u16), sample count (u8), max time (i64).</summary>
+    public const int PackedHeader = 11;
+
     public readonly ulong Ref;
     public readonly Labels Labels;
 
-    /// <summary>The next series with the same label hash (collisions are rare; a chain is enough).</summary>
+    /// <summary>The next series in the same hash bucket of <see cref="StripeSeries"/>.</summary>
     public MemSeries? NextInHash;
 
-    private ChunkMeta[] _chunks = [];
-    private int _numChunks;
+    private byte[] _sealed = [];
     private XorAppender _head;
-    private long _lastT = long.MinValue;
-    private ulong _lastVBits;
 
     public MemSeries(ulong seriesRef, Labels labels)
     {
         Ref = seriesRef;
         Labels = labels;
         _head = new XorAppender(0);
+        _head.MaxT = long.MinValue;
     }
-
-    /// <summary>The newest committed timestamp (long.MinValue when empty); read without the lock as a hint.</summary>
-    public long LastT => Volatile.Read(ref _lastT);
-
-    /// <summary>The newest committed value's bits; pairs with <see cref="LastT"/> only under the lock.</summary>
-    public ulong LastValueBits => Volatile.Read(ref _lastVBits);
 
     /// <summary>Checks a sample against the committed state without the lock (a hint; Append decides).</summary>
     public SampleResult Check(long t, double v)
     {
-        long last = LastT;
+        long last = Volatile.Read(ref _head.MaxT);
         if (t > last)
         {
             return SampleResult.Appended;
@@ -59,89 +54,108 @@ internal sealed class MemSeries
         {
             return SampleResult.OutOfOrder;
         }
-        return BitConverter.DoubleToUInt64Bits(v) == LastValueBits ? SampleResult.SameSample : SampleResult.DuplicateTimestamp;
+        return BitConverter.DoubleToUInt64Bits(v) == _head.LastValueBits ? SampleResult.SameSample : SampleResult.DuplicateTimestamp;
     }
 
     /// <summary>Appends a sample; the caller holds the lock on this series.</summary>
     public SampleResult Append(long t, double v)
     {
-        if (t <= _lastT)
+        // The head chunk is never empty once the series has a sample (a cut is followed by an append at once),
+        // so its MaxT and last value are the series' newest sample.
+        long last = _head.MaxT;
+        if (t <= last)
         {
-            if (t < _lastT)
+            if (t < last)
             {
                 return SampleResult.OutOfOrder;
             }
-            return BitConverter.DoubleToUInt64Bits(v) == _lastVBits ? SampleResult.SameSample : SampleResult.DuplicateTimestamp;
+            return BitConverter.DoubleToUInt64Bits(v) == _head.LastValueBits ? SampleResult.SameSample : SampleResult.DuplicateTimestamp;
         }
         if (_head.Count >= XorAppender.SamplesPerChunk)
         {
             CutHeadChunk();
         }
         _head.Append(t, v);
-        _lastVBits = BitConverter.DoubleToUInt64Bits(v);
-        Volatile.Write(ref _lastT, t);
+        // Publish the new newest timestamp for lock-free Check readers.
+        Volatile.Write(ref _head.MaxT, t);
         return SampleResult.Appended;
     }
 
     private void CutHeadChunk()
     {
-        var done = _head.Trimmed();
-        if (_numChunks == _chunks.Length)
-        {
-            // A new array, not a resize in place: snapshots keep reading the old one.
-            var grown = new ChunkMeta[_chunks.Length == 0 ? 2 : _chunks.Length * 2];
-            Array.Copy(_chunks, grown, _numChunks);
-            _chunks = grown;
-        }
-        _chunks[_numChunks] = new ChunkMeta(done, _head.Count, _head.MinT, _head.MaxT);
-        Volatile.Write(ref _numChunks, _numChunks + 1);
+        var used = _head.Used;
+        var packed = new byte[_sealed.Length + PackedHeader + used.Length];
+        _sealed.CopyTo(packed, 0);
+        var hdr = packed.AsSpan(_sealed.Length, PackedHeader);
+        BinaryPrimitives.WriteUInt16LittleEndian(hdr, (ushort)used.Length);
+        hdr[2] = (byte)_head.Count;
+        BinaryPrimitives.WriteInt64LittleEndian(hdr[3..], _head.MaxT);
+        used.CopyTo(packed.AsSpan(_sealed.Length + PackedHeader));
+        Volatile.Write(ref _sealed, packed);
+        long maxT = _head.MaxT;
         // The next chunk will likely be about as big as this one.
-        _head = new XorAppender(done.Length + 8);
+        var next = new XorAppender(used.Length + 8) { MaxT = maxT };
+        _head = next;
     }
 
     /// <summary>Drops finished chunks that end before <paramref name="mint"/>; returns how many. Caller holds the lock.</summary>
     public int TruncateChunksBefore(long mint)
     {
-        int drop = 0;
-        while (drop < _numChunks && _chunks[drop].MaxT < mint)
+        int pos = 0, drop = 0;
+        while (pos < _sealed.Length && PackedChunk.Read(_sealed, pos).MaxT < mint)
         {
+            pos = PackedChunk.Read(_sealed, pos).Next;
             drop++;
         }
-        if (drop == 0)
+        if (drop > 0)
         {
-            return 0;
+            _sealed = _sealed.AsSpan(pos).ToArray();
         }
-        var kept = new ChunkMeta[Math.Max(2, _numChunks - drop)];
-        Array.Copy(_chunks, drop, kept, 0, _numChunks - drop);
-        _chunks = kept;
-        _numChunks -= drop;
         return drop;
     }
 
     /// <summary>Takes a consistent view of the samples for a querier. Caller holds the lock.</summary>
-    public SeriesSnapshot Snapshot() => new(_chunks, _numChunks, _head.Data, _head.Count, _head.MinT, _head.MaxT);
+    public SeriesSnapshot Snapshot() => new(_sealed, _head.Data, _head.Count, _head.MinT, _head.MaxT);
 
     /// <summary>Number of chunks including the open one. Caller holds the lock.</summary>
-    public int ChunkCount => _numChunks + (_head.Count > 0 ? 1 : 0);
-
-    /// <summary>Approximate bytes held by chunk data. Caller holds the lock.</summary>
-    public long ChunkBytes()
+    public int ChunkCount
     {
-        long n = _head.Data.Length;
-        for (int i = 0; i < _numChunks; i++)
+        get
         {
-            n += _chunks[i].Data.Length;
+            int n = _head.Count > 0 ? 1 : 0;
+            for (int pos = 0; pos < _sealed.Length; pos = PackedChunk.Read(_sealed, pos).Next)
+            {
+                n++;
+            }
+            return n;
         }
-        return n;
+    }
+
+    /// <summary>Bytes held by chunk data, headers included. Caller holds the lock.</summary>
+    public long ChunkBytes() => _head.Data.Length + _sealed.Length;
+}
+
+/// <summary>The header of one packed chunk and where its data and the next chunk start.</summary>
+internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT, int Next)
+{
+    public static PackedChunk Read(byte[] packed, int pos)
+    {
+        int len = BinaryPrimitives.ReadUInt16LittleEndian(packed.AsSpan(pos));
+        int count = packed[pos + 2];
+        long maxT = BinaryPrimitives.ReadInt64LittleEndian(packed.AsSpan(pos + 3));
+        int data = pos + MemSeries.PackedHeader;
+        return new PackedChunk(data, count, maxT, data + len);
     }
 }
 
 /// <summary>An immutable view of a series' samples at one moment.</summary>
-internal readonly record struct SeriesSnapshot(ChunkMeta[] Chunks, int NumChunks, byte[] HeadData, int HeadCount, long HeadMinT, long HeadMaxT)
+internal readonly record struct SeriesSnapshot(byte[] Sealed, byte[] HeadData, int HeadCount, long HeadMinT, long HeadMaxT)
 {
+    public bool IsEmpty => HeadCount == 0 && Sealed.Length == 0;
+
     /// <summary>The oldest timestamp, or long.MaxValue when empty.</summary>
-    public long MinT => NumChunks > 0 ? Chunks[0].MinT : HeadCount > 0 ? HeadMinT : long.MaxValue;
+    public long MinT => Sealed.Length > 0 ? XorIterator.FirstTimestamp(Sealed, MemSeries.PackedHeader) : HeadCount > 0 ? HeadMinT : long.MaxValue;
 
     /// <summary>The newest timestamp, or long.MinValue when empty.</summary>
-    public long MaxT => HeadCount > 0 ? HeadMaxT : NumChunks > 0 ? Chunks[NumChunks - 1].MaxT : long.MinValue;
+    public long MaxT => HeadCount > 0 ? HeadMaxT : long.MinValue;
 }

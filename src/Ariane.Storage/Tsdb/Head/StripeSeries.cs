@@ -12,7 +12,10 @@ internal sealed class StripeSeries
     private const int PageBits = 12;
     private const int PageSize = 1 << PageBits;
 
-    private readonly Dictionary<ulong, MemSeries>[] _byHash = new Dictionary<ulong, MemSeries>[StripeCount];
+    // Per stripe, an open hash table of buckets chained through MemSeries.NextInHash: 8 bytes a series
+    // instead of a dictionary entry's 24 plus slack.
+    private readonly MemSeries?[][] _buckets = new MemSeries?[StripeCount][];
+    private readonly int[] _stripeCounts = new int[StripeCount];
     private readonly Lock[] _locks = new Lock[StripeCount];
     private readonly Lock _pagesLock = new();
     private MemSeries?[]?[] _pages = new MemSeries?[]?[16];
@@ -23,7 +26,7 @@ internal sealed class StripeSeries
     {
         for (int i = 0; i < StripeCount; i++)
         {
-            _byHash[i] = [];
+            _buckets[i] = new MemSeries?[4];
             _locks[i] = new Lock();
         }
     }
@@ -59,16 +62,14 @@ internal sealed class StripeSeries
         int stripe = (int)(hash & (StripeCount - 1));
         lock (_locks[stripe])
         {
-            var dict = _byHash[stripe];
-            if (dict.TryGetValue(hash, out var head))
+            var buckets = _buckets[stripe];
+            int b = Bucket(hash, buckets.Length);
+            for (var s = buckets[b]; s is not null; s = s.NextInHash)
             {
-                for (var s = head; s is not null; s = s.NextInHash)
+                if (s.Labels.Hash == hash && s.Labels.Equals(labels))
                 {
-                    if (s.Labels.Equals(labels))
-                    {
-                        created = false;
-                        return s;
-                    }
+                    created = false;
+                    return s;
                 }
             }
             ulong r;
@@ -85,14 +86,42 @@ internal sealed class StripeSeries
                 r = (ulong)Interlocked.Increment(ref _lastRef);
             }
             var series = new MemSeries(r, onCreate.Intern(labels));
-            series.NextInHash = head;
-            dict[hash] = series;
+            if (++_stripeCounts[stripe] > buckets.Length)
+            {
+                buckets = Rehash(stripe);
+                b = Bucket(hash, buckets.Length);
+            }
+            series.NextInHash = buckets[b];
+            buckets[b] = series;
             SetRef(series);
             Interlocked.Increment(ref _count);
             onCreate.Created(series);
             created = true;
             return series;
         }
+    }
+
+    // The stripe uses the low bits of the hash; buckets use the bits above them.
+    private static int Bucket(ulong hash, int length) => (int)((hash >> 10) & (ulong)(length - 1));
+
+    private MemSeries?[] Rehash(int stripe)
+    {
+        var old = _buckets[stripe];
+        var grown = new MemSeries?[old.Length * 2];
+        foreach (var head in old)
+        {
+            var s = head;
+            while (s is not null)
+            {
+                var next = s.NextInHash;
+                int b = Bucket(s.Labels.Hash, grown.Length);
+                s.NextInHash = grown[b];
+                grown[b] = s;
+                s = next;
+            }
+        }
+        _buckets[stripe] = grown;
+        return grown;
     }
 
     private void SetRef(MemSeries s)
