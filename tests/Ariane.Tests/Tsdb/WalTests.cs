@@ -232,6 +232,25 @@ public class WalTests
     }
 
     [Fact]
+    public void SeriesOfARolledBackBatchAreStillLogged()
+    {
+        using var h = new TempHead();
+        var app = h.Head.Appender();
+        ulong r = 0;
+        app.Append(ref r, L("__name__", "rolled", "x", "1"), 1, 1);
+        app.Rollback();
+        h.Add(L("__name__", "other"), (5, 5));
+        h.Reopen();
+        using var q = h.Head.Querier(0, 10);
+        Assert.Equal(["other", "rolled"], q.LabelValues("__name__"));
+        var a2 = h.Head.Appender();
+        ulong r2 = 0;
+        a2.Append(ref r2, L("__name__", "rolled", "x", "1"), 2, 2);
+        a2.Commit();
+        Assert.Equal(r, r2);
+    }
+
+    [Fact]
     public void DisposedHeadRefusesAppenders()
     {
         using var h = new TempHead();
