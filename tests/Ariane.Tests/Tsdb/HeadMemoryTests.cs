@@ -45,6 +45,12 @@ public class HeadMemoryTests(ITestOutputHelper output)
             }
             output.WriteLine($"chunk data {chunkBytes / (double)series:F0} bytes/series, {chunkBytes / (double)appended:F2} bytes/sample");
             head.Dispose();
+            var sw = Stopwatch.StartNew();
+            using (var reopened = Head.Open(new TsdbOptions { Path = dir }, new FakeTimeProvider()))
+            {
+                Assert.Equal(appended, reopened.Stats().NumSamples);
+            }
+            output.WriteLine($"replay: {appended / sw.Elapsed.TotalSeconds / 1e6:F2} M samples/s");
             output.WriteLine($"{series} series x {Samples} samples: {perSeries:F0} bytes/series, {rate / 1e6:F2} M samples/s append+commit (WAL {walBytes / (double)appended:F1} bytes/sample)");
             Assert.Equal((long)series * Samples, appended);
             Assert.True(perSeries < 1200, $"{perSeries:F0} bytes/series");
