@@ -1,0 +1,286 @@
+using Ariane.Model;
+using Ariane.Storage;
+using Ariane.Tsdb.Wal;
+
+namespace Ariane.Tsdb;
+
+/// <summary>
+/// The in-memory head of the TSDB: series indexed by postings, samples in XOR chunks, every commit logged to
+/// a segmented, checksummed WAL that is replayed at <see cref="Open"/>. Safe for concurrent appenders and queriers.
+/// </summary>
+public sealed class Head : IStorage, IDisposable
+{
+    internal readonly StripeSeries Series = new();
+    internal readonly MemPostings Postings = new();
+    internal readonly SymbolTable Symbols = new();
+
+    private readonly TsdbOptions _options;
+    private readonly Action<string>? _warn;
+    private WalWriter? _wal;
+    private ITimer? _syncTimer;
+    private long _minT = long.MaxValue;
+    private long _maxT = long.MinValue;
+    private long _numSamples;
+    private long _samplesAppended;
+    private long _outOfOrder;
+    private long _duplicates;
+    private long _seriesCreated;
+    private long _walCorruptions;
+    private int _disposed;
+
+    private Head(TsdbOptions options, Action<string>? warn)
+    {
+        _options = options;
+        _warn = warn;
+    }
+
+    /// <summary>
+    /// Opens the head in <see cref="TsdbOptions.Path"/>: creates the folder, replays the WAL (a torn or corrupt
+    /// tail is cut off with a warning through <paramref name="warn"/>), and starts the background fsync timer.
+    /// </summary>
+    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        if (options.WalSegmentSize < 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "WalSegmentSize must be at least 4096 bytes");
+        }
+        string walDir = System.IO.Path.Combine(options.Path, "wal");
+        Directory.CreateDirectory(walDir);
+        var head = new Head(options, warn);
+        var replay = new ReplayHandler(head);
+        var result = WalReader.Replay(walDir, ref replay, warn);
+        head._walCorruptions = result.Corruptions;
+        if (replay.UnknownRefs > 0)
+        {
+            warn?.Invoke($"WAL: {replay.UnknownRefs} sample(s) referred to unknown series and were skipped");
+        }
+        head._wal = new WalWriter(walDir, result.NextSegment, options.WalSegmentSize);
+        if (options.WalSyncInterval > TimeSpan.Zero)
+        {
+            head._syncTimer = time.CreateTimer(static s => ((Head)s!).TimerSync(), head, options.WalSyncInterval, options.WalSyncInterval);
+        }
+        return head;
+    }
+
+    /// <summary>Samples accepted by commits since open (replayed samples not included).</summary>
+    public long SamplesAppended => Interlocked.Read(ref _samplesAppended);
+
+    /// <summary>Samples rejected as older than their series' newest sample.</summary>
+    public long OutOfOrderSamples => Interlocked.Read(ref _outOfOrder);
+
+    /// <summary>Samples rejected for repeating a timestamp with another value.</summary>
+    public long DuplicateSamples => Interlocked.Read(ref _duplicates);
+
+    /// <summary>Series created since open, replayed ones included.</summary>
+    public long SeriesCreated => Interlocked.Read(ref _seriesCreated);
+
+    /// <summary>WAL fsync calls completed.</summary>
+    public long WalFsyncs => _wal?.Fsyncs ?? 0;
+
+    /// <summary>Torn or corrupt WAL tails cut off at open.</summary>
+    public long WalCorruptionsRepaired => Interlocked.Read(ref _walCorruptions);
+
+    /// <summary>Bytes written to the WAL since open.</summary>
+    public long WalBytesWritten => _wal?.BytesWritten ?? 0;
+
+    /// <summary>Milliseconds of the oldest sample in the head, or long.MaxValue when empty.</summary>
+    public long MinTime => Interlocked.Read(ref _minT);
+
+    /// <summary>Milliseconds of the newest sample in the head, or long.MinValue when empty.</summary>
+    public long MaxTime => Interlocked.Read(ref _maxT);
+
+    /// <inheritdoc/>
+    public IAppender Appender()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return new HeadAppender(this);
+    }
+
+    /// <inheritdoc/>
+    public IQuerier Querier(long mint, long maxt) => new HeadQuerier(this, mint, maxt);
+
+    /// <summary>Fsyncs the WAL now.</summary>
+    public void Sync() => _wal!.Sync();
+
+    /// <summary>The head's totals and top-N cardinality tables, for <c>/api/v1/status/tsdb</c>.</summary>
+    public HeadStats Stats()
+    {
+        var p = Postings.Stats(Labels.MetricName, Math.Max(1, _options.StatsLimit));
+        long chunks = 0;
+        ulong last = Series.LastRef;
+        for (ulong r = 1; r <= last; r++)
+        {
+            var s = Series.GetByRef(r);
+            if (s is null)
+            {
+                continue;
+            }
+            lock (s)
+            {
+                chunks += s.ChunkCount;
+            }
+        }
+        return new HeadStats(Series.Count, Interlocked.Read(ref _numSamples), p.NumLabelPairs, chunks, MinTime, MaxTime,
+            p.SeriesCountByMetricName, p.LabelValueCountByLabelName, p.MemoryInBytesByLabelName, p.SeriesCountByLabelValuePair);
+    }
+
+    /// <summary>Writes what is queued, fsyncs and closes the WAL (a clean shutdown). Later appends throw.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _syncTimer?.Dispose();
+        _wal?.Dispose();
+    }
+
+    private void TimerSync()
+    {
+        try
+        {
+            _wal?.Sync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _warn?.Invoke("WAL: background fsync failed: " + e.Message);
+        }
+    }
+
+    internal WalWriter Wal => _wal!;
+
+    /// <summary>True when the label set may name a series: not empty, names non-empty, sorted and unique.</summary>
+    internal static bool ValidLabels(Labels labels)
+    {
+        var span = labels.AsSpan();
+        if (span.IsEmpty)
+        {
+            return false;
+        }
+        for (int i = 0; i < span.Length; i++)
+        {
+            if (span[i].Name.Length == 0 || (i > 0 && string.CompareOrdinal(span[i - 1].Name, span[i].Name) >= 0))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    internal MemSeries GetOrCreate(Labels labels)
+    {
+        var hook = new CreateHook(this, log: true);
+        return Series.GetOrCreate(labels, 0, ref hook, out _);
+    }
+
+    internal void CountRejected(SampleResult r, long n = 1)
+    {
+        if (r == SampleResult.OutOfOrder)
+        {
+            Interlocked.Add(ref _outOfOrder, n);
+        }
+        else if (r == SampleResult.DuplicateTimestamp)
+        {
+            Interlocked.Add(ref _duplicates, n);
+        }
+    }
+
+    internal void CountAppended(long n, long mint, long maxt, bool replay)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+        Interlocked.Add(ref _numSamples, n);
+        if (!replay)
+        {
+            Interlocked.Add(ref _samplesAppended, n);
+        }
+        long cur;
+        while (mint < (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, mint, cur) != cur)
+        {
+        }
+        while (maxt > (cur = Interlocked.Read(ref _maxT)) && Interlocked.CompareExchange(ref _maxT, maxt, cur) != cur)
+        {
+        }
+    }
+
+    private Labels InternLabels(Labels labels)
+    {
+        var src = labels.AsSpan();
+        var arr = new Label[src.Length];
+        for (int i = 0; i < src.Length; i++)
+        {
+            arr[i] = new Label(Symbols.Intern(src[i].Name), Symbols.Intern(src[i].Value));
+        }
+        return Labels.FromSorted(arr);
+    }
+
+    private readonly struct CreateHook(Head head, bool log) : ISeriesCreated
+    {
+        public Labels Intern(Labels labels) => head.InternLabels(labels);
+
+        public void Created(MemSeries series)
+        {
+            head.Postings.Add(series.Ref, series.Labels);
+            if (log)
+            {
+                head._wal!.LogSeries(series.Ref, series.Labels);
+            }
+            Interlocked.Increment(ref head._seriesCreated);
+        }
+    }
+
+    private struct ReplayHandler(Head head) : IWalReplayHandler
+    {
+        private Dictionary<ulong, MemSeries>? _remap;
+        private MemSeries? _last;
+
+        public long UnknownRefs;
+
+        public void Series(ulong seriesRef, Labels labels)
+        {
+            if (!ValidLabels(labels))
+            {
+                return;
+            }
+            var existing = head.Series.GetByRef(seriesRef);
+            if (existing is not null)
+            {
+                if (!existing.Labels.Equals(labels))
+                {
+                    head._warn?.Invoke($"WAL: series ref {seriesRef} defined twice with different labels; keeping the first");
+                }
+                return;
+            }
+            var hook = new CreateHook(head, log: false);
+            var s = head.Series.GetOrCreate(labels, seriesRef, ref hook, out bool created);
+            if (!created && s.Ref != seriesRef)
+            {
+                (_remap ??= [])[seriesRef] = s;
+            }
+        }
+
+        public void Sample(ulong seriesRef, long t, double v)
+        {
+            var s = _last is not null && _last.Ref == seriesRef ? _last : head.Series.GetByRef(seriesRef);
+            if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
+            {
+                UnknownRefs++;
+                return;
+            }
+            _last = s;
+            SampleResult r;
+            lock (s)
+            {
+                r = s.Append(t, v);
+            }
+            if (r == SampleResult.Appended)
+            {
+                head.CountAppended(1, t, t, replay: true);
+            }
+        }
+    }
+}

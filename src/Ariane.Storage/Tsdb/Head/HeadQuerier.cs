@@ -1,0 +1,256 @@
+using Ariane.Model;
+using Ariane.Storage;
+using Ariane.Tsdb.Chunks;
+
+namespace Ariane.Tsdb;
+
+/// <summary>Reads the head over [mint, maxt]: postings resolve the matchers, snapshots pin each series' samples.</summary>
+internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
+{
+    private bool Overlaps => head.MinTime <= maxt && head.MaxTime >= mint;
+
+    public ISeriesSet Select(bool sorted, params ReadOnlySpan<LabelMatcher> matchers)
+    {
+        var result = new List<HeadSeries>();
+        if (!Overlaps)
+        {
+            return new HeadSeriesSet(result);
+        }
+        var refs = head.Postings.Select(matchers, head.Series);
+        foreach (ulong r in refs)
+        {
+            var s = head.Series.GetByRef(r);
+            if (s is null)
+            {
+                continue;
+            }
+            SeriesSnapshot snap;
+            lock (s)
+            {
+                snap = s.Snapshot();
+            }
+            if (snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt)
+            {
+                continue;
+            }
+            result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+        }
+        if (sorted)
+        {
+            result.Sort(static (a, b) => a.Labels.CompareTo(b.Labels));
+        }
+        return new HeadSeriesSet(result);
+    }
+
+    public IReadOnlyList<string> LabelValues(string name, params ReadOnlySpan<LabelMatcher> matchers)
+    {
+        if (!Overlaps)
+        {
+            return [];
+        }
+        if (matchers.IsEmpty)
+        {
+            return head.Postings.Values(name);
+        }
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ulong r in head.Postings.Select(matchers, head.Series))
+        {
+            string v = head.Series.GetByRef(r)?.Labels.Get(name) ?? string.Empty;
+            if (v.Length > 0)
+            {
+                set.Add(v);
+            }
+        }
+        return SortedList(set);
+    }
+
+    public IReadOnlyList<string> LabelNames(params ReadOnlySpan<LabelMatcher> matchers)
+    {
+        if (!Overlaps)
+        {
+            return [];
+        }
+        if (matchers.IsEmpty)
+        {
+            return head.Postings.Names();
+        }
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ulong r in head.Postings.Select(matchers, head.Series))
+        {
+            var s = head.Series.GetByRef(r);
+            if (s is null)
+            {
+                continue;
+            }
+            foreach (ref readonly var l in s.Labels.AsSpan())
+            {
+                set.Add(l.Name);
+            }
+        }
+        return SortedList(set);
+    }
+
+    private static List<string> SortedList(HashSet<string> set)
+    {
+        var list = new List<string>(set);
+        list.Sort(StringComparer.Ordinal);
+        return list;
+    }
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>A read-once list of head series.</summary>
+internal sealed class HeadSeriesSet(List<HeadSeries> series) : ISeriesSet
+{
+    private int _i = -1;
+
+    public bool MoveNext() => ++_i < series.Count;
+
+    public ISeries Current => series[_i];
+}
+
+/// <summary>One series as a querier saw it when Select ran.</summary>
+internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt) : ISeries
+{
+    public Labels Labels => labels;
+
+    public ISampleIterator Iterator(ISampleIterator? reuse = null)
+    {
+        if (reuse is SeriesIterator it)
+        {
+            it.Reset(snapshot, mint, maxt);
+            return it;
+        }
+        return new SeriesIterator(snapshot, mint, maxt);
+    }
+}
+
+/// <summary>Walks a series snapshot's chunks in order, limited to [mint, maxt], skipping whole chunks on Seek.</summary>
+internal sealed class SeriesIterator : ISampleIterator
+{
+    private SeriesSnapshot _snap;
+    private long _mint;
+    private long _maxt;
+    private int _nextChunk;     // byte offset of the next packed chunk; Sealed.Length means the head chunk; -1 after it
+    private long _chunkMaxT;
+    private XorIterator _it;
+    private bool _inChunk;
+    private bool _done;
+    private long _t;
+    private double _v;
+
+    public SeriesIterator(SeriesSnapshot snapshot, long mint, long maxt) => Reset(snapshot, mint, maxt);
+
+    public void Reset(SeriesSnapshot snapshot, long mint, long maxt)
+    {
+        _snap = snapshot;
+        _mint = mint;
+        _maxt = maxt;
+        _nextChunk = 0;
+        _inChunk = false;
+        _done = false;
+        _t = long.MinValue;
+        _v = 0;
+    }
+
+    public long T => _t;
+
+    public double V => _v;
+
+    public bool Next()
+    {
+        while (!_done)
+        {
+            if (_inChunk && _it.Next())
+            {
+                long t = _it.T;
+                if (t > _maxt)
+                {
+                    _done = true;
+                    return false;
+                }
+                if (t < _mint)
+                {
+                    continue;
+                }
+                _t = t;
+                _v = _it.V;
+                return true;
+            }
+            if (!OpenChunk(_mint))
+            {
+                _done = true;
+            }
+        }
+        return false;
+    }
+
+    // Moves to the next chunk that ends at or after minT; false when there is none within range.
+    private bool OpenChunk(long minT)
+    {
+        _inChunk = false;
+        var packed = _snap.Sealed;
+        while (_nextChunk >= 0 && _nextChunk < packed.Length)
+        {
+            var c = PackedChunk.Read(packed, _nextChunk);
+            _nextChunk = c.Next;
+            if (c.MaxT < minT)
+            {
+                continue;
+            }
+            _it = new XorIterator(packed, c.Count, c.DataOffset);
+            _chunkMaxT = c.MaxT;
+            _inChunk = true;
+            return true;
+        }
+        if (_nextChunk == packed.Length && _snap.HeadCount > 0)
+        {
+            _nextChunk = -1;
+            if (_snap.HeadMaxT < minT || _snap.HeadMinT > _maxt)
+            {
+                return false;
+            }
+            _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
+            _chunkMaxT = _snap.HeadMaxT;
+            _inChunk = true;
+            return true;
+        }
+        return false;
+    }
+
+    public bool Seek(long t)
+    {
+        if (_done)
+        {
+            return false;
+        }
+        if (_inChunk && _t >= t && _t != long.MinValue)
+        {
+            return true;
+        }
+        if (t < _mint)
+        {
+            t = _mint;
+        }
+        // Skip whole chunks that end before t.
+        if (!_inChunk || _chunkMaxT < t)
+        {
+            if (!OpenChunk(t))
+            {
+                _done = true;
+                return false;
+            }
+        }
+        while (Next())
+        {
+            if (_t >= t)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,370 @@
+using Ariane.Model;
+
+namespace Ariane.Tsdb;
+
+/// <summary>A sorted, growable list of series references for one label pair.</summary>
+internal sealed class PostingList
+{
+    public ulong[] Refs = new ulong[1];
+    public int Count;
+
+    /// <summary>Adds a reference, keeping the list sorted (references nearly always arrive in order).</summary>
+    public void Add(ulong r)
+    {
+        if (Count == Refs.Length)
+        {
+            // Grow by half: postings are a large share of the per-series memory.
+            Array.Resize(ref Refs, Count < 4 ? Count * 2 : Count + (Count >> 1));
+        }
+        int i = Count;
+        while (i > 0 && Refs[i - 1] > r)
+        {
+            Refs[i] = Refs[i - 1];
+            i--;
+        }
+        Refs[i] = r;
+        Count++;
+    }
+
+    /// <summary>Removes a reference if present.</summary>
+    public void Remove(ulong r)
+    {
+        int i = Array.BinarySearch(Refs, 0, Count, r);
+        if (i >= 0)
+        {
+            Array.Copy(Refs, i + 1, Refs, i, Count - i - 1);
+            Count--;
+        }
+    }
+
+    public ReadOnlySpan<ulong> Span => new(Refs, 0, Count);
+}
+
+/// <summary>
+/// The inverted index of the head: label name → label value → sorted series references. Writers (series
+/// creation) take the write lock; queries resolve matchers to a reference list under the read lock.
+/// </summary>
+internal sealed class MemPostings
+{
+    private readonly Dictionary<string, Dictionary<string, PostingList>> _m = new(StringComparer.Ordinal);
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+
+    /// <summary>Indexes a new series under each of its label pairs.</summary>
+    public void Add(ulong seriesRef, Labels labels)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (ref readonly var l in labels.AsSpan())
+            {
+                if (!_m.TryGetValue(l.Name, out var values))
+                {
+                    values = new Dictionary<string, PostingList>(StringComparer.Ordinal);
+                    _m[l.Name] = values;
+                }
+                if (!values.TryGetValue(l.Value, out var list))
+                {
+                    list = new PostingList();
+                    values[l.Value] = list;
+                }
+                list.Add(seriesRef);
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// The sorted references of series matching every matcher, as Prometheus's PostingsForMatchers: a matcher
+    /// that does not match "" intersects with the union of the postings of the values it matches; one that
+    /// matches "" (so also series without the label) subtracts the postings of the values it does not match.
+    /// <paramref name="all"/> supplies every reference when no matcher narrows the set.
+    /// </summary>
+    public List<ulong> Select(ReadOnlySpan<LabelMatcher> matchers, StripeSeries all)
+    {
+        var result = new List<ulong>();
+        _lock.EnterReadLock();
+        try
+        {
+            List<ulong>? acc = null;
+            bool anyPositive = false;
+            foreach (var m in matchers)
+            {
+                if (m.MatchesEmpty)
+                {
+                    continue;
+                }
+                anyPositive = true;
+                var u = Union(m, invert: false);
+                acc = acc is null ? u : Intersect(acc, u);
+                if (acc.Count == 0)
+                {
+                    return result;
+                }
+            }
+            if (!anyPositive)
+            {
+                acc = AllRefs(all);
+            }
+            foreach (var m in matchers)
+            {
+                if (!m.MatchesEmpty)
+                {
+                    continue;
+                }
+                var sub = Union(m, invert: true);
+                if (sub.Count > 0)
+                {
+                    acc = Subtract(acc!, sub);
+                }
+            }
+            return acc!;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private static List<ulong> AllRefs(StripeSeries all)
+    {
+        ulong last = all.LastRef;
+        var list = new List<ulong>((int)Math.Min(all.Count, int.MaxValue));
+        for (ulong r = 1; r <= last; r++)
+        {
+            if (all.GetByRef(r) is not null)
+            {
+                list.Add(r);
+            }
+        }
+        return list;
+    }
+
+    // The union of the postings of every value of m.Name for which m matches (or, inverted, does not match).
+    private List<ulong> Union(LabelMatcher m, bool invert)
+    {
+        var result = new List<ulong>();
+        if (!_m.TryGetValue(m.Name, out var values))
+        {
+            return result;
+        }
+        if (m.Type == MatcherType.Equal && !invert)
+        {
+            if (values.TryGetValue(m.Value, out var one))
+            {
+                result.AddRange(one.Span);
+            }
+            return result;
+        }
+        if (m.Type == MatcherType.NotEqual && invert)
+        {
+            if (values.TryGetValue(m.Value, out var one))
+            {
+                result.AddRange(one.Span);
+            }
+            return result;
+        }
+        int lists = 0;
+        foreach (var (value, list) in values)
+        {
+            if (m.Matches(value) != invert)
+            {
+                result.AddRange(list.Span);
+                lists++;
+            }
+        }
+        if (lists > 1)
+        {
+            result.Sort();
+            Dedup(result);
+        }
+        return result;
+    }
+
+    private static void Dedup(List<ulong> sorted)
+    {
+        int w = 0;
+        for (int i = 0; i < sorted.Count; i++)
+        {
+            if (i == 0 || sorted[i] != sorted[w - 1])
+            {
+                sorted[w++] = sorted[i];
+            }
+        }
+        sorted.RemoveRange(w, sorted.Count - w);
+    }
+
+    private static List<ulong> Intersect(List<ulong> a, List<ulong> b)
+    {
+        var r = new List<ulong>(Math.Min(a.Count, b.Count));
+        int i = 0, j = 0;
+        while (i < a.Count && j < b.Count)
+        {
+            ulong x = a[i], y = b[j];
+            if (x == y)
+            {
+                r.Add(x);
+                i++;
+                j++;
+            }
+            else if (x < y)
+            {
+                i++;
+            }
+            else
+            {
+                j++;
+            }
+        }
+        return r;
+    }
+
+    private static List<ulong> Subtract(List<ulong> a, List<ulong> b)
+    {
+        var r = new List<ulong>(a.Count);
+        int j = 0;
+        foreach (ulong x in a)
+        {
+            while (j < b.Count && b[j] < x)
+            {
+                j++;
+            }
+            if (j >= b.Count || b[j] != x)
+            {
+                r.Add(x);
+            }
+        }
+        return r;
+    }
+
+    /// <summary>Sorted label names in the index.</summary>
+    public List<string> Names()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var r = new List<string>(_m.Count);
+            foreach (var (name, values) in _m)
+            {
+                if (values.Count > 0)
+                {
+                    r.Add(name);
+                }
+            }
+            r.Sort(StringComparer.Ordinal);
+            return r;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Sorted values of a label name in the index.</summary>
+    public List<string> Values(string name)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var r = new List<string>();
+            if (_m.TryGetValue(name, out var values))
+            {
+                foreach (var (value, list) in values)
+                {
+                    if (list.Count > 0)
+                    {
+                        r.Add(value);
+                    }
+                }
+            }
+            r.Sort(StringComparer.Ordinal);
+            return r;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Cardinality statistics, as Prometheus's MemPostings.Stats.</summary>
+    public PostingsStats Stats(string metricLabel, int limit)
+    {
+        var metrics = new TopK(limit);
+        var valueCounts = new TopK(limit);
+        var valueLengths = new TopK(limit);
+        var pairs = new TopK(limit);
+        long numLabelPairs = 0;
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (var (name, values) in _m)
+            {
+                long size = 0;
+                foreach (var (value, list) in values)
+                {
+                    if (list.Count == 0)
+                    {
+                        continue;
+                    }
+                    if (string.Equals(name, metricLabel, StringComparison.Ordinal))
+                    {
+                        metrics.Push(value, list.Count);
+                    }
+                    size += value.Length;
+                    pairs.Push(name + "=" + value, list.Count);
+                    numLabelPairs++;
+                }
+                valueCounts.Push(name, values.Count);
+                valueLengths.Push(name, size);
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+        return new PostingsStats(metrics.Result(), valueCounts.Result(), valueLengths.Result(), pairs.Result(), numLabelPairs);
+    }
+}
+
+/// <summary>The cardinality tables of <see cref="MemPostings.Stats"/>.</summary>
+internal readonly record struct PostingsStats(
+    IReadOnlyList<LabelStat> SeriesCountByMetricName,
+    IReadOnlyList<LabelStat> LabelValueCountByLabelName,
+    IReadOnlyList<LabelStat> MemoryInBytesByLabelName,
+    IReadOnlyList<LabelStat> SeriesCountByLabelValuePair,
+    long NumLabelPairs);
+
+/// <summary>Keeps the k largest counts, ties broken by name.</summary>
+internal sealed class TopK(int k)
+{
+    private readonly List<LabelStat> _items = new(k + 1);
+
+    public void Push(string name, long count)
+    {
+        if (_items.Count == k && Compare(new LabelStat(name, count), _items[k - 1]) >= 0)
+        {
+            return;
+        }
+        var s = new LabelStat(name, count);
+        int i = _items.Count;
+        while (i > 0 && Compare(s, _items[i - 1]) < 0)
+        {
+            i--;
+        }
+        _items.Insert(i, s);
+        if (_items.Count > k)
+        {
+            _items.RemoveAt(k);
+        }
+    }
+
+    private static int Compare(LabelStat a, LabelStat b)
+    {
+        int c = b.Value.CompareTo(a.Value);
+        return c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+    }
+
+    public IReadOnlyList<LabelStat> Result() => _items.ToArray();
+}

@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using Ariane.Model;
+
+namespace Ariane.Tsdb.Wal;
+
+/// <summary>The kinds of WAL record (the first byte of a record's header).</summary>
+internal enum WalRecordType : byte
+{
+    /// <summary>Series definitions: reference and labels.</summary>
+    Series = 1,
+
+    /// <summary>A batch of samples: reference, timestamp, value.</summary>
+    Samples = 2,
+}
+
+/// <summary>
+/// A growable byte buffer backed by <see cref="ArrayPool{T}"/>, with the varint writers the WAL needs.
+/// Framing: <c>type u8 | length u32le | crc32c u32le | payload</c>, the CRC over type and payload.
+/// </summary>
+internal sealed class WalBuffer : IDisposable
+{
+    /// <summary>Bytes in a record header.</summary>
+    public const int HeaderSize = 9;
+
+    private byte[] _buf;
+    private int _len;
+    private int _recordStart = -1;
+
+    public WalBuffer(int capacity = 4096) => _buf = ArrayPool<byte>.Shared.Rent(capacity);
+
+    public int Length => _len;
+
+    public ReadOnlySpan<byte> Written => new(_buf, 0, _len);
+
+    public void Clear()
+    {
+        _len = 0;
+        _recordStart = -1;
+    }
+
+    /// <summary>Starts a record; write the payload, then call <see cref="EndRecord"/>.</summary>
+    public void BeginRecord(WalRecordType type)
+    {
+        Ensure(HeaderSize);
+        _recordStart = _len;
+        _buf[_len] = (byte)type;
+        _len += HeaderSize;
+    }
+
+    /// <summary>Fills in the length and checksum of the record begun last.</summary>
+    public void EndRecord()
+    {
+        int start = _recordStart;
+        int payload = _len - start - HeaderSize;
+        var hdr = _buf.AsSpan(start, HeaderSize);
+        BinaryPrimitives.WriteInt32LittleEndian(hdr[1..], payload);
+        uint crc = Crc32C.Append(0, hdr[..1]);
+        crc = Crc32C.Append(crc, new ReadOnlySpan<byte>(_buf, start + HeaderSize, payload));
+        BinaryPrimitives.WriteUInt32LittleEndian(hdr[5..], crc);
+        _recordStart = -1;
+    }
+
+    /// <summary>True between <see cref="BeginRecord"/> and <see cref="EndRecord"/>.</summary>
+    public bool InRecord => _recordStart >= 0;
+
+    /// <summary>Bytes of payload in the open record.</summary>
+    public int OpenPayloadLength => _recordStart < 0 ? 0 : _len - _recordStart - HeaderSize;
+
+    public void WriteUvarint(ulong v)
+    {
+        Ensure(10);
+        while (v >= 0x80)
+        {
+            _buf[_len++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        _buf[_len++] = (byte)v;
+    }
+
+    public void WriteVarint(long v) => WriteUvarint((ulong)((v << 1) ^ (v >> 63)));
+
+    public void WriteUInt64(ulong v)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteUInt64LittleEndian(_buf.AsSpan(_len), v);
+        _len += 8;
+    }
+
+    public void WriteString(string s)
+    {
+        int n = Encoding.UTF8.GetByteCount(s);
+        WriteUvarint((ulong)n);
+        Ensure(n);
+        Encoding.UTF8.GetBytes(s, _buf.AsSpan(_len));
+        _len += n;
+    }
+
+    /// <summary>Appends one series entry (ref, labels) to an open Series record.</summary>
+    public void WriteSeries(ulong seriesRef, Labels labels)
+    {
+        WriteUvarint(seriesRef);
+        WriteUvarint((ulong)labels.Count);
+        foreach (ref readonly var l in labels.AsSpan())
+        {
+            WriteString(l.Name);
+            WriteString(l.Value);
+        }
+    }
+
+    private void Ensure(int n)
+    {
+        if (_len + n > _buf.Length)
+        {
+            var b = ArrayPool<byte>.Shared.Rent(Math.Max(_len + n, _buf.Length * 2));
+            Array.Copy(_buf, b, _len);
+            ArrayPool<byte>.Shared.Return(_buf);
+            _buf = b;
+        }
+    }
+
+    public void Dispose()
+    {
+        var b = _buf;
+        _buf = [];
+        _len = 0;
+        if (b.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+}
+
+/// <summary>Reads the payload of a WAL record; every method throws <see cref="InvalidDataException"/> on malformed input.</summary>
+internal ref struct WalDecoder(ReadOnlySpan<byte> data)
+{
+    private readonly ReadOnlySpan<byte> _data = data;
+    private int _pos;
+
+    public readonly bool End => _pos >= _data.Length;
+
+    public ulong Uvarint()
+    {
+        ulong v = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (_pos >= _data.Length)
+            {
+                throw new InvalidDataException("varint runs past the record");
+            }
+            byte b = _data[_pos++];
+            v |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return v;
+            }
+        }
+        throw new InvalidDataException("varint too long");
+    }
+
+    public long Varint()
+    {
+        ulong u = Uvarint();
+        return (long)(u >> 1) ^ -(long)(u & 1);
+    }
+
+    public ulong UInt64()
+    {
+        if (_pos + 8 > _data.Length)
+        {
+            throw new InvalidDataException("value runs past the record");
+        }
+        ulong v = BinaryPrimitives.ReadUInt64LittleEndian(_data[_pos..]);
+        _pos += 8;
+        return v;
+    }
+
+    public string String()
+    {
+        ulong n = Uvarint();
+        if (n > (ulong)(_data.Length - _pos))
+        {
+            throw new InvalidDataException("string runs past the record");
+        }
+        string s = Encoding.UTF8.GetString(_data.Slice(_pos, (int)n));
+        _pos += (int)n;
+        return s;
+    }
+}

@@ -1,0 +1,60 @@
+using Ariane.Model;
+using Ariane.Storage;
+using Xunit.Abstractions;
+
+namespace Ariane.Tests.Tsdb;
+
+public class HotPathAllocationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void AppendAndIterationDoNotAllocate()
+    {
+        using var h = new TempHead();
+        const int N = 200;
+        var labels = Enumerable.Range(0, N).Select(i => Labels.FromStrings("__name__", "m", "i", i.ToString())).ToArray();
+        var refs = new ulong[N];
+        long t = 0;
+        void Round(IAppender app)
+        {
+            t += 15_000;
+            for (int i = 0; i < N; i++)
+            {
+                app.Append(ref refs[i], labels[i], t, i + t * 0.001);
+            }
+        }
+        for (int r = 0; r < 3; r++)
+        {
+            var warm = h.Head.Appender();
+            Round(warm);
+            warm.Commit();
+        }
+
+        var app = h.Head.Appender();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Round(app);
+        long appendBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        app.Commit();
+        long commitBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        using var q = h.Head.Querier(long.MinValue, long.MaxValue);
+        var set = q.Select(false, LabelMatcher.Eq("i", "7"));
+        Assert.True(set.MoveNext());
+        var it = set.Current.Iterator();
+        before = GC.GetAllocatedBytesForCurrentThread();
+        int n = 0;
+        while (it.Next())
+        {
+            n++;
+        }
+        it = set.Current.Iterator(it);
+        it.Seek(30_000);
+        long iterBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        output.WriteLine($"append {appendBytes} B, commit {commitBytes} B for {N} samples, iteration {iterBytes} B");
+        Assert.Equal(4, n);
+        Assert.Equal(0, appendBytes);
+        Assert.Equal(0, iterBytes);
+        Assert.True(commitBytes < 64 * N, $"commit allocated {commitBytes} bytes");
+    }
+}
