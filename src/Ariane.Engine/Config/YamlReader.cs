@@ -28,12 +28,16 @@ internal sealed class YamlReader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new MergingParser(new Parser(new StringReader(text))));
+            stream.Load(new StringReader(text));
         }
         catch (YamlException e)
         {
             string msg = e.InnerException is YamlException inner ? inner.Message : e.Message;
             var at = e.InnerException is YamlException ie ? ie.Start : e.Start;
+            if (msg.StartsWith("Duplicate key ", StringComparison.Ordinal))
+            {
+                msg = $"mapping key \"{msg.Substring("Duplicate key ".Length)}\" already defined";
+            }
             throw new ConfigException(File, (int)at.Line, (int)at.Column, "yaml: " + msg, e);
         }
         if (stream.Documents.Count == 0)
@@ -93,7 +97,10 @@ internal sealed class YamlReader
         return "str";
     }
 
-    /// <summary>The key/value pairs of a mapping (none for null), rejecting non-scalar and duplicate keys.</summary>
+    /// <summary>
+    /// The key/value pairs of a mapping (none for null), rejecting non-scalar keys; merge keys (<c>&lt;&lt;: *anchor</c>)
+    /// contribute the fields the mapping does not set itself, as in YAML 1.1 and Go's yaml.v2.
+    /// </summary>
     public List<(YamlScalarNode Key, YamlNode Value)> Fields(YamlNode node, string type)
     {
         var list = new List<(YamlScalarNode, YamlNode)>();
@@ -107,6 +114,7 @@ internal sealed class YamlReader
             return list;
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        List<YamlNode>? merges = null;
         foreach (var kv in map.Children)
         {
             if (kv.Key is not YamlScalarNode key)
@@ -115,11 +123,38 @@ internal sealed class YamlReader
                 continue;
             }
             string name = key.Value ?? string.Empty;
-            if (!seen.Add(name))
+            if (name == "<<" && key.Style is ScalarStyle.Plain)
             {
-                Fail(key, $"field {name} already set in type {type}");
+                merges ??= [];
+                if (kv.Value is YamlSequenceNode many)
+                {
+                    merges.AddRange(many.Children);
+                }
+                else
+                {
+                    merges.Add(kv.Value);
+                }
+                continue;
             }
+            seen.Add(name);
             list.Add((key, kv.Value));
+        }
+        if (merges is not null)
+        {
+            foreach (var m in merges)
+            {
+                if (m is not YamlMappingNode)
+                {
+                    Fail(m, "map merge requires map or sequence of maps as the value");
+                }
+                foreach (var (k, v) in Fields(m, type))
+                {
+                    if (seen.Add(k.Value ?? string.Empty))
+                    {
+                        list.Add((k, v));
+                    }
+                }
+            }
         }
         return list;
     }
