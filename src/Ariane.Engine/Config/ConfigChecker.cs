@@ -85,6 +85,11 @@ public static class ConfigChecker
         foreach (var sc in cfg.ScrapeConfigs)
         {
             CheckHttpFiles(res, sc.HttpClient, $"scrape job \"{sc.JobName}\"");
+            if (sc.Scheme is not ("http" or "https"))
+            {
+                // Prometheus loads such a config; its scrapes then fail. Say so before that happens.
+                res.Warnings.Add($"scheme \"{sc.Scheme}\" in scrape job \"{sc.JobName}\" cannot be scraped (only http and https)");
+            }
             foreach (var fsd in sc.FileSdConfigs)
             {
                 CheckFileSd(res, fsd, sc.JobName);

@@ -236,21 +236,9 @@ public static partial class ConfigLoader
             }
         }
 
-        private Labels ExternalLabels(YamlNode node)
-        {
-            foreach (var (k, v) in r.Fields(node, "labels.Labels"))
-            {
-                if (k.Value == Labels.MetricName)
-                {
-                    r.Fail(k, $"\"{k.Value}\" is not a valid label name");
-                }
-                if (r.Str(v).Length == 0)
-                {
-                    r.Fail(v, $"label value for \"{k.Value}\" cannot be empty");
-                }
-            }
-            return r.LabelSet(node);
-        }
+        private Labels ExternalLabels(YamlNode node) =>
+            // Prometheus accepts any valid label name here (even __name__) and an empty value, which removes the label.
+            r.LabelSet(node);
 
         private List<string> Protocols(YamlNode node)
         {
@@ -296,7 +284,7 @@ public static partial class ConfigLoader
                 KeepDroppedTargets = g.KeepDroppedTargets,
                 ScrapeProtocols = [.. g.ScrapeProtocols],
             };
-            YamlNode? nameNode = null, timeoutNode = null, schemeNode = null;
+            YamlNode? nameNode = null, timeoutNode = null;
             foreach (var (k, v) in r.Fields(node, T))
             {
                 switch (k.Value)
@@ -308,7 +296,7 @@ public static partial class ConfigLoader
                     case "scrape_interval": sc.ScrapeInterval = r.Duration(v); break;
                     case "scrape_timeout": sc.ScrapeTimeout = r.Duration(v); timeoutNode = v; break;
                     case "metrics_path": sc.MetricsPath = r.Str(v); break;
-                    case "scheme": sc.Scheme = r.Str(v); schemeNode = v; break;
+                    case "scheme": sc.Scheme = r.Str(v); break;
                     case "params": sc.Params = Params(v); break;
                     case "enable_compression": sc.EnableCompression = r.Bool(v, true); break;
                     case "body_size_limit": sc.BodySizeLimit = r.Size(v); break;
@@ -329,8 +317,8 @@ public static partial class ConfigLoader
                     case "metric_name_validation_scheme": sc.Other[k.Value!] = ValidationScheme(v); break;
                     case "static_configs": sc.StaticConfigs = StaticConfigs(v); break;
                     case "file_sd_configs": sc.FileSdConfigs = FileSdConfigs(v); break;
-                    case "relabel_configs": sc.RelabelConfigs = RelabelConfigs(v); break;
-                    case "metric_relabel_configs": sc.MetricRelabelConfigs = RelabelConfigs(v); break;
+                    case "relabel_configs": sc.RelabelConfigs = RelabelConfigs(v, "target relabeling rule in scrape config"); break;
+                    case "metric_relabel_configs": sc.MetricRelabelConfigs = RelabelConfigs(v, "metric relabeling rule in scrape config"); break;
                     case "scrape_failure_log_file" or "scrape_classic_histograms" or "always_scrape_classic_histograms"
                         or "convert_classic_histograms_to_nhcb" or "scrape_native_histograms" or "native_histogram_bucket_limit"
                         or "native_histogram_min_bucket_factor" or "metric_name_escaping_scheme":
@@ -359,10 +347,6 @@ public static partial class ConfigLoader
             if (sc.JobName.Length == 0)
             {
                 r.Fail(nameNode ?? node, "job_name is empty");
-            }
-            if (sc.Scheme is not ("http" or "https"))
-            {
-                r.Fail(schemeNode ?? node, $"invalid scheme \"{sc.Scheme}\" for scrape config with job name \"{sc.JobName}\"");
             }
             ValidateHttp(node, sc.HttpClient);
             // Prometheus's ScrapeConfig.Validate: inherit the interval, then check or infer the timeout.
@@ -462,11 +446,15 @@ public static partial class ConfigLoader
             return dot >= 0 && dot >= star && s.AsSpan(dot + 1) is "json" or "yml" or "yaml" or "JSON" or "YML" or "YAML";
         }
 
-        public List<RelabelConfig> RelabelConfigs(YamlNode node)
+        public List<RelabelConfig> RelabelConfigs(YamlNode node, string what = "relabeling rule")
         {
             var list = new List<RelabelConfig>();
             foreach (var n in r.Seq(node, "[]*relabel.Config"))
             {
+                if (YamlReader.IsNull(n))
+                {
+                    r.Fail(n, $"empty or null {what}");
+                }
                 list.Add(Relabel(n));
             }
             return list;
@@ -475,10 +463,6 @@ public static partial class ConfigLoader
         private RelabelConfig Relabel(YamlNode node)
         {
             const string T = "relabel.Config";
-            if (YamlReader.IsNull(node))
-            {
-                r.Fail(node, "empty or null relabeling rule");
-            }
             var rc = new RelabelConfig();
             foreach (var (k, v) in r.Fields(node, T))
             {
@@ -731,7 +715,7 @@ public static partial class ConfigLoader
                         am.ApiVersion = r.Str(v);
                         if (am.ApiVersion is not ("v1" or "v2"))
                         {
-                            r.Fail(v, $"expected Alertmanager api version to be one of [v2] but got {am.ApiVersion}");
+                            r.Fail(v, $"expected Alertmanager api version to be one of [v1 v2] but got {am.ApiVersion}");
                         }
                         break;
                     case "static_configs": am.StaticConfigs = StaticConfigs(v); break;
@@ -850,15 +834,8 @@ public static partial class ConfigLoader
             }
         }
 
-        private string Url(YamlNode v)
-        {
-            string s = r.Str(v);
-            if (s.Length != 0 && !Uri.TryCreate(s, UriKind.Absolute, out _))
-            {
-                r.Fail(v, $"parse \"{s}\": invalid URL");
-            }
-            return s;
-        }
+        // Go's url.Parse accepts nearly anything, so Prometheus only insists that the URL is set.
+        private string Url(YamlNode v) => r.Str(v);
 
         private StorageConfig Storage(YamlNode node)
         {

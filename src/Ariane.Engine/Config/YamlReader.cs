@@ -285,7 +285,17 @@ internal sealed class YamlReader
         string s = Str(node);
         if (!ByteSize.TryParse(s, out long b))
         {
-            Fail(node, $"units: unknown unit in \"{s}\"");
+            int i = 0;
+            while (i < s.Length && (s[i] is >= '0' and <= '9' || s[i] == '.'))
+            {
+                i++;
+            }
+            int j = i;
+            while (j < s.Length && !(s[j] is >= '0' and <= '9' || s[j] == '.'))
+            {
+                j++;
+            }
+            Fail(node, $"units: unknown unit {s.Substring(i, j - i)} in {s}");
         }
         return b;
     }

@@ -187,8 +187,7 @@ public class ConfigLoaderTests
         { "scrape_configs:\n- scrape_interval: 5s\n", 2, 3, "job_name is empty" },
         { "scrape_configs:\n- job_name: a\n  sample_limit: lots\n", 3, 17, "cannot unmarshal !!str `lots` into uint" },
         { "scrape_configs:\n- job_name: a\n  honor_labels: maybe\n", 3, 17, "cannot unmarshal !!str `maybe` into bool" },
-        { "scrape_configs:\n- job_name: a\n  body_size_limit: 10XB\n", 3, 20, "units: unknown unit in \"10XB\"" },
-        { "scrape_configs:\n- job_name: a\n  scheme: ftp\n", 3, 11, "invalid scheme \"ftp\" for scrape config with job name \"a\"" },
+        { "scrape_configs:\n- job_name: a\n  body_size_limit: 10XB\n", 3, 20, "units: unknown unit XB in 10XB" },
         { "scrape_configs:\n- job_name: a\n  relabel_configs:\n  - source_labels: [a]\n    regex: '(unclosed'\n", 5, 12, "error parsing regexp: " },
         { "scrape_configs:\n- job_name: a\n  relabel_configs:\n  - source_labels: [0a]\n", 4, 21, "\"0a\" is not a valid label name" },
         { "scrape_configs:\n- job_name: a\n  relabel_configs:\n  - action: explode\n", 4, 13, "unknown relabel action \"explode\"" },
@@ -207,7 +206,10 @@ public class ConfigLoaderTests
         { "scrape_configs:\n- job_name: a\n  authorization: {type: Basic}\n", 3, 25, "authorization type cannot be set to \"basic\", use \"basic_auth\" instead" },
         { "scrape_configs:\n- job_name: a\n  tls_config: {min_version: TLS9}\n", 3, 29, "unknown TLS version: TLS9" },
         { "scrape_configs:\n- job_name: a\n  scrape_protocols: [Foo]\n", 3, 22, "unknown scrape protocol Foo, supported: [OpenMetricsText0.0.1 OpenMetricsText1.0.0 PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0]" },
-        { "global:\n  external_labels:\n    __name__: x\n", 3, 5, "\"__name__\" is not a valid label name" },
+        { "scrape_configs:\n- job_name: a\n  relabel_configs:\n  -\n", 4, 4, "empty or null target relabeling rule in scrape config" },
+        { "scrape_configs:\n- job_name: a\n  params: {a: b}\n", 3, 15, "cannot unmarshal !!str `b` into []string" },
+        { "scrape_configs:\n- job_name: a\n  sample_limit: -1\n", 3, 17, "cannot unmarshal !!int `-1` into uint" },
+        { "alerting:\n  alertmanagers:\n  - api_version: v3\n", 3, 18, "expected Alertmanager api version to be one of [v1 v2] but got v3" },
         { "global:\n  external_labels:\n    a-b: x\n", 3, 5, "\"a-b\" is not a valid label name" },
         { "global:\n  scrape_interval: 1m\n  scrape_interval: 2m\n", 3, 3, "yaml: mapping key \"scrape_interval\" already defined" },
         { "remote_write:\n- name: a\n", 2, 3, "url for remote_write is empty" },
@@ -226,6 +228,18 @@ public class ConfigLoaderTests
         Assert.StartsWith(reason, e.Reason, StringComparison.Ordinal);
         Assert.Equal((line, column), (e.Line, e.Column));
         Assert.StartsWith($"prometheus.yml:{line}:{column}: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // Accepted by Prometheus (checked against promtool 2.42), so accepted here.
+    [InlineData("global:\n  external_labels:\n    a: \"\"\n    __name__: x\n")]
+    [InlineData("scrape_configs:\n- job_name: 123\n  honor_labels: yes\n  scheme: ftp\n")]
+    [InlineData("scrape_configs:\n- job_name: a\n  static_configs:\n  - targets: [a:1]\n    labels: {a: 1}\n")]
+    [InlineData("remote_write:\n- url: \"not a url\"\n")]
+    [InlineData("scrape_configs:\n- job_name: a\n  relabel_configs:\n  - regex:\n    target_label: x\n")]
+    public void AcceptsWhatPrometheusAccepts(string yaml)
+    {
+        ConfigLoader.Load(yaml, "prometheus.yml");
     }
 
     [Fact]
