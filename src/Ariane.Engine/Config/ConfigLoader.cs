@@ -55,6 +55,8 @@ public static partial class ConfigLoader
             return cfg;
         }
         new Parser(r, cfg).Top(root);
+        LoadScrapeConfigFiles(cfg);
+        cfg.RedactedSource = ConfigRedactor.Redact(yaml);
         return cfg;
     }
 
@@ -84,6 +86,43 @@ public static partial class ConfigLoader
               - targets: ["SELF_ADDRESS"]
 
         """;
+
+    /// <summary>
+    /// Appends the jobs of <c>scrape_config_files</c> (globs, expanded now), each file holding only
+    /// <c>scrape_configs</c>, with paths inside it relative to its own folder, and job names unique overall.
+    /// </summary>
+    private static void LoadScrapeConfigFiles(PrometheusConfig cfg)
+    {
+        foreach (string pattern in cfg.ScrapeConfigFiles)
+        {
+            foreach (string file in FileGlob.Expand(pattern))
+            {
+                string text;
+                try
+                {
+                    text = File.ReadAllText(file);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new ConfigException(file, 0, 0, "cannot read scrape config file: " + e.Message, e);
+                }
+                var fr = new YamlReader(file, Path.GetDirectoryName(Path.GetFullPath(file)));
+                if (fr.ParseDocument(text) is not { } root)
+                {
+                    continue;
+                }
+                var p = new Parser(fr, cfg);
+                foreach (var (k, v) in fr.Fields(root, "config.ScrapeConfigs"))
+                {
+                    if (k.Value != "scrape_configs")
+                    {
+                        fr.Unknown(k, "config.ScrapeConfigs");
+                    }
+                    p.ScrapeList(v);
+                }
+            }
+        }
+    }
 
     /// <summary>The parse of one document; a class so that the reader and the result travel together.</summary>
     private sealed class Parser(YamlReader r, PrometheusConfig cfg)
@@ -134,23 +173,30 @@ public static partial class ConfigLoader
             }
             if (scrape is not null)
             {
-                var byName = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-                foreach (var n in r.Seq(scrape, "[]*config.ScrapeConfig"))
+                ScrapeList(scrape);
+            }
+        }
+
+        public void ScrapeList(YamlNode scrape)
+        {
+            foreach (var n in r.Seq(scrape, "[]*config.ScrapeConfig"))
+            {
+                if (YamlReader.IsNull(n))
                 {
-                    if (YamlReader.IsNull(n))
-                    {
-                        r.Fail(n, "empty or null scrape config section");
-                    }
-                    var (sc, nameNode) = Scrape(n);
-                    if (!byName.TryAdd(sc.JobName, n))
+                    r.Fail(n, "empty or null scrape config section");
+                }
+                var (sc, nameNode) = Scrape(n);
+                foreach (var other in cfg.ScrapeConfigs)
+                {
+                    if (other.JobName == sc.JobName)
                     {
                         r.Fail(nameNode, $"found multiple scrape configs with job name \"{sc.JobName}\"");
                     }
-                    cfg.ScrapeConfigs.Add(sc);
-                    foreach (var sd in sc.UnsupportedDiscovery)
-                    {
-                        cfg.UnsupportedDiscovery.Add($"{sd} in scrape job \"{sc.JobName}\"");
-                    }
+                }
+                cfg.ScrapeConfigs.Add(sc);
+                foreach (var sd in sc.UnsupportedDiscovery)
+                {
+                    cfg.UnsupportedDiscovery.Add($"{sd} in scrape job \"{sc.JobName}\"");
                 }
             }
         }

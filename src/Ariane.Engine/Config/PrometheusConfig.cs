@@ -15,7 +15,7 @@ public sealed class PrometheusConfig
     /// <summary>Rule file paths or globs, resolved against the config file's folder.</summary>
     public List<string> RuleFiles { get; set; } = [];
 
-    /// <summary>Paths or globs of <c>scrape_config_files</c> (kept; not yet loaded).</summary>
+    /// <summary>Paths or globs of <c>scrape_config_files</c>; their jobs are loaded into <see cref="ScrapeConfigs"/>.</summary>
     public List<string> ScrapeConfigFiles { get; set; } = [];
 
     /// <summary>The <c>alerting</c> section, when present.</summary>
@@ -35,6 +35,12 @@ public sealed class PrometheusConfig
 
     /// <summary>The original YAML text, served by <c>/api/v1/status/config</c>.</summary>
     public string Source { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The YAML with secrets (passwords, credentials, tokens, keys) replaced by <c>&lt;secret&gt;</c>, as Prometheus
+    /// shows them; this, not <see cref="Source"/>, is what the status API and UI may serve.
+    /// </summary>
+    public string RedactedSource { get; set; } = string.Empty;
 
     /// <summary>The file the config came from, or null for an embedded or in-memory config.</summary>
     public string? FilePath { get; set; }
