@@ -25,6 +25,7 @@ public sealed class FileDiscoverer : IDiscoverer
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, List<TargetGroup>> _lastGood = new(StringComparer.Ordinal);
     private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly Lock _gate = new();
     private string? _lastSignature;
 
     /// <summary>Creates a discoverer; <paramref name="onError"/> receives a message for each file that fails to load.</summary>
@@ -73,6 +74,14 @@ public sealed class FileDiscoverer : IDiscoverer
 
     /// <summary>Reads every file now and publishes a snapshot if anything changed (the first call always publishes).</summary>
     public IReadOnlyList<TargetGroup> Refresh()
+    {
+        lock (_gate)
+        {
+            return RefreshLocked();
+        }
+    }
+
+    private List<TargetGroup> RefreshLocked()
     {
         var files = new List<string>();
         foreach (string pattern in _cfg.Files)

@@ -149,3 +149,30 @@ public class TargetLabelerTests
         Assert.Equal("mine", r.Final!.Get("instance"));
     }
 }
+
+public class DiscoverersTests
+{
+    [Fact]
+    public async Task StaticAndFileDiscoverersComeFromTheJob()
+    {
+        var sc = ConfigLoader.Load("""
+            scrape_configs:
+              - job_name: j
+                static_configs: [{targets: ['a:1']}]
+                file_sd_configs: [{files: [x.json]}, {files: [y.yml]}]
+            """, "t.yml").ScrapeConfigs[0];
+        var ds = Discoverers.For(sc, TimeProvider.System);
+        Assert.Equal(3, ds.Count);
+        Assert.IsType<StaticDiscoverer>(ds[0]);
+        using var cts = new CancellationTokenSource();
+        var run = ds[0].RunAsync(cts.Token);
+        var groups = await ds[0].Updates.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("a:1", groups[0].Targets[0].Get("__address__"));
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        foreach (var d in ds)
+        {
+            await d.DisposeAsync();
+        }
+    }
+}
