@@ -129,12 +129,13 @@ public sealed class RelabelConfig
         {
             return $"relabel configuration for {a} action requires 'target_label' value";
         }
-        if (Action == RelabelAction.Replace && !IsValidTargetTemplate(TargetLabel))
+        // As Prometheus: these targets are checked against the template pattern (references allowed), hashmod's strictly.
+        if (Action is RelabelAction.Replace or RelabelAction.Lowercase or RelabelAction.Uppercase or RelabelAction.KeepEqual
+            or RelabelAction.DropEqual && !IsValidTargetTemplate(TargetLabel))
         {
             return $"\"{TargetLabel}\" is invalid 'target_label' for {a} action";
         }
-        if (Action is RelabelAction.Lowercase or RelabelAction.Uppercase or RelabelAction.KeepEqual or RelabelAction.DropEqual
-            or RelabelAction.HashMod && !Model.Labels.IsValidLabelName(TargetLabel))
+        if (Action == RelabelAction.HashMod && !Model.Labels.IsValidLabelName(TargetLabel))
         {
             return $"\"{TargetLabel}\" is invalid 'target_label' for {a} action";
         }

@@ -50,11 +50,18 @@ public static class Relabeler
             case RelabelAction.Replace:
                 Replace(cfg, lb, val);
                 return true;
+            // Prometheus sets the target name literally; one holding "$" references would be an invalid label, so skip it.
             case RelabelAction.Lowercase:
-                lb.Set(cfg.TargetLabel, val.ToLowerInvariant());
+                if (Labels.IsValidLabelName(cfg.TargetLabel))
+                {
+                    lb.Set(cfg.TargetLabel, val.ToLowerInvariant());
+                }
                 return true;
             case RelabelAction.Uppercase:
-                lb.Set(cfg.TargetLabel, val.ToUpperInvariant());
+                if (Labels.IsValidLabelName(cfg.TargetLabel))
+                {
+                    lb.Set(cfg.TargetLabel, val.ToUpperInvariant());
+                }
                 return true;
             case RelabelAction.HashMod:
                 lb.Set(cfg.TargetLabel, HashMod(val, cfg.Modulus).ToString(CultureInfo.InvariantCulture));

@@ -43,6 +43,18 @@ public sealed class PromtoolDifferentialTests : IDisposable
     }
 
     [Theory]
+    [MemberData(nameof(Relabel.RelabelerTests.Invalid), MemberType = typeof(Relabel.RelabelerTests))]
+    public void PrometheusRejectsInvalidRelabelConfigs(string yaml, string message)
+    {
+        _ = message;
+        if (Promtool() is { } tool)
+        {
+            Assert.False(PromtoolAccepts(tool, Relabel.RelabelerTests.InJob(yaml)), "promtool accepted:\n" + yaml);
+        }
+    }
+
+    [Theory]
+    [InlineData("scrape_configs:\n- job_name: a\n  relabel_configs:\n  - action: uppercase\n    source_labels: [a]\n    target_label: ${1}\n")]
     [InlineData("global:\n  external_labels:\n    a: \"\"\n    __name__: x\n")]
     [InlineData("scrape_configs:\n- job_name: 123\n  honor_labels: yes\n  scheme: ftp\n")]
     [InlineData("scrape_configs:\n- job_name: a\n  static_configs:\n  - targets: [a:1]\n    labels: {a: 1}\n")]

@@ -9,12 +9,11 @@ public class RelabelerTests
     private static Labels L(params string[] nv) => Labels.FromStrings(nv);
 
     /// <summary>Loads relabel configs from YAML through the real loader, so the tables read like prometheus.yml.</summary>
-    private static List<RelabelConfig> Cfg(string yaml)
-    {
-        string indented = "    " + yaml.Trim().Replace("\n", "\n    ", StringComparison.Ordinal);
-        var c = ConfigLoader.Load("scrape_configs:\n- job_name: x\n  relabel_configs:\n" + indented + "\n", "t.yml");
-        return c.ScrapeConfigs[0].RelabelConfigs;
-    }
+    private static List<RelabelConfig> Cfg(string yaml) => ConfigLoader.Load(InJob(yaml), "t.yml").ScrapeConfigs[0].RelabelConfigs;
+
+    /// <summary>Wraps relabel_configs YAML in a scrape job.</summary>
+    public static string InJob(string yaml) =>
+        "scrape_configs:\n- job_name: x\n  relabel_configs:\n" + "    " + yaml.Trim().Replace("\n", "\n    ", StringComparison.Ordinal) + "\n";
 
     public static TheoryData<string, string[], string, string[]?> Cases => new()
     {
@@ -199,17 +198,23 @@ public class RelabelerTests
         Assert.Equal(expected, Relabeler.HashMod(value, modulus));
     }
 
+    public static TheoryData<string, string> Invalid => new()
+    {
+        { "- action: hashmod\n  target_label: x", "relabel configuration for hashmod requires non-zero modulus" },
+        { "- action: replace\n  target_label: \"\"", "relabel configuration for replace action requires 'target_label' value" },
+        { "- action: lowercase", "relabel configuration for lowercase action requires 'target_label' value" },
+        { "- action: replace\n  target_label: 0bad", "\"0bad\" is invalid 'target_label' for replace action" },
+        { "- action: uppercase\n  target_label: 1x", "\"1x\" is invalid 'target_label' for uppercase action" },
+        { "- action: hashmod\n  target_label: ${1}\n  modulus: 2", "\"${1}\" is invalid 'target_label' for hashmod action" },
+        { "- action: uppercase\n  target_label: x\n  replacement: y", "'replacement' can not be set for uppercase action" },
+        { "- action: labelmap\n  replacement: 1bad", "\"1bad\" is invalid 'replacement' for labelmap action" },
+        { "- action: keepequal\n  target_label: x\n  regex: a", "keepequal action requires only 'source_labels' and `target_label`, and no other fields" },
+        { "- action: labeldrop\n  regex: a\n  source_labels: [b]", "labeldrop action requires only 'regex', and no other fields" },
+        { "- action: labelkeep\n  regex: a\n  target_label: b", "labelkeep action requires only 'regex', and no other fields" },
+    };
+
     [Theory]
-    [InlineData("- action: hashmod\n  target_label: x", "relabel configuration for hashmod requires non-zero modulus")]
-    [InlineData("- action: replace\n  target_label: \"\"", "relabel configuration for replace action requires 'target_label' value")]
-    [InlineData("- action: lowercase", "relabel configuration for lowercase action requires 'target_label' value")]
-    [InlineData("- action: replace\n  target_label: 0bad", "\"0bad\" is invalid 'target_label' for replace action")]
-    [InlineData("- action: uppercase\n  target_label: ${1}", "\"${1}\" is invalid 'target_label' for uppercase action")]
-    [InlineData("- action: uppercase\n  target_label: x\n  replacement: y", "'replacement' can not be set for uppercase action")]
-    [InlineData("- action: labelmap\n  replacement: 1bad", "\"1bad\" is invalid 'replacement' for labelmap action")]
-    [InlineData("- action: keepequal\n  target_label: x\n  regex: a", "keepequal action requires only 'source_labels' and `target_label`, and no other fields")]
-    [InlineData("- action: labeldrop\n  regex: a\n  source_labels: [b]", "labeldrop action requires only 'regex', and no other fields")]
-    [InlineData("- action: labelkeep\n  regex: a\n  target_label: b", "labelkeep action requires only 'regex', and no other fields")]
+    [MemberData(nameof(Invalid))]
     public void ValidatesAsPrometheus(string yaml, string message)
     {
         var e = Assert.Throws<ConfigException>(() => Cfg(yaml));
