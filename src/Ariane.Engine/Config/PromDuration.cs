@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Text;
+
+namespace Ariane.Config;
+
+/// <summary>Prometheus's duration syntax (<c>model.Duration</c>): <c>1y2w3d4h5m6s7ms</c>, units in that order, or <c>0</c>.</summary>
+public static class PromDuration
+{
+    private static readonly (string Unit, long Ms)[] Units =
+    [
+        ("y", 365L * 24 * 3600 * 1000),
+        ("w", 7L * 24 * 3600 * 1000),
+        ("d", 24L * 3600 * 1000),
+        ("h", 3600L * 1000),
+        ("m", 60L * 1000),
+        ("s", 1000),
+        ("ms", 1),
+    ];
+
+    /// <summary>Parses a duration; false for anything Prometheus rejects ("not a valid duration string").</summary>
+    public static bool TryParse(string s, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (s == "0")
+        {
+            return true;
+        }
+        if (s.Length == 0)
+        {
+            return false;
+        }
+        long total = 0;
+        int i = 0;
+        int nextUnit = 0;
+        while (i < s.Length)
+        {
+            int start = i;
+            while (i < s.Length && s[i] is >= '0' and <= '9')
+            {
+                i++;
+            }
+            if (i == start)
+            {
+                return false;
+            }
+            if (!long.TryParse(s.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+            {
+                return false;
+            }
+            int u = -1;
+            for (int k = nextUnit; k < Units.Length; k++)
+            {
+                string unit = Units[k].Unit;
+                if (string.CompareOrdinal(s, i, unit, 0, unit.Length) == 0 &&
+                    // "m" must not swallow the "m" of "ms".
+                    !(unit == "m" && i + 1 < s.Length && s[i + 1] == 's'))
+                {
+                    u = k;
+                    break;
+                }
+            }
+            if (u < 0)
+            {
+                return false;
+            }
+            i += Units[u].Unit.Length;
+            nextUnit = u + 1;
+            try
+            {
+                total = checked(total + checked(n * Units[u].Ms));
+            }
+            catch (OverflowException)
+            {
+                return false;
+            }
+        }
+        if (total > (long)TimeSpan.MaxValue.TotalMilliseconds)
+        {
+            return false;
+        }
+        value = TimeSpan.FromMilliseconds(total);
+        return true;
+    }
+
+    /// <summary>Parses a duration or throws <see cref="FormatException"/> with Prometheus's message.</summary>
+    public static TimeSpan Parse(string s) =>
+        TryParse(s, out var v) ? v : throw new FormatException($"not a valid duration string: \"{s}\"");
+
+    /// <summary>Formats as Prometheus does (<c>model.Duration.String</c>): <c>0s</c>, <c>15s</c>, <c>1h30m</c>, <c>90d</c>.</summary>
+    public static string Format(TimeSpan d)
+    {
+        long ms = (long)d.TotalMilliseconds;
+        if (ms == 0)
+        {
+            return "0s";
+        }
+        var sb = new StringBuilder();
+        if (ms < 0)
+        {
+            sb.Append('-');
+            ms = -ms;
+        }
+        for (int k = 0; k < Units.Length; k++)
+        {
+            var (unit, mult) = Units[k];
+            // Years and weeks only when exact, as it is often easier to read 90d than 12w6d.
+            if (k < 2 && ms % mult != 0)
+            {
+                continue;
+            }
+            long v = ms / mult;
+            if (v > 0)
+            {
+                sb.Append(v.ToString(CultureInfo.InvariantCulture)).Append(unit);
+                ms -= v * mult;
+            }
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>Byte sizes as Prometheus's <c>units.Base2Bytes</c>: <c>10MB</c>, <c>1GiB</c>, <c>1.5KB</c>; KB and KiB are both 1024.</summary>
+public static class ByteSize
+{
+    private static readonly (string Unit, long Bytes)[] Units =
+    [
+        ("KiB", 1L << 10), ("MiB", 1L << 20), ("GiB", 1L << 30), ("TiB", 1L << 40), ("PiB", 1L << 50), ("EiB", 1L << 60),
+        ("KB", 1L << 10), ("MB", 1L << 20), ("GB", 1L << 30), ("TB", 1L << 40), ("PB", 1L << 50), ("EB", 1L << 60),
+        ("B", 1),
+    ];
+
+    /// <summary>Parses a size; <c>0</c> alone is allowed, otherwise every number needs a unit, and parts add up (<c>1GB512MB</c>).</summary>
+    public static bool TryParse(string s, out long bytes)
+    {
+        bytes = 0;
+        if (s == "0")
+        {
+            return true;
+        }
+        if (s.Length == 0)
+        {
+            return false;
+        }
+        double total = 0;
+        int i = 0;
+        while (i < s.Length)
+        {
+            int start = i;
+            while (i < s.Length && (s[i] is >= '0' and <= '9' || s[i] == '.'))
+            {
+                i++;
+            }
+            if (i == start || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n))
+            {
+                return false;
+            }
+            int ustart = i;
+            while (i < s.Length && !(s[i] is >= '0' and <= '9' || s[i] == '.'))
+            {
+                i++;
+            }
+            var unit = s.AsSpan(ustart, i - ustart);
+            long mult = 0;
+            foreach (var (name, b) in Units)
+            {
+                if (unit.SequenceEqual(name))
+                {
+                    mult = b;
+                    break;
+                }
+            }
+            if (mult == 0)
+            {
+                return false;
+            }
+            total += n * mult;
+        }
+        if (total >= long.MaxValue)
+        {
+            return false;
+        }
+        bytes = (long)total;
+        return true;
+    }
+
+    /// <summary>Formats as Prometheus does for the status page: the largest exact unit (<c>10MiB</c>, <c>0B</c>).</summary>
+    public static string Format(long bytes)
+    {
+        if (bytes == 0)
+        {
+            return "0B";
+        }
+        for (int k = 5; k >= 0; k--)
+        {
+            var (unit, b) = Units[k];
+            if (bytes % b == 0)
+            {
+                return (bytes / b).ToString(CultureInfo.InvariantCulture) + unit;
+            }
+        }
+        return bytes.ToString(CultureInfo.InvariantCulture) + "B";
+    }
+}
