@@ -1,17 +1,117 @@
 using System.CommandLine;
+using Ariane.Config;
 
 namespace Ariane.Server.Cli;
 
-/// <summary>The command tree: serve, check, and the tools in the manner of promtool.</summary>
+/// <summary>The command tree: serve, check, and (later) the tools in the manner of promtool.</summary>
 public static class CliApp
 {
     /// <summary>Parses the command line and runs the chosen command; returns the exit code.</summary>
     public static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Ariane: monitoring and alerting (Prometheus, Alertmanager and Grafana compatible).");
-        var serve = new Command("serve", "Start the server.");
-        serve.SetAction(_ => 0);
-        root.Subcommands.Add(serve);
-        return root.Parse(args).InvokeAsync();
+        var root = new RootCommand("Ariane: one server for metrics scraping, storage and querying, compatible with Prometheus's formats and APIs.");
+        root.Subcommands.Add(ServeCommand());
+        root.Subcommands.Add(CheckCommand());
+        // The server handles SIGTERM/SIGINT itself (graceful stop, exit 0); System.CommandLine's own handler would
+        // cut that short and exit 143.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    private static Command ServeCommand()
+    {
+        var defaults = new ServeOptions();
+        var config = new Option<string>("--config.file") { Description = "Prometheus configuration file (prometheus.yml). Default: an embedded config that scrapes Ariane itself and this host." };
+        var path = new Option<string>("--storage.tsdb.path") { Description = "Base path for metrics storage.", DefaultValueFactory = _ => defaults.StoragePath };
+        var listen = new Option<string>("--web.listen-address") { Description = "Address to listen on for the UI, API and telemetry (loopback by default).", DefaultValueFactory = _ => defaults.ListenAddress };
+        var lifecycle = new Option<bool>("--web.enable-lifecycle") { Description = "Enable shutdown and reload via HTTP request (POST /-/quit, /-/reload)." };
+        var admin = new Option<bool>("--web.enable-admin-api") { Description = "Enable API endpoints for admin control actions." };
+        var rw = new Option<bool>("--web.enable-remote-write-receiver") { Description = "Enable the remote write receiver at POST /api/v1/write." };
+        var publicOk = new Option<bool>("--web.allow-unauthenticated-public") { Description = "Allow listening on a non-loopback address without authentication." };
+        var level = new Option<string>("--log.level") { Description = "Only log messages with the given severity or above: debug, info, warn, error.", DefaultValueFactory = _ => defaults.LogLevel };
+        level.AcceptOnlyFromAmong("debug", "info", "warn", "error");
+        var format = new Option<string>("--log.format") { Description = "Output format of log messages: logfmt, json.", DefaultValueFactory = _ => defaults.LogFormat };
+        format.AcceptOnlyFromAmong("logfmt", "json");
+        var sync = new Option<string>("--storage.tsdb.wal-sync-interval") { Description = "How often the write-ahead log is fsynced to disk (commits always reach the OS at once).", DefaultValueFactory = _ => "1s" };
+
+        var cmd = new Command("serve", "Start the server. Takes Prometheus's flag names; Prometheus flags that do not apply yet are accepted and reported as ignored.")
+        {
+            config, path, listen, lifecycle, admin, rw, publicOk, level, format, sync,
+        };
+        cmd.TreatUnmatchedTokensAsErrors = false;
+        cmd.SetAction(async (pr, ct) =>
+        {
+            var (ignored, errors) = PrometheusFlags.Classify(pr.UnmatchedTokens);
+            if (errors.Count > 0)
+            {
+                foreach (var e in errors)
+                {
+                    await Console.Error.WriteLineAsync("error: " + e).ConfigureAwait(false);
+                }
+                await Console.Error.WriteLineAsync("Run './ariane serve --help' for the flags.").ConfigureAwait(false);
+                return 2;
+            }
+            var o = new ServeOptions
+            {
+                ConfigFile = pr.GetValue(config) ?? "",
+                StoragePath = pr.GetValue(path)!,
+                ListenAddress = pr.GetValue(listen)!,
+                EnableLifecycle = pr.GetValue(lifecycle),
+                EnableAdminApi = pr.GetValue(admin),
+                EnableRemoteWriteReceiver = pr.GetValue(rw),
+                AllowUnauthenticatedPublic = pr.GetValue(publicOk),
+                LogLevel = pr.GetValue(level)!,
+                LogFormat = pr.GetValue(format)!,
+            };
+            if (!PromDuration.TryParse(pr.GetValue(sync)!, out var syncInterval) || syncInterval <= TimeSpan.Zero)
+            {
+                await Console.Error.WriteLineAsync("error: invalid --storage.tsdb.wal-sync-interval").ConfigureAwait(false);
+                return 2;
+            }
+            o.WalSyncInterval = syncInterval;
+            o.IgnoredFlags.AddRange(ignored);
+            foreach (var opt in cmd.Options)
+            {
+                if (opt.Name.StartsWith("--", StringComparison.Ordinal))
+                {
+                    var r = pr.GetResult(opt);
+                    object? v = r is not null ? r.GetValueOrDefault<object?>() : opt.HasDefaultValue ? opt.GetDefaultValue() : null;
+                    o.AllFlags[opt.Name[2..]] = v switch
+                    {
+                        bool b => b ? "true" : "false",
+                        null => "",
+                        _ => v.ToString() ?? "",
+                    };
+                }
+            }
+            foreach (var (k, v) in ignored)
+            {
+                o.AllFlags[k[2..]] = v;
+            }
+            return await ServerHost.RunAsync(o).ConfigureAwait(false);
+        });
+        return cmd;
+    }
+
+    private static Command CheckCommand()
+    {
+        var check = new Command("check", "Check the validity of configuration files, as promtool check does.");
+        var file = new Argument<string[]>("file") { Description = "prometheus.yml files to check.", Arity = ArgumentArity.OneOrMore };
+        var cfg = new Command("config", "Check that configuration files are valid; exit 1 on any error.") { file };
+        cfg.SetAction(pr =>
+        {
+            int rc = 0;
+            foreach (var f in pr.GetValue(file)!)
+            {
+                var result = ConfigChecker.Check(f);
+                (result.Success ? Console.Out : Console.Error).WriteLine(result.Summary());
+                if (!result.Success)
+                {
+                    rc = 1;
+                }
+            }
+            return rc;
+        });
+        check.Subcommands.Add(cfg);
+        return check;
     }
 }

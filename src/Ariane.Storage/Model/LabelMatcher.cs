@@ -86,7 +86,7 @@ public static class RegexFactory
     /// <summary>Compiles <c>^(?:pattern)$</c>; throws <see cref="ArgumentException"/> when the pattern is invalid.</summary>
     public static Regex Anchored(string pattern) =>
 #pragma warning disable RS0030 // The factory is the sanctioned constructor.
-        new("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.Singleline, Timeout);
+        new("^(?:" + pattern + @")\z", RegexOptions.CultureInvariant | RegexOptions.Singleline, Timeout);
 #pragma warning restore RS0030
 
     /// <summary>Compiles an unanchored pattern (for label_replace-style searches that anchor themselves).</summary>

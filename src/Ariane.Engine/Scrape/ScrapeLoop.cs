@@ -1,0 +1,512 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using Ariane.Model;
+using Ariane.Relabel;
+using Ariane.Storage;
+using Ariane.TextParse;
+
+namespace Ariane.Scrape;
+
+/// <summary>Counts from one append of a scrape body.</summary>
+public struct ScrapeStats
+{
+    /// <summary>Samples in the body.</summary>
+    public int Scraped;
+
+    /// <summary>Samples left after metric relabelling.</summary>
+    public int PostRelabel;
+
+    /// <summary>Series new to this target's cache.</summary>
+    public int SeriesAdded;
+
+    /// <summary>Samples storage refused (out of order, duplicate timestamp).</summary>
+    public int Rejected;
+}
+
+/// <summary>A scrape that failed for a reason attributable to the target (limits, parse errors).</summary>
+public sealed class ScrapeException(string message) : Exception(message);
+
+/// <summary>
+/// Scrapes one target on its interval, at a stable offset within the interval derived from the target's
+/// identity, and appends what it gets through the appender seam: relabelled samples, staleness markers for
+/// series that vanished, and the synthetic series (<c>up</c>, <c>scrape_duration_seconds</c>, ...).
+/// </summary>
+public sealed class ScrapeLoop : IAsyncDisposable
+{
+    private static readonly string[] ReportNames =
+    [
+        "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added",
+    ];
+
+    private readonly ScrapeTarget _target;
+    private readonly IAppendable _storage;
+    private readonly HttpClient _client;
+    private readonly TimeProvider _time;
+    private readonly Action<string>? _log;
+    private readonly ScrapeCache _cache = new();
+    private readonly List<Label> _labelBuf = new(16);
+    private readonly Labels[] _reportLabels = new Labels[ReportNames.Length];
+    private readonly ulong[] _reportRefs = new ulong[ReportNames.Length];
+    private List<ScrapeCache.Entry> _prevSeen = [];
+    private List<ScrapeCache.Entry> _curSeen = [];
+    private ExpositionParser? _parser;
+    private string? _parserContentType;
+    private long _iter;
+    private bool _hadReport;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _run;
+
+    /// <summary>Creates the loop; <see cref="Start"/> begins scraping.</summary>
+    public ScrapeLoop(ScrapeTarget target, IAppendable storage, HttpClient client, TimeProvider time, Action<string>? log = null)
+    {
+        _target = target;
+        _storage = storage;
+        _client = client;
+        _time = time;
+        _log = log;
+        for (int i = 0; i < ReportNames.Length; i++)
+        {
+            _reportLabels[i] = target.Labels.ToBuilder().Set(Labels.MetricName, ReportNames[i]).Build();
+        }
+    }
+
+    /// <summary>The target this loop scrapes.</summary>
+    public ScrapeTarget Target => _target;
+
+    /// <summary>Starts the loop in the background.</summary>
+    public void Start() => _run = Task.Run(() => RunAsync(_stop.Token));
+
+    /// <summary>
+    /// Stops the loop. With <paramref name="markStale"/> (the target went away) the series it exposed are
+    /// marked stale; at shutdown they are not, so a restart continues them seamlessly, as Prometheus does.
+    /// </summary>
+    public async Task StopAsync(bool markStale)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_run is not null)
+        {
+            try
+            {
+                await _run.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        if (markStale)
+        {
+            long ts = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var app = _storage.Appender();
+            foreach (var e in _prevSeen)
+            {
+                AppendStale(app, e, ts);
+            }
+            if (_hadReport)
+            {
+                for (int i = 0; i < _reportRefs.Length; i++)
+                {
+                    app.Append(ref _reportRefs[i], _reportLabels[i], ts, SampleValue.StaleNaN);
+                }
+            }
+            app.Commit();
+            _prevSeen = [];
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(markStale: false).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    /// <summary>The delay before the first scrape: a stable offset within the interval, so targets spread out.</summary>
+    internal TimeSpan InitialDelay(DateTimeOffset now)
+    {
+        long interval = _target.Interval.Ticks;
+        if (interval <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+        long offset = (long)(_target.Labels.Hash % (ulong)interval);
+        long nowTicks = now.UtcTicks;
+        long next = nowTicks - nowTicks % interval + offset;
+        if (next < nowTicks)
+        {
+            next += interval;
+        }
+        return TimeSpan.FromTicks(next - nowTicks);
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        await Task.Delay(InitialDelay(_time.GetUtcNow()), _time, stop).ConfigureAwait(false);
+        using var timer = new PeriodicTimer(_target.Interval, _time);
+        do
+        {
+            try
+            {
+                await ScrapeOnceAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A bug here must not end the loop: log it and try again next interval.
+                _log?.Invoke($"scrape loop error target={_target.Url} err=\"{e.Message}\"");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
+    }
+
+    /// <summary>Performs one scrape now and appends its result.</summary>
+    public async Task ScrapeOnceAsync(CancellationToken stop)
+    {
+        var start = _time.GetUtcNow();
+        long ts = start.ToUnixTimeMilliseconds();
+        long t0 = Stopwatch.GetTimestamp();
+        byte[]? buf = null;
+        string? error = null;
+        var stats = new ScrapeStats();
+        try
+        {
+            (buf, int len, string? contentType) = await FetchAsync(stop).ConfigureAwait(false);
+            var app = _storage.Appender();
+            try
+            {
+                stats = AppendBody(app, buf.AsMemory(0, len), contentType, ts);
+                app.Commit();
+            }
+            catch
+            {
+                app.Rollback();
+                throw;
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            error = Describe(e);
+            stats = default;
+            // A failed scrape makes everything the target exposed last time stale, as Prometheus does.
+            var app = _storage.Appender();
+            foreach (var entry in _prevSeen)
+            {
+                AppendStale(app, entry, ts);
+            }
+            _prevSeen.Clear();
+            app.Commit();
+        }
+        finally
+        {
+            if (buf is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buf);
+            }
+        }
+        var duration = Stopwatch.GetElapsedTime(t0);
+        AppendReport(ts, error is null, duration, stats);
+        _target.Report(start, duration, error, stats.Scraped);
+        if (error is not null)
+        {
+            _log?.Invoke($"scrape failed target={_target.Url} err=\"{error}\"");
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        TaskCanceledException or OperationCanceledException => "context deadline exceeded",
+        HttpRequestException h when h.InnerException is not null => h.Message + ": " + h.InnerException.Message,
+        _ => e.Message,
+    };
+
+    private async Task<(byte[] Buffer, int Length, string? ContentType)> FetchAsync(CancellationToken stop)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        cts.CancelAfter(_target.Timeout);
+        using var req = new HttpRequestMessage(HttpMethod.Get, _target.Url);
+        req.Headers.TryAddWithoutValidation("Accept", ScrapeTarget.AcceptHeader);
+        req.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
+        req.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds",
+            _target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var resp = await _client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
+        if (resp.StatusCode != HttpStatusCode.OK)
+        {
+            throw new ScrapeException($"server returned HTTP status {(int)resp.StatusCode} {resp.ReasonPhrase}");
+        }
+        long limit = _target.Config.BodySizeLimit > 0 ? _target.Config.BodySizeLimit : long.MaxValue;
+        var stream = await resp.Content.ReadAsStreamAsync(cts.Token).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (string.Equals(resp.Content.Headers.ContentEncoding.FirstOrDefaultEncoding(), "gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                stream = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress);
+            }
+            byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            int len = 0;
+            try
+            {
+                while (true)
+                {
+                    if (len == buf.Length)
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
+                        buf.AsSpan(0, len).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buf);
+                        buf = bigger;
+                    }
+                    int n = await stream.ReadAsync(buf.AsMemory(len), cts.Token).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+                    len += n;
+                    if (len > limit)
+                    {
+                        throw new ScrapeException($"body size limit exceeded: the response is larger than {limit} bytes");
+                    }
+                }
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buf);
+                throw;
+            }
+            return (buf, len, resp.Content.Headers.ContentType?.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Parses a body and appends its samples: known series by cached reference, new ones through target-label
+    /// merging and metric relabelling; then staleness markers for series that were there last time and are not now.
+    /// Throws <see cref="ScrapeException"/> or <see cref="ExpositionParseException"/> when the scrape must fail.
+    /// </summary>
+    internal ScrapeStats AppendBody(IAppender app, ReadOnlyMemory<byte> body, string? contentType, long defaultTs)
+    {
+        var cfg = _target.Config;
+        if (_parser is null || !string.Equals(_parserContentType, contentType, StringComparison.Ordinal))
+        {
+            _parser = ExpositionParser.ForContentType(contentType);
+            _parserContentType = contentType;
+        }
+        var p = _parser;
+        p.Reset(body);
+        _iter++;
+        _curSeen.Clear();
+        var stats = new ScrapeStats();
+        var metadata = new Dictionary<string, MetricMetadata>(StringComparer.Ordinal);
+        int appended = 0;
+        Entry entry;
+        while ((entry = p.Next()) != Entry.EOF)
+        {
+            switch (entry)
+            {
+                case Entry.Type:
+                    UpdateMetadata(metadata, p, type: TypeName(p.Type));
+                    continue;
+                case Entry.Help:
+                    UpdateMetadata(metadata, p, help: p.Text);
+                    continue;
+                case Entry.Unit:
+                    UpdateMetadata(metadata, p, unit: p.Text);
+                    continue;
+                case Entry.Series:
+                    break;
+                default:
+                    continue;
+            }
+            stats.Scraped++;
+            long ts = defaultTs;
+            bool explicitTs = false;
+            if (p.HasTimestamp && cfg.HonorTimestamps)
+            {
+                ts = p.TimestampMs;
+                explicitTs = true;
+            }
+            double v = p.Value;
+            var ce = _cache.Find(p.Series(), out var key);
+            bool isNew = false;
+            if (ce is null)
+            {
+                var lset = BuildLabels(p);
+                ce = _cache.Add(key, lset);
+                isNew = true;
+            }
+            if (ce.Labels is null)
+            {
+                continue; // dropped by metric relabelling
+            }
+            stats.PostRelabel++;
+            if (ce.LastIter == _iter)
+            {
+                // The same series twice in one body: Prometheus counts it as a duplicate and keeps the first.
+                stats.Rejected++;
+                continue;
+            }
+            ce.LastIter = _iter;
+            var status = app.Append(ref ce.Ref, ce.Labels, ts, v);
+            if (status != AppendStatus.Ok)
+            {
+                stats.Rejected++;
+                continue;
+            }
+            appended++;
+            if (isNew)
+            {
+                stats.SeriesAdded++;
+            }
+            if (!explicitTs)
+            {
+                _curSeen.Add(ce);
+            }
+            if (cfg.SampleLimit > 0 && appended > cfg.SampleLimit)
+            {
+                throw new ScrapeException($"sample limit exceeded: more than {cfg.SampleLimit} samples after metric relabelling");
+            }
+        }
+        foreach (var prev in _prevSeen)
+        {
+            if (prev.LastIter != _iter)
+            {
+                AppendStale(app, prev, defaultTs);
+            }
+        }
+        (_prevSeen, _curSeen) = (_curSeen, _prevSeen);
+        _target.SetMetadata(metadata);
+        if (_iter % 16 == 0)
+        {
+            _cache.Purge(_iter, 16);
+        }
+        return stats;
+    }
+
+    private Labels? BuildLabels(ExpositionParser p)
+    {
+        var cfg = _target.Config;
+        p.GetLabels(_labelBuf);
+        var scraped = Labels.FromUnsorted(_labelBuf.ToArray());
+        var merged = MergeTargetLabels(scraped, _target.Labels, cfg.HonorLabels);
+        var result = cfg.MetricRelabelConfigs.Count > 0 ? Relabeler.Process(merged, cfg.MetricRelabelConfigs) : merged;
+        if (result is null)
+        {
+            return null;
+        }
+        CheckLimits(result);
+        return result;
+    }
+
+    private void CheckLimits(Labels l)
+    {
+        var cfg = _target.Config;
+        if (cfg.LabelLimit > 0 && l.Count > cfg.LabelLimit)
+        {
+            throw new ScrapeException($"label_limit exceeded (metric: {l.Name}, number of labels: {l.Count}, limit: {cfg.LabelLimit})");
+        }
+        foreach (var lbl in l)
+        {
+            if (cfg.LabelNameLengthLimit > 0 && lbl.Name.Length > cfg.LabelNameLengthLimit)
+            {
+                throw new ScrapeException($"label_name_length_limit exceeded (metric: {l.Name}, label name: {lbl.Name}, limit: {cfg.LabelNameLengthLimit})");
+            }
+            if (cfg.LabelValueLengthLimit > 0 && lbl.Value.Length > cfg.LabelValueLengthLimit)
+            {
+                throw new ScrapeException($"label_value_length_limit exceeded (metric: {l.Name}, label name: {lbl.Name}, value: \"{lbl.Value}\", limit: {cfg.LabelValueLengthLimit})");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds the target's labels to a scraped label set. With honor_labels the scraped value wins; otherwise the
+    /// target's wins and a clashing scraped label is kept as <c>exported_&lt;name&gt;</c> (repeatedly prefixed
+    /// while that name is taken too), as Prometheus does.
+    /// </summary>
+    public static Labels MergeTargetLabels(Labels scraped, Labels target, bool honorLabels)
+    {
+        if (target.Count == 0)
+        {
+            return scraped;
+        }
+        var b = scraped.ToBuilder();
+        foreach (var t in target)
+        {
+            string existing = scraped.Get(t.Name);
+            if (honorLabels)
+            {
+                if (existing.Length == 0)
+                {
+                    b.Set(t.Name, t.Value);
+                }
+                continue;
+            }
+            if (existing.Length != 0)
+            {
+                string name = "exported_" + t.Name;
+                while (b.Get(name).Length != 0 || target.Has(name))
+                {
+                    name = "exported_" + name;
+                }
+                b.Set(name, existing);
+            }
+            b.Set(t.Name, t.Value);
+        }
+        return b.Build();
+    }
+
+    private static void AppendStale(IAppender app, ScrapeCache.Entry e, long ts)
+    {
+        if (e.Labels is not null)
+        {
+            app.Append(ref e.Ref, e.Labels, ts, SampleValue.StaleNaN);
+        }
+    }
+
+    private void AppendReport(long ts, bool up, TimeSpan duration, ScrapeStats stats)
+    {
+        var app = _storage.Appender();
+        app.Append(ref _reportRefs[0], _reportLabels[0], ts, up ? 1 : 0);
+        app.Append(ref _reportRefs[1], _reportLabels[1], ts, duration.TotalSeconds);
+        app.Append(ref _reportRefs[2], _reportLabels[2], ts, stats.Scraped);
+        app.Append(ref _reportRefs[3], _reportLabels[3], ts, stats.PostRelabel);
+        app.Append(ref _reportRefs[4], _reportLabels[4], ts, stats.SeriesAdded);
+        app.Commit();
+        _hadReport = true;
+    }
+
+    private static void UpdateMetadata(Dictionary<string, MetricMetadata> md, ExpositionParser p, string? type = null, string? help = null, string? unit = null)
+    {
+        string fam = System.Text.Encoding.UTF8.GetString(p.MetricFamily());
+        md.TryGetValue(fam, out var cur);
+        cur ??= new MetricMetadata("unknown", "", "");
+        md[fam] = new MetricMetadata(type ?? cur.Type, help ?? cur.Help, unit ?? cur.Unit);
+    }
+
+    private static string TypeName(MetricType t) => t switch
+    {
+        MetricType.Counter => "counter",
+        MetricType.Gauge => "gauge",
+        MetricType.Histogram => "histogram",
+        MetricType.GaugeHistogram => "gaugehistogram",
+        MetricType.Summary => "summary",
+        MetricType.Info => "info",
+        MetricType.StateSet => "stateset",
+        _ => "unknown",
+    };
+}
+
+internal static class HeaderExtensions
+{
+    public static string? FirstOrDefaultEncoding(this ICollection<string> encodings)
+    {
+        foreach (var e in encodings)
+        {
+            return e;
+        }
+        return null;
+    }
+}

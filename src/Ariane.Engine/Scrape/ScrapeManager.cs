@@ -1,0 +1,274 @@
+using Ariane.Config;
+using Ariane.Discovery;
+using Ariane.Model;
+using Ariane.Storage;
+
+namespace Ariane.Scrape;
+
+/// <summary>A target discovery offered that relabelling dropped, kept for the targets API.</summary>
+public sealed record DroppedTarget(Labels DiscoveredLabels, string ScrapePool);
+
+/// <summary>
+/// Owns one scrape pool per job: turns each job's discovered target groups into targets and keeps one
+/// <see cref="ScrapeLoop"/> running per target, starting and stopping loops as discovery and config change.
+/// </summary>
+public sealed class ScrapeManager : IAsyncDisposable
+{
+    private readonly IAppendable _storage;
+    private readonly TimeProvider _time;
+    private readonly Action<string> _log;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
+
+    /// <summary>Creates an idle manager; <see cref="ApplyConfigAsync"/> starts scraping.</summary>
+    public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log)
+    {
+        _storage = storage;
+        _time = time;
+        _log = log;
+    }
+
+    /// <summary>The pools by job name, for the targets and metadata APIs.</summary>
+    public IReadOnlyCollection<ScrapePool> Pools
+    {
+        get
+        {
+            var pools = _pools;
+            return pools.Values;
+        }
+    }
+
+    /// <summary>
+    /// Makes the running pools match <paramref name="config"/>: a job whose configuration is unchanged keeps its
+    /// loops (so reloading does not reset staleness tracking); changed jobs are rebuilt; removed jobs stopped.
+    /// </summary>
+    public async Task ApplyConfigAsync(PrometheusConfig config)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var next = new Dictionary<string, ScrapePool>(StringComparer.Ordinal);
+            foreach (var sc in config.ScrapeConfigs)
+            {
+                if (_pools.TryGetValue(sc.JobName, out var existing) && existing.SameConfig(sc))
+                {
+                    next[sc.JobName] = existing;
+                    continue;
+                }
+                var pool = new ScrapePool(sc, _storage, _time, _log);
+                next[sc.JobName] = pool;
+                pool.Start();
+            }
+            foreach (var (name, pool) in _pools)
+            {
+                if (!next.TryGetValue(name, out var kept) || !ReferenceEquals(kept, pool))
+                {
+                    await pool.DisposeAsync(markStale: true).ConfigureAwait(false);
+                }
+            }
+            _pools = next;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops every loop without staleness markers (server shutdown).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var pool in _pools.Values)
+            {
+                await pool.DisposeAsync(markStale: false).ConfigureAwait(false);
+            }
+            _pools = new(StringComparer.Ordinal);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
+
+/// <summary>The targets of one job and their loops, fed by the job's discoverers.</summary>
+public sealed class ScrapePool
+{
+    private readonly ScrapeConfig _config;
+    private readonly string _configText;
+    private readonly IAppendable _storage;
+    private readonly TimeProvider _time;
+    private readonly Action<string> _log;
+    private readonly HttpClient _client;
+    private readonly object _sync = new();
+    private readonly Dictionary<string, IReadOnlyList<TargetGroup>> _groupsByProvider = new(StringComparer.Ordinal);
+    private readonly List<IDiscoverer> _discoverers = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _tasks = [];
+    private Dictionary<string, ScrapeLoop> _loops = new(StringComparer.Ordinal);
+    private List<DroppedTarget> _dropped = [];
+
+    internal ScrapePool(ScrapeConfig config, IAppendable storage, TimeProvider time, Action<string> log)
+    {
+        _config = config;
+        _configText = ScrapeConfigFingerprint.Of(config);
+        _storage = storage;
+        _time = time;
+        _log = log;
+        _client = ScrapeHttpClientFactory.Create(config);
+    }
+
+    /// <summary>The job name.</summary>
+    public string JobName => _config.JobName;
+
+    /// <summary>The job's configuration.</summary>
+    public ScrapeConfig Config => _config;
+
+    /// <summary>The active targets.</summary>
+    public IReadOnlyList<ScrapeTarget> ActiveTargets
+    {
+        get
+        {
+            lock (_sync)
+            {
+                var list = new List<ScrapeTarget>(_loops.Count);
+                foreach (var l in _loops.Values)
+                {
+                    list.Add(l.Target);
+                }
+                return list;
+            }
+        }
+    }
+
+    /// <summary>Targets relabelling dropped.</summary>
+    public IReadOnlyList<DroppedTarget> DroppedTargets
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _dropped;
+            }
+        }
+    }
+
+    internal bool SameConfig(ScrapeConfig other) => string.Equals(_configText, ScrapeConfigFingerprint.Of(other), StringComparison.Ordinal);
+
+    internal void Start()
+    {
+        var discoverers = Discoverers.For(_config, _time, _log);
+        for (int i = 0; i < discoverers.Count; i++)
+        {
+            var d = discoverers[i];
+            _discoverers.Add(d);
+            string provider = "sd/" + i;
+            _tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var groups in d.Updates.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+                    {
+                        Sync(provider, groups);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }));
+            _tasks.Add(Task.Run(() => d.RunAsync(_stop.Token)));
+        }
+    }
+
+    /// <summary>Replaces one provider's groups and reconciles the loops.</summary>
+    internal void Sync(string provider, IReadOnlyList<TargetGroup> groups)
+    {
+        List<ScrapeLoop> toStop = [];
+        lock (_sync)
+        {
+            _groupsByProvider[provider] = groups;
+            var next = new Dictionary<string, ScrapeLoop>(StringComparer.Ordinal);
+            var dropped = new List<DroppedTarget>();
+            foreach (var gs in _groupsByProvider.Values)
+            {
+                foreach (var g in gs)
+                {
+                    foreach (var t in g.Targets)
+                    {
+                        var res = TargetLabeler.Populate(t, g.Labels, _config);
+                        if (res.Target is null || res.Final is null)
+                        {
+                            if (res.Error is not null)
+                            {
+                                _log($"invalid target job={_config.JobName} err=\"{res.Error}\"");
+                            }
+                            dropped.Add(new DroppedTarget(res.Discovered, _config.JobName));
+                            continue;
+                        }
+                        var target = new ScrapeTarget(res.Final, res.Target, res.Discovered, _config);
+                        string key = target.Key;
+                        if (next.ContainsKey(key))
+                        {
+                            continue;
+                        }
+                        if (_loops.TryGetValue(key, out var loop))
+                        {
+                            next[key] = loop;
+                        }
+                        else
+                        {
+                            var nl = new ScrapeLoop(target, _storage, _client, _time, _log);
+                            next[key] = nl;
+                            nl.Start();
+                        }
+                    }
+                }
+            }
+            foreach (var (key, loop) in _loops)
+            {
+                if (!next.ContainsKey(key))
+                {
+                    toStop.Add(loop);
+                }
+            }
+            _loops = next;
+            _dropped = dropped;
+        }
+        foreach (var l in toStop)
+        {
+            _ = l.StopAsync(markStale: true);
+        }
+    }
+
+    internal async Task DisposeAsync(bool markStale)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var d in _discoverers)
+        {
+            await d.DisposeAsync().ConfigureAwait(false);
+        }
+        try
+        {
+            await Task.WhenAll(_tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        List<ScrapeLoop> loops;
+        lock (_sync)
+        {
+            loops = [.. _loops.Values];
+            _loops = new(StringComparer.Ordinal);
+        }
+        var stops = new List<Task>(loops.Count);
+        foreach (var l in loops)
+        {
+            stops.Add(l.StopAsync(markStale));
+        }
+        await Task.WhenAll(stops).ConfigureAwait(false);
+        _client.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using Ariane.Model;
+
+namespace Ariane.Server.Api;
+
+/// <summary>Prometheus's API error types, with the HTTP status each one goes with.</summary>
+public enum ApiErrorType
+{
+    /// <summary>400</summary>
+    BadData,
+    /// <summary>422</summary>
+    Execution,
+    /// <summary>503</summary>
+    Timeout,
+    /// <summary>499</summary>
+    Canceled,
+    /// <summary>500</summary>
+    Internal,
+    /// <summary>503</summary>
+    Unavailable,
+    /// <summary>404</summary>
+    NotFound,
+    /// <summary>406</summary>
+    NotAcceptable,
+}
+
+/// <summary>An error the API reports in Prometheus's shape.</summary>
+public sealed class ApiException(ApiErrorType type, string message) : Exception(message)
+{
+    /// <summary>The error type.</summary>
+    public ApiErrorType Type { get; } = type;
+}
+
+/// <summary>Writes the Prometheus API envelope: <c>{"status":"success","data":...}</c> or the error shape.</summary>
+public static class ApiResponse
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = false,
+        SkipValidation = true,
+        // Like Go's encoder: quotes as \", non-ASCII as is, so error texts read the same as Prometheus's.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Writes a success envelope whose data the callback writes; warnings are added when given.</summary>
+    public static async Task Success(HttpContext ctx, Action<Utf8JsonWriter> data, IReadOnlyList<string>? warnings = null)
+    {
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        var w = new Utf8JsonWriter(ctx.Response.BodyWriter, WriterOptions);
+        await using (w.ConfigureAwait(false))
+        {
+            w.WriteStartObject();
+            w.WriteString("status"u8, "success"u8);
+            w.WritePropertyName("data"u8);
+            data(w);
+            if (warnings is { Count: > 0 })
+            {
+                w.WriteStartArray("warnings"u8);
+                foreach (var warning in warnings)
+                {
+                    w.WriteStringValue(warning);
+                }
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+            await w.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes Prometheus's error envelope with the status code that goes with the type.</summary>
+    public static async Task Error(HttpContext ctx, ApiErrorType type, string message)
+    {
+        ctx.Response.StatusCode = StatusOf(type);
+        ctx.Response.ContentType = "application/json";
+        var w = new Utf8JsonWriter(ctx.Response.BodyWriter, WriterOptions);
+        await using (w.ConfigureAwait(false))
+        {
+            w.WriteStartObject();
+            w.WriteString("status"u8, "error"u8);
+            w.WriteString("errorType"u8, TypeName(type));
+            w.WriteString("error"u8, message);
+            w.WriteEndObject();
+            await w.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The HTTP status for an error type, as Prometheus maps them.</summary>
+    public static int StatusOf(ApiErrorType t) => t switch
+    {
+        ApiErrorType.BadData => 400,
+        ApiErrorType.Execution => 422,
+        ApiErrorType.Canceled => 499,
+        ApiErrorType.Timeout => 503,
+        ApiErrorType.Unavailable => 503,
+        ApiErrorType.NotFound => 404,
+        ApiErrorType.NotAcceptable => 406,
+        _ => 500,
+    };
+
+    /// <summary>The errorType string.</summary>
+    public static string TypeName(ApiErrorType t) => t switch
+    {
+        ApiErrorType.BadData => "bad_data",
+        ApiErrorType.Execution => "execution",
+        ApiErrorType.Timeout => "timeout",
+        ApiErrorType.Canceled => "canceled",
+        ApiErrorType.Unavailable => "unavailable",
+        ApiErrorType.NotFound => "not_found",
+        ApiErrorType.NotAcceptable => "not_acceptable",
+        _ => "internal",
+    };
+
+    /// <summary>Writes a label set as a JSON object.</summary>
+    public static void WriteLabels(Utf8JsonWriter w, Labels labels)
+    {
+        w.WriteStartObject();
+        foreach (var l in labels)
+        {
+            w.WriteString(l.Name, l.Value);
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>Formats a time as Prometheus does in JSON (RFC 3339 with fractional seconds).</summary>
+    public static string FormatTime(DateTimeOffset t) =>
+        t == default ? "0001-01-01T00:00:00Z" : t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Formats a duration the way Prometheus's model.Duration prints (1m, 15s, 1h30m, 500ms).</summary>
+    public static string FormatDuration(TimeSpan d)
+    {
+        if (d == TimeSpan.Zero)
+        {
+            return "0s";
+        }
+        long ms = (long)d.TotalMilliseconds;
+        var sb = new System.Text.StringBuilder();
+        void Unit(long size, string name)
+        {
+            if (ms >= size)
+            {
+                sb.Append(ms / size).Append(name);
+                ms %= size;
+            }
+        }
+        Unit(365L * 24 * 3600 * 1000, "y");
+        Unit(7L * 24 * 3600 * 1000, "w");
+        Unit(24L * 3600 * 1000, "d");
+        Unit(3600L * 1000, "h");
+        Unit(60L * 1000, "m");
+        Unit(1000L, "s");
+        Unit(1L, "ms");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,41 @@
+namespace Ariane.Server.Cli;
+
+/// <summary>The settings of <c>ariane serve</c>, named after Prometheus's flags. Defaults live here.</summary>
+public sealed class ServeOptions
+{
+    /// <summary><c>--config.file</c>: a prometheus.yml; empty means the embedded default config.</summary>
+    public string ConfigFile { get; set; } = "";
+
+    /// <summary><c>--storage.tsdb.path</c>.</summary>
+    public string StoragePath { get; set; } = "./data";
+
+    /// <summary><c>--web.listen-address</c>: loopback by default, so nothing is exposed unless asked.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1:9095";
+
+    /// <summary><c>--web.enable-lifecycle</c>: allow POST /-/reload and /-/quit.</summary>
+    public bool EnableLifecycle { get; set; }
+
+    /// <summary><c>--web.enable-admin-api</c>.</summary>
+    public bool EnableAdminApi { get; set; }
+
+    /// <summary><c>--web.enable-remote-write-receiver</c>: accept POST /api/v1/write.</summary>
+    public bool EnableRemoteWriteReceiver { get; set; }
+
+    /// <summary><c>--web.allow-unauthenticated-public</c>: Ariane's own escape hatch to listen beyond loopback without authentication.</summary>
+    public bool AllowUnauthenticatedPublic { get; set; }
+
+    /// <summary><c>--log.level</c>: debug, info, warn or error.</summary>
+    public string LogLevel { get; set; } = "info";
+
+    /// <summary><c>--log.format</c>: logfmt or json.</summary>
+    public string LogFormat { get; set; } = "logfmt";
+
+    /// <summary><c>--storage.tsdb.wal-sync-interval</c>: how often the WAL is fsynced (commits always reach the OS at once).</summary>
+    public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Prometheus flags that were given but do not apply yet, as name → value.</summary>
+    public List<KeyValuePair<string, string>> IgnoredFlags { get; } = [];
+
+    /// <summary>Every flag and its effective value, for /api/v1/status/flags.</summary>
+    public SortedDictionary<string, string> AllFlags { get; } = new(StringComparer.Ordinal);
+}

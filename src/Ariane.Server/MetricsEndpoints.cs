@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using Ariane.Exposition;
+using Ariane.Host;
+using Ariane.Scrape;
+using Ariane.Server.Api.V1;
+
+namespace Ariane.Server;
+
+/// <summary>
+/// Serves Ariane's own metrics at /metrics (ariane_*, process_*, dotnet_*) and the host's at /node/metrics
+/// (node_exporter's names), both in Prometheus text format.
+/// </summary>
+public static class MetricsEndpoints
+{
+    /// <summary>Maps both endpoints.</summary>
+    public static void Map(WebApplication app, ServerState s)
+    {
+        var host = new HostCollector(s.Time);
+        app.MapGet("/node/metrics", async ctx =>
+        {
+            ctx.Response.ContentType = TextExpositionWriter.ContentType;
+            host.WriteTo(ctx.Response.BodyWriter);
+            await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        });
+        app.MapGet("/metrics", async ctx =>
+        {
+            ctx.Response.ContentType = TextExpositionWriter.ContentType;
+            var w = new TextExpositionWriter(ctx.Response.BodyWriter);
+            WriteSelf(w, s);
+            await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        });
+    }
+
+
+    internal static void WriteSelf(TextExpositionWriter w, ServerState s)
+    {
+        w.Family("ariane_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, branch and runtime version.");
+        w.Sample("ariane_build_info", ["version", "revision", "branch", "goversion"],
+            [StatusApi.Version, BuildInfo.Revision, BuildInfo.Branch, "dotnet" + Environment.Version], 1);
+
+        var head = s.Head;
+        w.Family("ariane_tsdb_head_series", "gauge", "Total number of series in the head block.");
+        w.Sample("ariane_tsdb_head_series", head.Stats().NumSeries);
+        w.Family("ariane_tsdb_head_series_created_total", "counter", "Total number of series created in the head.");
+        w.Sample("ariane_tsdb_head_series_created_total", head.SeriesCreated);
+        w.Family("ariane_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.");
+        w.Sample("ariane_tsdb_head_samples_appended_total", head.SamplesAppended);
+        w.Family("ariane_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples refused.");
+        w.Sample("ariane_tsdb_out_of_order_samples_total", head.OutOfOrderSamples);
+        w.Family("ariane_tsdb_duplicate_samples_total", "counter", "Total number of samples refused for a duplicate timestamp with another value.");
+        w.Sample("ariane_tsdb_duplicate_samples_total", head.DuplicateSamples);
+        w.Family("ariane_tsdb_head_min_time", "gauge", "Minimum time bound of the head block (ms).");
+        w.Sample("ariane_tsdb_head_min_time", head.MinTime == long.MaxValue ? 0 : head.MinTime);
+        w.Family("ariane_tsdb_head_max_time", "gauge", "Maximum timestamp of the head block (ms).");
+        w.Sample("ariane_tsdb_head_max_time", head.MaxTime == long.MinValue ? 0 : head.MaxTime);
+        w.Family("ariane_tsdb_wal_fsync_total", "counter", "Total number of WAL fsyncs.");
+        w.Sample("ariane_tsdb_wal_fsync_total", head.WalFsyncs);
+        w.Family("ariane_tsdb_wal_written_bytes_total", "counter", "Total bytes written to the WAL.");
+        w.Sample("ariane_tsdb_wal_written_bytes_total", head.WalBytesWritten);
+        w.Family("ariane_tsdb_wal_corruptions_total", "counter", "Total number of WAL corruptions repaired at start-up.");
+        w.Sample("ariane_tsdb_wal_corruptions_total", head.WalCorruptionsRepaired);
+
+        int up = 0, down = 0, unknown = 0, pools = 0;
+        foreach (var pool in s.Scrape.Pools)
+        {
+            pools++;
+            foreach (var t in pool.ActiveTargets)
+            {
+                switch (t.Health)
+                {
+                    case TargetHealth.Up: up++; break;
+                    case TargetHealth.Down: down++; break;
+                    default: unknown++; break;
+                }
+            }
+        }
+        w.Family("ariane_scrape_pools", "gauge", "Number of scrape pools (jobs).");
+        w.Sample("ariane_scrape_pools", pools);
+        w.Family("ariane_scrape_targets", "gauge", "Number of active scrape targets by health.");
+        w.Sample("ariane_scrape_targets", "health", "up", up);
+        w.Sample("ariane_scrape_targets", "health", "down", down);
+        w.Sample("ariane_scrape_targets", "health", "unknown", unknown);
+
+        w.Family("ariane_remote_write_requests_total", "counter", "Remote write requests received.");
+        w.Sample("ariane_remote_write_requests_total", Interlocked.Read(ref s.RemoteWrite.Requests));
+        w.Family("ariane_remote_write_samples_total", "counter", "Samples appended from remote write.");
+        w.Sample("ariane_remote_write_samples_total", Interlocked.Read(ref s.RemoteWrite.SamplesIn));
+        w.Family("ariane_remote_write_samples_rejected_total", "counter", "Remote-written samples refused by storage.");
+        w.Sample("ariane_remote_write_samples_rejected_total", Interlocked.Read(ref s.RemoteWrite.SamplesRejected));
+        w.Family("ariane_remote_write_bad_requests_total", "counter", "Remote write requests answered with an error.");
+        w.Sample("ariane_remote_write_bad_requests_total", Interlocked.Read(ref s.RemoteWrite.BadRequests));
+
+        w.Family("ariane_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
+        w.Sample("ariane_config_last_reload_successful", s.LastReloadSuccess ? 1 : 0);
+        w.Family("ariane_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
+        w.Sample("ariane_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
+
+        WriteProcess(w);
+        WriteRuntime(w);
+    }
+
+    private static void WriteProcess(TextExpositionWriter w)
+    {
+        using var p = Process.GetCurrentProcess();
+        w.Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+        w.Sample("process_cpu_seconds_total", p.TotalProcessorTime.TotalSeconds);
+        w.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+        w.Sample("process_resident_memory_bytes", p.WorkingSet64);
+        w.Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+        w.Sample("process_virtual_memory_bytes", p.VirtualMemorySize64);
+        w.Family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+        w.Sample("process_start_time_seconds", new DateTimeOffset(p.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0);
+        int fds = 0;
+        try
+        {
+            fds = Directory.GetFiles("/proc/self/fd").Length;
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        w.Family("process_open_fds", "gauge", "Number of open file descriptors.");
+        w.Sample("process_open_fds", fds);
+        w.Family("process_max_fds", "gauge", "Maximum number of open file descriptors.");
+        w.Sample("process_max_fds", MaxFds());
+        w.Family("process_threads", "gauge", "Number of OS threads in the process.");
+        w.Sample("process_threads", p.Threads.Count);
+    }
+
+    private static double MaxFds()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/limits"))
+            {
+                if (line.StartsWith("Max open files", StringComparison.Ordinal))
+                {
+                    var parts = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    return double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : double.PositiveInfinity;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return double.NaN;
+    }
+
+    private static void WriteRuntime(TextExpositionWriter w)
+    {
+        w.Family("dotnet_gc_collections_total", "counter", "Number of garbage collections by generation.");
+        for (int g = 0; g <= GC.MaxGeneration; g++)
+        {
+            w.Sample("dotnet_gc_collections_total", "generation", g.ToString(System.Globalization.CultureInfo.InvariantCulture), GC.CollectionCount(g));
+        }
+        w.Family("dotnet_gc_heap_size_bytes", "gauge", "Bytes currently thought to be allocated on the managed heap.");
+        w.Sample("dotnet_gc_heap_size_bytes", GC.GetTotalMemory(false));
+        w.Family("dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.");
+        w.Sample("dotnet_gc_allocated_bytes_total", GC.GetTotalAllocatedBytes());
+        w.Family("dotnet_gc_pause_seconds_total", "counter", "Total time the runtime paused for garbage collection.");
+        w.Sample("dotnet_gc_pause_seconds_total", GC.GetTotalPauseDuration().TotalSeconds);
+        w.Family("dotnet_threadpool_threads", "gauge", "Number of thread pool threads.");
+        w.Sample("dotnet_threadpool_threads", ThreadPool.ThreadCount);
+        w.Family("dotnet_threadpool_queue_length", "gauge", "Work items queued to the thread pool.");
+        w.Sample("dotnet_threadpool_queue_length", ThreadPool.PendingWorkItemCount);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Ariane.Config;
+using Ariane.Scrape;
+using Ariane.Server.Api.V1;
+using Ariane.Server.Cli;
+using Ariane.Server.Logging;
+using Ariane.Tsdb;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Ariane.Server;
+
+/// <summary>
+/// Wires the server together and owns its start and stop order.
+/// Start: flags → config (fail fast) → storage (WAL replay) → HTTP listener → scraping → ready.
+/// Stop (SIGTERM, /-/quit): scraping stops → HTTP stops → WAL synced and closed → exit 0.
+/// </summary>
+public static class ServerHost
+{
+    /// <summary>Runs the server until it is asked to stop; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(ServeOptions o)
+    {
+        var time = TimeProvider.System;
+        if (!TryParseListenAddress(o.ListenAddress, out var endpoint))
+        {
+            await Console.Error.WriteLineAsync($"error: invalid --web.listen-address \"{o.ListenAddress}\": expected host:port").ConfigureAwait(false);
+            return 2;
+        }
+        if (!IPAddress.IsLoopback(endpoint.Address) && !o.AllowUnauthenticatedPublic)
+        {
+            await Console.Error.WriteLineAsync(
+                $"error: refusing to listen on {o.ListenAddress} without authentication. Ariane listens on loopback by default; " +
+                "to expose it unauthenticated anyway (e.g. behind an authenticating proxy) add --web.allow-unauthenticated-public").ConfigureAwait(false);
+            return 2;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(ParseLevel(o.LogLevel));
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        if (o.LogFormat == "json")
+        {
+            builder.Logging.AddJsonConsole(j => j.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+        }
+        else
+        {
+            builder.Logging.AddConsole(c => c.FormatterName = LogfmtFormatter.FormatterName);
+            builder.Logging.AddConsoleFormatter<LogfmtFormatter, ConsoleFormatterOptions>();
+            builder.Services.AddSingleton(time);
+        }
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(endpoint);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = RemoteWriteApi.MaxCompressedBytes;
+        });
+        builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var log = loggers.CreateLogger("Ariane.main");
+        var scrapeLog = loggers.CreateLogger("Ariane.scrape");
+
+        log.LogInformation("Starting Ariane version={Version}", StatusApi.Version);
+        foreach (var (flag, value) in o.IgnoredFlags)
+        {
+            log.LogWarning("Prometheus flag accepted but not applied yet: {Flag}={Value}", flag, value);
+        }
+
+        PrometheusConfig config;
+        try
+        {
+            config = LoadConfig(o);
+        }
+        catch (ConfigException e)
+        {
+            log.LogError("Error loading config: {Error}", e.Message);
+            return 1;
+        }
+        catch (IOException e)
+        {
+            log.LogError("Error loading config: {Error}", e.Message);
+            return 1;
+        }
+        LogUnsupported(config, log);
+
+        Head head;
+        try
+        {
+            head = Head.Open(new TsdbOptions { Path = Path.GetFullPath(o.StoragePath), WalSyncInterval = o.WalSyncInterval }, time,
+                m => log.LogWarning("{Message}", m));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogError("Opening storage failed: {Error}", e.Message);
+            return 1;
+        }
+        log.LogInformation("TSDB started path={Path} series={Series}", Path.GetFullPath(o.StoragePath), head.Stats().NumSeries);
+
+        var scrape = new ScrapeManager(head, time, m => scrapeLog.LogWarning("{Message}", m));
+        var state = new ServerState(o, head, scrape, config, time);
+        var reloadGate = new SemaphoreSlim(1, 1);
+        state.Reload = async () =>
+        {
+            await reloadGate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var next = LoadConfig(o);
+                await scrape.ApplyConfigAsync(next).ConfigureAwait(false);
+                state.Config = next;
+                state.LastConfigTime = time.GetUtcNow();
+                state.LastReloadSuccess = true;
+                Interlocked.Increment(ref state.ReloadsOk);
+                log.LogInformation("Completed loading of configuration file filename={File}", o.ConfigFile);
+                LogUnsupported(next, log);
+                return null;
+            }
+            catch (Exception e) when (e is ConfigException or IOException)
+            {
+                state.LastReloadSuccess = false;
+                Interlocked.Increment(ref state.ReloadsFailed);
+                log.LogError("Error reloading config, keeping the old one: {Error}", e.Message);
+                return e.Message;
+            }
+            finally
+            {
+                reloadGate.Release();
+            }
+        };
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        state.Quit = lifetime.StopApplication;
+
+        MetadataApi.Map(app, state);
+        StatusApi.Map(app, state);
+        RemoteWriteApi.Map(app, state);
+        MetricsEndpoints.Map(app, state);
+        app.MapGet("/", () => Results.Redirect("/api/v1/targets"));
+
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            log.LogError("Cannot listen on {Address}: {Error}", o.ListenAddress, e.Message);
+            await scrape.DisposeAsync().ConfigureAwait(false);
+            head.Dispose();
+            return 1;
+        }
+        log.LogInformation("Listening on http://{Address}", o.ListenAddress);
+
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+        {
+            ctx.Cancel = true;
+            _ = state.Reload();
+        });
+
+        // SIGTERM/SIGINT: a graceful stop that ends with exit code 0 (the runtime's default would exit 143).
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            lifetime.StopApplication();
+        });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+        {
+            ctx.Cancel = true;
+            lifetime.StopApplication();
+        });
+
+        await scrape.ApplyConfigAsync(config).ConfigureAwait(false);
+        state.Ready = true;
+        log.LogInformation("Server is ready to receive web requests.");
+
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        log.LogInformation("Stopping scrape manager...");
+        await scrape.DisposeAsync().ConfigureAwait(false);
+        log.LogInformation("Syncing and closing storage...");
+        head.Dispose();
+        await app.DisposeAsync().ConfigureAwait(false);
+        log.LogInformation("See you next time!");
+        return 0;
+    }
+
+    private static PrometheusConfig LoadConfig(ServeOptions o) =>
+        string.IsNullOrEmpty(o.ConfigFile) ? ConfigLoader.Default(o.ListenAddress) : ConfigLoader.LoadFile(o.ConfigFile);
+
+    private static void LogUnsupported(PrometheusConfig config, ILogger log)
+    {
+        foreach (var sc in config.ScrapeConfigs)
+        {
+            foreach (var d in sc.UnsupportedDiscovery)
+            {
+                log.LogWarning("Service discovery {Mechanism} in job {Job} is not supported yet; its targets are not scraped", d, sc.JobName);
+            }
+        }
+    }
+
+    /// <summary>Parses host:port ("" host or "0.0.0.0" means all interfaces; "localhost" means loopback).</summary>
+    public static bool TryParseListenAddress(string text, out IPEndPoint endpoint)
+    {
+        endpoint = new IPEndPoint(IPAddress.Loopback, 0);
+        int colon = text.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), out int port) || port is < 0 or > 65535)
+        {
+            return false;
+        }
+        string host = text[..colon].Trim('[', ']');
+        IPAddress? addr;
+        if (host.Length == 0)
+        {
+            addr = IPAddress.IPv6Any;
+        }
+        else if (host == "localhost")
+        {
+            addr = IPAddress.Loopback;
+        }
+        else if (!IPAddress.TryParse(host, out addr))
+        {
+            return false;
+        }
+        endpoint = new IPEndPoint(addr, port);
+        return true;
+    }
+
+    private static LogLevel ParseLevel(string level) => level switch
+    {
+        "debug" => LogLevel.Debug,
+        "warn" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => LogLevel.Information,
+    };
+}

@@ -1,0 +1,61 @@
+using Ariane.Config;
+using Ariane.Scrape;
+using Ariane.Server.Cli;
+using Ariane.Tsdb;
+
+namespace Ariane.Server;
+
+/// <summary>What the HTTP handlers need of the running server: storage, scraping, the config and lifecycle hooks.</summary>
+public sealed class ServerState
+{
+    /// <summary>Creates the state for one server run.</summary>
+    public ServerState(ServeOptions options, Head head, ScrapeManager scrape, PrometheusConfig config, TimeProvider time)
+    {
+        Options = options;
+        Head = head;
+        Scrape = scrape;
+        Config = config;
+        Time = time;
+        StartTime = time.GetUtcNow();
+        LastConfigTime = StartTime;
+    }
+
+    /// <summary>The command-line settings.</summary>
+    public ServeOptions Options { get; }
+
+    /// <summary>The head storage.</summary>
+    public Head Head { get; }
+
+    /// <summary>The scrape manager.</summary>
+    public ScrapeManager Scrape { get; }
+
+    /// <summary>The configuration in force.</summary>
+    public PrometheusConfig Config { get; set; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>When the server started.</summary>
+    public DateTimeOffset StartTime { get; }
+
+    /// <summary>When the config in force was loaded.</summary>
+    public DateTimeOffset LastConfigTime { get; set; }
+
+    /// <summary>Whether the last reload succeeded.</summary>
+    public bool LastReloadSuccess { get; set; } = true;
+
+    /// <summary>Number of reloads that succeeded and failed.</summary>
+    public long ReloadsOk, ReloadsFailed;
+
+    /// <summary>True once start-up (WAL replay, first config) is done.</summary>
+    public volatile bool Ready;
+
+    /// <summary>Reloads the configuration (SIGHUP, POST /-/reload); returns an error text or null.</summary>
+    public Func<Task<string?>> Reload { get; set; } = () => Task.FromResult<string?>(null);
+
+    /// <summary>Remote-write receiver counters.</summary>
+    public Ariane.Server.Api.V1.RemoteWriteStats RemoteWrite { get; } = new();
+
+    /// <summary>Asks the server to stop (POST /-/quit).</summary>
+    public Action Quit { get; set; } = () => { };
+}

@@ -1,0 +1,46 @@
+using Ariane.Server.Api;
+using Ariane.Server.Cli;
+
+namespace Ariane.Tests.Server;
+
+public class CliTests
+{
+    [Fact]
+    public void PrometheusFlagsAreIgnoredAndUnknownOnesRejected()
+    {
+        var (ignored, errors) = PrometheusFlags.Classify(
+            ["--storage.tsdb.retention.time=30d", "--web.external-url", "http://x/", "--storage.tsdb.no-lockfile", "--bogus.flag=1"]);
+        Assert.Equal(3, ignored.Count);
+        Assert.Equal(new KeyValuePair<string, string>("--web.external-url", "http://x/"), ignored[1]);
+        Assert.Equal("true", ignored[2].Value);
+        Assert.Single(errors);
+        Assert.Contains("--bogus.flag", errors[0]);
+    }
+
+    [Theory]
+    [InlineData(0, "0s")]
+    [InlineData(15_000, "15s")]
+    [InlineData(60_000, "1m")]
+    [InlineData(5_400_000, "1h30m")]
+    [InlineData(1_500, "1s500ms")]
+    public void DurationsPrintLikePrometheus(long ms, string expected)
+    {
+        Assert.Equal(expected, ApiResponse.FormatDuration(TimeSpan.FromMilliseconds(ms)));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:9095", true, true)]
+    [InlineData("localhost:9095", true, true)]
+    [InlineData(":9095", true, false)]
+    [InlineData("0.0.0.0:1", true, false)]
+    [InlineData("[::1]:9095", true, true)]
+    [InlineData("nonsense", false, false)]
+    public void ListenAddresses(string text, bool valid, bool loopback)
+    {
+        Assert.Equal(valid, Ariane.Server.ServerHost.TryParseListenAddress(text, out var ep));
+        if (valid)
+        {
+            Assert.Equal(loopback, System.Net.IPAddress.IsLoopback(ep.Address));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+using System.Net;
+using System.Text.Json;
+using Ariane.Tests.Support;
+
+namespace Ariane.Tests.Server;
+
+/// <summary>End-to-end: the real server process, over real HTTP on loopback.</summary>
+public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    private readonly SharedServer _shared = shared;
+
+    private static async Task<JsonElement> GetData(HttpClient c, string url)
+    {
+        using var r = await c.GetAsync(url);
+        string body = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.OK, $"{url}: {(int)r.StatusCode} {body}");
+        var doc = JsonDocument.Parse(body);
+        Assert.Equal("success", doc.RootElement.GetProperty("status").GetString());
+        return doc.RootElement.GetProperty("data").Clone();
+    }
+
+    [Fact]
+    public async Task DefaultConfigScrapesItselfAndTheHostAndStopsCleanly()
+    {
+        using var dir = new TempDir();
+        await using var s = await ServerProcess.StartAsync(dir.Path);
+        await s.EventuallyAsync(async () =>
+        {
+            var d = await GetData(s.Client, "/api/v1/targets");
+            var active = d.GetProperty("activeTargets").EnumerateArray().ToList();
+            return active.Count == 2 && active.All(t => t.GetProperty("health").GetString() == "up");
+        }, TimeSpan.FromSeconds(45), "both default targets (ariane, node) are up");
+
+        var series = await GetData(s.Client, "/api/v1/series?match[]=up");
+        Assert.Equal(new[] { "ariane", "node" }, series.EnumerateArray().Select(e => e.GetProperty("job").GetString()).OrderBy(x => x).ToArray());
+        var names = (await GetData(s.Client, "/api/v1/label/__name__/values")).EnumerateArray().Select(e => e.GetString()).ToHashSet();
+        foreach (var n in new[] { "node_cpu_seconds_total", "node_memory_MemTotal_bytes", "scrape_duration_seconds", "scrape_samples_scraped",
+                     "scrape_samples_post_metric_relabeling", "scrape_series_added", "process_resident_memory_bytes", "ariane_tsdb_head_series" })
+        {
+            Assert.Contains(n, names);
+        }
+        var md = await GetData(s.Client, "/api/v1/metadata?metric=node_cpu_seconds_total");
+        Assert.Equal("counter", md.GetProperty("node_cpu_seconds_total")[0].GetProperty("type").GetString());
+        var labels = (await GetData(s.Client, "/api/v1/labels?match[]=up")).EnumerateArray().Select(e => e.GetString()).ToArray();
+        Assert.Equal(new[] { "__name__", "instance", "job" }, labels);
+        Assert.Contains("job_name: node", (await GetData(s.Client, "/api/v1/status/config")).GetProperty("yaml").GetString());
+        Assert.Equal(dir.Path, (await GetData(s.Client, "/api/v1/status/flags")).GetProperty("storage.tsdb.path").GetString());
+        Assert.True((await GetData(s.Client, "/api/v1/status/tsdb")).GetProperty("headStats").GetProperty("numSeries").GetInt64() > 100);
+        Assert.False(string.IsNullOrEmpty((await GetData(s.Client, "/api/v1/status/buildinfo")).GetProperty("version").GetString()));
+        Assert.True((await GetData(s.Client, "/api/v1/status/runtimeinfo")).GetProperty("reloadConfigSuccess").GetBoolean());
+
+        s.Signal(15);
+        Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/series", 400, "no match[] parameter provided")]
+    [InlineData("/api/v1/series?match[]=up{", 400, "parse error")]
+    [InlineData("/api/v1/series?match[]=up&start=abc", 400, "invalid parameter \\\"start\\\"")]
+    [InlineData("/api/v1/labels?limit=-1", 400, "limit")]
+    [InlineData("/api/v1/label/__name__/values?match[]={}", 400, "at least one non-empty matcher")]
+    [InlineData("/api/v1/series?match[]=up&start=10&end=5", 400, "end timestamp must not be before start time")]
+    public async Task BadInputGetsPrometheusErrors(string url, int status, string fragment)
+    {
+        var s = await _shared.GetAsync();
+        using var r = await s.Client.GetAsync(url);
+        string body = await r.Content.ReadAsStringAsync();
+        Assert.Equal(status, (int)r.StatusCode);
+        Assert.Contains("\"status\":\"error\"", body);
+        Assert.Contains("\"errorType\":\"bad_data\"", body);
+        Assert.Contains(fragment, body);
+    }
+
+    [Fact]
+    public async Task BadConfigFailsWithFileLineAndColumn()
+    {
+        using var dir = new TempDir();
+        string cfg = Path.Combine(dir.Path, "prometheus.yml");
+        await File.WriteAllTextAsync(cfg, "global:\n  scrape_intervall: 15s\n");
+        await using var s = ServerProcess.Launch(Path.Combine(dir.Path, "data"), ["serve"], [$"--config.file={cfg}"], out _);
+        Assert.Equal(1, await s.WaitExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("prometheus.yml:2:3", s.Output);
+
+        await using var check = ServerProcess.Launch(dir.Path, ["check", "config", cfg], [], out _, addDefaults: false);
+        Assert.Equal(1, await check.WaitExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("prometheus.yml:2:3", check.Output);
+
+        await File.WriteAllTextAsync(cfg, "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['127.0.0.1:1']\n");
+        await using var ok = ServerProcess.Launch(dir.Path, ["check", "config", cfg], [], out _, addDefaults: false);
+        Assert.Equal(0, await ok.WaitExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("SUCCESS", ok.Output);
+    }
+
+    [Fact]
+    public async Task ReloadRejectsABadConfigAndKeepsTheOldOne()
+    {
+        using var dir = new TempDir();
+        string cfg = Path.Combine(dir.Path, "prometheus.yml");
+        static string Job(string name) => $"global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: {name}\n    static_configs:\n      - targets: ['127.0.0.1:1']\n";
+        await File.WriteAllTextAsync(cfg, Job("first"));
+        await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}", "--web.enable-lifecycle",
+            "--storage.tsdb.retention.time=30d", "--web.external-url", "http://example/");
+        Assert.Contains("not applied yet", s.Output);
+        Assert.Equal("30d", (await GetData(s.Client, "/api/v1/status/flags")).GetProperty("storage.tsdb.retention.time").GetString());
+
+        await File.WriteAllTextAsync(cfg, "scrape_configs: [\n");
+        using (var r = await s.Client.PostAsync("/-/reload", null))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+        }
+        var pools = (await GetData(s.Client, "/api/v1/targets")).GetProperty("activeTargets").EnumerateArray()
+            .Select(t => t.GetProperty("scrapePool").GetString()).ToArray();
+        Assert.Equal(new[] { "first" }, pools);
+        Assert.False((await GetData(s.Client, "/api/v1/status/runtimeinfo")).GetProperty("reloadConfigSuccess").GetBoolean());
+
+        await File.WriteAllTextAsync(cfg, Job("second"));
+        s.Signal(1); // SIGHUP
+        await s.EventuallyAsync(async () =>
+        {
+            var d = await GetData(s.Client, "/api/v1/targets");
+            return d.GetProperty("activeTargets").EnumerateArray().Select(t => t.GetProperty("scrapePool").GetString()).SequenceEqual(["second"]);
+        }, TimeSpan.FromSeconds(20), "SIGHUP reloads the config");
+        await s.EventuallyAsync(async () =>
+        {
+            var d = await GetData(s.Client, "/api/v1/targets");
+            var t = d.GetProperty("activeTargets")[0];
+            return t.GetProperty("health").GetString() == "down" && t.GetProperty("lastError").GetString()!.Length > 0;
+        }, TimeSpan.FromSeconds(20), "an unreachable target is down with a lastError");
+    }
+
+    [Fact]
+    public async Task NonLoopbackListenIsRefusedWithoutAuthentication()
+    {
+        using var dir = new TempDir();
+        await using var s = ServerProcess.Launch(dir.Path, ["serve"], ["--web.listen-address=0.0.0.0:0"], out _, addDefaults: false);
+        Assert.Equal(2, await s.WaitExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("refusing to listen", s.Output);
+    }
+
+    [Fact]
+    public async Task UnknownFlagsAreRejected()
+    {
+        using var dir = new TempDir();
+        await using var s = ServerProcess.Launch(dir.Path, ["serve"], ["--no.such.flag=1"], out _);
+        Assert.Equal(2, await s.WaitExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("unknown flag --no.such.flag", s.Output);
+    }
+}
+
+/// <summary>One server shared by the tests of a class that only read from it.</summary>
+public sealed class SharedServer : IAsyncLifetime
+{
+    private readonly TempDir _dir = new();
+    private ServerProcess? _server;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Starts the server on first use.</summary>
+    public async Task<ServerProcess> GetAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return _server ??= await ServerProcess.StartAsync(_dir.Path, "--web.enable-remote-write-receiver");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        _dir.Dispose();
+    }
+}
