@@ -1,0 +1,234 @@
+using System.IO.Compression;
+using Ariane.Config;
+using Ariane.Discovery;
+using Ariane.Model;
+using Ariane.Scrape;
+using Ariane.Tests.Support;
+using Ariane.Tsdb;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ariane.Tests.Scrape;
+
+/// <summary>The scrape loop against real HTTP targets, good and hostile, appending into a real head.</summary>
+public sealed class ScrapeLoopTests : IAsyncLifetime
+{
+    private const long T0 = 1_700_000_000_000;
+    private readonly TempDir _dir = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeMilliseconds(T0));
+    private Head _head = null!;
+    private TestTargetServer _server = null!;
+    private string _body = "";
+
+    public async Task InitializeAsync()
+    {
+        _head = Head.Open(new TsdbOptions { Path = _dir.Path, WalSyncInterval = TimeSpan.Zero }, _time);
+        _server = await TestTargetServer.StartAsync(new()
+        {
+            ["/metrics"] = TestTargetServer.Text(() => _body),
+            ["/hang"] = async ctx => await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted),
+            ["/garbage"] = TestTargetServer.Text(() => "this is { not a metric\n"),
+            ["/error"] = ctx => { ctx.Response.StatusCode = 500; return Task.CompletedTask; },
+            ["/big"] = TestTargetServer.Text(() => string.Concat(Enumerable.Range(0, 1000).Select(i => $"m{i} {i}\n"))),
+            ["/gzip"] = async ctx =>
+            {
+                ctx.Response.ContentType = "text/plain; version=0.0.4";
+                ctx.Response.Headers.ContentEncoding = "gzip";
+                var ms = new MemoryStream();
+                using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    gz.Write("zipped_metric 42\n"u8);
+                }
+                await ctx.Response.Body.WriteAsync(ms.ToArray());
+            },
+            ["/om"] = TestTargetServer.Text(() => "# TYPE c counter\n# HELP c A counter.\nc_total 3 1700000000.5\n# EOF\n",
+                "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _head.Dispose();
+        _dir.Dispose();
+    }
+
+    private ScrapeLoop Loop(string yamlExtra = "", string path = "/metrics", string timeout = "1s")
+    {
+        var cfg = ConfigLoader.Load($"""
+            scrape_configs:
+              - job_name: test
+                scrape_interval: 15s
+                scrape_timeout: {timeout}
+                metrics_path: {path}
+            {yamlExtra}
+                static_configs:
+                  - targets: ['{_server.Address}']
+            """, "test.yml").ScrapeConfigs[0];
+        var g = StaticDiscovery.Groups(cfg)[0];
+        var res = TargetLabeler.Populate(g.Targets[0], g.Labels, cfg);
+        var target = new ScrapeTarget(res.Final!, res.Target!, res.Discovered, cfg);
+        return new ScrapeLoop(target, _head, new HttpClient(), _time);
+    }
+
+    private List<(long T, double V)> Samples(string selector)
+    {
+        using var q = _head.Querier(long.MinValue, long.MaxValue);
+        var ss = q.Select(true, Ariane.PromQL.Parser.SelectorParser.Parse(selector));
+        var list = new List<(long, double)>();
+        while (ss.MoveNext())
+        {
+            var it = ss.Current.Iterator();
+            while (it.Next())
+            {
+                list.Add((it.T, it.V));
+            }
+        }
+        return list;
+    }
+
+    private List<Labels> Series(string selector)
+    {
+        using var q = _head.Querier(long.MinValue, long.MaxValue);
+        var ss = q.Select(true, Ariane.PromQL.Parser.SelectorParser.Parse(selector));
+        var list = new List<Labels>();
+        while (ss.MoveNext())
+        {
+            list.Add(ss.Current.Labels);
+        }
+        return list;
+    }
+
+    [Fact]
+    public async Task GoodScrapeAppendsSamplesAndSyntheticSeries()
+    {
+        _body = "# TYPE a counter\n# HELP a Help of a.\na{x=\"1\"} 1\na{x=\"2\"} 2\nb 3 1699999999000\n";
+        var loop = Loop();
+        await loop.ScrapeOnceAsync(default);
+        Assert.Equal([(T0, 1.0)], Samples("a{x=\"1\"}"));
+        Assert.Equal([(1699999999000L, 3.0)], Samples("b"));
+        Assert.Equal("{__name__=\"a\", instance=\"" + _server.Address + "\", job=\"test\", x=\"2\"}", Series("a{x=\"2\"}")[0].ToString());
+        Assert.Equal([(T0, 1.0)], Samples("up"));
+        Assert.Equal([(T0, 3.0)], Samples("scrape_samples_scraped"));
+        Assert.Equal([(T0, 3.0)], Samples("scrape_samples_post_metric_relabeling"));
+        Assert.Equal([(T0, 3.0)], Samples("scrape_series_added"));
+        Assert.Single(Samples("scrape_duration_seconds"));
+        Assert.Equal(TargetHealth.Up, loop.Target.Health);
+        Assert.Equal(new MetricMetadata("counter", "Help of a.", ""), loop.Target.Metadata["a"]);
+
+        _time.Advance(TimeSpan.FromSeconds(15));
+        await loop.ScrapeOnceAsync(default);
+        Assert.Equal([(T0 + 15000, 0.0)], Samples("scrape_series_added").Skip(1).ToList());
+    }
+
+    [Fact]
+    public async Task VanishedSeriesGetStalenessMarkersButExplicitTimestampsDoNot()
+    {
+        _body = "a 1\nb 2\nc 3 1699999999000\n";
+        var loop = Loop();
+        await loop.ScrapeOnceAsync(default);
+        _body = "a 1\n";
+        _time.Advance(TimeSpan.FromSeconds(15));
+        await loop.ScrapeOnceAsync(default);
+        var b = Samples("b");
+        Assert.Equal(2, b.Count);
+        Assert.True(SampleValue.IsStaleNaN(b[1].V));
+        Assert.Equal(T0 + 15000, b[1].T);
+        Assert.Single(Samples("c"));
+        Assert.Equal(2, Samples("a").Count(s => !double.IsNaN(s.V)));
+    }
+
+    [Fact]
+    public async Task AFailedScrapeMakesEverythingStaleAndAStoppedTargetToo()
+    {
+        _body = "a 1\n";
+        var loop = Loop();
+        await loop.ScrapeOnceAsync(default);
+        _body = "garbage {{{\n";
+        _time.Advance(TimeSpan.FromSeconds(15));
+        await loop.ScrapeOnceAsync(default);
+        Assert.True(SampleValue.IsStaleNaN(Samples("a").Last().V));
+        Assert.Equal(0.0, Samples("up").Last().V);
+        Assert.Equal(TargetHealth.Down, loop.Target.Health);
+
+        _body = "a 2\n";
+        _time.Advance(TimeSpan.FromSeconds(15));
+        await loop.ScrapeOnceAsync(default);
+        Assert.Equal(2.0, Samples("a").Last().V);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await loop.StopAsync(markStale: true);
+        Assert.True(SampleValue.IsStaleNaN(Samples("a").Last().V));
+        Assert.True(SampleValue.IsStaleNaN(Samples("up").Last().V));
+    }
+
+    public static TheoryData<string, string, string, string> Hostile => new()
+    {
+        // path, timeout, extra config, expected lastError fragment
+        { "/hang", "500ms", "", "context deadline exceeded" },
+        { "/garbage", "1s", "", "line 1" },
+        { "/error", "1s", "", "server returned HTTP status 500" },
+        { "/big", "1s", "    body_size_limit: 100B", "body size limit exceeded" },
+        { "/big", "1s", "    sample_limit: 10", "sample limit exceeded" },
+        { "/metrics", "1s", "    label_limit: 3", "label_limit exceeded" },
+        { "/metrics", "1s", "    label_value_length_limit: 5", "label_value_length_limit exceeded" },
+        { "/metrics", "1s", "    label_name_length_limit: 3", "label_name_length_limit exceeded" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public async Task HostileTargetsFailThatScrapeWithAClearError(string path, string timeout, string extra, string fragment)
+    {
+        _body = "m{label=\"toolongvalue\"} 1\n";
+        var loop = Loop(extra, path, timeout);
+        await loop.ScrapeOnceAsync(default);
+        Assert.Equal(TargetHealth.Down, loop.Target.Health);
+        Assert.Contains(fragment, loop.Target.LastError);
+        Assert.Equal([(T0, 0.0)], Samples("up"));
+        Assert.Empty(Samples("{__name__=~\"m.*\"}"));
+    }
+
+    [Fact]
+    public async Task GzipAndOpenMetricsBodiesAreUnderstood()
+    {
+        var gz = Loop(path: "/gzip");
+        await gz.ScrapeOnceAsync(default);
+        Assert.Equal([(T0, 42.0)], Samples("zipped_metric"));
+
+        var om = Loop(path: "/om");
+        await om.ScrapeOnceAsync(default);
+        Assert.Equal([(1700000000500L, 3.0)], Samples("c_total"));
+        Assert.Equal("counter", om.Target.Metadata["c"].Type);
+    }
+
+    [Fact]
+    public async Task HonorLabelsAndMetricRelabelling()
+    {
+        _body = "a{job=\"inner\"} 1\ndrop_me 2\n";
+        var plain = Loop("    metric_relabel_configs:\n      - source_labels: [__name__]\n        regex: drop_me\n        action: drop");
+        await plain.ScrapeOnceAsync(default);
+        Assert.Equal("inner", Series("a")[0].Get("exported_job"));
+        Assert.Equal("test", Series("a")[0].Get("job"));
+        Assert.Empty(Samples("drop_me"));
+        Assert.Equal([(T0, 1.0)], Samples("scrape_samples_post_metric_relabeling"));
+    }
+
+    [Fact]
+    public async Task HonorLabelsKeepsTheScrapedValue()
+    {
+        _body = "a{job=\"inner\"} 1\n";
+        var honor = Loop("    honor_labels: true");
+        await honor.ScrapeOnceAsync(default);
+        Assert.Equal("inner", Series("a")[0].Get("job"));
+        Assert.Equal("", Series("a")[0].Get("exported_job"));
+    }
+
+    [Fact]
+    public void InitialDelayIsAStableOffsetWithinTheInterval()
+    {
+        var loop = Loop();
+        var d1 = loop.InitialDelay(_time.GetUtcNow());
+        var d2 = loop.InitialDelay(_time.GetUtcNow().AddSeconds(15));
+        Assert.InRange(d1, TimeSpan.Zero, TimeSpan.FromSeconds(15));
+        Assert.Equal(d1, d2);
+    }
+}
