@@ -330,12 +330,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 explicitTs = true;
             }
             double v = p.Value;
-            var ce = _cache.Find(p.Series(), out var key);
+            var ce = _cache.Find(p.Series());
             bool isNew = false;
             if (ce is null)
             {
                 var lset = BuildLabels(p);
-                ce = _cache.Add(key, lset);
+                ce = _cache.Add(p.Series(), lset);
                 isNew = true;
             }
             if (ce.Labels is null)
