@@ -128,13 +128,18 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
     }
 }
 
-/// <summary>Walks a series snapshot's chunks in order, limited to [mint, maxt], skipping whole chunks on Seek.</summary>
+/// <summary>
+/// Walks a series snapshot's chunks in order (packed chunks segment by segment, then the head chunk), limited
+/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Allocation-free.
+/// </summary>
 internal sealed class SeriesIterator : ISampleIterator
 {
     private SeriesSnapshot _snap;
     private long _mint;
     private long _maxt;
-    private int _nextChunk;     // byte offset of the next packed chunk; Sealed.Length means the head chunk; -1 after it
+    private int _seg;           // index of the current segment; SegmentCount means the head chunk; -1 after it
+    private byte[]? _segData;   // the current segment, null before the first
+    private int _nextChunk;     // byte offset of the next packed chunk in _segData
     private long _chunkMaxT;
     private XorIterator _it;
     private bool _inChunk;
@@ -149,6 +154,8 @@ internal sealed class SeriesIterator : ISampleIterator
         _snap = snapshot;
         _mint = mint;
         _maxt = maxt;
+        _seg = 0;
+        _segData = null;
         _nextChunk = 0;
         _inChunk = false;
         _done = false;
@@ -192,33 +199,48 @@ internal sealed class SeriesIterator : ISampleIterator
     private bool OpenChunk(long minT)
     {
         _inChunk = false;
-        var packed = _snap.Sealed;
-        while (_nextChunk >= 0 && _nextChunk < packed.Length)
+        if (_seg < 0)
         {
-            var c = PackedChunk.Read(packed, _nextChunk);
-            _nextChunk = c.Next;
-            if (c.MaxT < minT)
-            {
-                continue;
-            }
-            _it = new XorIterator(packed, c.Count, c.DataOffset);
-            _chunkMaxT = c.MaxT;
-            _inChunk = true;
-            return true;
+            return false;
         }
-        if (_nextChunk == packed.Length && _snap.HeadCount > 0)
+        int segments = _snap.SegmentCount;
+        // Every chunk ends before the next one starts, so the rest of a segment can go unread when the next
+        // segment starts at or before minT.
+        while (_seg + 1 < segments && PackedChunk.FirstMinT(_snap.Segment(_seg + 1)) <= minT)
         {
-            _nextChunk = -1;
-            if (_snap.HeadMaxT < minT || _snap.HeadMinT > _maxt)
-            {
-                return false;
-            }
-            _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
-            _chunkMaxT = _snap.HeadMaxT;
-            _inChunk = true;
-            return true;
+            _seg++;
+            _segData = null;
+            _nextChunk = 0;
         }
-        return false;
+        while (_seg < segments)
+        {
+            var seg = _segData ??= _snap.Segment(_seg);
+            while (_nextChunk < seg.Length)
+            {
+                var c = PackedChunk.Read(seg, _nextChunk);
+                _nextChunk = c.Next;
+                if (c.MaxT < minT)
+                {
+                    continue;
+                }
+                _it = new XorIterator(seg, c.Count, c.DataOffset);
+                _chunkMaxT = c.MaxT;
+                _inChunk = true;
+                return true;
+            }
+            _seg++;
+            _segData = null;
+            _nextChunk = 0;
+        }
+        _seg = -1;
+        if (_snap.HeadCount == 0 || _snap.HeadMaxT < minT || _snap.HeadMinT > _maxt)
+        {
+            return false;
+        }
+        _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
+        _chunkMaxT = _snap.HeadMaxT;
+        _inChunk = true;
+        return true;
     }
 
     public bool Seek(long t)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Ariane.Model;
 using Ariane.Tsdb.Chunks;
 
@@ -14,16 +13,30 @@ internal enum SampleResult : byte
 }
 
 /// <summary>
-/// One series in the head: its labels, its finished chunks packed one after another in a single byte array
-/// (one object instead of one per chunk: per-series memory is what limits a head), and the open head chunk.
-/// Writes and snapshots lock the series object itself. A finished-chunk array is never changed once
-/// published (a cut or a truncation makes a new one), and the head chunk only gains bits, so a snapshot
-/// stays valid while the writer goes on.
+/// One series in the head: its labels, its finished chunks and the open head chunk.
+/// <para>
+/// Finished chunks are packed one after another (a small header each, see <see cref="PackedChunk"/>) into
+/// segments: byte arrays of at most <see cref="SegmentChunks"/> chunks or <see cref="SegmentBytes"/> bytes
+/// (one object per segment instead of one per chunk: per-series memory is what limits a head). The newest
+/// segment, still taking chunks, is <c>_open</c>; the full ones before it are the leading non-null slots of
+/// <c>_closed</c> (null while there are none, so a series of a few hours costs one array, as a single packed
+/// array did). A cut copies at most the open segment (bounded), and when that is full stores it in the next
+/// free slot of <c>_closed</c>, which doubles when full, so a cut costs O(1) amortised however long the series is.
+/// </para>
+/// <para>
+/// Writes and snapshots lock the series object itself. Nothing a snapshot can see is ever changed: a
+/// segment is never changed once published (a cut or a truncation makes a new one), a snapshot of
+/// <c>_closed</c> carries its count of filled slots and the writer only fills slots past it, and the head
+/// chunk only gains bits; so a snapshot stays valid while the writer goes on.
+/// </para>
 /// </summary>
 internal sealed class MemSeries
 {
-    /// <summary>Bytes before each packed chunk: data length (u16), sample count (u8), max time (i64).</summary>
-    public const int PackedHeader = 11;
+    /// <summary>Most chunks packed in one segment.</summary>
+    public const int SegmentChunks = 8;
+
+    /// <summary>A segment takes no more chunks once another would take it past this many bytes (it always takes one).</summary>
+    public const int SegmentBytes = 2048;
 
     public readonly ulong Ref;
     public readonly Labels Labels;
@@ -31,7 +44,8 @@ internal sealed class MemSeries
     /// <summary>The next series in the same hash bucket of <see cref="StripeSeries"/>.</summary>
     public MemSeries? NextInHash;
 
-    private byte[] _sealed = [];
+    private byte[][]? _closed;  // full segments, oldest first, then null slots; never all null (null instead); implies _open is set
+    private byte[]? _open;      // the newest segment, null while there are no finished chunks
     private XorAppender _head;
 
     public MemSeries(ulong seriesRef, Labels labels)
@@ -84,38 +98,119 @@ internal sealed class MemSeries
     private void CutHeadChunk()
     {
         var used = _head.Used;
-        var packed = new byte[_sealed.Length + PackedHeader + used.Length];
-        _sealed.CopyTo(packed, 0);
-        var hdr = packed.AsSpan(_sealed.Length, PackedHeader);
-        BinaryPrimitives.WriteUInt16LittleEndian(hdr, (ushort)used.Length);
-        hdr[2] = (byte)_head.Count;
-        BinaryPrimitives.WriteInt64LittleEndian(hdr[3..], _head.MaxT);
-        used.CopyTo(packed.AsSpan(_sealed.Length + PackedHeader));
-        Volatile.Write(ref _sealed, packed);
         long maxT = _head.MaxT;
+        int size = PackedChunk.Size(used, maxT);
+        var open = _open;
+        if (open is not null && open.Length + size <= SegmentBytes && PackedChunk.CountIn(open) < SegmentChunks)
+        {
+            // Room in the open segment: a new one with the chunk added (the old one may be in a snapshot).
+            var seg = new byte[open.Length + size];
+            open.CopyTo(seg, 0);
+            PackedChunk.Write(seg.AsSpan(open.Length), used, _head.Count, maxT);
+            _open = seg;
+        }
+        else
+        {
+            if (open is not null)
+            {
+                var closed = _closed;
+                int n = Filled(closed);
+                if (closed is null || n == closed.Length)
+                {
+                    // Start with room for 3 (a day of 15 s data at 8 chunks a segment), then double.
+                    var grown = new byte[n == 0 ? 3 : n * 2][];
+                    closed?.CopyTo(grown, 0);
+                    _closed = closed = grown;
+                }
+                closed[n] = open;
+            }
+            var seg = new byte[size];
+            PackedChunk.Write(seg, used, _head.Count, maxT);
+            _open = seg;
+        }
         // The next chunk will likely be about as big as this one.
-        var next = new XorAppender(used.Length + 8) { MaxT = maxT };
-        _head = next;
+        _head = new XorAppender(used.Length + 8) { MaxT = maxT };
     }
 
     /// <summary>Drops finished chunks that end before <paramref name="mint"/>; returns how many. Caller holds the lock.</summary>
     public int TruncateChunksBefore(long mint)
     {
-        int pos = 0, drop = 0;
-        while (pos < _sealed.Length && PackedChunk.Read(_sealed, pos).MaxT < mint)
+        if (_open is null)
         {
-            pos = PackedChunk.Read(_sealed, pos).Next;
-            drop++;
+            return 0;
         }
-        if (drop > 0)
+        var closed = _closed;
+        int nClosed = Filled(closed);
+        int drop = 0;
+        for (int i = 0; i <= nClosed; i++)
         {
-            _sealed = _sealed.AsSpan(pos).ToArray();
+            var seg = i < nClosed ? closed![i] : _open;
+            int pos = 0, dropped = 0;
+            while (pos < seg.Length)
+            {
+                var c = PackedChunk.Read(seg, pos);
+                if (c.MaxT >= mint)
+                {
+                    break;
+                }
+                pos = c.Next;
+                dropped++;
+            }
+            drop += dropped;
+            if (pos == seg.Length)
+            {
+                continue; // the whole segment goes
+            }
+            if (i == 0 && dropped == 0)
+            {
+                return 0;
+            }
+            // Segments before i go; segment i keeps its chunks from pos on (re-packed if some went).
+            var kept = dropped == 0 ? seg : seg.AsSpan(pos).ToArray();
+            if (i == nClosed)
+            {
+                _closed = null;
+                _open = kept;
+            }
+            else
+            {
+                var rest = new byte[nClosed - i][];
+                Array.Copy(closed!, i, rest, 0, rest.Length);
+                rest[0] = kept;
+                _closed = rest;
+            }
+            return drop;
         }
+        _closed = null;
+        _open = null;
         return drop;
     }
 
     /// <summary>Takes a consistent view of the samples for a querier. Caller holds the lock.</summary>
-    public SeriesSnapshot Snapshot() => new(_sealed, _head.Data, _head.Count, _head.MinT, _head.MaxT);
+    public SeriesSnapshot Snapshot() => new(_closed, Filled(_closed), _open, _head.Data, _head.Count, _head.MinT, _head.MaxT);
+
+    /// <summary>How many leading slots of <paramref name="closed"/> hold a segment (the rest are null).</summary>
+    private static int Filled(byte[][]? closed)
+    {
+        if (closed is null)
+        {
+            return 0;
+        }
+        int lo = 0, hi = closed.Length; // slots below lo are filled, slots from hi on are null
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (closed[mid] is null)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
 
     /// <summary>Number of chunks including the open one. Caller holds the lock.</summary>
     public int ChunkCount
@@ -123,38 +218,160 @@ internal sealed class MemSeries
         get
         {
             int n = _head.Count > 0 ? 1 : 0;
-            for (int pos = 0; pos < _sealed.Length; pos = PackedChunk.Read(_sealed, pos).Next)
+            for (int i = 0; i < Filled(_closed); i++)
             {
-                n++;
+                n += PackedChunk.CountIn(_closed![i]);
+            }
+            if (_open is not null)
+            {
+                n += PackedChunk.CountIn(_open);
             }
             return n;
         }
     }
 
     /// <summary>Bytes held by chunk data, headers included. Caller holds the lock.</summary>
-    public long ChunkBytes() => _head.Data.Length + _sealed.Length;
-}
-
-/// <summary>The header of one packed chunk and where its data and the next chunk start.</summary>
-internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT, int Next)
-{
-    public static PackedChunk Read(byte[] packed, int pos)
+    public long ChunkBytes()
     {
-        int len = BinaryPrimitives.ReadUInt16LittleEndian(packed.AsSpan(pos));
-        int count = packed[pos + 2];
-        long maxT = BinaryPrimitives.ReadInt64LittleEndian(packed.AsSpan(pos + 3));
-        int data = pos + MemSeries.PackedHeader;
-        return new PackedChunk(data, count, maxT, data + len);
+        long n = _head.Data.Length + (_open?.Length ?? 0);
+        for (int i = 0; i < Filled(_closed); i++)
+        {
+            n += _closed![i].Length;
+        }
+        return n;
     }
 }
 
-/// <summary>An immutable view of a series' samples at one moment.</summary>
-internal readonly record struct SeriesSnapshot(byte[] Sealed, byte[] HeadData, int HeadCount, long HeadMinT, long HeadMaxT)
+/// <summary>
+/// One finished chunk packed in a segment: a header of data length (u16), sample count (u8) and
+/// max time minus min time (unsigned LEB128 varint, about 3 bytes for a 120-sample chunk), then the XOR
+/// chunk data, which starts with the min time as a varint. The max time is in the header so that Seek can
+/// skip a chunk without decoding it.
+/// </summary>
+internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT, int Next)
 {
-    public bool IsEmpty => HeadCount == 0 && Sealed.Length == 0;
+    public static PackedChunk Read(byte[] seg, int pos)
+    {
+        int len = seg[pos] | (seg[pos + 1] << 8);
+        int count = seg[pos + 2];
+        pos += 3;
+        ulong span = ReadVarint(seg, ref pos);
+        int data = pos;
+        long minT = MinT(seg, data);
+        return new PackedChunk(data, count, unchecked(minT + (long)span), data + len);
+    }
+
+    /// <summary>The first timestamp of the chunk whose data start at <paramref name="data"/>.</summary>
+    public static long MinT(byte[] seg, int data)
+    {
+        // The XOR chunk starts with a zigzag varint written from bit 0, so its bytes are a plain varint.
+        ulong u = ReadVarint(seg, ref data);
+        return (long)(u >> 1) ^ -(long)(u & 1);
+    }
+
+    /// <summary>The first timestamp of the first chunk packed in <paramref name="seg"/>.</summary>
+    public static long FirstMinT(byte[] seg)
+    {
+        int pos = 3;
+        ReadVarint(seg, ref pos);
+        return MinT(seg, pos);
+    }
+
+    /// <summary>Bytes the chunk with data <paramref name="data"/> and max time <paramref name="maxT"/> takes packed.</summary>
+    public static int Size(ReadOnlySpan<byte> data, long maxT) =>
+        3 + VarintSize(TimeSpanOf(data, maxT)) + data.Length;
+
+    /// <summary>Packs a chunk at the start of <paramref name="dst"/>, which is at least <see cref="Size"/> long.</summary>
+    public static void Write(Span<byte> dst, ReadOnlySpan<byte> data, int count, long maxT)
+    {
+        dst[0] = (byte)data.Length;
+        dst[1] = (byte)(data.Length >> 8);
+        dst[2] = (byte)count;
+        int pos = 3;
+        ulong u = TimeSpanOf(data, maxT);
+        while (u >= 0x80)
+        {
+            dst[pos++] = (byte)(u | 0x80);
+            u >>= 7;
+        }
+        dst[pos++] = (byte)u;
+        data.CopyTo(dst[pos..]);
+    }
+
+    /// <summary>Number of chunks packed in <paramref name="seg"/>.</summary>
+    public static int CountIn(byte[] seg)
+    {
+        int n = 0;
+        for (int pos = 0; pos < seg.Length; n++)
+        {
+            int len = seg[pos] | (seg[pos + 1] << 8);
+            pos += 3;
+            ReadVarint(seg, ref pos);
+            pos += len;
+        }
+        return n;
+    }
+
+    private static ulong TimeSpanOf(ReadOnlySpan<byte> data, long maxT)
+    {
+        int pos = 0;
+        ulong u = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = data[pos++];
+            u |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+        }
+        long minT = (long)(u >> 1) ^ -(long)(u & 1);
+        return unchecked((ulong)(maxT - minT));
+    }
+
+    private static int VarintSize(ulong u)
+    {
+        int n = 1;
+        while (u >= 0x80)
+        {
+            u >>= 7;
+            n++;
+        }
+        return n;
+    }
+
+    private static ulong ReadVarint(byte[] b, ref int pos)
+    {
+        ulong u = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte x = b[pos++];
+            u |= (ulong)(x & 0x7F) << shift;
+            if (x < 0x80)
+            {
+                return u;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// An immutable view of a series' samples at one moment: the first <paramref name="ClosedCount"/> slots of
+/// <paramref name="Closed"/> (the writer may fill later slots), the open segment (or null when there are no
+/// finished chunks), and the head chunk's data and bounds.
+/// </summary>
+internal readonly record struct SeriesSnapshot(byte[][]? Closed, int ClosedCount, byte[]? Open, byte[] HeadData, int HeadCount, long HeadMinT, long HeadMaxT)
+{
+    public bool IsEmpty => HeadCount == 0 && Open is null;
+
+    /// <summary>Number of segments (closed and open).</summary>
+    public int SegmentCount => ClosedCount + (Open is null ? 0 : 1);
+
+    /// <summary>Segment <paramref name="i"/>, oldest first, for i below <see cref="SegmentCount"/>.</summary>
+    public byte[] Segment(int i) => i < ClosedCount ? Closed![i] : Open!;
 
     /// <summary>The oldest timestamp, or long.MaxValue when empty.</summary>
-    public long MinT => Sealed.Length > 0 ? XorIterator.FirstTimestamp(Sealed, MemSeries.PackedHeader) : HeadCount > 0 ? HeadMinT : long.MaxValue;
+    public long MinT => Open is not null ? PackedChunk.FirstMinT(Segment(0)) : HeadCount > 0 ? HeadMinT : long.MaxValue;
 
     /// <summary>The newest timestamp, or long.MinValue when empty.</summary>
     public long MaxT => HeadCount > 0 ? HeadMaxT : long.MinValue;
