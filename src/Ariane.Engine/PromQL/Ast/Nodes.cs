@@ -563,7 +563,15 @@ public sealed class BinaryExpr : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
-        Lhs.WriteTo(sb);
+        if (Op == BinaryOp.Pow && Lhs is NumberLiteral { Value: double.PositiveInfinity, IsDuration: false })
+        {
+            // "+Inf ^ x" would re-parse as +(Inf ^ x): the unary sign binds looser than ^.
+            sb.Append("Inf");
+        }
+        else
+        {
+            Lhs.WriteTo(sb);
+        }
         sb.Append(' ').Append(PromQLFormat.OpText(Op));
         if (ReturnBool)
         {
