@@ -99,9 +99,9 @@ public class EvalExpressionsParseTests
             }
         }
         SuiteReport.Write("promql-parser", $"""
-            PromQL parser: {parsed}/{cases.Count} eval expressions from {TestPaths.Conformance}/promql/testdata parse and round-trip;
-            {allowedCount} rejected, all on lines that expect failure:
-            {allowed}
+            PromQL parser: {parsed}/{cases.Count} eval expressions of promql/testdata/*.test parse and round-trip through the printer;
+            {(allowedCount == 0 ? "none rejected" : allowedCount + " rejected, all on lines that expect failure:\n" + allowed)}
+            table tests: {PromQLValidCases.All.Count} valid queries with their canonical form, {PromQLErrorCases.All.Count} invalid ones with Prometheus's exact message
             """);
         Assert.True(failures.Length == 0, failures.ToString());
     }
