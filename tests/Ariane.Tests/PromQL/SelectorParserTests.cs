@@ -21,14 +21,14 @@ public class SelectorParserTests
     }
 
     [Theory]
-    [InlineData("", "1:1: parse error: unexpected end of input")]
+    [InlineData("", "unknown position: parse error: unexpected end of input")]
     [InlineData("{}", "vector selector must contain at least one non-empty matcher")]
     [InlineData("{a=\"\"}", "vector selector must contain at least one non-empty matcher")]
-    [InlineData("up{job=}", "1:8: parse error: unexpected character '}' in label matching, expected string")]
+    [InlineData("up{job=}", "1:8: parse error: unexpected \"}\" in label matching, expected string")]
     [InlineData("up{job=\"x}", "unterminated quoted string")]
     [InlineData("up{job~\"x\"}", "1:7: parse error: unexpected character inside braces: '~'")]
-    [InlineData("up{job=~\"(\"}", "invalid regular expression")]
-    [InlineData("up)", "unexpected character after selector")]
+    [InlineData("up{job=~\"(\"}", "1:4: parse error: error parsing regexp")]
+    [InlineData("up)", "1:4: parse error: unexpected right parenthesis ')'")]
     [InlineData("up{a=\"\\q\"}", "unknown escape sequence")]
     public void RejectsWithPosition(string input, string fragment)
     {
