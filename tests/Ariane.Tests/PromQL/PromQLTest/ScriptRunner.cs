@@ -133,7 +133,7 @@ public sealed partial class ScriptRunner : IDisposable
         return new FileReport(script.Name, results, runner._notes, stale);
     }
 
-    /// <summary>Runs one parsed file from the conformance data, named like <c>functions.test</c>.</summary>
+    /// <summary>Parses the script at <paramref name="path"/> and runs it (see <see cref="Run"/>).</summary>
     public static FileReport RunFile(string path, IPromQLTestEngine engine, ScriptRunnerOptions? options = null, KnownFailures? known = null) =>
         Run(ScriptParser.ParseFile(path), engine, options, known);
 
