@@ -4,10 +4,11 @@ using Ariane.Model;
 namespace Ariane.Scrape;
 
 /// <summary>
-/// Per-target memory of the series a target exposes, keyed by the raw UTF-8 series text of the exposition
-/// (<c>name{labels}</c>): a known series is appended by reference without parsing its labels again, and a
-/// series dropped by metric relabelling stays dropped without re-running the rules. Lookups take the parser's
-/// span directly, so a known series costs one hash and one compare, and no allocation.
+/// Per-target memory of the series a target exposes, keyed by a 128-bit XXH3 hash of the raw UTF-8 series text of the
+/// exposition (<c>name{labels}</c>): a known series is appended by reference without parsing its labels again, and a
+/// series dropped by metric relabelling stays dropped without re-running the rules. Keeping the hash instead of
+/// the text saves about a hundred bytes per series; two different series texts of one target colliding in 128 bits
+/// is far less likely than a memory error.
 /// </summary>
 internal sealed class ScrapeCache
 {
@@ -19,30 +20,28 @@ internal sealed class ScrapeCache
         public long LastIter;
     }
 
-    private readonly Dictionary<byte[], Entry> _entries = new(ByteKeyComparer.Instance);
-    private readonly Dictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-
-    public ScrapeCache()
-    {
-        _lookup = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
-    }
+    private readonly Dictionary<UInt128, Entry> _entries = [];
 
     public int Count => _entries.Count;
 
-    /// <summary>Finds the entry for raw series bytes, or null.</summary>
-    public Entry? Find(ReadOnlySpan<byte> series) => _lookup.TryGetValue(series, out var e) ? e : null;
+    /// <summary>Finds the entry for raw series bytes, or null; <paramref name="key"/> is what <see cref="Add"/> takes.</summary>
+    public Entry? Find(ReadOnlySpan<byte> series, out UInt128 key)
+    {
+        key = XxHash128.HashToUInt128(series);
+        return _entries.TryGetValue(key, out var e) ? e : null;
+    }
 
-    public Entry Add(ReadOnlySpan<byte> series, Labels? labels)
+    public Entry Add(UInt128 key, Labels? labels)
     {
         var e = new Entry { Labels = labels };
-        _entries[series.ToArray()] = e;
+        _entries[key] = e;
         return e;
     }
 
     /// <summary>Forgets series not seen for <paramref name="keepIterations"/> scrapes, so churn does not grow the cache forever.</summary>
     public void Purge(long iter, long keepIterations)
     {
-        List<byte[]>? dead = null;
+        List<UInt128>? dead = null;
         foreach (var kv in _entries)
         {
             if (kv.Value.LastIter < iter - keepIterations)
@@ -57,23 +56,5 @@ internal sealed class ScrapeCache
                 _entries.Remove(k);
             }
         }
-    }
-
-    /// <summary>Compares byte-array keys by content, and spans against them without allocating.</summary>
-    private sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly ByteKeyComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj) => Hash(obj);
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
-
-        private static int Hash(ReadOnlySpan<byte> b) => (int)XxHash3.HashToUInt64(b);
     }
 }

@@ -53,6 +53,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private ExpositionParser? _parser;
     private string? _parserContentType;
     private long _iter;
+    private int _lastAdded;
     private bool _hadReport;
     private readonly CancellationTokenSource _stop = new();
     private Task? _run;
@@ -300,7 +301,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
         _iter++;
         _curSeen.Clear();
         var stats = new ScrapeStats();
-        var metadata = new Dictionary<string, MetricMetadata>(StringComparer.Ordinal);
+        // Metadata rarely changes: it is re-read on the first scrapes, every 8th, and after new series appeared.
+        bool readMetadata = _iter <= 2 || _iter % 8 == 0 || _lastAdded > 0;
+        var metadata = readMetadata ? new Dictionary<string, MetricMetadata>(StringComparer.Ordinal) : null;
         int appended = 0;
         Entry entry;
         while ((entry = p.Next()) != Entry.EOF)
@@ -308,13 +311,22 @@ public sealed class ScrapeLoop : IAsyncDisposable
             switch (entry)
             {
                 case Entry.Type:
-                    UpdateMetadata(metadata, p, type: TypeName(p.Type));
+                    if (metadata is not null)
+                    {
+                        UpdateMetadata(metadata, p, type: TypeName(p.Type));
+                    }
                     continue;
                 case Entry.Help:
-                    UpdateMetadata(metadata, p, help: p.Text);
+                    if (metadata is not null)
+                    {
+                        UpdateMetadata(metadata, p, help: p.Text);
+                    }
                     continue;
                 case Entry.Unit:
-                    UpdateMetadata(metadata, p, unit: p.Text);
+                    if (metadata is not null)
+                    {
+                        UpdateMetadata(metadata, p, unit: p.Text);
+                    }
                     continue;
                 case Entry.Series:
                     break;
@@ -330,12 +342,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 explicitTs = true;
             }
             double v = p.Value;
-            var ce = _cache.Find(p.Series());
+            var ce = _cache.Find(p.Series(), out var key);
             bool isNew = false;
             if (ce is null)
             {
                 var lset = BuildLabels(p);
-                ce = _cache.Add(p.Series(), lset);
+                ce = _cache.Add(key, lset);
                 isNew = true;
             }
             if (ce.Labels is null)
@@ -360,6 +372,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
             if (isNew)
             {
                 stats.SeriesAdded++;
+                // Keep storage's interned copy of the labels, not ours: each series' labels are then held once.
+                ce.Labels = app.SeriesLabels(ce.Ref) ?? ce.Labels;
             }
             if (!explicitTs)
             {
@@ -378,7 +392,11 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
         }
         (_prevSeen, _curSeen) = (_curSeen, _prevSeen);
-        _target.SetMetadata(metadata);
+        if (metadata is not null)
+        {
+            _target.SetMetadata(metadata);
+        }
+        _lastAdded = stats.SeriesAdded;
         if (_iter % 16 == 0)
         {
             _cache.Purge(_iter, 16);

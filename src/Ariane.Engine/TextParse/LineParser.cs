@@ -417,6 +417,10 @@ public abstract class LineParser : ExpositionParser
             }
             return false;
         }
+        if (TryParseSimpleFloat(s, out v))
+        {
+            return true;
+        }
         foreach (byte b in s)
         {
             if (!((uint)(b - '0') <= 9 || b is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-'))
@@ -426,6 +430,95 @@ public abstract class LineParser : ExpositionParser
         }
         return double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out v)
             && !double.IsInfinity(v);
+    }
+
+    private static ReadOnlySpan<double> PowersOf10 =>
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+
+    /// <summary>
+    /// The common case of a scrape value, exactly and fast: <c>[sign]digits[.digits][e[sign]digits]</c> whose digits fit in
+    /// 2^53 and whose decimal exponent is within ±22, so one multiplication or division by an exact power of ten gives
+    /// the correctly rounded double (Clinger's fast path). Anything else is left to the general parser.
+    /// </summary>
+    private static bool TryParseSimpleFloat(ReadOnlySpan<byte> s, out double v)
+    {
+        v = 0;
+        int i = 0;
+        bool neg = false;
+        if (s[0] is (byte)'+' or (byte)'-')
+        {
+            neg = s[0] == '-';
+            i = 1;
+        }
+        ulong mant = 0;
+        int digits = 0, exp = 0;
+        bool any = false;
+        for (; i < s.Length && (uint)(s[i] - '0') <= 9; i++)
+        {
+            any = true;
+            if (mant != 0 || s[i] != '0')
+            {
+                if (++digits > 15)
+                {
+                    return false;
+                }
+                mant = mant * 10 + (uint)(s[i] - '0');
+            }
+        }
+        if (i < s.Length && s[i] == '.')
+        {
+            for (i++; i < s.Length && (uint)(s[i] - '0') <= 9; i++)
+            {
+                any = true;
+                if (mant != 0 || s[i] != '0')
+                {
+                    if (++digits > 15)
+                    {
+                        return false;
+                    }
+                    mant = mant * 10 + (uint)(s[i] - '0');
+                }
+                exp--;
+            }
+        }
+        if (!any)
+        {
+            return false;
+        }
+        if (i < s.Length && (s[i] | 0x20) == 'e')
+        {
+            i++;
+            bool eneg = false;
+            if (i < s.Length && s[i] is (byte)'+' or (byte)'-')
+            {
+                eneg = s[i] == '-';
+                i++;
+            }
+            int e = 0, edigits = 0;
+            for (; i < s.Length && (uint)(s[i] - '0') <= 9; i++)
+            {
+                if (++edigits > 4)
+                {
+                    return false;
+                }
+                e = e * 10 + (s[i] - '0');
+            }
+            if (edigits == 0)
+            {
+                return false;
+            }
+            exp += eneg ? -e : e;
+        }
+        if (i != s.Length || exp < -22 || exp > 22)
+        {
+            return false;
+        }
+        double d = mant;
+        d = exp >= 0 ? d * PowersOf10[exp] : d / PowersOf10[-exp];
+        v = neg ? -d : d;
+        return true;
     }
 
     /// <summary>Parses a decimal int64 with an optional sign, as Go's strconv.ParseInt(s, 10, 64).</summary>

@@ -43,6 +43,13 @@ public interface IAppender
     /// </summary>
     AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value);
 
+    /// <summary>
+    /// The storage's own (interned) labels of a series this storage handed <paramref name="seriesRef"/> out for, or
+    /// null when unknown. Callers that cache label sets per series (the scrape cache) keep this copy instead of
+    /// theirs, so each series' labels are held once.
+    /// </summary>
+    Labels? SeriesLabels(ulong seriesRef);
+
     /// <summary>Makes the batch visible and writes it to the WAL. The appender may not be used afterwards.</summary>
     void Commit();
 

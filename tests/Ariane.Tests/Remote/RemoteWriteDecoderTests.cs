@@ -68,6 +68,8 @@ public class RemoteWriteDecoderTests
             return st;
         }
 
+        public Labels? SeriesLabels(ulong seriesRef) => null;
+
         public void Commit()
         {
         }

@@ -53,7 +53,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private ScrapeLoop Loop(string yamlExtra = "", string path = "/metrics", string timeout = "1s")
+    private ScrapeLoop Loop(string yamlExtra = "", string path = "/metrics", string timeout = "10s")
     {
         var cfg = ConfigLoader.Load($"""
             scrape_configs:
@@ -165,13 +165,13 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         // path, timeout, extra config, expected lastError fragment
         { "/hang", "500ms", "", "context deadline exceeded" },
-        { "/garbage", "1s", "", "line 1" },
-        { "/error", "1s", "", "server returned HTTP status 500" },
-        { "/big", "1s", "    body_size_limit: 100B", "body size limit exceeded" },
-        { "/big", "1s", "    sample_limit: 10", "sample limit exceeded" },
-        { "/metrics", "1s", "    label_limit: 3", "label_limit exceeded" },
-        { "/metrics", "1s", "    label_value_length_limit: 5", "label_value_length_limit exceeded" },
-        { "/metrics", "1s", "    label_name_length_limit: 3", "label_name_length_limit exceeded" },
+        { "/garbage", "10s", "", "line 1" },
+        { "/error", "10s", "", "server returned HTTP status 500" },
+        { "/big", "10s", "    body_size_limit: 100B", "body size limit exceeded" },
+        { "/big", "10s", "    sample_limit: 10", "sample limit exceeded" },
+        { "/metrics", "10s", "    label_limit: 3", "label_limit exceeded" },
+        { "/metrics", "10s", "    label_value_length_limit: 5", "label_value_length_limit exceeded" },
+        { "/metrics", "10s", "    label_name_length_limit: 3", "label_name_length_limit exceeded" },
     };
 
     [Theory]

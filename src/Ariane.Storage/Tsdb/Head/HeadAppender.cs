@@ -58,6 +58,8 @@ internal sealed class HeadAppender(Head head) : IAppender
         return AppendStatus.Ok;
     }
 
+    public Labels? SeriesLabels(ulong seriesRef) => seriesRef == 0 ? null : head.Series.GetByRef(seriesRef)?.Labels;
+
     private void Grow()
     {
         var b = ArrayPool<Pending>.Shared.Rent(Math.Max(64, _pending.Length * 2));
