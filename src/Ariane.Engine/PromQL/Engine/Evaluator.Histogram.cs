@@ -222,11 +222,4 @@ internal sealed partial class Evaluator
         }
         return diff / Math.Min(absSum, double.MaxValue) < epsilon;
     }
-
-    private Matrix EvalInfo(Call c, Expr[] args)
-    {
-        _ = c;
-        _ = args;
-        throw new PromQLEvalException(QueryErrorType.Execution, "info() is not implemented");
-    }
 }
