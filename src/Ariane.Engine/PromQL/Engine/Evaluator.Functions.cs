@@ -674,13 +674,15 @@ internal sealed partial class Evaluator
             case "year": return DateFunction(static d => d.Year);
             case "histogram_quantile":
                 return (v, ts, o) => HistogramQuantile(v[0].Count > 0 ? v[0][0].F : double.NaN, v[1], c, o);
+            case "histogram_quantiles":
+                return (v, _, o) => HistogramQuantiles(v, c, o);
+            case "histogram_fraction":
+                return (v, _, o) => HistogramFraction(v, c, o);
             case "histogram_count":
             case "histogram_sum":
             case "histogram_avg":
             case "histogram_stddev":
             case "histogram_stdvar":
-            case "histogram_fraction":
-            case "histogram_quantiles":
                 // Native histograms only: float samples are ignored.
                 return static (_, _, _) => { };
             default:

@@ -14,12 +14,9 @@ internal sealed partial class Evaluator
         public List<(double Upper, double Count)> Buckets { get; } = [];
     }
 
-    private void HistogramQuantile(double q, List<Sample> vec, Call c, List<Sample> output)
+    /// <summary>Groups the classic-histogram bucket series of <paramref name="vec"/> by their labels without <c>le</c>.</summary>
+    private List<BucketGroup> ClassicBuckets(List<Sample> vec, Expr arg)
     {
-        if (double.IsNaN(q) || q < 0 || q > 1)
-        {
-            _ctx.Warn("quantile value should be between 0 and 1, got " + FormatG(q), c.Args[0].Position);
-        }
         var groups = new Dictionary<string, BucketGroup>(StringComparer.Ordinal);
         var order = new List<BucketGroup>();
         var sb = new StringBuilder();
@@ -34,7 +31,7 @@ internal sealed partial class Evaluator
                 {
                     msg += $" for metric name \"{name}\"";
                 }
-                _ctx.Warn(msg, c.Args[1].Position);
+                _ctx.Warn(msg, arg.Position);
                 continue;
             }
             sb.Clear();
@@ -54,22 +51,186 @@ internal sealed partial class Evaluator
             }
             g.Buckets.Add((upper, s.F));
         }
-        foreach (var g in order)
+        return order;
+    }
+
+    private void ValidateQuantile(double q, Expr arg)
+    {
+        if (double.IsNaN(q) || q < 0 || q > 1)
         {
-            double value = BucketQuantile(q, g.Buckets, out bool forced);
-            if (forced)
+            _ctx.Warn("quantile value should be between 0 and 1, got " + FormatG(q), arg.Position);
+        }
+    }
+
+    private double QuantileWithInfo(double q, BucketGroup g, Expr arg)
+    {
+        double value = BucketQuantile(q, g.Buckets, out bool forced);
+        if (forced)
+        {
+            string name = DelayedNameRemoval ? g.Metric.Get(Labels.MetricName) : "";
+            string msg = "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)";
+            if (name.Length > 0)
             {
-                string name = DelayedNameRemoval ? g.Metric.Get(Labels.MetricName) : "";
-                string msg = "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)";
-                if (name.Length > 0)
-                {
-                    msg += $" for metric name \"{name}\"";
-                }
-                _ctx.Info(msg, c.Args[1].Position);
+                msg += $" for metric name \"{name}\"";
             }
+            _ctx.Info(msg, arg.Position);
+        }
+        return value;
+    }
+
+    private void HistogramQuantile(double q, List<Sample> vec, Call c, List<Sample> output)
+    {
+        ValidateQuantile(q, c.Args[0]);
+        foreach (var g in ClassicBuckets(vec, c.Args[1]))
+        {
+            double value = QuantileWithInfo(q, g, c.Args[1]);
             var metric = DelayedNameRemoval ? g.Metric : DropMetadata(g.Metric);
             output.Add(new Sample(metric, value, true));
         }
+    }
+
+    private void HistogramQuantiles(List<Sample>[] v, Call c, List<Sample> output)
+    {
+        string label = ((StringLiteral)Unwrap(c.Args[1])).Value;
+        var qs = new double[v.Length - 2];
+        for (int i = 2; i < v.Length; i++)
+        {
+            qs[i - 2] = v[i].Count > 0 ? v[i][0].F : double.NaN;
+            ValidateQuantile(qs[i - 2], c.Args[i]);
+        }
+        var groups = ClassicBuckets(v[0], c.Args[0]);
+        foreach (double q in qs)
+        {
+            foreach (var g in groups)
+            {
+                if (g.Buckets.Count == 0)
+                {
+                    continue;
+                }
+                double value = QuantileWithInfo(q, g, c.Args[0]);
+                var metric = DelayedNameRemoval ? g.Metric : DropMetadata(g.Metric);
+                metric = new LabelsBuilder(metric).Set(label, FormatOpenMetricsFloat(q)).Build();
+                output.Add(new Sample(metric, value, true));
+            }
+        }
+    }
+
+    private void HistogramFraction(List<Sample>[] v, Call c, List<Sample> output)
+    {
+        if (v[0].Count == 0 || v[1].Count == 0)
+        {
+            return;
+        }
+        double lower = v[0][0].F, upper = v[1][0].F;
+        foreach (var g in ClassicBuckets(v[2], c.Args[2]))
+        {
+            var metric = DelayedNameRemoval ? g.Metric : DropMetadata(g.Metric);
+            output.Add(new Sample(metric, BucketFraction(lower, upper, g.Buckets), true));
+        }
+    }
+
+    /// <summary>Prometheus's <c>labels.FormatOpenMetricsFloat</c>: integral values get a <c>.0</c>.</summary>
+    internal static string FormatOpenMetricsFloat(double f)
+    {
+        string s = FormatG(f);
+        if (double.IsFinite(f) && s.IndexOfAny(['.', 'e', 'E']) < 0)
+        {
+            s += ".0";
+        }
+        return s;
+    }
+
+    private static void SortAndCoalesce(List<(double Upper, double Count)> buckets)
+    {
+        buckets.Sort(static (a, b) => a.Upper.CompareTo(b.Upper));
+        int w = 0;
+        var last = buckets[0];
+        for (int i = 1; i < buckets.Count; i++)
+        {
+            if (buckets[i].Upper == last.Upper)
+            {
+                last.Count += buckets[i].Count;
+            }
+            else
+            {
+                buckets[w++] = last;
+                last = buckets[i];
+            }
+        }
+        buckets[w++] = last;
+        buckets.RemoveRange(w, buckets.Count - w);
+    }
+
+    private static double BucketFraction(double lower, double upper, List<(double Upper, double Count)> buckets)
+    {
+        buckets.Sort(static (a, b) => a.Upper.CompareTo(b.Upper));
+        if (!double.IsPositiveInfinity(buckets[^1].Upper))
+        {
+            return double.NaN;
+        }
+        SortAndCoalesce(buckets);
+        double count = buckets[^1].Count;
+        if (count == 0 || double.IsNaN(lower) || double.IsNaN(upper))
+        {
+            return double.NaN;
+        }
+        if (lower >= upper)
+        {
+            return 0;
+        }
+        double rank = 0, lowerRank = 0, upperRank = 0;
+        bool lowerSet = false, upperSet = false;
+        double lowerBound = buckets[0].Upper <= 0 ? double.NegativeInfinity : 0;
+        for (int i = 0; i < buckets.Count; i++)
+        {
+            if (i > 0)
+            {
+                lowerBound = buckets[i - 1].Upper;
+            }
+            double upperBound = buckets[i].Upper;
+            double bCount = buckets[i].Count;
+            double Interpolate(double x) => double.IsNegativeInfinity(lowerBound)
+                ? bCount
+                : rank + (bCount - rank) * (x - lowerBound) / (upperBound - lowerBound);
+            if (!lowerSet && lowerBound >= lower)
+            {
+                lowerRank = rank;
+                lowerSet = true;
+            }
+            if (!upperSet && lowerBound >= upper)
+            {
+                upperRank = rank;
+                upperSet = true;
+            }
+            if (lowerSet && upperSet)
+            {
+                break;
+            }
+            if (!lowerSet && lowerBound < lower && upperBound > lower)
+            {
+                lowerRank = Interpolate(lower);
+                lowerSet = true;
+            }
+            if (!upperSet && lowerBound < upper && upperBound > upper)
+            {
+                upperRank = Interpolate(upper);
+                upperSet = true;
+            }
+            if (lowerSet && upperSet)
+            {
+                break;
+            }
+            rank = bCount;
+        }
+        if (!lowerSet || lowerRank > count)
+        {
+            lowerRank = count;
+        }
+        if (!upperSet || upperRank > count)
+        {
+            upperRank = count;
+        }
+        return (upperRank - lowerRank) / count;
     }
 
     internal static bool TryParseGoFloat(string s, out double v)
