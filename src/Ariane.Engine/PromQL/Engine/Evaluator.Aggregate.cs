@@ -120,7 +120,7 @@ internal sealed partial class Evaluator
         for (long ts = _start; ts <= _end; ts += _interval)
         {
             step++;
-            _ctx.Ct.ThrowIfCancellationRequested();
+            _ctx.CheckDone();
             double p = param is null ? 0 : param[step];
             Array.Clear(groups);
             long k = 0;

@@ -101,7 +101,7 @@ internal sealed partial class Evaluator
         bool checkCounter = name is "rate" or "increase";
         foreach (var rs in input.Series)
         {
-            _ctx.Ct.ThrowIfCancellationRequested();
+            _ctx.CheckDone();
             bool dropName = !keepName || rs.DropName;
             var metric = rs.Labels;
             if (!DelayedNameRemoval && dropName)

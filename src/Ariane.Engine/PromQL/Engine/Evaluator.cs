@@ -67,6 +67,19 @@ internal sealed class EvalContext
         _queriers.Clear();
     }
 
+    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp after which the query has timed out (long.MaxValue: never).</summary>
+    public long Deadline { get; init; } = long.MaxValue;
+
+    /// <summary>Throws when the query was canceled or has run past its deadline.</summary>
+    public void CheckDone()
+    {
+        Ct.ThrowIfCancellationRequested();
+        if (Deadline != long.MaxValue && System.Diagnostics.Stopwatch.GetTimestamp() > Deadline)
+        {
+            throw new PromQLEvalException(QueryErrorType.Timeout, "query timed out in expression evaluation");
+        }
+    }
+
     public void CheckSamples(long count)
     {
         if (count > Options.MaxSamples)
@@ -144,7 +157,7 @@ internal sealed partial class Evaluator
     /// <summary>Evaluates to a <see cref="Matrix"/> or a <see cref="StringValue"/>.</summary>
     public object Eval(Expr expr)
     {
-        _ctx.Ct.ThrowIfCancellationRequested();
+        _ctx.CheckDone();
         if (_end < _start)
         {
             return new Matrix();
@@ -278,7 +291,7 @@ internal sealed partial class Evaluator
         long total = 0;
         while (set.MoveNext())
         {
-            _ctx.Ct.ThrowIfCancellationRequested();
+            _ctx.CheckDone();
             var s = set.Current;
             it = s.Iterator(it);
             var buf = new List<FloatPoint>();
@@ -520,7 +533,7 @@ internal sealed partial class Evaluator
         long total = 0;
         for (long ts = _start; ts <= _end; ts += _interval)
         {
-            _ctx.Ct.ThrowIfCancellationRequested();
+            _ctx.CheckDone();
             for (int i = 0; i < nArgs; i++)
             {
                 var v = vectors[i];

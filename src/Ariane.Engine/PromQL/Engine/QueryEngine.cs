@@ -88,13 +88,12 @@ public sealed class QueryEngine
 
     private QueryResult Run(IQuerierSource source, Expr expr, long start, long end, long step, CancellationToken ct)
     {
-        using var timeout = new CancellationTokenSource();
+        long deadline = long.MaxValue;
         if (Options.Timeout > TimeSpan.Zero && Options.Timeout != Timeout.InfiniteTimeSpan)
         {
-            timeout.CancelAfter(Options.Timeout);
+            deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(Options.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         }
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
-        var ctx = new EvalContext(source, Options, start, end, step, linked.Token);
+        var ctx = new EvalContext(source, Options, start, end, step, ct) { Deadline = deadline };
         try
         {
             bool instant = step == 0;
@@ -105,10 +104,6 @@ public sealed class QueryEngine
         catch (PromQLEvalException e)
         {
             return QueryResult.Failed(e.Type, e.Message, ctx.Warnings, ctx.Infos);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            return QueryResult.Failed(QueryErrorType.Timeout, "query timed out in expression evaluation", ctx.Warnings, ctx.Infos);
         }
         catch (OperationCanceledException)
         {
