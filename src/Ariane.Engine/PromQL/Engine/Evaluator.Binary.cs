@@ -131,7 +131,7 @@ internal sealed partial class Evaluator
         public readonly Sample[] Right = new Sample[n];
         public readonly bool[] Matched = new bool[n];
         public readonly HashSet<Labels>?[] MatchedSets = new HashSet<Labels>?[n];
-        public readonly Dictionary<(Labels, Labels), Labels> ResultMetrics = [];
+        public readonly Dictionary<long, Labels> ResultMetrics = [];
 
         public void Reset()
         {
@@ -329,7 +329,22 @@ internal sealed partial class Evaluator
                 value = keep ? 1 : 0;
             }
             bool dropMetricName = !DelayedNameRemoval && returnBool;
-            var metric = ResultMetric(ls.Metric, rs.Metric, op, matching, dropMetricName, sc);
+            // Result labels depend only on the pair of series: cache them by the pair of series indexes
+            // (samples made up by a fill modifier have no series and are not cached).
+            Labels metric;
+            if (ls.Ord >= 0 && rs.Ord >= 0)
+            {
+                long key = ((long)ls.Ord << 32) | (uint)rs.Ord;
+                if (!sc.ResultMetrics.TryGetValue(key, out metric!))
+                {
+                    metric = ResultMetric(ls.Metric, rs.Metric, op, matching, dropMetricName);
+                    sc.ResultMetrics[key] = metric;
+                }
+            }
+            else
+            {
+                metric = ResultMetric(ls.Metric, rs.Metric, op, matching, dropMetricName);
+            }
             if (oneToOne)
             {
                 if (sc.Matched[ord])
@@ -363,7 +378,7 @@ internal sealed partial class Evaluator
             }
             else if (fillForRight is { } fill)
             {
-                rs = new Sample(MatchLabels(ls.Metric, matching), fill, false);
+                rs = new Sample(MatchLabels(ls.Metric, matching), fill, false) { Ord = -1 };
             }
             else
             {
@@ -382,18 +397,14 @@ internal sealed partial class Evaluator
                 {
                     continue;
                 }
-                var ls = new Sample(MatchLabels(rs.Metric, matching), lfill, false);
+                var ls = new Sample(MatchLabels(rs.Metric, matching), lfill, false) { Ord = -1 };
                 DoOp(ls, rs, ord);
             }
         }
     }
 
-    private static Labels ResultMetric(Labels lhs, Labels rhs, BinaryOp op, VectorMatching matching, bool dropMetricName, BinopScratch sc)
+    private static Labels ResultMetric(Labels lhs, Labels rhs, BinaryOp op, VectorMatching matching, bool dropMetricName)
     {
-        if (sc.ResultMetrics.TryGetValue((lhs, rhs), out var cached))
-        {
-            return cached;
-        }
         var b = new LabelsBuilder(lhs);
         if (dropMetricName || ChangesMetricSchema(op))
         {
@@ -433,8 +444,6 @@ internal sealed partial class Evaluator
                 b.Del(n);
             }
         }
-        var result = b.Build();
-        sc.ResultMetrics[(lhs, rhs)] = result;
-        return result;
+        return b.Build();
     }
 }

@@ -113,6 +113,11 @@ public sealed class QueryEngine
         {
             return QueryResult.Failed(QueryErrorType.Execution, e.Message, ctx.Warnings, ctx.Infos);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Storage failures and engine bugs: Prometheus reports storage errors as "internal".
+            return QueryResult.Failed(QueryErrorType.Internal, e.Message, ctx.Warnings, ctx.Infos);
+        }
         finally
         {
             ctx.DisposeQueriers();
