@@ -269,7 +269,7 @@ internal sealed partial class Evaluator
     };
 
     private long DurationMs(TimeSpan literal, DurationExpr? expr) =>
-        expr is null ? (long)literal.TotalMilliseconds : (long)Math.Round(expr.Evaluate(_ctx.StepSeconds, _ctx.RangeSeconds) * 1000);
+        expr is null ? (long)literal.TotalMilliseconds : (long)(expr.Evaluate(_ctx.StepSeconds, _ctx.RangeSeconds) * 1e9) / 1_000_000;
 
     // ---- storage ----
 

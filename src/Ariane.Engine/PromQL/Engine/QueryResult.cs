@@ -96,6 +96,15 @@ public sealed class QueryResult
     /// <summary>The value's type (meaningless when <see cref="Error"/> is set).</summary>
     public ResultType Type { get; }
 
+    /// <summary>The API name of <see cref="Type"/> (<c>resultType</c>): scalar, string, vector, matrix.</summary>
+    public string TypeName => Type switch
+    {
+        ResultType.Scalar => "scalar",
+        ResultType.String => "string",
+        ResultType.Vector => "vector",
+        _ => "matrix",
+    };
+
     /// <summary>The error, or null on success.</summary>
     public QueryError? Error { get; internal init; }
 
