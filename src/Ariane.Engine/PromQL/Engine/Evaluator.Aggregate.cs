@@ -443,11 +443,28 @@ internal sealed partial class Evaluator
         }
     }
 
-    /// <summary>Whether a series falls in the deterministic sample of <c>limit_ratio</c>: its label hash places it in [0, 1).</summary>
+    /// <summary>
+    /// Whether a series falls in the deterministic sample of <c>limit_ratio</c>: its label hash places it in [0, 1).
+    /// The hash is Prometheus's (XXH64 of <c>name 0xff value 0xff ...</c>), so the same series are picked.
+    /// </summary>
     private static bool AddRatioSample(double ratio, Labels metric)
     {
-        double offset = metric.Hash / (double)ulong.MaxValue;
+        double offset = PrometheusHash(metric) / (double)ulong.MaxValue;
         return ratio >= 0 ? offset < ratio : offset >= 1 + ratio;
+    }
+
+    internal static ulong PrometheusHash(Labels metric)
+    {
+        var h = new System.IO.Hashing.XxHash64();
+        ReadOnlySpan<byte> sep = [0xFF];
+        foreach (var l in metric.AsSpan())
+        {
+            h.Append(Encoding.UTF8.GetBytes(l.Name));
+            h.Append(sep);
+            h.Append(Encoding.UTF8.GetBytes(l.Value));
+            h.Append(sep);
+        }
+        return h.GetCurrentHashAsUInt64();
     }
 
     private static bool LessByValue(Sample a, Sample b) => double.IsNaN(a.F) || a.F < b.F;
