@@ -7,7 +7,7 @@ namespace Ariane.Tests.PromQL.PromQLTest;
 
 /// <summary>
 /// The real PromQL engine behind the promqltest runner, with the settings of FORMAT.md §9 (5m lookback, 1m default
-/// subquery step, delayed name removal, experimental syntax on).
+/// subquery step, max samples 10000, delayed name removal, experimental syntax on).
 /// </summary>
 public sealed class ArianeTestEngine : IPromQLTestEngine
 {
@@ -16,7 +16,7 @@ public sealed class ArianeTestEngine : IPromQLTestEngine
         LookbackDelta = TimeSpan.FromMinutes(5),
         DefaultEvaluationInterval = TimeSpan.FromMinutes(1),
         EnableDelayedNameRemoval = true,
-        MaxSamples = 50_000_000,
+        MaxSamples = 10_000,
         Timeout = TimeSpan.FromMinutes(1),
     });
 
