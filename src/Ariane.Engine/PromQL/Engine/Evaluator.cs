@@ -113,7 +113,21 @@ internal sealed class LoadedSeries(Labels labels, FloatPoint[] raw, int count)
         {
             if (_nonStale is null)
             {
-                var pts = new FloatPoint[Count];
+                int stale = 0;
+                for (int i = 0; i < Count; i++)
+                {
+                    if (SampleValue.IsStaleNaN(Raw[i].F))
+                    {
+                        stale++;
+                    }
+                }
+                if (stale == 0)
+                {
+                    // The common case: share the array.
+                    _nonStale = new RangeSeries(Labels, Raw, Count, false);
+                    return _nonStale;
+                }
+                var pts = new FloatPoint[Count - stale];
                 int n = 0;
                 for (int i = 0; i < Count; i++)
                 {
