@@ -265,3 +265,22 @@ public class QueryEngineTests
         Assert.Equal(4, Assert.Single(r.Vector).F);
     }
 }
+
+public class ApiFormatTests
+{
+    [Theory]
+    [InlineData(1.0, "1")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(-2.5, "-2.5")]
+    [InlineData(0.0, "0")]
+    [InlineData(1e-7, "1e-07")]
+    [InlineData(1.5e-7, "1.5e-07")]
+    [InlineData(1e-6, "0.000001")]
+    [InlineData(1e20, "100000000000000000000")]
+    [InlineData(1e21, "1e+21")]
+    [InlineData(-1.25e300, "-1.25e+300")]
+    [InlineData(double.PositiveInfinity, "+Inf")]
+    [InlineData(double.NegativeInfinity, "-Inf")]
+    [InlineData(double.NaN, "NaN")]
+    public void ValuesPrintAsPrometheus(double v, string expected) => Assert.Equal(expected, ApiFormat.Value(v));
+}

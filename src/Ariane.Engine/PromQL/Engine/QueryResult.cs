@@ -143,3 +143,37 @@ public sealed class PromQLEvalException : Exception
     /// <summary>The API error type.</summary>
     public QueryErrorType Type { get; }
 }
+
+/// <summary>How the HTTP API prints sample values and times, as Prometheus does.</summary>
+public static class ApiFormat
+{
+    /// <summary>
+    /// A sample value as the API's JSON string: <c>+Inf</c>, <c>-Inf</c>, <c>NaN</c>, otherwise the shortest
+    /// round-tripping decimal, in exponent form below 1e-6 and from 1e21 on (<c>1e-07</c>, <c>1e+21</c>).
+    /// </summary>
+    public static string Value(double f)
+    {
+        if (double.IsNaN(f))
+        {
+            return "NaN";
+        }
+        if (double.IsPositiveInfinity(f))
+        {
+            return "+Inf";
+        }
+        if (double.IsNegativeInfinity(f))
+        {
+            return "-Inf";
+        }
+        double abs = Math.Abs(f);
+        if (abs != 0 && (abs < 1e-6 || abs >= 1e21))
+        {
+            // .NET's round-trip format already uses an exponent at these magnitudes.
+            return Evaluator.FormatG(f);
+        }
+        return Evaluator.FormatValue(f);
+    }
+
+    /// <summary>A timestamp in ms as the API's seconds (<c>1700000000.123</c>).</summary>
+    public static double Seconds(long ms) => ms / 1000.0;
+}
