@@ -7,8 +7,8 @@ namespace Ariane.Tests.PromQL.PromQLTest;
 
 /// <summary>
 /// Runs the promqltest conformance files (../shared/conformance/promql/testdata) against the PromQL engine and
-/// keeps the suite report. It is not a test class yet because there is no engine: once there is, return it from
-/// <see cref="CreateEngine"/> and add the theory below (one case per file), and the suite runs by default.
+/// keeps the suite report. The engine is <see cref="ArianeTestEngine"/>; the theory (one case per file) is
+/// <c>PromQLConformanceTests</c> beside it:
 /// <code>
 /// public class PromQLConformanceTests
 /// {
@@ -30,8 +30,8 @@ public static class PromQLConformanceRunner
     /// <summary>The known-failures list (<c>file.test:LINE: reason</c>), kept in the source tree.</summary>
     public static string KnownFailuresPath => Path.Combine(TestPaths.RepoRoot, "tests", "Ariane.Tests", "PromQL", "promql-known-failures.txt");
 
-    /// <summary>The engine under test; null until there is one. This is the one line to change to plug it in.</summary>
-    public static IPromQLTestEngine? CreateEngine() => null;
+    /// <summary>The engine under test.</summary>
+    public static IPromQLTestEngine? CreateEngine() => new ArianeTestEngine();
 
     /// <summary>The names of the .test files, sorted (the theory's cases).</summary>
     public static TheoryData<string> Files()

@@ -161,8 +161,19 @@ public sealed partial class ScriptRunner : IDisposable
         var app = _head!.Appender();
         var rejected = new Dictionary<AppendStatus, int>();
         int histogramSeries = 0;
-        foreach (var s in load.Series)
+        // As in promqltest, a series defined twice in one load block keeps its last definition.
+        var lastDefinition = new Dictionary<Labels, int>();
+        for (int i = 0; i < load.Series.Count; i++)
         {
+            lastDefinition[load.Series[i].Labels] = i;
+        }
+        for (int si = 0; si < load.Series.Count; si++)
+        {
+            var s = load.Series[si];
+            if (lastDefinition[s.Labels] != si)
+            {
+                continue;
+            }
             if (s.HasHistograms)
             {
                 // Kept out of storage entirely: half a series would make evals over it wrong in a subtler way.

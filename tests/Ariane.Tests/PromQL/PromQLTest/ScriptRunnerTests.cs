@@ -383,7 +383,7 @@ public class ScriptRunnerTests
     }
 
     [Fact]
-    public void NoEngineIsPluggedInYet() => Assert.Null(PromQLConformanceRunner.CreateEngine());
+    public void TheRealEngineIsPluggedIn() => Assert.IsType<ArianeTestEngine>(PromQLConformanceRunner.CreateEngine());
 
     [Theory]
     [InlineData(1.0, 1.0, true)]

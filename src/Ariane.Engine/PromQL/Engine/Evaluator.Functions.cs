@@ -1,0 +1,1020 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Ariane.Model;
+using Ariane.PromQL.Ast;
+
+namespace Ariane.PromQL.Engine;
+
+// Function calls: functions over instant vectors run per step through RangeEval; functions over range vectors
+// (matrix selectors and subqueries) walk each series' windows with moving indexes.
+internal sealed partial class Evaluator
+{
+    private Matrix EvalCall(Call c)
+    {
+        string name = c.Func.Name;
+        var args = new Expr[c.Args.Count];
+        for (int i = 0; i < args.Length; i++)
+        {
+            args[i] = Unwrap(c.Args[i]);
+        }
+
+        if (name == "timestamp" && args[0] is VectorSelector tvs)
+        {
+            var m = EvalVectorSelector(tvs, timestamps: true);
+            foreach (var s in m)
+            {
+                s.DropName = true;
+                if (!DelayedNameRemoval)
+                {
+                    s.Metric = DropMetadata(s.Metric);
+                }
+            }
+            return m;
+        }
+
+        int matrixArg = -1;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] is MatrixSelector or SubqueryExpr)
+            {
+                matrixArg = i;
+                break;
+            }
+        }
+
+        switch (name)
+        {
+            case "label_replace":
+                return LabelReplace(args);
+            case "label_join":
+                return LabelJoin(args);
+            case "info":
+                return EvalInfo(c, args);
+        }
+
+        if (name is "sort" or "sort_desc" or "sort_by_label" or "sort_by_label_desc" && _start != _end)
+        {
+            _ctx.Warn("sort is ineffective for range queries since results are always ordered by labels", c.Position);
+        }
+
+        if (matrixArg < 0)
+        {
+            var inputs = new Matrix[args.Length];
+            for (int i = 0; i < args.Length; i++)
+            {
+                inputs[i] = args[i] is StringLiteral ? new Matrix() : EvalMatrix(args[i]);
+            }
+            var f = InstantFunction(c, args);
+            bool keepOrder = name is "sort" or "sort_desc" or "sort_by_label" or "sort_by_label_desc";
+            return RangeEval(f, inputs, keepOrder);
+        }
+        return EvalRangeFunction(c, args, matrixArg);
+    }
+
+    // ---- functions over range vectors ----
+
+    private Matrix EvalRangeFunction(Call c, Expr[] args, int matrixArg)
+    {
+        string name = c.Func.Name;
+        var input = args[matrixArg] is MatrixSelector ms ? LoadRange(ms) : SubqueryRange((SubqueryExpr)args[matrixArg]);
+        if (input.Anchored && name is not ("resets" or "changes" or "rate" or "increase" or "delta"))
+        {
+            throw Error("anchored modifier can only be used with: changes, delta, increase, rate, resets - not with " + name);
+        }
+        if (input.Smoothed && name is not ("rate" or "increase" or "delta"))
+        {
+            throw Error("smoothed modifier can only be used with: delta, increase, rate - not with " + name);
+        }
+        var scalars = new double[args.Length][];
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (i != matrixArg)
+            {
+                scalars[i] = ScalarSteps(args[i]);
+            }
+        }
+        bool keepName = name is "last_over_time" or "first_over_time";
+        var result = new Matrix(input.Series.Count);
+        int steps = NumSteps;
+        var buf = new List<double>();
+        long total = 0;
+        bool checkCounter = name is "rate" or "increase";
+        foreach (var rs in input.Series)
+        {
+            _ctx.CheckDone();
+            bool dropName = !keepName || rs.DropName;
+            var metric = rs.Labels;
+            if (!DelayedNameRemoval && dropName)
+            {
+                metric = DropMetadata(metric);
+            }
+            Series? outS = null;
+            int lo = 0, hi = 0, step = -1;
+            for (long ts = _start; ts <= _end; ts += _interval)
+            {
+                step++;
+                long refT = (input.At ?? ts) - input.Offset;
+                ReadOnlySpan<FloatPoint> window;
+                if (input.Anchored || input.Smoothed)
+                {
+                    window = ExtendedSlice(rs, refT, input.Range, input.Smoothed);
+                }
+                else
+                {
+                    (lo, hi) = Window(rs, refT, input.Range, lo, hi);
+                    window = rs.Points.AsSpan(lo, hi - lo);
+                }
+                if (window.Length == 0)
+                {
+                    continue;
+                }
+                var call = new RangeCall(ts, refT, input.Range, input.Anchored, input.Smoothed, scalars, step, rs.Labels, c);
+                if (!RangeFunction(name, window, call, buf, out double v))
+                {
+                    continue;
+                }
+                outS ??= new Series(metric, dropName, steps);
+                outS.Points.Add(new FloatPoint(ts, v));
+            }
+            if (outS is null)
+            {
+                continue;
+            }
+            total += outS.Points.Count;
+            _ctx.CheckSamples(total);
+            result.Add(outS);
+            if (checkCounter)
+            {
+                string metricName = rs.Labels.Get(Labels.MetricName);
+                if (metricName.Length > 0 && !metricName.EndsWith("_total", StringComparison.Ordinal) && !metricName.EndsWith("_sum", StringComparison.Ordinal)
+                    && !metricName.EndsWith("_count", StringComparison.Ordinal) && !metricName.EndsWith("_bucket", StringComparison.Ordinal))
+                {
+                    _ctx.Info($"metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{metricName}\"", c.Args[matrixArg].Position);
+                }
+            }
+        }
+
+        if (name == "absent_over_time")
+        {
+            var found = new HashSet<long>();
+            foreach (var s in result)
+            {
+                foreach (var p in s.Points)
+                {
+                    found.Add(p.T);
+                }
+            }
+            var abs = new Series(AbsentLabels(args[0]), true, steps);
+            for (long ts = _start; ts <= _end; ts += _interval)
+            {
+                if (!found.Contains(ts))
+                {
+                    abs.Points.Add(new FloatPoint(ts, 1));
+                }
+            }
+            return abs.Points.Count == 0 ? new Matrix() : new Matrix(1) { abs };
+        }
+        if (!DelayedNameRemoval)
+        {
+            CheckMatrixDuplicates(result);
+        }
+        return result;
+    }
+
+    private static void CheckMatrixDuplicates(Matrix m)
+    {
+        var seen = new HashSet<Labels>();
+        foreach (var s in m)
+        {
+            if (!seen.Add(s.Metric))
+            {
+                throw Error("vector cannot contain metrics with the same labelset");
+            }
+        }
+    }
+
+    /// <summary>What a range function needs besides the window's samples.</summary>
+    private readonly record struct RangeCall(long Ts, long RefT, long Range, bool Anchored, bool Smoothed, double[][] Scalars, int Step, Labels Metric, Call Call)
+    {
+        public double Scalar(int arg) => Scalars[arg][Step];
+    }
+
+    private bool RangeFunction(string name, ReadOnlySpan<FloatPoint> w, in RangeCall rc, List<double> buf, out double v)
+    {
+        v = 0;
+        int n = w.Length;
+        switch (name)
+        {
+            case "rate":
+            case "increase":
+            case "delta":
+                {
+                    bool isCounter = name != "delta", isRate = name == "rate";
+                    if (rc.Anchored || rc.Smoothed)
+                    {
+                        return ExtendedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, rc.Smoothed, isCounter, isRate, out v);
+                    }
+                    return ExtrapolatedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, isCounter, isRate, out v);
+                }
+            case "irate":
+            case "idelta":
+                {
+                    if (n < 2)
+                    {
+                        return false;
+                    }
+                    var a = w[n - 2];
+                    var b = w[n - 1];
+                    long dt = b.T - a.T;
+                    if (dt == 0)
+                    {
+                        return false;
+                    }
+                    bool isRate = name == "irate";
+                    v = isRate && b.F < a.F ? b.F : b.F - a.F;
+                    if (isRate)
+                    {
+                        v /= dt / 1000.0;
+                    }
+                    return true;
+                }
+            case "changes":
+            case "resets":
+                {
+                    int first = 0;
+                    if (rc.Anchored)
+                    {
+                        // The last sample at or before the range start opens the window.
+                        long rangeStart = rc.RefT - rc.Range;
+                        int idx = SearchFirst(w, n, p => p.T > rangeStart) - 1;
+                        if (idx + 1 >= n)
+                        {
+                            // No sample after the range start: nothing to measure.
+                            return false;
+                        }
+                        first = Math.Max(0, idx);
+                    }
+                    int count = 0;
+                    for (int i = first + 1; i < n; i++)
+                    {
+                        double prev = w[i - 1].F, cur = w[i].F;
+                        if (name == "changes" ? cur != prev && !(double.IsNaN(cur) && double.IsNaN(prev)) : cur < prev)
+                        {
+                            count++;
+                        }
+                    }
+                    v = count;
+                    return true;
+                }
+            case "deriv":
+                {
+                    if (n < 2)
+                    {
+                        return false;
+                    }
+                    (v, _) = LinearRegression(w, w[0].T);
+                    return true;
+                }
+            case "predict_linear":
+                {
+                    if (n < 2)
+                    {
+                        return false;
+                    }
+                    var (slope, intercept) = LinearRegression(w, rc.Ts);
+                    v = slope * rc.Scalar(1) + intercept;
+                    return true;
+                }
+            case "avg_over_time":
+                {
+                    double sum = w[0].F, c = 0, mean = 0, count = 1;
+                    bool incremental = false;
+                    for (int i = 1; i < n; i++)
+                    {
+                        double f = w[i].F;
+                        count = i + 1;
+                        if (!incremental)
+                        {
+                            var (ns, nc) = Kahan.Inc(f, sum, c);
+                            if (!double.IsInfinity(ns))
+                            {
+                                sum = ns;
+                                c = nc;
+                                continue;
+                            }
+                            incremental = true;
+                            mean = sum / (count - 1);
+                            c /= count - 1;
+                        }
+                        double q = (count - 1) / count;
+                        (mean, c) = Kahan.Inc(f / count, q * mean, q * c);
+                    }
+                    v = incremental ? mean + c : sum / count + c / count;
+                    return true;
+                }
+            case "sum_over_time":
+                {
+                    double sum = 0, c = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        (sum, c) = Kahan.Inc(w[i].F, sum, c);
+                    }
+                    v = double.IsInfinity(sum) ? sum : sum + c;
+                    return true;
+                }
+            case "count_over_time":
+                v = n;
+                return true;
+            case "present_over_time":
+            case "absent_over_time":
+                v = 1;
+                return true;
+            case "last_over_time":
+                v = w[n - 1].F;
+                return true;
+            case "first_over_time":
+                v = w[0].F;
+                return true;
+            case "ts_of_last_over_time":
+                v = w[n - 1].T / 1000.0;
+                return true;
+            case "ts_of_first_over_time":
+                v = w[0].T / 1000.0;
+                return true;
+            case "max_over_time":
+            case "min_over_time":
+            case "ts_of_max_over_time":
+            case "ts_of_min_over_time":
+                {
+                    bool isMax = name is "max_over_time" or "ts_of_max_over_time";
+                    bool ts = name.StartsWith("ts_", StringComparison.Ordinal);
+                    double best = w[0].F;
+                    long bestT = w[0].T;
+                    for (int i = 0; i < n; i++)
+                    {
+                        double f = w[i].F;
+                        bool take = ts
+                            ? (isMax ? f >= best : f <= best) || double.IsNaN(best)
+                            : (isMax ? f > best : f < best) || double.IsNaN(best);
+                        if (take)
+                        {
+                            best = f;
+                            bestT = w[i].T;
+                        }
+                    }
+                    v = ts ? bestT / 1000.0 : best;
+                    return true;
+                }
+            case "stddev_over_time":
+            case "stdvar_over_time":
+                {
+                    double count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        double f = w[i].F;
+                        count++;
+                        double delta = f - (mean + cMean);
+                        (mean, cMean) = Kahan.Inc(delta / count, mean, cMean);
+                        (aux, cAux) = Kahan.Inc(delta * (f - (mean + cMean)), aux, cAux);
+                    }
+                    double variance = (aux + cAux) / count;
+                    v = name == "stddev_over_time" ? Math.Sqrt(variance) : variance;
+                    return true;
+                }
+            case "quantile_over_time":
+                {
+                    double q = rc.Scalar(0);
+                    if (double.IsNaN(q) || q < 0 || q > 1)
+                    {
+                        _ctx.Warn("quantile value should be between 0 and 1, got " + FormatG(q), rc.Call.Args[0].Position);
+                    }
+                    buf.Clear();
+                    for (int i = 0; i < n; i++)
+                    {
+                        buf.Add(w[i].F);
+                    }
+                    v = Quantile(q, buf);
+                    return true;
+                }
+            case "mad_over_time":
+                {
+                    buf.Clear();
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (double.IsNaN(w[i].F))
+                        {
+                            v = double.NaN;
+                            return true;
+                        }
+                        buf.Add(w[i].F);
+                    }
+                    double median = Quantile(0.5, buf);
+                    for (int i = 0; i < buf.Count; i++)
+                    {
+                        buf[i] = Math.Abs(buf[i] - median);
+                    }
+                    v = Quantile(0.5, buf);
+                    return true;
+                }
+            case "double_exponential_smoothing":
+                {
+                    double sf = rc.Scalar(1), tf = rc.Scalar(2);
+                    if (!(sf > 0 && sf < 1))
+                    {
+                        throw Error("invalid smoothing factor. Expected: 0 < sf < 1, got: " + sf.ToString("F6", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    if (!(tf > 0 && tf < 1))
+                    {
+                        throw Error("invalid trend factor. Expected: 0 < tf < 1, got: " + tf.ToString("F6", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    if (n < 2)
+                    {
+                        return false;
+                    }
+                    double s0 = 0, s1 = w[0].F, b = w[1].F - w[0].F;
+                    for (int i = 1; i < n; i++)
+                    {
+                        double x = sf * w[i].F;
+                        if (i - 1 != 0)
+                        {
+                            b = tf * (s1 - s0) + (1 - tf) * b;
+                        }
+                        double y = (1 - sf) * (s1 + b);
+                        s0 = s1;
+                        s1 = x + y;
+                    }
+                    v = s1;
+                    return true;
+                }
+            default:
+                throw new PromQLEvalException(QueryErrorType.Execution, $"function {name} is not supported over range vectors");
+        }
+    }
+
+    private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool isCounter, bool isRate, out double result)
+    {
+        result = 0;
+        int n = w.Length;
+        if (n < 2)
+        {
+            return false;
+        }
+        long firstT = w[0].T, lastT = w[n - 1].T;
+        result = w[n - 1].F - w[0].F;
+        if (isCounter)
+        {
+            for (int i = 1; i < n; i++)
+            {
+                if (w[i].F < w[i - 1].F)
+                {
+                    result += w[i - 1].F;
+                }
+            }
+        }
+        double durationToStart = (firstT - rangeStart) / 1000.0;
+        double durationToEnd = (rangeEnd - lastT) / 1000.0;
+        double sampledInterval = (lastT - firstT) / 1000.0;
+        double avg = sampledInterval / (n - 1);
+        double threshold = avg * 1.1;
+        if (durationToStart >= threshold)
+        {
+            durationToStart = avg / 2;
+        }
+        if (isCounter)
+        {
+            double durationToZero = durationToStart;
+            if (result > 0 && w[0].F >= 0)
+            {
+                durationToZero = sampledInterval * (w[0].F / result);
+            }
+            if (durationToZero < durationToStart)
+            {
+                durationToStart = durationToZero;
+            }
+        }
+        if (durationToEnd >= threshold)
+        {
+            durationToEnd = avg / 2;
+        }
+        double factor = 1.0;
+        if (sampledInterval != 0)
+        {
+            factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+        }
+        if (isRate)
+        {
+            factor /= range / 1000.0;
+        }
+        result *= factor;
+        return true;
+    }
+
+    private static (double Slope, double Intercept) LinearRegression(ReadOnlySpan<FloatPoint> samples, long interceptTime)
+    {
+        double n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
+        double initY = samples[0].F;
+        bool constY = true;
+        for (int i = 0; i < samples.Length; i++)
+        {
+            var s = samples[i];
+            if (constY && i > 0 && s.F != initY)
+            {
+                constY = false;
+            }
+            n += 1.0;
+            double x = (s.T - interceptTime) / 1e3;
+            (sumX, cX) = Kahan.Inc(x, sumX, cX);
+            (sumY, cY) = Kahan.Inc(s.F, sumY, cY);
+            (sumXY, cXY) = Kahan.Inc(x * s.F, sumXY, cXY);
+            (sumX2, cX2) = Kahan.Inc(x * x, sumX2, cX2);
+        }
+        if (constY)
+        {
+            return double.IsInfinity(initY) ? (double.NaN, double.NaN) : (0, initY);
+        }
+        sumX += cX;
+        sumY += cY;
+        sumXY += cXY;
+        sumX2 += cX2;
+        double covXY = sumXY - sumX * sumY / n;
+        double varX = sumX2 - sumX * sumX / n;
+        double slope = covXY / varX;
+        return (slope, sumY / n - slope * sumX / n);
+    }
+
+    // ---- functions over instant vectors ----
+
+    private StepFunc InstantFunction(Call c, Expr[] args)
+    {
+        string name = c.Func.Name;
+        switch (name)
+        {
+            case "abs": return Simple(Math.Abs);
+            case "ceil": return Simple(Math.Ceiling);
+            case "floor": return Simple(Math.Floor);
+            case "exp": return Simple(Math.Exp);
+            case "sqrt": return Simple(Math.Sqrt);
+            case "ln": return Simple(Math.Log);
+            case "log2": return Simple(Math.Log2);
+            case "log10": return Simple(Math.Log10);
+            case "sin": return Simple(Math.Sin);
+            case "cos": return Simple(Math.Cos);
+            case "tan": return Simple(Math.Tan);
+            case "asin": return Simple(Math.Asin);
+            case "acos": return Simple(Math.Acos);
+            case "atan": return Simple(Math.Atan);
+            case "sinh": return Simple(Math.Sinh);
+            case "cosh": return Simple(Math.Cosh);
+            case "tanh": return Simple(Math.Tanh);
+            case "asinh": return Simple(Math.Asinh);
+            case "acosh": return Simple(Math.Acosh);
+            case "atanh": return Simple(Math.Atanh);
+            case "rad": return Simple(static x => x * Math.PI / 180);
+            case "deg": return Simple(static x => x * 180 / Math.PI);
+            case "sgn": return Simple(static x => x > 0 ? 1 : x < 0 ? -1 : x);
+            case "timestamp": return (v, ts, o) => SimpleApply(v[0], o, _ => ts / 1000.0);
+            case "round":
+                return (v, _, o) =>
+                {
+                    double toNearest = v.Length > 1 && v[1].Count > 0 ? v[1][0].F : 1;
+                    double inv = 1.0 / toNearest;
+                    SimpleApply(v[0], o, f => Math.Floor(f * inv + 0.5) / inv);
+                };
+            case "clamp":
+                return (v, _, o) =>
+                {
+                    double min = v[1][0].F, max = v[2][0].F;
+                    if (max < min)
+                    {
+                        return;
+                    }
+                    SimpleApply(v[0], o, f => Math.Max(min, Math.Min(max, f)));
+                };
+            case "clamp_max":
+                return (v, _, o) =>
+                {
+                    double max = v[1][0].F;
+                    SimpleApply(v[0], o, f => Math.Min(max, f));
+                };
+            case "clamp_min":
+                return (v, _, o) =>
+                {
+                    double min = v[1][0].F;
+                    SimpleApply(v[0], o, f => Math.Max(min, f));
+                };
+            case "vector":
+                return static (v, _, o) => o.Add(new Sample(Labels.Empty, v[0][0].F, false));
+            case "scalar":
+                return static (v, _, o) => o.Add(new Sample(Labels.Empty, v[0].Count == 1 ? v[0][0].F : double.NaN, false));
+            case "time":
+                return static (_, ts, o) => o.Add(new Sample(Labels.Empty, ts / 1000.0, false));
+            case "pi":
+                return static (_, _, o) => o.Add(new Sample(Labels.Empty, Math.PI, false));
+            case "step":
+                return (_, _, o) => o.Add(new Sample(Labels.Empty, _ctx.StepSeconds, false));
+            case "range":
+                return (_, _, o) => o.Add(new Sample(Labels.Empty, _ctx.RangeSeconds, false));
+            case "start":
+                return (_, _, o) => o.Add(new Sample(Labels.Empty, _ctx.QueryStart / 1000.0, false));
+            case "end":
+                return (_, _, o) => o.Add(new Sample(Labels.Empty, _ctx.QueryEnd / 1000.0, false));
+            case "min_of":
+                return static (v, _, o) => o.Add(new Sample(Labels.Empty, Math.Min(v[0][0].F, v[1][0].F), false));
+            case "max_of":
+                return static (v, _, o) => o.Add(new Sample(Labels.Empty, Math.Max(v[0][0].F, v[1][0].F), false));
+            case "absent":
+                {
+                    var labels = AbsentLabels(args[0]);
+                    return (v, _, o) =>
+                    {
+                        if (v[0].Count == 0)
+                        {
+                            o.Add(new Sample(labels, 1, true));
+                        }
+                    };
+                }
+            case "sort":
+                return static (v, _, o) =>
+                {
+                    o.AddRange(v[0]);
+                    SortAscNaNLast(o);
+                };
+            case "sort_desc":
+                return static (v, _, o) =>
+                {
+                    o.AddRange(v[0]);
+                    SortDescNaNLast(o);
+                };
+            case "sort_by_label":
+            case "sort_by_label_desc":
+                {
+                    var labels = new string[args.Length - 1];
+                    for (int i = 1; i < args.Length; i++)
+                    {
+                        labels[i - 1] = ((StringLiteral)args[i]).Value;
+                    }
+                    bool desc = name == "sort_by_label_desc";
+                    return (v, _, o) =>
+                    {
+                        o.AddRange(v[0]);
+                        StableSort(o, (a, b) =>
+                        {
+                            int r = CompareByLabels(a.Metric, b.Metric, labels);
+                            return desc ? -r : r;
+                        });
+                    };
+                }
+            case "days_in_month": return DateFunction(static d => DateTime.DaysInMonth(d.Year, d.Month));
+            case "day_of_month": return DateFunction(static d => d.Day);
+            case "day_of_week": return DateFunction(static d => (int)d.DayOfWeek);
+            case "day_of_year": return DateFunction(static d => d.DayOfYear);
+            case "hour": return DateFunction(static d => d.Hour);
+            case "minute": return DateFunction(static d => d.Minute);
+            case "month": return DateFunction(static d => d.Month);
+            case "year": return DateFunction(static d => d.Year);
+            case "histogram_quantile":
+                return (v, ts, o) => HistogramQuantile(v[0].Count > 0 ? v[0][0].F : double.NaN, v[1], c, o);
+            case "histogram_quantiles":
+                return (v, _, o) => HistogramQuantiles(v, c, o);
+            case "histogram_fraction":
+                return (v, _, o) => HistogramFraction(v, c, o);
+            case "histogram_count":
+            case "histogram_sum":
+            case "histogram_avg":
+            case "histogram_stddev":
+            case "histogram_stdvar":
+                // Native histograms only: float samples are ignored.
+                return static (_, _, _) => { };
+            default:
+                throw new PromQLEvalException(QueryErrorType.Execution, $"function {name} is not supported");
+        }
+    }
+
+    private StepFunc Simple(Func<double, double> f) => (v, _, o) => SimpleApply(v[0], o, f);
+
+    private void SimpleApply(List<Sample> input, List<Sample> output, Func<double, double> f)
+    {
+        foreach (var s in input)
+        {
+            var metric = DelayedNameRemoval ? s.Metric : DropMetadata(s.Metric);
+            output.Add(new Sample(metric, f(s.F), true));
+        }
+    }
+
+    private StepFunc DateFunction(Func<DateTime, double> f) => (v, ts, o) =>
+    {
+        if (v.Length == 0)
+        {
+            o.Add(new Sample(Labels.Empty, f(FromUnixSeconds(ts / 1000)), false));
+            return;
+        }
+        SimpleApply(v[0], o, x => f(FromUnixSeconds(double.IsNaN(x) ? long.MinValue : (long)x)));
+    };
+
+    private static DateTime FromUnixSeconds(long sec)
+    {
+        const long min = -62135596800L, max = 253402300799L;
+        return DateTime.UnixEpoch.AddSeconds(Math.Clamp(sec, min, max));
+    }
+
+    /// <summary>Orders by the given labels' values (natural order), then by all labels.</summary>
+    private static int CompareByLabels(Labels a, Labels b, string[] labels)
+    {
+        foreach (var l in labels)
+        {
+            string va = a.Get(l), vb = b.Get(l);
+            if (va == vb)
+            {
+                continue;
+            }
+            return NaturalLess(va, vb) ? -1 : 1;
+        }
+        return a.CompareTo(b);
+    }
+
+    /// <summary>Natural string order: runs of digits compare as numbers.</summary>
+    private static bool NaturalLess(string a, string b)
+    {
+        int i = 0, j = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            bool da = char.IsAsciiDigit(a[i]), db = char.IsAsciiDigit(b[j]);
+            if (da && db)
+            {
+                int si = i, sj = j;
+                while (i < a.Length && char.IsAsciiDigit(a[i]))
+                {
+                    i++;
+                }
+                while (j < b.Length && char.IsAsciiDigit(b[j]))
+                {
+                    j++;
+                }
+                var na = a.AsSpan(si, i - si).TrimStart('0');
+                var nb = b.AsSpan(sj, j - sj).TrimStart('0');
+                if (na.Length != nb.Length)
+                {
+                    return na.Length < nb.Length;
+                }
+                int cmp = na.SequenceCompareTo(nb);
+                if (cmp != 0)
+                {
+                    return cmp < 0;
+                }
+                continue;
+            }
+            if (a[i] != b[j])
+            {
+                return a[i] < b[j];
+            }
+            i++;
+            j++;
+        }
+        return a.Length - i < b.Length - j;
+    }
+
+    private static Labels AbsentLabels(Expr e)
+    {
+        IReadOnlyList<LabelMatcher> matchers;
+        switch (e)
+        {
+            case VectorSelector vs:
+                matchers = vs.Matchers;
+                break;
+            case MatrixSelector ms:
+                matchers = ms.VectorSelector.Matchers;
+                break;
+            default:
+                return Labels.Empty;
+        }
+        var b = new LabelsBuilder();
+        var has = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in matchers)
+        {
+            if (m.Name == Labels.MetricName)
+            {
+                continue;
+            }
+            if (m.Type == MatcherType.Equal && !has.Contains(m.Name))
+            {
+                b.Set(m.Name, m.Value);
+                has.Add(m.Name);
+            }
+            else
+            {
+                b.Del(m.Name);
+            }
+        }
+        return b.Build();
+    }
+
+    // ---- label manipulation ----
+
+    private Matrix LabelReplace(Expr[] args)
+    {
+        string dst = ((StringLiteral)args[1]).Value;
+        string repl = ((StringLiteral)args[2]).Value;
+        string src = ((StringLiteral)args[3]).Value;
+        string regexStr = ((StringLiteral)args[4]).Value;
+        Regex regex;
+        try
+        {
+            regex = RegexFactory.Anchored(regexStr);
+        }
+        catch (ArgumentException)
+        {
+            throw Error("invalid regular expression in label_replace(): " + regexStr);
+        }
+        if (!Labels.IsValidLabelName(dst))
+        {
+            throw Error("invalid destination label name in label_replace(): " + dst);
+        }
+        var m = EvalMatrix(args[0]);
+        foreach (var s in m)
+        {
+            var match = regex.Match(s.Metric.Get(src));
+            if (!match.Success)
+            {
+                continue;
+            }
+            string res = Expand(repl, match, regex);
+            s.Metric = new LabelsBuilder(s.Metric).Set(dst, res).Build();
+            if (dst == Labels.MetricName)
+            {
+                s.DropName = false;
+            }
+        }
+        return MergeSameLabelset(m);
+    }
+
+    /// <summary>Go's <c>Regexp.Expand</c>: <c>$1</c>, <c>${1}</c>, <c>$name</c>, <c>${name}</c>, <c>$$</c>; unknown groups expand to nothing.</summary>
+    private static string Expand(string template, Match match, Regex regex)
+    {
+        var sb = new StringBuilder();
+        int i = 0;
+        while (i < template.Length)
+        {
+            char ch = template[i];
+            if (ch != '$' || i + 1 >= template.Length)
+            {
+                sb.Append(ch);
+                i++;
+                continue;
+            }
+            char next = template[i + 1];
+            if (next == '$')
+            {
+                sb.Append('$');
+                i += 2;
+                continue;
+            }
+            string? name = null;
+            int end;
+            if (next == '{')
+            {
+                int close = template.IndexOf('}', i + 2);
+                if (close > i + 2 && IsGroupName(template.AsSpan(i + 2, close - i - 2)))
+                {
+                    name = template.Substring(i + 2, close - i - 2);
+                    end = close + 1;
+                }
+                else
+                {
+                    end = i + 1;
+                }
+            }
+            else
+            {
+                int j = i + 1;
+                while (j < template.Length && (char.IsAsciiLetterOrDigit(template[j]) || template[j] == '_'))
+                {
+                    j++;
+                }
+                if (j > i + 1)
+                {
+                    name = template.Substring(i + 1, j - i - 1);
+                }
+                end = j;
+            }
+            if (name is null)
+            {
+                sb.Append('$');
+                i++;
+                continue;
+            }
+            Group? g = null;
+            if (int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int num))
+            {
+                if (num < match.Groups.Count && regex.GroupNumberFromName(num.ToString(System.Globalization.CultureInfo.InvariantCulture)) == num)
+                {
+                    g = match.Groups[num];
+                }
+            }
+            else if (regex.GroupNumberFromName(name) >= 0)
+            {
+                g = match.Groups[name];
+            }
+            if (g is { Success: true })
+            {
+                sb.Append(g.Value);
+            }
+            i = end;
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsGroupName(ReadOnlySpan<char> s)
+    {
+        foreach (char c in s)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Matrix LabelJoin(Expr[] args)
+    {
+        string dst = ((StringLiteral)args[1]).Value;
+        string sep = ((StringLiteral)args[2]).Value;
+        var srcs = new string[args.Length - 3];
+        for (int i = 3; i < args.Length; i++)
+        {
+            srcs[i - 3] = ((StringLiteral)args[i]).Value;
+            if (!Labels.IsValidLabelName(srcs[i - 3]))
+            {
+                throw Error("invalid source label name in label_join(): " + srcs[i - 3]);
+            }
+        }
+        if (!Labels.IsValidLabelName(dst))
+        {
+            throw Error("invalid destination label name in label_join(): " + dst);
+        }
+        var m = EvalMatrix(args[0]);
+        var sb = new StringBuilder();
+        foreach (var s in m)
+        {
+            sb.Clear();
+            for (int i = 0; i < srcs.Length; i++)
+            {
+                if (i > 0)
+                {
+                    sb.Append(sep);
+                }
+                sb.Append(s.Metric.Get(srcs[i]));
+            }
+            s.Metric = new LabelsBuilder(s.Metric).Set(dst, sb.ToString()).Build();
+            if (dst == Labels.MetricName)
+            {
+                s.DropName = false;
+            }
+        }
+        return MergeSameLabelset(m);
+    }
+
+    /// <summary>Merges series that ended up with the same labels; overlapping timestamps are an error.</summary>
+    internal static Matrix MergeSameLabelset(Matrix m)
+    {
+        if (m.Count < 2)
+        {
+            return m;
+        }
+        var byLabels = new Dictionary<Labels, Series>();
+        bool dup = false;
+        foreach (var s in m)
+        {
+            if (!byLabels.TryAdd(s.Metric, s))
+            {
+                dup = true;
+                break;
+            }
+        }
+        if (!dup)
+        {
+            return m;
+        }
+        byLabels.Clear();
+        var result = new Matrix(m.Count);
+        foreach (var s in m)
+        {
+            if (byLabels.TryGetValue(s.Metric, out var existing))
+            {
+                existing.Points.AddRange(s.Points);
+                existing.Points.Sort(static (a, b) => a.T.CompareTo(b.T));
+                for (int i = 1; i < existing.Points.Count; i++)
+                {
+                    if (existing.Points[i].T == existing.Points[i - 1].T)
+                    {
+                        throw Error("vector cannot contain metrics with the same labelset");
+                    }
+                }
+                continue;
+            }
+            byLabels[s.Metric] = s;
+            result.Add(s);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,644 @@
+using System.Runtime.InteropServices;
+using Ariane.Model;
+using Ariane.PromQL.Ast;
+using Ariane.Storage;
+
+namespace Ariane.PromQL.Engine;
+
+/// <summary>State shared by every evaluator of one query: storage, settings, caches, annotations, limits.</summary>
+internal sealed class EvalContext
+{
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly List<IQuerier> _queriers = [];
+
+    public EvalContext(IQuerierSource source, EngineOptions options, long queryStart, long queryEnd, long queryStep, CancellationToken ct)
+    {
+        Source = source;
+        Options = options;
+        QueryStart = queryStart;
+        QueryEnd = queryEnd;
+        StepSeconds = queryStep / 1000.0;
+        RangeSeconds = (queryEnd - queryStart) / 1000.0;
+        Ct = ct;
+        LookbackMs = (long)options.LookbackDelta.TotalMilliseconds;
+    }
+
+    public IQuerierSource Source { get; }
+    public EngineOptions Options { get; }
+    public long QueryStart { get; }
+    public long QueryEnd { get; }
+    public double StepSeconds { get; }
+    public double RangeSeconds { get; }
+    public CancellationToken Ct { get; }
+    public long LookbackMs { get; }
+    public List<Annotation> Warnings { get; } = [];
+    public List<Annotation> Infos { get; } = [];
+    public Dictionary<VectorSelector, LoadedSelector> Cache { get; } = new(ReferenceEqualityComparer.Instance);
+
+    public void Warn(string message, PositionRange pos)
+    {
+        if (_seen.Add("w" + message))
+        {
+            Warnings.Add(new Annotation(false, message, pos));
+        }
+    }
+
+    public void Info(string message, PositionRange pos)
+    {
+        if (_seen.Add("i" + message))
+        {
+            Infos.Add(new Annotation(true, message, pos));
+        }
+    }
+
+    public IQuerier Querier(long mint, long maxt)
+    {
+        var q = Source.Querier(mint, maxt);
+        _queriers.Add(q);
+        return q;
+    }
+
+    public void DisposeQueriers()
+    {
+        foreach (var q in _queriers)
+        {
+            q.Dispose();
+        }
+        _queriers.Clear();
+    }
+
+    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp after which the query has timed out (long.MaxValue: never).</summary>
+    public long Deadline { get; init; } = long.MaxValue;
+
+    /// <summary>Throws when the query was canceled or has run past its deadline.</summary>
+    public void CheckDone()
+    {
+        Ct.ThrowIfCancellationRequested();
+        if (Deadline != long.MaxValue && System.Diagnostics.Stopwatch.GetTimestamp() > Deadline)
+        {
+            throw new PromQLEvalException(QueryErrorType.Timeout, "query timed out in expression evaluation");
+        }
+    }
+
+    public void CheckSamples(long count)
+    {
+        if (count > Options.MaxSamples)
+        {
+            throw new PromQLEvalException(QueryErrorType.Execution, "query processing would load too many samples into memory in query execution");
+        }
+    }
+}
+
+/// <summary>The samples of one selector loaded once for a time span, reused by every step (and every subquery step).</summary>
+internal sealed class LoadedSelector
+{
+    public long Mint;
+    public long Maxt;
+    public List<LoadedSeries> Series = [];
+}
+
+/// <summary>One stored series' samples, with and without stale markers.</summary>
+internal sealed class LoadedSeries(Labels labels, FloatPoint[] raw, int count)
+{
+    private RangeSeries? _nonStale;
+
+    public Labels Labels { get; } = labels;
+    public FloatPoint[] Raw { get; } = raw;
+    public int Count { get; } = count;
+
+    /// <summary>The samples without stale markers, as range selectors see them.</summary>
+    public RangeSeries NonStale
+    {
+        get
+        {
+            if (_nonStale is null)
+            {
+                int stale = 0;
+                for (int i = 0; i < Count; i++)
+                {
+                    if (SampleValue.IsStaleNaN(Raw[i].F))
+                    {
+                        stale++;
+                    }
+                }
+                if (stale == 0)
+                {
+                    // The common case: share the array.
+                    _nonStale = new RangeSeries(Labels, Raw, Count, false);
+                    return _nonStale;
+                }
+                var pts = new FloatPoint[Count - stale];
+                int n = 0;
+                for (int i = 0; i < Count; i++)
+                {
+                    if (!SampleValue.IsStaleNaN(Raw[i].F))
+                    {
+                        pts[n++] = Raw[i];
+                    }
+                }
+                _nonStale = new RangeSeries(Labels, pts, n, false);
+            }
+            return _nonStale;
+        }
+    }
+}
+
+/// <summary>
+/// Evaluates an expression over the steps start, start+interval, ..., end (an instant query is one step): every
+/// instant-vector or scalar node yields a <see cref="Matrix"/> with a point per step where it has a value.
+/// </summary>
+internal sealed partial class Evaluator
+{
+    private readonly EvalContext _ctx;
+    private readonly long _start;
+    private readonly long _end;
+    private readonly long _interval;
+
+    public Evaluator(EvalContext ctx, long start, long end, long interval)
+    {
+        _ctx = ctx;
+        _start = start;
+        _end = end;
+        _interval = interval;
+    }
+
+    private int NumSteps => (int)((_end - _start) / _interval) + 1;
+
+    private bool DelayedNameRemoval => _ctx.Options.EnableDelayedNameRemoval;
+
+    public static PromQLEvalException Error(string message) => new(QueryErrorType.Execution, message);
+
+    /// <summary>Evaluates to a <see cref="Matrix"/> or a <see cref="StringValue"/>.</summary>
+    public object Eval(Expr expr)
+    {
+        _ctx.CheckDone();
+        if (_end < _start)
+        {
+            return new Matrix();
+        }
+        switch (expr)
+        {
+            case NumberLiteral n:
+                return ScalarMatrix(n.Value);
+            case StringLiteral s:
+                return new StringValue(s.Value);
+            case ParenExpr p:
+                return Eval(p.Expr);
+            case DurationExpr d:
+                return ScalarMatrix(d.Evaluate(_ctx.StepSeconds, _ctx.RangeSeconds));
+            case UnaryExpr u:
+                {
+                    var m = EvalMatrix(u.Expr);
+                    if (u.Op == BinaryOp.Sub)
+                    {
+                        foreach (var s in m)
+                        {
+                            s.DropName = true;
+                            if (!DelayedNameRemoval)
+                            {
+                                s.Metric = DropMetadata(s.Metric);
+                            }
+                            var span = CollectionsMarshal.AsSpan(s.Points);
+                            for (int i = 0; i < span.Length; i++)
+                            {
+                                span[i] = new FloatPoint(span[i].T, -span[i].F);
+                            }
+                        }
+                    }
+                    return m;
+                }
+            case VectorSelector vs:
+                return EvalVectorSelector(vs);
+            case MatrixSelector ms:
+                return EvalMatrixSelectorValue(ms);
+            case SubqueryExpr sq:
+                return RunSubquery(sq);
+            case BinaryExpr b:
+                return EvalBinary(b);
+            case AggregateExpr a:
+                return EvalAggregate(a);
+            case Call c:
+                return EvalCall(c);
+            default:
+                throw new PromQLEvalException(QueryErrorType.Internal, "unexpected expression " + expr.GetType().Name);
+        }
+    }
+
+    public Matrix EvalMatrix(Expr expr) => Eval(expr) as Matrix
+        ?? throw new PromQLEvalException(QueryErrorType.Internal, "expected a matrix for " + expr);
+
+    private Matrix ScalarMatrix(double v)
+    {
+        var s = new Series(Labels.Empty, false, NumSteps);
+        for (long ts = _start; ts <= _end; ts += _interval)
+        {
+            s.Points.Add(new FloatPoint(ts, v));
+        }
+        return new Matrix(1) { s };
+    }
+
+    /// <summary>The values of a scalar argument, one per step.</summary>
+    private double[] ScalarSteps(Expr expr)
+    {
+        var m = EvalMatrix(expr);
+        var r = new double[NumSteps];
+        if (m.Count == 0)
+        {
+            Array.Fill(r, double.NaN);
+            return r;
+        }
+        var pts = m[0].Points;
+        for (int i = 0; i < r.Length; i++)
+        {
+            r[i] = i < pts.Count ? pts[i].F : double.NaN;
+        }
+        return r;
+    }
+
+    internal static Labels DropMetadata(Labels l)
+    {
+        if (!l.Has(Labels.MetricName) && !l.Has("__type__") && !l.Has("__unit__"))
+        {
+            return l;
+        }
+        var span = l.AsSpan();
+        var list = new List<Label>(span.Length);
+        foreach (var lb in span)
+        {
+            if (lb.Name is not (Labels.MetricName or "__type__" or "__unit__"))
+            {
+                list.Add(lb);
+            }
+        }
+        return Labels.FromSorted(list.ToArray());
+    }
+
+    // ---- time helpers ----
+
+    private long? AtTime(long? timestamp, AtModifier startOrEnd) => startOrEnd switch
+    {
+        AtModifier.Start => _ctx.QueryStart,
+        AtModifier.End => _ctx.QueryEnd,
+        _ => timestamp,
+    };
+
+    private long DurationMs(TimeSpan literal, DurationExpr? expr) =>
+        expr is null ? (long)literal.TotalMilliseconds : (long)(expr.Evaluate(_ctx.StepSeconds, _ctx.RangeSeconds) * 1e9) / 1_000_000;
+
+    // ---- storage ----
+
+    private List<LoadedSeries> Load(VectorSelector vs, long mint, long maxt)
+    {
+        if (_ctx.Cache.TryGetValue(vs, out var cached) && cached.Mint <= mint && cached.Maxt >= maxt)
+        {
+            return cached.Series;
+        }
+        if (cached is not null)
+        {
+            mint = Math.Min(mint, cached.Mint);
+            maxt = Math.Max(maxt, cached.Maxt);
+        }
+        var loaded = new LoadedSelector { Mint = mint, Maxt = maxt };
+        var querier = _ctx.Querier(mint, maxt);
+        var set = querier.Select(false, vs.Matchers.ToArrayFast());
+        ISampleIterator? it = null;
+        long total = 0;
+        while (set.MoveNext())
+        {
+            _ctx.CheckDone();
+            var s = set.Current;
+            it = s.Iterator(it);
+            var buf = new List<FloatPoint>();
+            if (it.Seek(mint))
+            {
+                do
+                {
+                    long t = it.T;
+                    if (t > maxt)
+                    {
+                        break;
+                    }
+                    if (t >= mint)
+                    {
+                        buf.Add(new FloatPoint(t, it.V));
+                    }
+                }
+                while (it.Next());
+            }
+            total += buf.Count;
+            var arr = buf.ToArray();
+            loaded.Series.Add(new LoadedSeries(s.Labels, arr, arr.Length));
+        }
+        _ctx.CheckSamples(total);
+        _ctx.Cache[vs] = loaded;
+        return loaded.Series;
+    }
+
+    // ---- selectors ----
+
+    private Matrix EvalVectorSelector(VectorSelector vs, bool timestamps = false)
+    {
+        long off = DurationMs(vs.Offset, vs.OffsetExpr);
+        long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
+        long firstRef = (at ?? _start) - off;
+        long lastRef = (at ?? _end) - off;
+        long lookback = _ctx.LookbackMs;
+        if (vs.Smoothed)
+        {
+            return EvalSmoothedVectorSelector(vs, off, at);
+        }
+        var series = Load(vs, firstRef - lookback + 1, lastRef);
+        var result = new Matrix(series.Count);
+        int steps = NumSteps;
+        foreach (var ls in series)
+        {
+            Series? outS = null;
+            var pts = ls.Raw;
+            int n = ls.Count;
+            int j = 0;
+            for (long ts = _start; ts <= _end; ts += _interval)
+            {
+                long refT = (at ?? ts) - off;
+                while (j < n && pts[j].T <= refT)
+                {
+                    j++;
+                }
+                if (j == 0)
+                {
+                    continue;
+                }
+                var p = pts[j - 1];
+                if (p.T <= refT - lookback || SampleValue.IsStaleNaN(p.F))
+                {
+                    continue;
+                }
+                outS ??= new Series(ls.Labels, false, steps);
+                outS.Points.Add(new FloatPoint(ts, timestamps ? p.T / 1000.0 : p.F));
+            }
+            if (outS is not null)
+            {
+                result.Add(outS);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>A range selector's input: series with points, and how each step's window is placed.</summary>
+    private readonly record struct RangeInput(List<RangeSeries> Series, long Offset, long? At, long Range, bool Anchored, bool Smoothed);
+
+    private RangeInput LoadRange(MatrixSelector ms)
+    {
+        var vs = ms.VectorSelector;
+        long off = DurationMs(vs.Offset, vs.OffsetExpr);
+        long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
+        long range = DurationMs(ms.Range, ms.RangeExpr);
+        long firstRef = (at ?? _start) - off;
+        long lastRef = (at ?? _end) - off;
+        long mint = firstRef - range + 1;
+        long maxt = lastRef;
+        if (vs.Anchored)
+        {
+            mint -= _ctx.LookbackMs;
+        }
+        else if (vs.Smoothed)
+        {
+            mint -= _ctx.LookbackMs;
+            maxt += _ctx.LookbackMs;
+        }
+        var loaded = Load(vs, mint, maxt);
+        var list = new List<RangeSeries>(loaded.Count);
+        foreach (var l in loaded)
+        {
+            list.Add(l.NonStale);
+        }
+        return new RangeInput(list, off, at, range, vs.Anchored, vs.Smoothed);
+    }
+
+    /// <summary>A matrix selector evaluated as a value (instant queries only): each series' samples in the window.</summary>
+    private Matrix EvalMatrixSelectorValue(MatrixSelector ms)
+    {
+        var input = LoadRange(ms);
+        var result = new Matrix(input.Series.Count);
+        long refT = (input.At ?? _start) - input.Offset;
+        foreach (var rs in input.Series)
+        {
+            var (lo, hi) = Window(rs, refT, input.Range, 0, 0);
+            if (input.Anchored || input.Smoothed)
+            {
+                var ext = ExtendWindow(rs, refT, input.Range, input.Smoothed, lo, hi);
+                if (ext.Length == 0)
+                {
+                    continue;
+                }
+                var es = new Series(rs.Labels, rs.DropName, ext.Length);
+                es.Points.AddRange(ext);
+                result.Add(es);
+                continue;
+            }
+            if (hi <= lo)
+            {
+                continue;
+            }
+            var s = new Series(rs.Labels, rs.DropName, hi - lo);
+            for (int i = lo; i < hi; i++)
+            {
+                s.Points.Add(rs.Points[i]);
+            }
+            result.Add(s);
+        }
+        return result;
+    }
+
+    /// <summary>The index range [lo, hi) of the samples in (refT - range, refT], starting the search at the previous window.</summary>
+    private static (int Lo, int Hi) Window(RangeSeries rs, long refT, long range, int lo, int hi)
+    {
+        var pts = rs.Points;
+        int n = rs.Count;
+        long start = refT - range;
+        if (lo > 0 && pts[lo - 1].T > start)
+        {
+            lo = 0;
+        }
+        if (hi > 0 && hi <= n && pts[hi - 1].T > refT)
+        {
+            hi = 0;
+        }
+        while (lo < n && pts[lo].T <= start)
+        {
+            lo++;
+        }
+        if (hi < lo)
+        {
+            hi = lo;
+        }
+        while (hi < n && pts[hi].T <= refT)
+        {
+            hi++;
+        }
+        return (lo, hi);
+    }
+
+    // ---- subqueries ----
+
+    private Matrix RunSubquery(SubqueryExpr sq)
+    {
+        long off = DurationMs(sq.Offset, sq.OffsetExpr);
+        long? at = AtTime(sq.Timestamp, sq.StartOrEnd);
+        long range = DurationMs(sq.Range, sq.RangeExpr);
+        long step = sq.Step != TimeSpan.Zero || sq.StepExpr is not null
+            ? DurationMs(sq.Step, sq.StepExpr)
+            : (long)_ctx.Options.DefaultEvaluationInterval.TotalMilliseconds;
+        if (step <= 0)
+        {
+            throw Error("subquery step must be positive");
+        }
+        long baseStart = at ?? _start;
+        long baseEnd = at ?? (_start + (_end - _start) / _interval * _interval);
+        long end = baseEnd - off;
+        long mint = baseStart - off - range;
+        long start = step * (mint / step);
+        if (start <= mint)
+        {
+            start += step;
+        }
+        var child = new Evaluator(_ctx, start, end, step);
+        return child.EvalMatrix(sq.Expr);
+    }
+
+    private RangeInput SubqueryRange(SubqueryExpr sq)
+    {
+        var m = RunSubquery(sq);
+        var list = new List<RangeSeries>(m.Count);
+        foreach (var s in m)
+        {
+            list.Add(new RangeSeries(s.Metric, [.. s.Points], s.Points.Count, s.DropName));
+        }
+        long off = DurationMs(sq.Offset, sq.OffsetExpr);
+        long? at = AtTime(sq.Timestamp, sq.StartOrEnd);
+        return new RangeInput(list, off, at, DurationMs(sq.Range, sq.RangeExpr), false, false);
+    }
+
+    // ---- range evaluation of instant-vector operations ----
+
+    /// <summary>Called once per step with the argument vectors; appends the step's result to <c>output</c>.</summary>
+    private delegate void StepFunc(List<Sample>[] args, long ts, List<Sample> output);
+
+    /// <summary>
+    /// Evaluates the arguments over all steps, then calls <paramref name="f"/> for each step with the vectors at that
+    /// step and assembles the outputs into series. When <paramref name="sigs"/> is given, each gathered sample's
+    /// <see cref="Sample.Ord"/> is its series' index in the argument matrix.
+    /// </summary>
+    private Matrix RangeEval(StepFunc f, Matrix[] inputs, bool keepOrder = false)
+    {
+        int nArgs = inputs.Length;
+        var cursors = new int[nArgs][];
+        var vectors = new List<Sample>[nArgs];
+        for (int i = 0; i < nArgs; i++)
+        {
+            cursors[i] = new int[inputs[i].Count];
+            vectors[i] = new List<Sample>(inputs[i].Count);
+        }
+        var output = new List<Sample>();
+        bool instant = _start == _end;
+        int steps = NumSteps;
+        Matrix? result = null;
+        Dictionary<Labels, (Series S, long LastT)>? bySeries = null;
+        List<Series>? order = null;
+        long total = 0;
+        for (long ts = _start; ts <= _end; ts += _interval)
+        {
+            _ctx.CheckDone();
+            for (int i = 0; i < nArgs; i++)
+            {
+                var v = vectors[i];
+                v.Clear();
+                var m = inputs[i];
+                var cur = cursors[i];
+                for (int si = 0; si < m.Count; si++)
+                {
+                    var pts = m[si].Points;
+                    int c = cur[si];
+                    if (c < pts.Count && pts[c].T == ts)
+                    {
+                        v.Add(new Sample(m[si].Metric, pts[c].F, m[si].DropName) { Ord = si });
+                        cur[si] = c + 1;
+                    }
+                }
+            }
+            output.Clear();
+            f(vectors, ts, output);
+            total += output.Count;
+            _ctx.CheckSamples(total);
+            if (instant)
+            {
+                if (!DelayedNameRemoval && !keepOrder)
+                {
+                    CheckDuplicates(output);
+                }
+                result = new Matrix(output.Count);
+                foreach (var s in output)
+                {
+                    var ser = new Series(s.Metric, s.DropName, 1);
+                    ser.Points.Add(new FloatPoint(ts, s.F));
+                    result.Add(ser);
+                }
+                return result;
+            }
+            bySeries ??= new Dictionary<Labels, (Series, long)>();
+            order ??= [];
+            foreach (var s in output)
+            {
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(bySeries, s.Metric, out bool exists);
+                if (exists)
+                {
+                    if (slot.LastT == ts)
+                    {
+                        throw Error("vector cannot contain metrics with the same labelset");
+                    }
+                    slot.LastT = ts;
+                }
+                else
+                {
+                    slot = (new Series(s.Metric, s.DropName, steps), ts);
+                    order.Add(slot.S);
+                }
+                slot.S.Points.Add(new FloatPoint(ts, s.F));
+            }
+        }
+        result = new Matrix(order?.Count ?? 0);
+        if (order is not null)
+        {
+            result.AddRange(order);
+        }
+        return result;
+    }
+
+    private static void CheckDuplicates(List<Sample> v)
+    {
+        if (v.Count < 2)
+        {
+            return;
+        }
+        var seen = new HashSet<Labels>();
+        foreach (var s in v)
+        {
+            if (!seen.Add(s.Metric))
+            {
+                throw Error("vector cannot contain metrics with the same labelset");
+            }
+        }
+    }
+}
+
+internal static class ListExtensions
+{
+    public static T[] ToArrayFast<T>(this IReadOnlyList<T> list)
+    {
+        var arr = new T[list.Count];
+        for (int i = 0; i < arr.Length; i++)
+        {
+            arr[i] = list[i];
+        }
+        return arr;
+    }
+}

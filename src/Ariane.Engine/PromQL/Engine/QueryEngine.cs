@@ -1,0 +1,193 @@
+using Ariane.Model;
+using Ariane.PromQL.Ast;
+using Ariane.PromQL.Parser;
+using Ariane.Storage;
+
+namespace Ariane.PromQL.Engine;
+
+/// <summary>
+/// Prometheus 3.x's PromQL engine for float samples: a pure function of (expression, time or range, storage).
+/// Thread-safe; one instance serves every query. Failures are returned in <see cref="QueryResult.Error"/> with
+/// Prometheus's error types and messages; nothing is thrown for a bad query.
+/// </summary>
+public sealed class QueryEngine
+{
+    /// <summary>Creates an engine with the given settings (Prometheus's defaults when null).</summary>
+    public QueryEngine(EngineOptions? options = null) => Options = options ?? new EngineOptions();
+
+    /// <summary>The engine's settings.</summary>
+    public EngineOptions Options { get; }
+
+    /// <summary>Parses and runs an instant query at <paramref name="timeMs"/>.</summary>
+    public QueryResult Instant(IQuerierSource source, string query, long timeMs, CancellationToken ct = default)
+    {
+        if (!TryParse(query, out var expr, out var error))
+        {
+            return error!;
+        }
+        return Instant(source, expr!, timeMs, ct);
+    }
+
+    /// <summary>Runs an instant query at <paramref name="timeMs"/>.</summary>
+    public QueryResult Instant(IQuerierSource source, Expr expr, long timeMs, CancellationToken ct = default) =>
+        Run(source, expr, timeMs, timeMs, 0, ct);
+
+    /// <summary>Parses and runs a range query over [start, end] every <paramref name="stepMs"/>; the result is a matrix (or an error).</summary>
+    public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, CancellationToken ct = default)
+    {
+        if (!TryParse(query, out var expr, out var error))
+        {
+            return error!;
+        }
+        return Range(source, expr!, startMs, endMs, stepMs, ct);
+    }
+
+    /// <summary>Runs a range query over [start, end] every <paramref name="stepMs"/>.</summary>
+    public QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, CancellationToken ct = default)
+    {
+        if (stepMs <= 0)
+        {
+            return QueryResult.Failed(QueryErrorType.BadData, "zero or negative query resolution step widths are not accepted. Try a positive integer");
+        }
+        if (endMs < startMs)
+        {
+            return QueryResult.Failed(QueryErrorType.BadData, "end timestamp must not be before start time");
+        }
+        if (expr.Type is not (ExprType.Scalar or ExprType.InstantVector))
+        {
+            return QueryResult.Failed(QueryErrorType.BadData,
+                $"invalid expression type \"{TypeName(expr.Type)}\" for range query, must be Scalar or instant Vector");
+        }
+        return Run(source, expr, startMs, endMs, stepMs, ct);
+    }
+
+    private bool TryParse(string query, out Expr? expr, out QueryResult? error)
+    {
+        try
+        {
+            expr = PromQLParser.Parse(query, Options.ParserOptions);
+            error = null;
+            return true;
+        }
+        catch (PromQLParseException e)
+        {
+            expr = null;
+            error = QueryResult.Failed(QueryErrorType.BadData, e.Message);
+            return false;
+        }
+    }
+
+    internal static string TypeName(ExprType t) => t switch
+    {
+        ExprType.Scalar => "scalar",
+        ExprType.InstantVector => "instant vector",
+        ExprType.RangeVector => "range vector",
+        ExprType.String => "string",
+        _ => "none",
+    };
+
+    private QueryResult Run(IQuerierSource source, Expr expr, long start, long end, long step, CancellationToken ct)
+    {
+        long deadline = long.MaxValue;
+        if (Options.Timeout > TimeSpan.Zero && Options.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(Options.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        }
+        var ctx = new EvalContext(source, Options, start, end, step, ct) { Deadline = deadline };
+        try
+        {
+            bool instant = step == 0;
+            var ev = new Evaluator(ctx, start, end, instant ? 1 : step);
+            var value = ev.Eval(expr);
+            return instant ? InstantResult(ctx, expr, value, start) : RangeResult(ctx, expr, (Matrix)value);
+        }
+        catch (PromQLEvalException e)
+        {
+            return QueryResult.Failed(e.Type, e.Message, ctx.Warnings, ctx.Infos);
+        }
+        catch (OperationCanceledException)
+        {
+            return QueryResult.Failed(QueryErrorType.Canceled, "query was canceled in expression evaluation", ctx.Warnings, ctx.Infos);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException e)
+        {
+            return QueryResult.Failed(QueryErrorType.Execution, e.Message, ctx.Warnings, ctx.Infos);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Storage failures and engine bugs: Prometheus reports storage errors as "internal".
+            return QueryResult.Failed(QueryErrorType.Internal, e.Message, ctx.Warnings, ctx.Infos);
+        }
+        finally
+        {
+            ctx.DisposeQueriers();
+        }
+    }
+
+    private QueryResult InstantResult(EvalContext ctx, Expr expr, object value, long t)
+    {
+        if (value is StringValue s)
+        {
+            return new QueryResult(ResultType.String) { String = s.V, T = t, Warnings = ctx.Warnings, Infos = ctx.Infos };
+        }
+        var m = (Matrix)value;
+        switch (expr.Type)
+        {
+            case ExprType.Scalar:
+                {
+                    double v = m.Count > 0 && m[0].Points.Count > 0 ? m[0].Points[0].F : double.NaN;
+                    return new QueryResult(ResultType.Scalar) { Scalar = v, T = t, Warnings = ctx.Warnings, Infos = ctx.Infos };
+                }
+            case ExprType.InstantVector:
+                {
+                    var vec = new VectorSample[m.Count];
+                    var seen = new HashSet<Labels>();
+                    for (int i = 0; i < m.Count; i++)
+                    {
+                        var metric = m[i].Metric;
+                        if (m[i].DropName && Options.EnableDelayedNameRemoval)
+                        {
+                            metric = Evaluator.DropMetadata(metric);
+                        }
+                        if (!seen.Add(metric))
+                        {
+                            throw Evaluator.Error("vector cannot contain metrics with the same labelset");
+                        }
+                        var p = m[i].Points[0];
+                        vec[i] = new VectorSample(metric, p.T, p.F);
+                    }
+                    return new QueryResult(ResultType.Vector) { Vector = vec, Warnings = ctx.Warnings, Infos = ctx.Infos };
+                }
+            default:
+                return new QueryResult(ResultType.Matrix) { Matrix = ToMatrix(m), Warnings = ctx.Warnings, Infos = ctx.Infos };
+        }
+    }
+
+    private QueryResult RangeResult(EvalContext ctx, Expr expr, Matrix m)
+    {
+        _ = expr;
+        return new QueryResult(ResultType.Matrix) { Matrix = ToMatrix(m), Warnings = ctx.Warnings, Infos = ctx.Infos };
+    }
+
+    private MatrixSeries[] ToMatrix(Matrix m)
+    {
+        if (Options.EnableDelayedNameRemoval)
+        {
+            foreach (var s in m)
+            {
+                if (s.DropName)
+                {
+                    s.Metric = Evaluator.DropMetadata(s.Metric);
+                }
+            }
+            m = Evaluator.MergeSameLabelset(m);
+        }
+        var result = new MatrixSeries[m.Count];
+        for (int i = 0; i < m.Count; i++)
+        {
+            result[i] = new MatrixSeries(m[i].Metric, [.. m[i].Points]);
+        }
+        Array.Sort(result, static (a, b) => a.Metric.CompareTo(b.Metric));
+        return result;
+    }
+}

@@ -1,0 +1,286 @@
+using Ariane.Model;
+using Ariane.PromQL.Engine;
+using Ariane.Storage;
+
+namespace Ariane.Tests.PromQL;
+
+/// <summary>The engine's public API beyond the conformance scripts: result shapes, error types, limits, cancellation.</summary>
+public class QueryEngineTests
+{
+    private static readonly QueryEngine Engine = new();
+
+    /// <summary>An in-memory storage: series with samples, selected by matchers.</summary>
+    private sealed class MemStorage : IQuerierSource
+    {
+        public List<(Labels Labels, List<(long T, double V)> Samples)> Series { get; } = [];
+
+        public int QuerierCalls { get; private set; }
+
+        public Action? OnSelect { get; init; }
+
+        public MemStorage Add(Labels labels, params (long T, double V)[] samples)
+        {
+            Series.Add((labels, [.. samples]));
+            return this;
+        }
+
+        public IQuerier Querier(long mint, long maxt)
+        {
+            QuerierCalls++;
+            return new MemQuerier(this, mint, maxt);
+        }
+
+        private sealed class MemQuerier(MemStorage s, long mint, long maxt) : IQuerier
+        {
+            public ISeriesSet Select(bool sorted, params ReadOnlySpan<LabelMatcher> matchers)
+            {
+                s.OnSelect?.Invoke();
+                var ms = matchers.ToArray();
+                var list = s.Series.Where(x => ms.All(m => m.Matches(x.Labels.Get(m.Name))))
+                    .Select(x => (ISeries)new MemSeries(x.Labels, x.Samples.Where(p => p.T >= mint && p.T <= maxt).ToList()))
+                    .ToList();
+                return new MemSet(list);
+            }
+
+            public IReadOnlyList<string> LabelValues(string name, params ReadOnlySpan<LabelMatcher> matchers) => [];
+
+            public IReadOnlyList<string> LabelNames(params ReadOnlySpan<LabelMatcher> matchers) => [];
+
+            public void Dispose()
+            {
+            }
+        }
+
+        private sealed class MemSet(List<ISeries> list) : ISeriesSet
+        {
+            private int _i = -1;
+
+            public ISeries Current => list[_i];
+
+            public bool MoveNext() => ++_i < list.Count;
+        }
+
+        private sealed class MemSeries(Labels labels, List<(long T, double V)> samples) : ISeries
+        {
+            public Labels Labels => labels;
+
+            public ISampleIterator Iterator(ISampleIterator? reuse = null) => new MemIterator(samples);
+        }
+
+        private sealed class MemIterator(List<(long T, double V)> samples) : ISampleIterator
+        {
+            private int _i = -1;
+
+            public long T => samples[_i].T;
+
+            public double V => samples[_i].V;
+
+            public bool Next() => ++_i < samples.Count;
+
+            public bool Seek(long t)
+            {
+                if (_i < 0)
+                {
+                    _i = 0;
+                }
+                while (_i < samples.Count && samples[_i].T < t)
+                {
+                    _i++;
+                }
+                return _i < samples.Count;
+            }
+        }
+    }
+
+    private static MemStorage Counters() => new MemStorage()
+        .Add(Labels.FromStrings("__name__", "req_total", "job", "a"), (0, 0), (60_000, 60), (120_000, 120), (180_000, 180))
+        .Add(Labels.FromStrings("__name__", "req_total", "job", "b"), (0, 0), (60_000, 30), (120_000, 60), (180_000, 90));
+
+    [Fact]
+    public void InstantVectorKeepsNamesAndHonoursLookbackAndStaleness()
+    {
+        var s = new MemStorage()
+            .Add(Labels.FromStrings("__name__", "up", "job", "a"), (0, 1), (60_000, SampleValue.StaleNaN))
+            .Add(Labels.FromStrings("__name__", "up", "job", "b"), (0, 1));
+        var r = Engine.Instant(s, "up", 30_000);
+        Assert.Null(r.Error);
+        Assert.Equal(ResultType.Vector, r.Type);
+        Assert.Equal(2, r.Vector.Count);
+        Assert.All(r.Vector, v => Assert.Equal("up", v.Metric.Name));
+
+        r = Engine.Instant(s, "up", 90_000);
+        Assert.Equal("b", Assert.Single(r.Vector).Metric.Get("job"));
+
+        // The lookback window is left-open: a sample exactly 5m old is gone.
+        r = Engine.Instant(s, "up", 300_000);
+        Assert.Empty(r.Vector);
+    }
+
+    [Fact]
+    public void RateDropsTheNameAndRangeResultsAreSortedMatrices()
+    {
+        var r = Engine.Range(Counters(), "rate(req_total[2m])", 120_000, 180_000, 60_000);
+        Assert.Null(r.Error);
+        Assert.Equal(ResultType.Matrix, r.Type);
+        Assert.Equal(["a", "b"], r.Matrix.Select(m => m.Metric.Get("job")));
+        Assert.All(r.Matrix, m => Assert.False(m.Metric.Has("__name__")));
+        Assert.Equal([new FloatPoint(120_000, 1), new FloatPoint(180_000, 1)], r.Matrix[0].Points);
+        Assert.Equal(0.5, r.Matrix[1].Points[0].F, 12);
+    }
+
+    [Fact]
+    public void ScalarAndStringResults()
+    {
+        var r = Engine.Instant(new MemStorage(), "1 + 2 * 3", 1000);
+        Assert.Equal(ResultType.Scalar, r.Type);
+        Assert.Equal(7, r.Scalar);
+        Assert.Equal(1000, r.T);
+
+        r = Engine.Instant(new MemStorage(), "\"hello\"", 1000);
+        Assert.Equal(ResultType.String, r.Type);
+        Assert.Equal("hello", r.String);
+
+        r = Engine.Range(new MemStorage(), "time()", 0, 120_000, 60_000);
+        var series = Assert.Single(r.Matrix);
+        Assert.Equal(Labels.Empty, series.Metric);
+        Assert.Equal([0.0, 60, 120], series.Points.Select(p => p.F));
+    }
+
+    [Fact]
+    public void InstantRangeVectorIsAMatrixOfRawSamples()
+    {
+        var r = Engine.Instant(Counters(), "req_total{job=\"a\"}[2m]", 180_000);
+        Assert.Equal(ResultType.Matrix, r.Type);
+        // (60s, 180s]: the sample at 60s is outside the left-open window.
+        Assert.Equal([120_000L, 180_000], Assert.Single(r.Matrix).Points.Select(p => p.T));
+    }
+
+    [Fact]
+    public void ParseErrorsAreBadData()
+    {
+        var r = Engine.Instant(new MemStorage(), "sum(", 0);
+        Assert.NotNull(r.Error);
+        Assert.Equal(QueryErrorType.BadData, r.Error.Type);
+        Assert.Equal("bad_data", r.Error.TypeName);
+        Assert.Contains("parse error", r.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RangeQueriesRejectRangeVectorsAndBadSteps()
+    {
+        var r = Engine.Range(Counters(), "req_total[5m]", 0, 60_000, 15_000);
+        Assert.Equal(QueryErrorType.BadData, r.Error!.Type);
+        Assert.Equal("invalid expression type \"range vector\" for range query, must be Scalar or instant Vector", r.Error.Message);
+
+        r = Engine.Range(Counters(), "req_total", 0, 60_000, 0);
+        Assert.Equal(QueryErrorType.BadData, r.Error!.Type);
+
+        r = Engine.Range(Counters(), "req_total", 60_000, 0, 1000);
+        Assert.Equal("end timestamp must not be before start time", r.Error!.Message);
+    }
+
+    [Fact]
+    public void ManyToManyMatchingIsAnExecutionError()
+    {
+        var s = Counters()
+            .Add(Labels.FromStrings("__name__", "info", "job", "a", "x", "1"), (0, 1))
+            .Add(Labels.FromStrings("__name__", "info", "job", "a", "x", "2"), (0, 1));
+        var r = Engine.Instant(s, "req_total * on(job) info", 0);
+        Assert.Equal(QueryErrorType.Execution, r.Error!.Type);
+        Assert.StartsWith("found duplicate series for the match group {job=\"a\"} on the right hand-side of the operation", r.Error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("many-to-many matching not allowed: matching labels must be unique on one side", r.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateLabelsetsAfterNameRemovalAreAnExecutionError()
+    {
+        var s = new MemStorage()
+            .Add(Labels.FromStrings("__name__", "a", "job", "x"), (0, 1))
+            .Add(Labels.FromStrings("__name__", "b", "job", "x"), (0, 2));
+        var r = Engine.Instant(s, "abs({job=\"x\"})", 0);
+        Assert.Equal(QueryErrorType.Execution, r.Error!.Type);
+        Assert.Equal("vector cannot contain metrics with the same labelset", r.Error.Message);
+
+        // Without a function the names stay and the series differ.
+        Assert.Null(Engine.Instant(s, "{job=\"x\"}", 0).Error);
+    }
+
+    [Fact]
+    public void TooManySamplesIsAnExecutionError()
+    {
+        var engine = new QueryEngine(new EngineOptions { MaxSamples = 3 });
+        var r = engine.Range(Counters(), "req_total", 0, 180_000, 10_000);
+        Assert.Equal(QueryErrorType.Execution, r.Error!.Type);
+        Assert.Equal("query processing would load too many samples into memory in query execution", r.Error.Message);
+    }
+
+    [Fact]
+    public void CancellationAndTimeoutHaveTheirTypes()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var r = Engine.Instant(Counters(), "req_total", 0, cts.Token);
+        Assert.Equal(QueryErrorType.Canceled, r.Error!.Type);
+        Assert.Equal("query was canceled in expression evaluation", r.Error.Message);
+
+        var slow = new MemStorage { OnSelect = () => Thread.Sleep(50) }
+            .Add(Labels.FromStrings("__name__", "m"), (0, 1));
+        var engine = new QueryEngine(new EngineOptions { Timeout = TimeSpan.FromMilliseconds(1) });
+        r = engine.Range(slow, "m + m + m", 0, 600_000, 1000);
+        Assert.Equal(QueryErrorType.Timeout, r.Error!.Type);
+        Assert.Equal("query timed out in expression evaluation", r.Error.Message);
+    }
+
+    [Fact]
+    public void AnnotationsCarryPositionsAndRenderLikeTheApi()
+    {
+        var s = new MemStorage().Add(Labels.FromStrings("__name__", "gauge"), (0, 1), (60_000, 2));
+        const string query = "sum(rate(gauge[5m]))";
+        var r = Engine.Instant(s, query, 60_000);
+        var info = Assert.Single(r.Infos);
+        Assert.Equal("PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"gauge\" (1:10)", info.Render(query));
+        Assert.Empty(r.Warnings);
+
+        r = Engine.Instant(s, "quantile(2, gauge)", 60_000);
+        Assert.Equal("PromQL warning: quantile value should be between 0 and 1, got 2 (1:10)", Assert.Single(r.Warnings).Render("quantile(2, gauge)"));
+    }
+
+    [Fact]
+    public void EachSelectorIsLoadedOncePerQuery()
+    {
+        var s = Counters();
+        var r = Engine.Range(s, "sum_over_time(req_total[1m:10s]) + rate(req_total[2m])", 0, 180_000, 15_000);
+        Assert.Null(r.Error);
+        Assert.Equal(2, s.QuerierCalls);
+    }
+
+    [Fact]
+    public void SubqueryStepsAreAlignedToAbsoluteMultiplesOfTheStep()
+    {
+        var s = new MemStorage().Add(Labels.FromStrings("__name__", "m"), (0, 0), (10_000, 1), (20_000, 2), (30_000, 3), (40_000, 4), (50_000, 5));
+        // At t=55s, [30s:20s] evaluates m at 40s only (the aligned steps in (25s, 55s] are 40s).
+        var r = Engine.Instant(s, "count_over_time(m[30s:20s])", 55_000);
+        Assert.Equal(1, Assert.Single(r.Vector).F);
+        r = Engine.Instant(s, "last_over_time(m[30s:20s])", 55_000);
+        Assert.Equal(4, Assert.Single(r.Vector).F);
+    }
+}
+
+public class ApiFormatTests
+{
+    [Theory]
+    [InlineData(1.0, "1")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(-2.5, "-2.5")]
+    [InlineData(0.0, "0")]
+    [InlineData(1e-7, "1e-07")]
+    [InlineData(1.5e-7, "1.5e-07")]
+    [InlineData(1e-6, "0.000001")]
+    [InlineData(1e20, "100000000000000000000")]
+    [InlineData(1e21, "1e+21")]
+    [InlineData(-1.25e300, "-1.25e+300")]
+    [InlineData(double.PositiveInfinity, "+Inf")]
+    [InlineData(double.NegativeInfinity, "-Inf")]
+    [InlineData(double.NaN, "NaN")]
+    public void ValuesPrintAsPrometheus(double v, string expected) => Assert.Equal(expected, ApiFormat.Value(v));
+}
