@@ -131,6 +131,7 @@ public static class ServerHost
         state.Quit = lifetime.StopApplication;
 
         MetadataApi.Map(app, state);
+        QueryApi.Map(app, state);
         StatusApi.Map(app, state);
         RemoteWriteApi.Map(app, state);
         MetricsEndpoints.Map(app, state);

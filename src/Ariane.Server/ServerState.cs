@@ -17,6 +17,13 @@ public sealed class ServerState
         Config = config;
         Time = time;
         StartTime = time.GetUtcNow();
+        QueryEngine = new Ariane.PromQL.Engine.QueryEngine(new Ariane.PromQL.Engine.EngineOptions
+        {
+            LookbackDelta = options.QueryLookbackDelta,
+            MaxSamples = options.QueryMaxSamples,
+            Timeout = options.QueryTimeout,
+        });
+        QueryGate = new SemaphoreSlim(options.QueryMaxConcurrency, options.QueryMaxConcurrency);
         LastConfigTime = StartTime;
     }
 
@@ -25,6 +32,12 @@ public sealed class ServerState
 
     /// <summary>The head storage.</summary>
     public Head Head { get; }
+
+    /// <summary>The PromQL engine (a pure function of expression, time and querier).</summary>
+    public Ariane.PromQL.Engine.QueryEngine QueryEngine { get; }
+
+    /// <summary>Limits the queries evaluated at once (<c>--query.max-concurrency</c>).</summary>
+    public SemaphoreSlim QueryGate { get; }
 
     /// <summary>The scrape manager.</summary>
     public ScrapeManager Scrape { get; }

@@ -44,7 +44,7 @@ public static class ApiResponse
     };
 
     /// <summary>Writes a success envelope whose data the callback writes; warnings are added when given.</summary>
-    public static async Task Success(HttpContext ctx, Action<Utf8JsonWriter> data, IReadOnlyList<string>? warnings = null)
+    public static async Task Success(HttpContext ctx, Action<Utf8JsonWriter> data, IReadOnlyList<string>? warnings = null, IReadOnlyList<string>? infos = null)
     {
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/json";
@@ -61,6 +61,15 @@ public static class ApiResponse
                 foreach (var warning in warnings)
                 {
                     w.WriteStringValue(warning);
+                }
+                w.WriteEndArray();
+            }
+            if (infos is { Count: > 0 })
+            {
+                w.WriteStartArray("infos"u8);
+                foreach (var info in infos)
+                {
+                    w.WriteStringValue(info);
                 }
                 w.WriteEndArray();
             }

@@ -31,11 +31,15 @@ public static class CliApp
         level.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var format = new Option<string>("--log.format") { Description = "Output format of log messages: logfmt, json.", DefaultValueFactory = _ => defaults.LogFormat };
         format.AcceptOnlyFromAmong("logfmt", "json");
+        var qTimeout = new Option<string>("--query.timeout") { Description = "Maximum time a query may take before being aborted.", DefaultValueFactory = _ => "2m" };
+        var qLookback = new Option<string>("--query.lookback-delta") { Description = "How far back an instant selector looks for the latest sample.", DefaultValueFactory = _ => "5m" };
+        var qMaxSamples = new Option<int>("--query.max-samples") { Description = "Maximum number of samples a single query can load into memory.", DefaultValueFactory = _ => defaults.QueryMaxSamples };
+        var qConcurrency = new Option<int>("--query.max-concurrency") { Description = "Maximum number of queries executed concurrently.", DefaultValueFactory = _ => defaults.QueryMaxConcurrency };
         var sync = new Option<string>("--storage.tsdb.wal-sync-interval") { Description = "How often the write-ahead log is fsynced to disk (commits always reach the OS at once).", DefaultValueFactory = _ => "1s" };
 
         var cmd = new Command("serve", "Start the server. Takes Prometheus's flag names; Prometheus flags that do not apply yet are accepted and reported as ignored.")
         {
-            config, path, listen, lifecycle, admin, rw, publicOk, level, format, sync,
+            config, path, listen, lifecycle, admin, rw, publicOk, level, format, sync, qTimeout, qLookback, qMaxSamples, qConcurrency,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(async (pr, ct) =>
@@ -68,6 +72,21 @@ public static class CliApp
                 return 2;
             }
             o.WalSyncInterval = syncInterval;
+            if (!PromDuration.TryParse(pr.GetValue(qTimeout)!, out var timeout) || timeout <= TimeSpan.Zero
+                || !PromDuration.TryParse(pr.GetValue(qLookback)!, out var lookback) || lookback <= TimeSpan.Zero)
+            {
+                await Console.Error.WriteLineAsync("error: invalid --query.timeout or --query.lookback-delta duration").ConfigureAwait(false);
+                return 2;
+            }
+            if (pr.GetValue(qMaxSamples) <= 0 || pr.GetValue(qConcurrency) <= 0)
+            {
+                await Console.Error.WriteLineAsync("error: --query.max-samples and --query.max-concurrency must be positive").ConfigureAwait(false);
+                return 2;
+            }
+            o.QueryTimeout = timeout;
+            o.QueryLookbackDelta = lookback;
+            o.QueryMaxSamples = pr.GetValue(qMaxSamples);
+            o.QueryMaxConcurrency = pr.GetValue(qConcurrency);
             o.IgnoredFlags.AddRange(ignored);
             foreach (var opt in cmd.Options)
             {

@@ -31,7 +31,6 @@ internal static class PrometheusFlags
         "--storage.remote.read-max-bytes-in-frame", "--rules.alert.for-outage-tolerance",
         "--rules.alert.for-grace-period", "--rules.alert.resend-delay", "--rules.max-concurrent-evals",
         "--alertmanager.notification-queue-capacity", "--alertmanager.drain-notification-queue-on-shutdown",
-        "--query.lookback-delta", "--query.timeout", "--query.max-concurrency", "--query.max-samples",
         "--enable-feature", "--scrape.discovery-reload-interval", "--scrape.timestamp-tolerance",
         "--auto-gomemlimit.ratio", "--auto-gomaxprocs", "--auto-gomemlimit", "--config.auto-reload-interval",
         "--agent.path", "--scrape.name-escaping-scheme",

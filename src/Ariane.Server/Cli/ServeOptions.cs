@@ -33,6 +33,18 @@ public sealed class ServeOptions
     /// <summary><c>--storage.tsdb.wal-sync-interval</c>: how often the WAL is fsynced (commits always reach the OS at once).</summary>
     public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary><c>--query.timeout</c>: the longest a query may run.</summary>
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary><c>--query.lookback-delta</c>: how far back an instant selector looks for a sample.</summary>
+    public TimeSpan QueryLookbackDelta { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>--query.max-samples</c>: the most samples one query may hold.</summary>
+    public int QueryMaxSamples { get; set; } = 50_000_000;
+
+    /// <summary><c>--query.max-concurrency</c>: queries evaluated at once; more wait in a queue.</summary>
+    public int QueryMaxConcurrency { get; set; } = 20;
+
     /// <summary>Prometheus flags that were given but do not apply yet, as name → value.</summary>
     public List<KeyValuePair<string, string>> IgnoredFlags { get; } = [];
 

@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Text.Json;
+using Ariane.Config;
+using Ariane.PromQL.Engine;
+using Ariane.PromQL.Parser;
+
+namespace Ariane.Server.Api.V1;
+
+/// <summary>/api/v1/query, /api/v1/query_range and /api/v1/format_query, with Prometheus's parameters, JSON and errors.</summary>
+public static class QueryApi
+{
+    /// <summary>Prometheus refuses range queries with more points than this per series.</summary>
+    public const long MaxPointsPerSeries = 11_000;
+
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(WebApplication app, ServerState s)
+    {
+        app.MapMethods("/api/v1/query", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, () => Instant(ctx, s)));
+        app.MapMethods("/api/v1/query_range", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, () => Range(ctx, s)));
+        app.MapMethods("/api/v1/format_query", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, () => Format(ctx)));
+    }
+
+    private static async Task<string> QueryParam(HttpContext ctx)
+    {
+        string? q = await ApiParams.GetAsync(ctx, "query").ConfigureAwait(false);
+        if (string.IsNullOrEmpty(q))
+        {
+            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"query\": 1:1: parse error: no expression found in input");
+        }
+        return q;
+    }
+
+    private static async Task<TimeSpan> TimeoutParam(HttpContext ctx, ServerState s)
+    {
+        var limit = s.Options.QueryTimeout;
+        string? t = await ApiParams.GetAsync(ctx, "timeout").ConfigureAwait(false);
+        if (string.IsNullOrEmpty(t))
+        {
+            return limit;
+        }
+        var d = ParseDuration(t, "timeout");
+        return d < limit ? d : limit;
+    }
+
+    /// <summary>A duration parameter: float seconds or a Prometheus duration.</summary>
+    internal static TimeSpan ParseDuration(string text, string param)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double secs) && double.IsFinite(secs))
+        {
+            double ms = Math.Round(secs * 1000);
+            if (ms > long.MaxValue / 10_000.0 || ms < long.MinValue / 10_000.0)
+            {
+                throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"{param}\": cannot parse \"{text}\" to a valid duration. It overflows int64");
+            }
+            return TimeSpan.FromMilliseconds(ms);
+        }
+        if (PromDuration.TryParse(text, out var d))
+        {
+            return d;
+        }
+        throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"{param}\": cannot parse \"{text}\" to a valid duration");
+    }
+
+    private static async Task Instant(HttpContext ctx, ServerState s)
+    {
+        string q = await QueryParam(ctx).ConfigureAwait(false);
+        long now = s.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        long t = ApiParams.ParseTime(await ApiParams.GetAsync(ctx, "time").ConfigureAwait(false), "time", now);
+        var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
+        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Head, q, t, ct)).ConfigureAwait(false);
+        await Write(ctx, q, result).ConfigureAwait(false);
+    }
+
+    private static async Task Range(HttpContext ctx, ServerState s)
+    {
+        string q = await QueryParam(ctx).ConfigureAwait(false);
+        string? startText = await ApiParams.GetAsync(ctx, "start").ConfigureAwait(false);
+        string? endText = await ApiParams.GetAsync(ctx, "end").ConfigureAwait(false);
+        string? stepText = await ApiParams.GetAsync(ctx, "step").ConfigureAwait(false);
+        if (string.IsNullOrEmpty(startText))
+        {
+            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"start\": cannot parse \"\" to a valid timestamp");
+        }
+        if (string.IsNullOrEmpty(endText))
+        {
+            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"end\": cannot parse \"\" to a valid timestamp");
+        }
+        long start = ApiParams.ParseTime(startText, "start", 0);
+        long end = ApiParams.ParseTime(endText, "end", 0);
+        if (end < start)
+        {
+            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"end\": end timestamp must not be before start time");
+        }
+        if (string.IsNullOrEmpty(stepText))
+        {
+            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"step\": cannot parse \"\" to a valid duration");
+        }
+        var step = ParseDuration(stepText, "step");
+        if (step <= TimeSpan.Zero)
+        {
+            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer");
+        }
+        long stepMs = (long)step.TotalMilliseconds;
+        if (stepMs <= 0)
+        {
+            stepMs = 1;
+        }
+        if ((end - start) / stepMs > MaxPointsPerSeries)
+        {
+            throw new ApiException(ApiErrorType.BadData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+        }
+        var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
+        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Head, q, start, end, stepMs, ct)).ConfigureAwait(false);
+        await Write(ctx, q, result).ConfigureAwait(false);
+    }
+
+    private static async Task Format(HttpContext ctx)
+    {
+        string q = await QueryParam(ctx).ConfigureAwait(false);
+        string formatted;
+        try
+        {
+            formatted = PromQLParser.Parse(q).ToString();
+        }
+        catch (PromQLParseException e)
+        {
+            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"query\": " + e.Message);
+        }
+        await ApiResponse.Success(ctx, w => w.WriteStringValue(formatted)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a query on a pool thread under the concurrency limit and the timeout.</summary>
+    private static async Task<QueryResult> Run(HttpContext ctx, ServerState s, TimeSpan timeout, Func<CancellationToken, QueryResult> query)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await s.QueryGate.WaitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            throw new ApiException(ApiErrorType.Timeout, "query timed out in query queue");
+        }
+        try
+        {
+            return await Task.Run(() => query(cts.Token), cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            throw new ApiException(ApiErrorType.Timeout, "query timed out in expression evaluation");
+        }
+        finally
+        {
+            s.QueryGate.Release();
+        }
+    }
+
+    private static async Task Write(HttpContext ctx, string query, QueryResult r)
+    {
+        var warnings = new List<string>(r.Warnings.Count);
+        foreach (var a in r.Warnings)
+        {
+            warnings.Add(a.Render(query));
+        }
+        if (r.Error is { } e)
+        {
+            var type = e.Type switch
+            {
+                QueryErrorType.BadData => ApiErrorType.BadData,
+                QueryErrorType.Execution => ApiErrorType.Execution,
+                QueryErrorType.Timeout => ApiErrorType.Timeout,
+                QueryErrorType.Canceled => ApiErrorType.Canceled,
+                _ => ApiErrorType.Internal,
+            };
+            string message = type == ApiErrorType.BadData && !e.Message.StartsWith("invalid parameter", StringComparison.Ordinal)
+                ? "invalid parameter \"query\": " + e.Message
+                : e.Message;
+            await ApiResponse.Error(ctx, type, message).ConfigureAwait(false);
+            return;
+        }
+        var infos = new List<string>(r.Infos.Count);
+        foreach (var a in r.Infos)
+        {
+            infos.Add(a.Render(query));
+        }
+        await ApiResponse.Success(ctx, w => WriteData(w, r), warnings, infos).ConfigureAwait(false);
+    }
+
+    private static void WriteData(Utf8JsonWriter w, QueryResult r)
+    {
+        w.WriteStartObject();
+        w.WriteString("resultType"u8, r.TypeName);
+        w.WritePropertyName("result"u8);
+        switch (r.Type)
+        {
+            case ResultType.Scalar:
+                WritePoint(w, r.T, r.Scalar);
+                break;
+            case ResultType.String:
+                w.WriteStartArray();
+                WriteTime(w, r.T);
+                w.WriteStringValue(r.String);
+                w.WriteEndArray();
+                break;
+            case ResultType.Vector:
+                w.WriteStartArray();
+                foreach (var smp in r.Vector)
+                {
+                    w.WriteStartObject();
+                    w.WritePropertyName("metric"u8);
+                    ApiResponse.WriteLabels(w, smp.Metric);
+                    w.WritePropertyName("value"u8);
+                    WritePoint(w, smp.T, smp.F);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+            default:
+                w.WriteStartArray();
+                foreach (var series in r.Matrix)
+                {
+                    w.WriteStartObject();
+                    w.WritePropertyName("metric"u8);
+                    ApiResponse.WriteLabels(w, series.Metric);
+                    w.WriteStartArray("values"u8);
+                    foreach (var p in series.Points)
+                    {
+                        WritePoint(w, p.T, p.F);
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WritePoint(Utf8JsonWriter w, long t, double v)
+    {
+        w.WriteStartArray();
+        WriteTime(w, t);
+        w.WriteStringValue(ApiFormat.Value(v));
+        w.WriteEndArray();
+    }
+
+    /// <summary>Writes a millisecond time as Prometheus does: seconds with up to three decimals, trailing zeros dropped.</summary>
+    internal static void WriteTime(Utf8JsonWriter w, long ms)
+    {
+        w.WriteRawValue(FormatTime(ms), skipInputValidation: true);
+    }
+
+    internal static string FormatTime(long ms)
+    {
+        bool neg = ms < 0;
+        ulong abs = neg ? (ulong)(-(ms + 1)) + 1 : (ulong)ms;
+        ulong secs = abs / 1000, frac = abs % 1000;
+        string s = (neg ? "-" : "") + secs.ToString(CultureInfo.InvariantCulture);
+        if (frac != 0)
+        {
+            s += "." + frac.ToString("000", CultureInfo.InvariantCulture).TrimEnd('0');
+        }
+        return s;
+    }
+}

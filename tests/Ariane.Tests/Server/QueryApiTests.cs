@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json;
+using Ariane.Tests.Support;
+
+namespace Ariane.Tests.Server;
+
+/// <summary>/api/v1/query, query_range and format_query over real HTTP, with data sent by remote write.</summary>
+public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    private const long T0 = 1_700_000_000_000;
+    private static int _loaded;
+
+    private async Task<ServerProcess> Server()
+    {
+        var s = await shared.GetAsync();
+        if (Interlocked.Exchange(ref _loaded, 1) == 0)
+        {
+            var samples = Enumerable.Range(0, 20).Select(i => (T0 + i * 15_000L, (double)i)).ToArray();
+            Assert.Equal(204, await RemoteWriteClient.SendAsync(s.Client,
+                (["__name__", "qapi_total", "job", "a", "instance", "x"], samples),
+                (["__name__", "qapi_total", "job", "b", "instance", "x"], samples.Select(p => (p.Item1, p.Item2 * 2)).ToArray())));
+        }
+        return s;
+    }
+
+    private static async Task<(int Status, JsonElement Root)> Get(HttpClient c, string url)
+    {
+        using var r = await c.GetAsync(url);
+        var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        return ((int)r.StatusCode, doc.RootElement.Clone());
+    }
+
+    private static string Q(string expr) => Uri.EscapeDataString(expr);
+
+    [Fact]
+    public async Task InstantVectorScalarAndString()
+    {
+        var s = await Server();
+        var (status, root) = await Get(s.Client, $"/api/v1/query?query={Q("qapi_total")}&time={(T0 + 19 * 15_000) / 1000}");
+        Assert.Equal(200, status);
+        var data = root.GetProperty("data");
+        Assert.Equal("vector", data.GetProperty("resultType").GetString());
+        var result = data.GetProperty("result").EnumerateArray().OrderBy(e => e.GetProperty("metric").GetProperty("job").GetString()).ToList();
+        Assert.Equal(2, result.Count);
+        Assert.Equal("qapi_total", result[0].GetProperty("metric").GetProperty("__name__").GetString());
+        Assert.Equal(1700000285.0, result[0].GetProperty("value")[0].GetDouble());
+        Assert.Equal("19", result[0].GetProperty("value")[1].GetString());
+        Assert.Equal("38", result[1].GetProperty("value")[1].GetString());
+
+        (status, root) = await Get(s.Client, $"/api/v1/query?query={Q("sum by (instance) (rate(qapi_total[1m]))")}&time={(T0 + 19 * 15_000) / 1000}");
+        Assert.Equal(200, status);
+        var only = root.GetProperty("data").GetProperty("result")[0];
+        Assert.Equal("{\"instance\":\"x\"}", only.GetProperty("metric").GetRawText());
+        Assert.Equal(0.2, double.Parse(only.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture), 6);
+
+        (status, root) = await Get(s.Client, $"/api/v1/query?query={Q("1 + 1.5")}&time=100.5");
+        Assert.Equal("scalar", root.GetProperty("data").GetProperty("resultType").GetString());
+        Assert.Equal("[100.5,\"2.5\"]", root.GetProperty("data").GetProperty("result").GetRawText());
+
+        (status, root) = await Get(s.Client, $"/api/v1/query?query={Q("\"hello\"")}&time=1");
+        Assert.Equal("[1,\"hello\"]", root.GetProperty("data").GetProperty("result").GetRawText());
+    }
+
+    [Fact]
+    public async Task RangeQueryGivesAMatrixAndPostFormsWork()
+    {
+        var s = await Server();
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["query"] = "qapi_total{job=\"a\"} * 10",
+            ["start"] = (T0 / 1000).ToString(),
+            ["end"] = ((T0 + 60_000) / 1000).ToString(),
+            ["step"] = "30s",
+        });
+        using var r = await s.Client.PostAsync("/api/v1/query_range", form);
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var data = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("data");
+        Assert.Equal("matrix", data.GetProperty("resultType").GetString());
+        Assert.Equal("[[1700000000,\"0\"],[1700000030,\"20\"],[1700000060,\"40\"]]", data.GetProperty("result")[0].GetProperty("values").GetRawText());
+    }
+
+    [Theory]
+    [InlineData("/api/v1/query?query=sum(", 400, "bad_data", "invalid parameter \"query\": 1:5: parse error")]
+    [InlineData("/api/v1/query", 400, "bad_data", "invalid parameter \"query\"")]
+    [InlineData("/api/v1/query?query=up&time=xyz", 400, "bad_data", "invalid parameter \"time\"")]
+    [InlineData("/api/v1/query_range?query=up&start=0&end=100000&step=1", 400, "bad_data", "exceeded maximum resolution of 11,000 points per timeseries")]
+    [InlineData("/api/v1/query_range?query=up&start=0&end=10&step=0", 400, "bad_data", "zero or negative query resolution step widths are not accepted")]
+    [InlineData("/api/v1/query_range?query=up&start=10&end=0&step=1", 400, "bad_data", "end timestamp must not be before start time")]
+    [InlineData("/api/v1/query?query=qapi_total%20%2B%20on(instance)%20qapi_total&time=1700000285", 422, "execution", "many-to-many matching not allowed")]
+    public async Task ErrorsHavePrometheusTypesAndStatuses(string url, int status, string type, string fragment)
+    {
+        var s = await Server();
+        var (code, root) = await Get(s.Client, url);
+        Assert.Equal(status, code);
+        Assert.Equal("error", root.GetProperty("status").GetString());
+        Assert.Equal(type, root.GetProperty("errorType").GetString());
+        Assert.Contains(fragment, root.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task FormatQueryPrintsTheCanonicalForm()
+    {
+        var s = await Server();
+        var (code, root) = await Get(s.Client, $"/api/v1/format_query?query={Q("sum(rate(x[5m]))by(job)")}");
+        Assert.Equal(200, code);
+        Assert.Equal("sum by (job) (rate(x[5m]))", root.GetProperty("data").GetString());
+    }
+}
