@@ -12,6 +12,7 @@ public static class CliApp
         var root = new RootCommand("Ariane: one server for metrics scraping, storage and querying, compatible with Prometheus's formats and APIs.");
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(CheckCommand());
+        root.Subcommands.Add(QueryCommand.Create());
         // The server handles SIGTERM/SIGINT itself (graceful stop, exit 0); System.CommandLine's own handler would
         // cut that short and exit 143.
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

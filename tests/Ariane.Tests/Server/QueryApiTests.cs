@@ -106,3 +106,31 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal("sum by (job) (rate(x[5m]))", root.GetProperty("data").GetString());
     }
 }
+
+/// <summary>The query CLI against a running server.</summary>
+public class QueryCliTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    [Fact]
+    public async Task InstantAndRangeQueriesPrintTablesAndJson()
+    {
+        var s = await shared.GetAsync();
+        Assert.Equal(204, await RemoteWriteClient.SendAsync(s.Client, (["__name__", "cli_metric", "job", "j"], [(1_700_000_000_000, 7.5)])));
+        string url = $"http://127.0.0.1:{s.Port}";
+        await using (var p = ServerProcess.Launch(".", ["query", "instant", "cli_metric", "--time", "1700000000", "--server", url], [], out _, addDefaults: false))
+        {
+            Assert.Equal(0, await p.WaitExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("cli_metric{job=\"j\"}", p.Output);
+            Assert.Contains("7.5", p.Output);
+        }
+        await using (var p = ServerProcess.Launch(".", ["query", "range", "cli_metric", "--start", "1700000000", "--end", "1700000060", "--step", "30s", "--server", url, "-o", "json"], [], out _, addDefaults: false))
+        {
+            Assert.Equal(0, await p.WaitExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("\"resultType\":\"matrix\"", p.Output);
+        }
+        await using (var p = ServerProcess.Launch(".", ["query", "instant", "sum(", "--server", url], [], out _, addDefaults: false))
+        {
+            Assert.Equal(1, await p.WaitExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("bad_data", p.Output);
+        }
+    }
+}
