@@ -54,9 +54,6 @@ public class PromQLDifferentialTests(ITestOutputHelper output)
         ["avg_over_time(rate(http_requests_total[5m])[20m1s:1m])"] = new("the same rate extrapolation difference at the series' start, inside "
             + "a subquery. Checked: same label sets and timestamps; values differ where an inner window holds the series' first sample",
             Adapt.LabelsOnly),
-        ["abs(-mixed_values) == abs(mixed_values)"] = new("Ariane bug: a filtering comparison whose left side is a function result "
-            + "(abs(m) == m, abs(m) == ceil(m)) gives the metric name back to the output, where 3.x (as 2.42) drops it with the function. "
-            + "Checked: values and the other labels agree", Adapt.IgnoreName),
     };
 
     private enum Adapt

@@ -365,7 +365,7 @@ internal sealed partial class Evaluator
             {
                 return;
             }
-            output.Add(new Sample(metric, value, returnBool));
+            output.Add(new Sample(metric, value, returnBool || ls.DropName));
         }
 
         foreach (var ls in lhs)
