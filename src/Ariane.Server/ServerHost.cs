@@ -132,6 +132,7 @@ public static class ServerHost
 
         MetadataApi.Map(app, state);
         QueryApi.Map(app, state);
+        ParseQueryApi.Map(app);
         StatusApi.Map(app, state);
         RemoteWriteApi.Map(app, state);
         MetricsEndpoints.Map(app, state);

@@ -134,3 +134,32 @@ public class QueryCliTests(SharedServer shared) : IClassFixture<SharedServer>
         }
     }
 }
+
+/// <summary>/api/v1/parse_query gives the syntax tree in Prometheus 3.x's JSON shape.</summary>
+public class ParseQueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    [Theory]
+    [InlineData("up", "{\"type\":\"vectorSelector\",\"name\":\"up\",\"offset\":0,\"matchers\":[{\"name\":\"__name__\",\"value\":\"up\",\"type\":\"=\"}],\"timestamp\":null,\"startOrEnd\":null,\"anchored\":false,\"smoothed\":false}")]
+    [InlineData("sum by (job) (rate(x{a!~\"b\"}[5m] offset 1m))", "\"type\":\"aggregation\",\"op\":\"sum\"")]
+    [InlineData("a + on(b) group_left(c) d", "\"card\":\"many-to-one\",\"labels\":[\"b\"],\"on\":true,\"include\":[\"c\"]")]
+    [InlineData("max_over_time(x[1h:5m] @ end())", "\"type\":\"subquery\"")]
+    [InlineData("-1.5", "{\"type\":\"numberLiteral\",\"val\":\"-1.5\"}")]
+    [InlineData("-x", "{\"type\":\"unaryExpr\",\"op\":\"-\",\"expr\":{\"type\":\"vectorSelector\"")]
+    public async Task TreesHavePrometheusShape(string query, string fragment)
+    {
+        var s = await shared.GetAsync();
+        using var r = await s.Client.GetAsync("/api/v1/parse_query?query=" + Uri.EscapeDataString(query));
+        string body = await r.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Contains(fragment, body);
+    }
+
+    [Fact]
+    public async Task SyntaxErrorsAreBadData()
+    {
+        var s = await shared.GetAsync();
+        using var r = await s.Client.GetAsync("/api/v1/parse_query?query=" + Uri.EscapeDataString("sum("));
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains("parse error", await r.Content.ReadAsStringAsync());
+    }
+}
