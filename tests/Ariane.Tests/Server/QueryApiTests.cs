@@ -163,3 +163,39 @@ public class ParseQueryApiTests(SharedServer shared) : IClassFixture<SharedServe
         Assert.Contains("parse error", await r.Content.ReadAsStringAsync());
     }
 }
+
+/// <summary>Hostile queries get a clear error and never take the server down.</summary>
+public class HostileQueryTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    public static TheoryData<string, string, int> Queries => new()
+    {
+        { "query", new string('(', 100_000) + "1" + new string(')', 100_000), 400 },
+        { "query", new string('-', 100_000) + "up", 400 },
+        { "query", string.Concat(Enumerable.Repeat("sum(", 5000)) + "up" + new string(')', 5000), 400 },
+        { "query", "1" + string.Concat(Enumerable.Repeat("+1", 100_000)), 400 },
+        { "format_query", "1" + string.Concat(Enumerable.Repeat("+1", 100_000)), 400 },
+        { "parse_query", new string('(', 3000) + "1" + new string(')', 3000), 400 },
+        // Just under the nesting limit still evaluates.
+        { "query", "1" + string.Concat(Enumerable.Repeat("+1", 480)), 200 },
+        { "query", string.Concat(Enumerable.Repeat("abs(", 480)) + "vector(1)" + new string(')', 480), 200 },
+        { "query", new string('(', 240) + "vector(1)" + new string(')', 240), 200 },
+        { "query", "{__name__=~\"(a+)+$\"}", 200 },
+        { "query", "sum(", 400 },
+        { "query", "\"\\xff\"", 200 },
+        { "query", "count_values(\"a\\u0000b\", up)", 422 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Queries))]
+    public async Task AnswersWithoutDying(string endpoint, string query, int status)
+    {
+        var s = await shared.GetAsync();
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["query"] = query, ["time"] = "1700000000" });
+        using var r = await s.Client.PostAsync("/api/v1/" + endpoint, form);
+        string body = await r.Content.ReadAsStringAsync();
+        Assert.True(status == (int)r.StatusCode, $"{(int)r.StatusCode}: {body[..Math.Min(300, body.Length)]}");
+        Assert.StartsWith("{\"status\":", body);
+        using var h = await s.Client.GetAsync("/-/healthy");
+        Assert.Equal(HttpStatusCode.OK, h.StatusCode);
+    }
+}

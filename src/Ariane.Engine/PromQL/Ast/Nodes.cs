@@ -188,6 +188,7 @@ public sealed class NumberLiteral : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (IsDuration)
         {
             if (Value < 0)
@@ -269,6 +270,7 @@ public sealed class VectorSelector : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         WriteSelector(sb);
         PromQLFormat.AppendAt(sb, Timestamp, StartOrEnd);
         if (Anchored)
@@ -339,6 +341,7 @@ public sealed class MatrixSelector : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var vs = VectorSelector;
         vs.WriteSelector(sb);
         sb.Append('[');
@@ -411,6 +414,7 @@ public sealed class SubqueryExpr : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Expr.WriteTo(sb);
         sb.Append('[');
         if (RangeExpr is not null)
@@ -455,6 +459,7 @@ public sealed class ParenExpr : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         sb.Append('(');
         Expr.WriteTo(sb);
         sb.Append(')');
@@ -484,6 +489,7 @@ public sealed class UnaryExpr : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         sb.Append(Op == BinaryOp.Sub ? '-' : '+');
         Expr.WriteTo(sb);
     }
@@ -563,6 +569,7 @@ public sealed class BinaryExpr : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (Op == BinaryOp.Pow && Lhs is NumberLiteral { Value: double.PositiveInfinity, IsDuration: false })
         {
             // "+Inf ^ x" would re-parse as +(Inf ^ x): the unary sign binds looser than ^.
@@ -659,6 +666,7 @@ public sealed class AggregateExpr : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         sb.Append(PromQLFormat.AggregateText(Op));
         if (Without)
         {
@@ -706,6 +714,7 @@ public sealed class Call : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         sb.Append(Func.Name).Append('(');
         for (int i = 0; i < Args.Count; i++)
         {
@@ -788,6 +797,7 @@ public sealed class DurationExpr : Expr
     /// <inheritdoc/>
     public override void WriteTo(StringBuilder sb)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (Wrapped)
         {
             sb.Append('(');

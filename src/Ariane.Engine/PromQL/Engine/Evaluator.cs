@@ -171,6 +171,7 @@ internal sealed partial class Evaluator
     /// <summary>Evaluates to a <see cref="Matrix"/> or a <see cref="StringValue"/>.</summary>
     public object Eval(Expr expr)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         _ctx.CheckDone();
         if (_end < _start)
         {

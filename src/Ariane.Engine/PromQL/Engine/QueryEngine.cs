@@ -113,6 +113,10 @@ public sealed class QueryEngine
         {
             return QueryResult.Failed(QueryErrorType.Execution, e.Message, ctx.Warnings, ctx.Infos);
         }
+        catch (InsufficientExecutionStackException)
+        {
+            return QueryResult.Failed(QueryErrorType.Execution, "query is too deeply nested to evaluate", ctx.Warnings, ctx.Infos);
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Storage failures and engine bugs: Prometheus reports storage errors as "internal".

@@ -8,6 +8,7 @@ internal sealed partial class ParserState
 {
     private ExprType Check(Expr node)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var type = node.Type;
         switch (node)
         {

@@ -33,7 +33,15 @@ public static class PromQLParser
     public static Expr Parse(string query, ParserOptions? options = null)
     {
         var p = new ParserState(query, options ?? ParserOptions.Default);
-        return p.ParseQuery();
+        try
+        {
+            return p.ParseQuery();
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            // Nesting deep enough to exhaust the thread's stack is refused instead of crashing the process.
+            throw PromQLParseException.At(query, 0, "expression is too deeply nested");
+        }
     }
 
     /// <summary>Parses a series selector (no modifiers) into its matchers without the non-empty check.</summary>
@@ -62,6 +70,13 @@ internal sealed partial class ParserState
     private readonly HashSet<VectorSelector> _placeholders = new(ReferenceEqualityComparer.Instance);
     private Token _cur;
     private Token? _next;
+    private int _nesting;
+
+    /// <summary>
+    /// The deepest expression tree accepted. Type checking, evaluation and printing recurse over the tree, so a
+    /// hostile query nested deeper would exhaust a thread's stack and take the process down; no real query comes near.
+    /// </summary>
+    public const int MaxDepth = 500;
     private int _lastClosing;
 
     public ParserState(string input, ParserOptions opts)
@@ -168,6 +183,10 @@ internal sealed partial class ParserState
         {
             Unexpected(Peek);
         }
+        if (AstWalk.Depth(e) > MaxDepth)
+        {
+            throw PromQLParseException.At(_input, e.Position.Start, $"expression is too deeply nested (more than {MaxDepth} levels)");
+        }
         if (_errors.Count > 0)
         {
             Fail(0, "");
@@ -250,6 +269,23 @@ internal sealed partial class ParserState
     };
 
     private Expr ParseBinary(int minPrec)
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        if (++_nesting > MaxDepth)
+        {
+            throw PromQLParseException.At(_input, Peek.Pos, $"expression is too deeply nested (more than {MaxDepth} levels)");
+        }
+        try
+        {
+            return ParseBinaryLevel(minPrec);
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private Expr ParseBinaryLevel(int minPrec)
     {
         var lhs = ParseUnary();
         while (true)

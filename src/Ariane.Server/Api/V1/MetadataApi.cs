@@ -35,6 +35,10 @@ public static class MetadataApi
         {
             await ApiResponse.Error(ctx, ApiErrorType.BadData, e.Message).ConfigureAwait(false);
         }
+        catch (InsufficientExecutionStackException)
+        {
+            await ApiResponse.Error(ctx, ApiErrorType.BadData, "invalid parameter \"query\": expression is too deeply nested").ConfigureAwait(false);
+        }
         catch (InvalidDataException e)
         {
             await ApiResponse.Error(ctx, ApiErrorType.BadData, e.Message).ConfigureAwait(false);
