@@ -202,7 +202,8 @@ run_system() {
   sleep 10
   log "$sys: querying, $rounds rounds per query"
   loader query --url "http://127.0.0.1:$port" --start-ms "$start_ms" --end-ms "$end_ms" --step-s "$step" \
-    --rounds "$rounds" --alloc-metric "${alloc_metric[$sys]}" --out "$work/results/$sys" 2>&1 | sed "s/^/[$sys] /" >&2
+    --rounds "$rounds" --alloc-metric "${alloc_metric[$sys]}" --out "$work/results/$sys" \
+    $([ "$sys" = prometheus ] && echo "--equivalents prometheus-2.42") 2>&1 | sed "s/^/[$sys] /" >&2
   [ "${PIPESTATUS[0]}" = 0 ] || die "$sys: querying failed"
   echo "$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")" >"$dir/hwm_kb"
   log "$sys: stopping"

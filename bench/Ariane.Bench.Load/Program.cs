@@ -5,7 +5,9 @@
 //   ariane-bench-load wait   --url BASE --end-ms T [--instances 60] [--timeout-s 300]
 //       waits until instant queries at T see every series of the data set
 //   ariane-bench-load query  --url BASE --start-ms S --end-ms T --out DIR [--step-s 60] [--rounds 10] [--alloc-metric NAME]
-//       runs each query of Queries.All once (its answer is kept in DIR/qN.json), then ROUNDS timed times, and
+//                            [--equivalents prometheus-2.42]
+//       runs each query of Queries.All once (its answer is kept in DIR/qN.json; with --equivalents, the answer to
+//       the Prometheus 2.42 form of Queries.Prometheus242Equivalent in DIR/qN.equivalent.json), then ROUNDS timed times, and
 //       writes DIR/timings.tsv: query index, latencies in ms, allocated bytes per query (from /metrics)
 //   ariane-bench-load report --dir DIR --systems ariane,prometheus,victoriametrics [--labels ...]
 //       the markdown tables (latency p50/p90, ratios against VictoriaMetrics, allocations, Ariane = Prometheus?)
@@ -170,6 +172,11 @@ async Task<int> Query()
         await File.WriteAllTextAsync(Path.Combine(outDir, $"q{qi}.json"), answer);
         if (!answer.Contains("\"status\":\"success\"", StringComparison.Ordinal))
             Console.Error.WriteLine($"query: q{qi} failed: {answer[..Math.Min(300, answer.Length)]}");
+        if (opts.GetValueOrDefault("equivalents") == "prometheus-2.42" && Queries.Prometheus242Equivalent.TryGetValue(qi, out var eq))
+        {
+            string alt = await http.GetStringAsync($"{baseUrl}/api/v1/query_range?query={Uri.EscapeDataString(eq)}{range}");
+            await File.WriteAllTextAsync(Path.Combine(outDir, $"q{qi}.equivalent.json"), alt);
+        }
         double? before = allocMetric == "-" ? null : await Allocated(baseUrl, allocMetric);
         var ms = new List<double>();
         for (int r = 0; r < rounds; r++)

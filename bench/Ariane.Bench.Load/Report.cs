@@ -57,7 +57,11 @@ internal static class Report
                 if (s == "ariane" && v is not null && vm is not null) r = v <= vm ? $"**{r}** ✓" : $"**{r}** ✗";
                 sb.Append(ic, $" {r} |");
             }
-            sb.Append(ic, $" {Compare(Path.Combine(dir, "ariane", $"q{qi}.json"), Path.Combine(dir, "prometheus", $"q{qi}.json"))} |\n");
+            string eq = Path.Combine(dir, "prometheus", $"q{qi}.equivalent.json");
+            string cmp = File.Exists(eq)
+                ? $"{Compare(Path.Combine(dir, "ariane", $"q{qi}.json"), eq)}, against 2.42's `{Queries.Prometheus242Equivalent[qi]}`; as written: {Compare(Path.Combine(dir, "ariane", $"q{qi}.json"), Path.Combine(dir, "prometheus", $"q{qi}.json"))}"
+                : Compare(Path.Combine(dir, "ariane", $"q{qi}.json"), Path.Combine(dir, "prometheus", $"q{qi}.json"));
+            sb.Append(ic, $" {cmp} |\n");
         }
         sb.Append("\nAllocated bytes per query (the server's own allocation counter around the timed rounds ÷ rounds, less what one read of /metrics allocates), and the answer's size:\n\n| # |");
         foreach (var s in systems) sb.Append(ic, $" {Label(s)} MB / query |");
