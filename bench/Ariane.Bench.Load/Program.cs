@@ -1,0 +1,215 @@
+// Loader and query client of the side-by-side query benchmark (bench/query.sh).
+//
+//   ariane-bench-load load   --url BASE --end-ms T [--hours 3] [--interval-s 15] [--instances 60] [--seed 1] [--steps-per-request 8]
+//       sends the deterministic data set (DataSet.cs) through remote write 1.0 to BASE/api/v1/write, in time order
+//   ariane-bench-load wait   --url BASE --end-ms T [--instances 60] [--timeout-s 300]
+//       waits until instant queries at T see every series of the data set
+//   ariane-bench-load query  --url BASE --start-ms S --end-ms T --out DIR [--step-s 60] [--rounds 10] [--alloc-metric NAME]
+//                            [--equivalents prometheus-2.42]
+//       runs each query of Queries.All once (its answer is kept in DIR/qN.json; with --equivalents, the answer to
+//       the Prometheus 2.42 form of Queries.Prometheus242Equivalent in DIR/qN.equivalent.json), then ROUNDS timed times, and
+//       writes DIR/timings.tsv: query index, latencies in ms, allocated bytes per query (from /metrics)
+//   ariane-bench-load report --dir DIR --systems ariane,prometheus,victoriametrics [--labels ...]
+//       the markdown tables (latency p50/p90, ratios against VictoriaMetrics, allocations, Ariane = Prometheus?)
+
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Ariane.Bench.Load;
+
+var opts = new Dictionary<string, string>(StringComparer.Ordinal);
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: ariane-bench-load load|wait|query|report --flag value ... (see Program.cs)");
+    return 2;
+}
+for (int i = 1; i < args.Length; i += 2)
+{
+    if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+    {
+        Console.Error.WriteLine($"ariane-bench-load: bad argument {args[i]}");
+        return 2;
+    }
+    opts[args[i][2..]] = args[i + 1];
+}
+string Opt(string name, string? def = null) =>
+    opts.TryGetValue(name, out var v) ? v : def ?? throw new ArgumentException($"--{name} is required");
+long OptLong(string name, string? def = null) => long.Parse(Opt(name, def), CultureInfo.InvariantCulture);
+double OptDouble(string name, string? def = null) => double.Parse(Opt(name, def), CultureInfo.InvariantCulture);
+
+using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
+{
+    Timeout = TimeSpan.FromMinutes(5),
+};
+
+try
+{
+    switch (args[0])
+    {
+        case "load": return await Load();
+        case "wait": return await Wait();
+        case "query": return await Query();
+        case "report": return Report.Write(Opt("dir"), Opt("systems").Split(','), Opt("labels", Opt("systems")).Split(','));
+        default:
+            Console.Error.WriteLine($"ariane-bench-load: unknown command {args[0]}");
+            return 2;
+    }
+}
+catch (Exception e) when (e is HttpRequestException or ArgumentException or InvalidOperationException or IOException or TaskCanceledException)
+{
+    Console.Error.WriteLine($"ariane-bench-load {args[0]}: {e.Message}");
+    return 1;
+}
+
+DataSet MakeDataSet() => new(
+    (int)OptLong("instances", "60"), OptLong("end-ms"), OptDouble("hours", "3"), OptLong("interval-s", "15") * 1000, (ulong)OptLong("seed", "1"));
+
+async Task<int> Load()
+{
+    var ds = MakeDataSet();
+    string url = Opt("url").TrimEnd('/') + "/api/v1/write";
+    int per = (int)OptLong("steps-per-request", "8");
+    var req = new Proto();
+    var ts = new Proto();
+    var matrix = new double[per * ds.SeriesCount];
+    var sw = Stopwatch.StartNew();
+    double sendSeconds = 0;
+    long bytes = 0;
+    Console.Error.WriteLine($"load: {ds.SeriesCount} series x {ds.Steps} samples ({ds.SeriesCount * (long)ds.Steps} samples) from {ds.StartMs} ms every {ds.IntervalMs} ms");
+    for (int from = 0; from < ds.Steps; from += per)
+    {
+        int to = Math.Min(ds.Steps, from + per);
+        for (int k = from; k < to; k++)
+            ds.Step(k).CopyTo(matrix.AsSpan((k - from) * ds.SeriesCount));
+        var body = Snappier.Snappy.CompressToArray(ds.Encode(from, to, matrix, req, ts));
+        bytes += body.Length;
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-protobuf");
+        content.Headers.ContentEncoding.Add("snappy");
+        using var msg = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+        msg.Headers.Add("X-Prometheus-Remote-Write-Version", "0.1.0");
+        long t0 = Stopwatch.GetTimestamp();
+        using var resp = await http.SendAsync(msg);
+        sendSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        if (!resp.IsSuccessStatusCode)
+        {
+            string text = await resp.Content.ReadAsStringAsync();
+            throw new InvalidOperationException($"POST {url} (steps {from}..{to}) answered {(int)resp.StatusCode}: {text.Trim()}");
+        }
+    }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"series={ds.SeriesCount} samples={ds.SeriesCount * (long)ds.Steps} start_ms={ds.StartMs} seconds={sw.Elapsed.TotalSeconds:F1} send_seconds={sendSeconds:F1} compressed_mb={bytes / 1e6:F1}"));
+    return 0;
+}
+
+async Task<int> Wait()
+{
+    var ds = MakeDataSet();
+    string baseUrl = Opt("url").TrimEnd('/');
+    long endMs = OptLong("end-ms");
+    var deadline = Stopwatch.StartNew();
+    long timeout = OptLong("timeout-s", "300");
+    int expected = ds.SeriesCount;
+    string q = Uri.EscapeDataString("count({__name__=~\"http_.*|node_.*|app_.*\"})");
+    string last = "";
+    while (deadline.Elapsed.TotalSeconds < timeout)
+    {
+        try
+        {
+            string body = await http.GetStringAsync($"{baseUrl}/api/v1/query?query={q}&time={Seconds(endMs)}");
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
+            var result = doc.RootElement.GetProperty("data").GetProperty("result");
+            last = result.GetArrayLength() == 0 ? "0" : result[0].GetProperty("value")[1].GetString() ?? "";
+            if (last == expected.ToString(CultureInfo.InvariantCulture))
+            {
+                Console.Error.WriteLine($"wait: {expected} series visible at the last timestamp after {deadline.Elapsed.TotalSeconds:F1}s");
+                return 0;
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            last = e.Message;
+        }
+        await Task.Delay(1000);
+    }
+    Console.Error.WriteLine($"wait: not all {expected} series visible after {timeout}s (last answer: {last})");
+    return 1;
+}
+
+async Task<int> Query()
+{
+    string baseUrl = Opt("url").TrimEnd('/');
+    string outDir = Opt("out");
+    int rounds = (int)OptLong("rounds", "10");
+    string allocMetric = Opt("alloc-metric", "-");
+    string range = $"&start={Seconds(OptLong("start-ms"))}&end={Seconds(OptLong("end-ms"))}&step={OptLong("step-s", "60")}";
+    Directory.CreateDirectory(outDir);
+
+    // What one read of /metrics allocates by itself, subtracted from each query's figure.
+    double? readCost = null;
+    if (allocMetric != "-")
+    {
+        var a = await Allocated(baseUrl, allocMetric);
+        var b = await Allocated(baseUrl, allocMetric);
+        var c = await Allocated(baseUrl, allocMetric);
+        if (a is null)
+        {
+            Console.Error.WriteLine($"query: {baseUrl}/metrics has no {allocMetric}; no allocation figures");
+            allocMetric = "-";
+        }
+        else
+        {
+            readCost = (c!.Value - a.Value) / 2;
+        }
+    }
+
+    using var tsv = new StreamWriter(Path.Combine(outDir, "timings.tsv"));
+    for (int qi = 0; qi < Queries.All.Length; qi++)
+    {
+        string url = $"{baseUrl}/api/v1/query_range?query={Uri.EscapeDataString(Queries.All[qi])}{range}";
+        // The first run warms caches and JIT and gives the answer compared across systems.
+        string answer = await http.GetStringAsync(url);
+        await File.WriteAllTextAsync(Path.Combine(outDir, $"q{qi}.json"), answer);
+        if (!answer.Contains("\"status\":\"success\"", StringComparison.Ordinal))
+            Console.Error.WriteLine($"query: q{qi} failed: {answer[..Math.Min(300, answer.Length)]}");
+        if (opts.GetValueOrDefault("equivalents") == "prometheus-2.42" && Queries.Prometheus242Equivalent.TryGetValue(qi, out var eq))
+        {
+            string alt = await http.GetStringAsync($"{baseUrl}/api/v1/query_range?query={Uri.EscapeDataString(eq)}{range}");
+            await File.WriteAllTextAsync(Path.Combine(outDir, $"q{qi}.equivalent.json"), alt);
+        }
+        double? before = allocMetric == "-" ? null : await Allocated(baseUrl, allocMetric);
+        var ms = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            using var resp = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+            await using var stream = await resp.Content.ReadAsStreamAsync();
+            await stream.CopyToAsync(Stream.Null);
+            ms.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            if (!resp.IsSuccessStatusCode)
+                throw new InvalidOperationException($"q{qi} answered {(int)resp.StatusCode}");
+        }
+        double? after = allocMetric == "-" ? null : await Allocated(baseUrl, allocMetric);
+        string alloc = before is null || after is null ? "-"
+            : ((after.Value - before.Value - readCost!.Value) / rounds).ToString("F0", CultureInfo.InvariantCulture);
+        tsv.WriteLine($"{qi}\t{string.Join(',', ms.ConvertAll(m => m.ToString("F3", CultureInfo.InvariantCulture)))}\t{alloc}");
+        ms.Sort();
+        Console.Error.WriteLine($"query: q{qi} p50 {ms[ms.Count / 2]:F1} ms, alloc/query {alloc} B: {Queries.All[qi]}");
+    }
+    return 0;
+}
+
+async Task<double?> Allocated(string baseUrl, string metric)
+{
+    // VictoriaMetrics refreshes its go_memstats_* figures at most once a second; wait that out, for everyone.
+    await Task.Delay(1100);
+    string text = await http.GetStringAsync(baseUrl + "/metrics");
+    foreach (var line in text.Split('\n'))
+    {
+        if (line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && line[metric.Length] == ' ')
+            return double.Parse(line[(metric.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+    }
+    return null;
+}
+
+static string Seconds(long ms) => (ms / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
