@@ -288,6 +288,8 @@ internal sealed partial class Evaluator
 
     // ---- storage ----
 
+    private FloatPoint[]? _loadScratch;
+
     private List<LoadedSeries> Load(VectorSelector vs, long mint, long maxt)
     {
         if (_ctx.Cache.TryGetValue(vs, out var cached) && cached.Mint <= mint && cached.Maxt >= maxt)
@@ -304,12 +306,15 @@ internal sealed partial class Evaluator
         var set = querier.Select(false, vs.Matchers.ToArrayFast());
         ISampleIterator? it = null;
         long total = 0;
+        // One scratch buffer for the whole selector; each series then gets an array of exactly its size, so loading
+        // allocates the samples once instead of a growing list's copies plus a final copy.
+        var scratch = _loadScratch ??= new FloatPoint[1024];
         while (set.MoveNext())
         {
             _ctx.CheckDone();
             var s = set.Current;
             it = s.Iterator(it);
-            var buf = new List<FloatPoint>();
+            int n = 0;
             if (it.Seek(mint))
             {
                 do
@@ -321,13 +326,18 @@ internal sealed partial class Evaluator
                     }
                     if (t >= mint)
                     {
-                        buf.Add(new FloatPoint(t, it.V));
+                        if (n == scratch.Length)
+                        {
+                            Array.Resize(ref scratch, scratch.Length * 2);
+                            _loadScratch = scratch;
+                        }
+                        scratch[n++] = new FloatPoint(t, it.V);
                     }
                 }
                 while (it.Next());
             }
-            total += buf.Count;
-            var arr = buf.ToArray();
+            total += n;
+            var arr = n == 0 ? [] : scratch.AsSpan(0, n).ToArray();
             loaded.Series.Add(new LoadedSeries(s.Labels, arr, arr.Length));
         }
         _ctx.CheckSamples(total);
