@@ -86,7 +86,7 @@ public abstract class ExpositionParser
     /// else (text/plain; version=0.0.4, empty, unknown) gives Prometheus text.
     /// </summary>
     public static ExpositionParser ForContentType(string? contentType) =>
-        IsOpenMetricsContentType(contentType) ? new OpenMetricsParser() : new PromTextParser();
+        IsOpenMetricsContentType(contentType) ? new OpenMetricsParser(scrapeLenient: true) : new PromTextParser();
 
     /// <summary>True when the media type of <paramref name="contentType"/> is <c>application/openmetrics-text</c>.</summary>
     public static bool IsOpenMetricsContentType(string? contentType)

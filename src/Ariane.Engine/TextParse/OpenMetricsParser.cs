@@ -18,13 +18,21 @@ public sealed partial class OpenMetricsParser : LineParser
     private bool _eof;
 
     /// <summary>Creates a parser; call <see cref="Reset"/> before use. <paramref name="specStrict"/> applies every OpenMetrics 1.0 rule.</summary>
-    public OpenMetricsParser(bool specStrict = false)
+    public OpenMetricsParser(bool specStrict = false, bool scrapeLenient = false)
     {
+        ScrapeLenient = scrapeLenient && !specStrict;
         SpecStrict = specStrict;
     }
 
     /// <summary>True when every OpenMetrics 1.0 rule applies, including those the Go client breaks for negative observations.</summary>
     public bool SpecStrict { get; }
+
+    /// <summary>
+    /// True for scraping: only the syntax is enforced (tokens, escapes, numbers, <c># EOF</c>), not the semantic rules
+    /// Prometheus does not enforce either (family grouping and order, histogram and summary structure, value ranges),
+    /// so an exporter that Prometheus scrapes is scraped here too.
+    /// </summary>
+    public bool ScrapeLenient { get; }
 
     /// <inheritdoc/>
     public override bool IsOpenMetrics => true;
@@ -62,7 +70,10 @@ public sealed partial class OpenMetricsParser : LineParser
                     _lineNo++;
                     Fail("unexpected data after \"# EOF\"");
                 }
-                EndFamily();
+                if (!ScrapeLenient)
+                {
+                    EndFamily();
+                }
                 _eof = true;
                 return Entry.EOF;
             }
@@ -77,7 +88,10 @@ public sealed partial class OpenMetricsParser : LineParser
             Fail("missing newline after sample (and \"# EOF\")");
         }
         ParseSample(line);
-        ValidateSample();
+        if (!ScrapeLenient)
+        {
+            ValidateSample();
+        }
         return Entry.Series;
     }
 
@@ -145,7 +159,10 @@ public sealed partial class OpenMetricsParser : LineParser
                 }
                 break;
         }
-        ValidateMetadata(kind, rest);
+        if (!ScrapeLenient)
+        {
+            ValidateMetadata(kind, rest);
+        }
         return kind;
     }
 

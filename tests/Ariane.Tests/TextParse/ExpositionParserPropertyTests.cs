@@ -21,7 +21,7 @@ public class ExpositionParserPropertyTests
     /// <summary>Runs both parsers to the end; only the parse exception may escape.</summary>
     private static bool OnlyParseErrors(byte[] body)
     {
-        foreach (ExpositionParser p in new ExpositionParser[] { new PromTextParser(), new OpenMetricsParser(), new OpenMetricsParser(specStrict: true) })
+        foreach (ExpositionParser p in new ExpositionParser[] { new PromTextParser(), new OpenMetricsParser(), new OpenMetricsParser(specStrict: true), new OpenMetricsParser(scrapeLenient: true) })
         {
             try
             {
