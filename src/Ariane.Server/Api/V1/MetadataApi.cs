@@ -35,6 +35,11 @@ public static class MetadataApi
         {
             await ApiResponse.Error(ctx, ApiErrorType.BadData, e.Message).ConfigureAwait(false);
         }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException e)
+        {
+            // .NET regexes backtrack where Prometheus's RE2 does not; a pathological pattern times out instead of hanging.
+            await ApiResponse.Error(ctx, ApiErrorType.Execution, "regular expression took too long to match: " + e.Pattern).ConfigureAwait(false);
+        }
         catch (InsufficientExecutionStackException)
         {
             await ApiResponse.Error(ctx, ApiErrorType.BadData, "invalid parameter \"query\": expression is too deeply nested").ConfigureAwait(false);
