@@ -76,8 +76,10 @@ public sealed class LabelMatcher
 }
 
 /// <summary>
-/// The one place regular expressions are made: fully anchored, culture-invariant, with a match timeout so a
-/// hostile pattern cannot hang a thread. Patterns use RE2 syntax, which .NET accepts for the subset Prometheus uses.
+/// The one place regular expressions are made: fully anchored, culture-invariant, and matched by .NET's
+/// non-backtracking engine, which like Prometheus's RE2 runs in time linear in the input, so a hostile pattern such
+/// as <c>(a+)+$</c> cannot pin a thread (the timeout stays as a second guard). RE2 has no backreferences or
+/// lookarounds either, so the patterns Prometheus accepts are accepted here.
 /// </summary>
 public static class RegexFactory
 {
@@ -86,12 +88,12 @@ public static class RegexFactory
     /// <summary>Compiles <c>^(?:pattern)$</c>; throws <see cref="ArgumentException"/> when the pattern is invalid.</summary>
     public static Regex Anchored(string pattern) =>
 #pragma warning disable RS0030 // The factory is the sanctioned constructor.
-        new("^(?:" + pattern + @")\z", RegexOptions.CultureInvariant | RegexOptions.Singleline, Timeout);
+        new("^(?:" + pattern + @")\z", RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking, Timeout);
 #pragma warning restore RS0030
 
     /// <summary>Compiles an unanchored pattern (for label_replace-style searches that anchor themselves).</summary>
     public static Regex Unanchored(string pattern) =>
 #pragma warning disable RS0030
-        new(pattern, RegexOptions.CultureInvariant | RegexOptions.Singleline, Timeout);
+        new(pattern, RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking, Timeout);
 #pragma warning restore RS0030
 }
