@@ -75,11 +75,13 @@ public static class ServerHost
         catch (ConfigException e)
         {
             log.LogError("Error loading config: {Error}", e.Message);
+            await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
         catch (IOException e)
         {
             log.LogError("Error loading config: {Error}", e.Message);
+            await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
         LogUnsupported(config, log);
@@ -93,6 +95,7 @@ public static class ServerHost
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.LogError("Opening storage failed: {Error}", e.Message);
+            await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
         log.LogInformation("TSDB started path={Path} series={Series}", Path.GetFullPath(o.StoragePath), head.Stats().NumSeries);
@@ -147,6 +150,7 @@ public static class ServerHost
             log.LogError("Cannot listen on {Address}: {Error}", o.ListenAddress, e.Message);
             await scrape.DisposeAsync().ConfigureAwait(false);
             head.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
         log.LogInformation("Listening on http://{Address}", o.ListenAddress);
@@ -178,8 +182,8 @@ public static class ServerHost
         await scrape.DisposeAsync().ConfigureAwait(false);
         log.LogInformation("Syncing and closing storage...");
         head.Dispose();
-        await app.DisposeAsync().ConfigureAwait(false);
         log.LogInformation("See you next time!");
+        await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue
         return 0;
     }
 

@@ -157,6 +157,8 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeout);
         await _p.WaitForExitAsync(cts.Token);
+        // The parameterless wait also waits for the redirected output to be read to its end.
+        _p.WaitForExit();
         return _p.ExitCode;
     }
 
