@@ -172,37 +172,30 @@ public sealed class ScrapeLoop : IAsyncDisposable
         byte[]? buf = null;
         string? error = null;
         var stats = new ScrapeStats();
+        IAppender? app = null;
         try
         {
             (buf, int len, string? contentType) = await FetchAsync(stop).ConfigureAwait(false);
-            var app = _storage.Appender();
-            try
-            {
-                stats = AppendBody(app, buf.AsMemory(0, len), contentType, ts);
-                app.Commit();
-            }
-            catch
-            {
-                app.Rollback();
-                throw;
-            }
+            app = _storage.Appender();
+            stats = AppendBody(app, buf.AsMemory(0, len), contentType, ts);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            app?.Rollback();
             throw;
         }
         catch (Exception e)
         {
+            app?.Rollback();
             error = Describe(e);
             stats = default;
             // A failed scrape makes everything the target exposed last time stale, as Prometheus does.
-            var app = _storage.Appender();
+            app = _storage.Appender();
             foreach (var entry in _prevSeen)
             {
                 AppendStale(app, entry, ts);
             }
             _prevSeen.Clear();
-            app.Commit();
         }
         finally
         {
@@ -212,7 +205,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
         }
         var duration = Stopwatch.GetElapsedTime(t0);
-        AppendReport(ts, error is null, duration, stats);
+        // The synthetic series go in the same batch as the samples: one commit, one WAL write per scrape.
+        AppendReport(app, ts, error is null, duration, stats);
+        app.Commit();
         _target.Report(start, duration, error, stats.Scraped);
         if (error is not null)
         {
@@ -484,15 +479,13 @@ public sealed class ScrapeLoop : IAsyncDisposable
         }
     }
 
-    private void AppendReport(long ts, bool up, TimeSpan duration, ScrapeStats stats)
+    private void AppendReport(IAppender app, long ts, bool up, TimeSpan duration, ScrapeStats stats)
     {
-        var app = _storage.Appender();
         app.Append(ref _reportRefs[0], _reportLabels[0], ts, up ? 1 : 0);
         app.Append(ref _reportRefs[1], _reportLabels[1], ts, duration.TotalSeconds);
         app.Append(ref _reportRefs[2], _reportLabels[2], ts, stats.Scraped);
         app.Append(ref _reportRefs[3], _reportLabels[3], ts, stats.PostRelabel);
         app.Append(ref _reportRefs[4], _reportLabels[4], ts, stats.SeriesAdded);
-        app.Commit();
         _hadReport = true;
     }
 
