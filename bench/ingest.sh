@@ -103,45 +103,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- prerequisites -------------------------------------------------------------------------------------------
+# --- prerequisites (bench/lib.sh) ----------------------------------------------------------------------------
 
-need_packages=()
-for s in "${systems[@]}"; do
-  case "$s" in
-    prometheus) [ -x /usr/bin/prometheus ] || need_packages+=(prometheus) ;;
-    victoriametrics) [ -x /usr/bin/victoria-metrics ] || need_packages+=(victoria-metrics) ;;
-  esac
-done
-command -v curl >/dev/null || need_packages+=(curl)
-if [ ${#need_packages[@]} -gt 0 ]; then
-  log "installing ${need_packages[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_packages[@]}" >"$work/apt.log" 2>&1 \
-    || { apt-get update >>"$work/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_packages[@]}" >>"$work/apt.log" 2>&1; } \
-    || die "apt-get install ${need_packages[*]} failed (see $work/apt.log)"
-fi
-
-# The packages start system services (Prometheus on :9090 scraping itself, VictoriaMetrics on :8428); they
-# would compete for the CPU being measured. Stop them through the init system, and without one, stop the
-# daemons that run as the packages' service users; processes of other users (tests, colleagues) are left alone.
-stop_package_services() {
-  local svc user name
-  for svc in prometheus victoria-metrics; do
-    if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
-      log "stopping service $svc"; systemctl stop "$svc" 2>/dev/null || true
-    elif [ -x "/etc/init.d/$svc" ] && "/etc/init.d/$svc" status >/dev/null 2>&1; then
-      log "stopping service $svc"; "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
-    fi
-  done
-  for pair in prometheus:prometheus _victoria-metrics:victoria-metrics; do
-    user="${pair%%:*}"; name="${pair##*:}"
-    if id "$user" >/dev/null 2>&1 && pgrep -u "$user" -x "$name" >/dev/null 2>&1; then
-      log "stopping $name processes of user $user"; pkill -u "$user" -x "$name" || true
-    fi
-  done
-}
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+install_peers
 stop_package_services
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- helpers -------------------------------------------------------------------------------------------------
 

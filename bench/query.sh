@@ -85,43 +85,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- prerequisites (as in ingest.sh) -------------------------------------------------------------------------
+# --- prerequisites (bench/lib.sh) ----------------------------------------------------------------------------
 
-need_packages=()
-for s in "${systems[@]}"; do
-  case "$s" in
-    prometheus) [ -x /usr/bin/prometheus ] || need_packages+=(prometheus) ;;
-    victoriametrics) [ -x /usr/bin/victoria-metrics ] || need_packages+=(victoria-metrics) ;;
-  esac
-done
-command -v curl >/dev/null || need_packages+=(curl)
-if [ ${#need_packages[@]} -gt 0 ]; then
-  log "installing ${need_packages[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_packages[@]}" >"$work/apt.log" 2>&1 \
-    || { apt-get update >>"$work/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_packages[@]}" >>"$work/apt.log" 2>&1; } \
-    || die "apt-get install ${need_packages[*]} failed (see $work/apt.log)"
-fi
-
-# The packages start system services that would compete for the CPU; stop them (see ingest.sh).
-stop_package_services() {
-  local svc user name
-  for svc in prometheus victoria-metrics; do
-    if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
-      log "stopping service $svc"; systemctl stop "$svc" 2>/dev/null || true
-    elif [ -x "/etc/init.d/$svc" ] && "/etc/init.d/$svc" status >/dev/null 2>&1; then
-      log "stopping service $svc"; "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
-    fi
-  done
-  for pair in prometheus:prometheus _victoria-metrics:victoria-metrics; do
-    user="${pair%%:*}"; name="${pair##*:}"
-    if id "$user" >/dev/null 2>&1 && pgrep -u "$user" -x "$name" >/dev/null 2>&1; then
-      log "stopping $name processes of user $user"; pkill -u "$user" -x "$name" || true
-    fi
-  done
-}
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+install_peers
 stop_package_services
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every second until it succeeds
   local limit="$1" what="$2"; shift 2
