@@ -113,7 +113,6 @@ public static class ServerHost
                 state.Config = next;
                 state.LastConfigTime = time.GetUtcNow();
                 state.LastReloadSuccess = true;
-                Interlocked.Increment(ref state.ReloadsOk);
                 log.LogInformation("Completed loading of configuration file filename={File}", o.ConfigFile);
                 LogUnsupported(next, log);
                 return null;
@@ -121,7 +120,6 @@ public static class ServerHost
             catch (Exception e) when (e is ConfigException or IOException)
             {
                 state.LastReloadSuccess = false;
-                Interlocked.Increment(ref state.ReloadsFailed);
                 log.LogError("Error reloading config, keeping the old one: {Error}", e.Message);
                 return e.Message;
             }

@@ -57,9 +57,6 @@ public sealed class ServerState
     /// <summary>Whether the last reload succeeded.</summary>
     public bool LastReloadSuccess { get; set; } = true;
 
-    /// <summary>Number of reloads that succeeded and failed.</summary>
-    public long ReloadsOk, ReloadsFailed;
-
     /// <summary>True once start-up (WAL replay, first config) is done.</summary>
     public volatile bool Ready;
 

@@ -208,7 +208,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         // The synthetic series go in the same batch as the samples: one commit, one WAL write per scrape.
         AppendReport(app, ts, error is null, duration, stats);
         app.Commit();
-        _target.Report(start, duration, error, stats.Scraped);
+        _target.Report(start, duration, error);
         if (error is not null)
         {
             _log?.Invoke($"scrape failed target={_target.Url} err=\"{error}\"");
@@ -227,7 +227,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
         cts.CancelAfter(_target.Timeout);
         using var req = new HttpRequestMessage(HttpMethod.Get, _target.Url);
-        req.Headers.TryAddWithoutValidation("Accept", ScrapeTarget.AcceptHeader);
+        req.Headers.TryAddWithoutValidation("Accept", AcceptHeader.Value);
         req.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
         req.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds",
             _target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));

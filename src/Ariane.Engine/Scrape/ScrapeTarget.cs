@@ -70,9 +70,6 @@ public sealed class ScrapeTarget
     /// <summary>How long the last scrape took.</summary>
     public TimeSpan LastScrapeDuration { get; private set; }
 
-    /// <summary>Samples in the last scrape's body.</summary>
-    public int LastSamples { get; private set; }
-
     /// <summary>Identity used to keep a loop across reloads: labels plus the URL and timing.</summary>
     public string Key => Labels.ToString() + "|" + Url + "|" + Interval.Ticks + "|" + Timeout.Ticks;
 
@@ -88,7 +85,7 @@ public sealed class ScrapeTarget
         }
     }
 
-    internal void Report(DateTimeOffset start, TimeSpan duration, string? error, int samples)
+    internal void Report(DateTimeOffset start, TimeSpan duration, string? error)
     {
         lock (_gate)
         {
@@ -96,7 +93,6 @@ public sealed class ScrapeTarget
             LastScrapeDuration = duration;
             LastError = error ?? "";
             Health = error is null ? TargetHealth.Up : TargetHealth.Down;
-            LastSamples = samples;
         }
     }
 
@@ -110,7 +106,4 @@ public sealed class ScrapeTarget
 
     private static TimeSpan ParseDurationOr(string text, TimeSpan fallback) =>
         text.Length > 0 && PromDuration.TryParse(text, out var d) ? d : fallback;
-
-    /// <summary>The parser for this target's last content type is chosen per scrape; the Accept header is Prometheus's.</summary>
-    public static string AcceptHeader => TextParse.AcceptHeader.Value;
 }

@@ -239,8 +239,6 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     /// <summary>A mutable copy of the labels, for relabelling and rule output.</summary>
     public LabelsBuilder ToBuilder() => new(this);
 
-    internal Label[] UnsafeArray => _labels;
-
     /// <summary>Exposes the backing list for read-only enumeration in cold code.</summary>
     public IReadOnlyList<Label> AsList() => _labels;
 
@@ -266,27 +264,6 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
         return true;
     }
 
-    /// <summary>True for a legacy metric name: [a-zA-Z_:][a-zA-Z0-9_:]*.</summary>
-    public static bool IsValidMetricName(ReadOnlySpan<char> name)
-    {
-        if (name.IsEmpty)
-        {
-            return false;
-        }
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            bool ok = c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or '_' or ':' || (i > 0 && c is >= '0' and <= '9');
-            if (!ok)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    internal static Labels FromSpanCopy(ReadOnlySpan<Label> sorted) => FromSorted(sorted.ToArray());
-
     /// <summary>Reads the labels as a dictionary (cold paths: JSON, templates).</summary>
     public Dictionary<string, string> ToDictionary()
     {
@@ -298,8 +275,6 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
         return d;
     }
 
-    /// <summary>Makes a read-only memory over the labels for APIs that need one.</summary>
-    public ReadOnlyMemory<Label> AsMemory() => _labels;
 }
 
 /// <summary>A mutable label set used to derive a new <see cref="Labels"/> (relabelling, target labels, rule output).</summary>

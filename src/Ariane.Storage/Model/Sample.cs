@@ -11,7 +11,4 @@ public static class SampleValue
 
     /// <summary>True when <paramref name="v"/> is the staleness marker (not any NaN).</summary>
     public static bool IsStaleNaN(double v) => BitConverter.DoubleToUInt64Bits(v) == StaleNaNBits;
-
-    /// <summary>Milliseconds since the Unix epoch for a time.</summary>
-    public static long ToMillis(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 }
