@@ -135,4 +135,35 @@ public sealed class Block
 
     /// <summary>The ids of series matching the matchers.</summary>
     internal uint[] MatchingSeries(ReadOnlySpan<Model.LabelMatcher> matchers) => BlockPostings.Select(_index, matchers);
+
+    /// <summary>Reads every series and chunk of the block, checking every checksum; returns the first problem or null.</summary>
+    public string? Verify()
+    {
+        if (!TryAcquire())
+        {
+            return null;
+        }
+        try
+        {
+            var metas = new List<ChunkMeta>();
+            foreach (uint id in _index.AllPostings())
+            {
+                metas.Clear();
+                _index.Series(id, metas);
+                foreach (var c in metas)
+                {
+                    _chunks.Read(c.Ref, out _, out _);
+                }
+            }
+            return null;
+        }
+        catch (CorruptBlockException e)
+        {
+            return e.Message;
+        }
+        finally
+        {
+            Release();
+        }
+    }
 }
