@@ -284,6 +284,7 @@ public sealed class Db : IStorage, IDisposable
             {
                 return;
             }
+            LoadNewBlocks();
             long range = (long)_options.BlockRange.TotalMilliseconds;
             while (true)
             {
@@ -301,6 +302,41 @@ public sealed class Db : IStorage, IDisposable
             }
             ApplyRetention();
         }
+    }
+
+    /// <summary>
+    /// Opens block folders that appeared in the data folder since the database opened (blocks made by
+    /// <c>ariane tsdb create-blocks-from</c> or <c>ariane migrate</c> and moved in): they are served from now on,
+    /// and overlapping ones are compacted with their neighbours. Runs at every compaction pass.
+    /// </summary>
+    public int LoadNewBlocks()
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var b in Volatile.Read(ref _blocks))
+        {
+            known.Add(b.Meta.Ulid);
+        }
+        int added = 0;
+        foreach (var dir in Directory.GetDirectories(_options.Path))
+        {
+            string name = System.IO.Path.GetFileName(dir);
+            if (!Ulid.IsValid(name) || known.Contains(name) || !File.Exists(System.IO.Path.Combine(dir, BlockMeta.FileName)))
+            {
+                continue;
+            }
+            try
+            {
+                var b = Block.Open(dir);
+                AddBlock(b);
+                added++;
+                _info?.Invoke($"TSDB: loaded new block {name} [{b.Meta.MinTime}, {b.Meta.MaxTime}) with {b.Meta.NumSeries} series");
+            }
+            catch (Exception e) when (e is CorruptBlockException or IOException or UnauthorizedAccessException)
+            {
+                Quarantine(dir, name, e.Message);
+            }
+        }
+        return added;
     }
 
     /// <summary>Writes the head's samples in [mint, maxt) as a block and truncates the head at maxt.</summary>

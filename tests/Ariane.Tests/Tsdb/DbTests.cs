@@ -270,6 +270,27 @@ public sealed class DbTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Blocks_moved_into_the_data_folder_are_served_and_overlaps_compacted()
+    {
+        using var db = Open();
+        Fill(db, 4, 10 * Hour, 11 * Hour);
+        // A backfilled block of older data for the same series, and one overlapping it, made elsewhere.
+        using var other = new TempHead();
+        Fill(other.Head, 4, 0, 3 * Hour);
+        foreach (var (lo, hi) in new[] { (0L, 2 * Hour), (Hour, 3 * Hour) })
+        {
+            using var q = other.Head.Querier(lo, hi - 1);
+            Assert.NotNull(BlockWriter.Write(_dir.Path, lo, hi, q.Select(true), BlockLineage.Fresh, _time));
+        }
+        db.Compact();
+        // Loaded, then merged into one block [0, 3h) because they overlap.
+        var b = Assert.Single(db.Blocks);
+        Assert.Equal((0L, 3 * Hour), (b.Meta.MinTime, b.Meta.MaxTime));
+        AssertHolds(db, 4, 0, 3 * Hour, 0, 3 * Hour - 1);
+        AssertHolds(db, 4, 10 * Hour, 11 * Hour, 10 * Hour);
+    }
+
     private static void CopyDir(string from, string to)
     {
         Directory.CreateDirectory(to);
