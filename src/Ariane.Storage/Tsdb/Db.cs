@@ -173,6 +173,9 @@ public sealed class Db : IStorage, IDisposable
         }
         if (options.CompactionInterval > TimeSpan.Zero)
         {
+            // As Prometheus: a commit that leaves the head spanning 1.5 block ranges starts a pass at once.
+            db.Head.CompactableSpan = (long)options.BlockRange.TotalMilliseconds / 2 * 3;
+            db.Head.Compactable = db.ScheduleCompaction;
             db._timer = time.CreateTimer(static s => ((Db)s!).TimerCompact(), db, options.CompactionInterval, options.CompactionInterval);
         }
         return db;
@@ -260,6 +263,28 @@ public sealed class Db : IStorage, IDisposable
         }
     }
 
+    private int _scheduled;
+
+    private void ScheduleCompaction()
+    {
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            // Cleared only when the pass is over, so commits during a long pass queue nothing more; the pass
+            // itself re-checks the head, and the timer catches anything that slips between.
+            ThreadPool.UnsafeQueueUserWorkItem(static db =>
+            {
+                try
+                {
+                    db.TimerCompact();
+                }
+                finally
+                {
+                    Volatile.Write(ref db._scheduled, 0);
+                }
+            }, this, preferLocal: false);
+        }
+    }
+
     private void TimerCompact()
     {
         try
@@ -286,21 +311,34 @@ public sealed class Db : IStorage, IDisposable
             }
             LoadNewBlocks();
             long range = (long)_options.BlockRange.TotalMilliseconds;
-            while (true)
+            bool more;
+            do
             {
-                long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Head.MaxTime;
-                if (hmax == long.MinValue || hmin == long.MaxValue || hmax - hmin <= range / 2 * 3)
+                // A few head blocks, then block compaction and retention, so that a head that grows faster than it
+                // is cut (a backfill through remote write) does not starve the rest.
+                more = false;
+                for (int cuts = 0; ; cuts++)
                 {
-                    break;
+                    long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Head.MaxTime;
+                    if (hmax == long.MinValue || hmin == long.MaxValue || hmax - hmin <= range / 2 * 3)
+                    {
+                        break;
+                    }
+                    if (cuts == 4)
+                    {
+                        more = true;
+                        break;
+                    }
+                    long mint = hmin - Mod(hmin, range);
+                    CompactHead(mint, mint + range);
                 }
-                long mint = hmin - Mod(hmin, range);
-                CompactHead(mint, mint + range);
+                while (Plan() is { } group)
+                {
+                    CompactBlocks(group);
+                }
+                ApplyRetention();
             }
-            while (Plan() is { } group)
-            {
-                CompactBlocks(group);
-            }
-            ApplyRetention();
+            while (more);
         }
     }
 

@@ -183,6 +183,22 @@ public sealed partial class Head : IStorage, IDisposable
 
     internal WalWriter Wal => _wal!;
 
+    /// <summary>Called (from a committing thread) when the head spans more than <see cref="CompactableSpan"/>.</summary>
+    internal Action? Compactable;
+
+    /// <summary>The span (ms) past which the head should be cut into a block; long.MaxValue never.</summary>
+    internal long CompactableSpan = long.MaxValue;
+
+    internal void CheckCompactable()
+    {
+        long max = Interlocked.Read(ref _maxT);
+        long min = Math.Max(Interlocked.Read(ref _minT), Interlocked.Read(ref _minValidTime));
+        if (max != long.MinValue && min != long.MaxValue && max - min > CompactableSpan)
+        {
+            Compactable?.Invoke();
+        }
+    }
+
     /// <summary>True when the label set may name a series: not empty, names non-empty, sorted and unique.</summary>
     internal static bool ValidLabels(Labels labels)
     {

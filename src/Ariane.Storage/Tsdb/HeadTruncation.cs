@@ -115,6 +115,7 @@ public sealed partial class Head
                 }
                 var it = new SeriesIterator(snap, mint, long.MaxValue);
                 bool open = false;
+                long baseT = 0;
                 while (it.Next())
                 {
                     if (!open)
@@ -122,10 +123,12 @@ public sealed partial class Head
                         buf.BeginRecord(WalRecordType.Samples);
                         buf.WriteUvarint(s.Ref);
                         buf.WriteVarint(it.T);
+                        baseT = it.T;
                         open = true;
                     }
+                    // As the appender writes them: series and time relative to the record's first sample.
                     buf.WriteVarint(0);
-                    buf.WriteVarint(it.T - mint);
+                    buf.WriteVarint(it.T - baseT);
                     buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(it.V));
                     if (buf.OpenPayloadLength > 1 << 20)
                     {

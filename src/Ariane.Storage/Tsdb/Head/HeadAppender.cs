@@ -114,6 +114,7 @@ internal sealed class HeadAppender(Head head) : IAppender
                 buf.Dispose();
                 t_buffer = null;
             }
+            head.CheckCompactable();
         }
         finally
         {
