@@ -171,6 +171,7 @@ public sealed class Db : IStorage, IDisposable
             }
             throw;
         }
+        db.Head.AppendableSpan = (long)options.BlockRange.TotalMilliseconds / 2;
         if (options.CompactionInterval > TimeSpan.Zero)
         {
             // As Prometheus: a commit that leaves the head spanning 1.5 block ranges starts a pass at once.
@@ -251,9 +252,9 @@ public sealed class Db : IStorage, IDisposable
                 continue;
             }
             var head = Head;
-            if (maxt >= head.MinValidTime || qs.Count == 0)
+            if (maxt >= head.QueryMinTime || qs.Count == 0)
             {
-                if (head.MinValidTime < prevMax)
+                if (head.QueryMinTime < prevMax)
                 {
                     disjoint = false; // a block just cut, the head not truncated yet
                 }
@@ -381,10 +382,15 @@ public sealed class Db : IStorage, IDisposable
     private void CompactHead(long mint, long maxt)
     {
         var start = _time.GetTimestamp();
+        // First refuse new samples before maxt, and wait for commits already past their check to finish applying,
+        // so that the block holds every sample of its range the head will ever have.
+        Head.RaiseMinValidTime(maxt);
+        Head.CommitLock.EnterWriteLock();
+        Head.CommitLock.ExitWriteLock();
         BlockMeta? meta;
         try
         {
-            using var q = Head.Querier(mint, maxt - 1);
+            using var q = Head.RawQuerier(mint, maxt - 1);
             meta = BlockWriter.Write(_options.Path, mint, maxt, q.Select(true), BlockLineage.Fresh, _time);
         }
         catch
