@@ -75,6 +75,8 @@ internal sealed partial class Evaluator
             }, [input]);
         }
 
+        // As Prometheus counts: the parameter and the input are held during the aggregation, the result afterwards.
+        long original = _ctx.CurrentSamples;
         double[]? param = null;
         if (e.Param is not null)
         {
@@ -210,6 +212,8 @@ internal sealed partial class Evaluator
         {
             var r = new Matrix(instantOrder.Count);
             r.AddRange(instantOrder);
+            _ctx.CurrentSamples = original + r.Count;
+            _ctx.UpdatePeak();
             return r;
         }
         var result = new Matrix(outSeries.Length);
@@ -220,6 +224,8 @@ internal sealed partial class Evaluator
                 result.Add(s);
             }
         }
+        _ctx.CurrentSamples = original + TotalPoints(result);
+        _ctx.UpdatePeak();
         return result;
     }
 
