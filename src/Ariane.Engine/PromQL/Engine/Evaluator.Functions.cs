@@ -110,10 +110,23 @@ internal sealed partial class Evaluator
             }
         }
         var st = new RangeCallState(c, name, scalars, _ctx.CurrentSamples) { MatrixArgPosition = c.Args[matrixArg].Position };
-        if (sel is not null && !anchored && !smoothed)
+        if (sel is not null && CanStream(st.Fn, sel))
         {
-            // The common case streams: each series is read into one reused buffer, stale markers left out, and its
-            // windows evaluated before the next series is read, so no selected sample outlives its series.
+            // The common case streams: series are read through reused buffers, stale markers left out, and their
+            // windows evaluated before more are read, so no selected sample outlives its round of series.
+            var result0 = st.Result;
+            bool dropName = !st.KeepName;
+            bool drop = !DelayedNameRemoval && dropName;
+            StreamRangeFunction(st, sel, (labels, points) =>
+            {
+                var outS = new Series(drop ? DropMetadata(labels) : labels, dropName, points.Length);
+                outS.Points.AddRange(points);
+                result0.Add(outS);
+            });
+        }
+        else if (sel is not null && !anchored && !smoothed)
+        {
+            // The other functions read series by series too, one thread.
             var vs = sel.VectorSelector;
             long off = DurationMs(vs.Offset, vs.OffsetExpr);
             long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
@@ -122,13 +135,13 @@ internal sealed partial class Evaluator
             long maxt = (at ?? _end) - off;
             st.SetInput(off, at, range, false, false);
             var set = _ctx.Select(mint, maxt, vs.Matchers);
-            ISampleIterator? it = null;
+            var sc = Scratch;
             while (set.MoveNext())
             {
                 _ctx.CheckDone();
                 var s = set.Current;
-                int n = ReadSamples(s, mint, maxt, true, ref it);
-                EvalRangeSeries(st, new RangeSeries(s.Labels, _buf, n, false));
+                int n = ReadSamples(s, mint, maxt, true, sc);
+                EvalRangeSeries(st, new RangeSeries(s.Labels, sc.Buf, n, false));
             }
         }
         else
@@ -230,11 +243,8 @@ internal sealed partial class Evaluator
         public bool Anchored;
         public bool Smoothed;
 
-        /// <summary>Counter resets among a series' samples 0..i (rate and increase), so a window's are a difference.</summary>
-        public int[] ResetPrefix = [];
-
-        /// <summary>Sums of a series' samples 0..i-1, when they are exact (see <see cref="ExactSums"/>).</summary>
-        public double[] SumPrefix = [];
+        /// <summary>One series' output points on the dedicated path.</summary>
+        public FloatPoint[] Output = [];
 
         public PositionRange MatrixArgPosition;
 
@@ -259,18 +269,30 @@ internal sealed partial class Evaluator
         var pts = rs.Points;
         int count = rs.Count;
         bool plain = !st.Anchored && !st.Smoothed;
-        bool exactSums = false;
-        if (plain && count > 1)
+        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths)
         {
-            switch (st.Fn)
+            int nsteps = NumSteps;
+            if (st.Output.Length < nsteps)
             {
-                case RangeFn.Rate or RangeFn.Increase:
-                    PrepareResets(st, pts, count);
-                    break;
-                case RangeFn.SumOverTime or RangeFn.AvgOverTime:
-                    exactSums = ExactSums(st, pts, count);
-                    break;
+                st.Output = new FloatPoint[nsteps];
             }
+            var o = EvalWindowsFast(st.Fn, pts, count, new WindowGrid(_start, _end, _interval, st.At, st.Offset, st.Range), Scratch, st.Output, _totals.PerStep);
+            _totals.Total += o.Windows;
+            _ctx.Hold(st.Held0 + st.OutputSamples + o.MaxWindow);
+            if (o.Count == 0)
+            {
+                return;
+            }
+            st.OutputSamples += o.Count;
+            _ctx.Hold(st.Held0 + st.OutputSamples + o.LastWindow);
+            var fast = new Series(!DelayedNameRemoval && dropName ? DropMetadata(rs.Labels) : rs.Labels, dropName, o.Count);
+            fast.Points.AddRange(st.Output.AsSpan(0, o.Count));
+            st.Result.Add(fast);
+            if (st.CheckCounter)
+            {
+                CheckCounterName(st, rs.Labels);
+            }
+            return;
         }
         Series? outS = null;
         int steps = NumSteps;
@@ -308,57 +330,7 @@ internal sealed partial class Evaluator
                 windows -= window.Length;
             }
             double v;
-            bool ok;
-            switch (plain ? st.Fn : RangeFn.Other)
-            {
-                case RangeFn.Rate or RangeFn.Increase or RangeFn.Delta:
-                    {
-                        bool isCounter = st.Fn != RangeFn.Delta;
-                        bool resets = isCounter && window.Length > 1 && st.ResetPrefix[hi - 1] != st.ResetPrefix[lo];
-                        ok = ExtrapolatedRate(window, refT - st.Range, refT, st.Range, resets, isCounter, st.Fn == RangeFn.Rate, out v);
-                        break;
-                    }
-                case RangeFn.SumOverTime when exactSums:
-                    v = st.SumPrefix[hi] - st.SumPrefix[lo];
-                    ok = v != 0 || RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, false, false, st.Scalars, step, rs.Labels, st.Call), st.Buf, out v);
-                    break;
-                case RangeFn.AvgOverTime when exactSums:
-                    v = st.SumPrefix[hi] - st.SumPrefix[lo];
-                    if (v != 0)
-                    {
-                        v /= window.Length;
-                        ok = true;
-                    }
-                    else
-                    {
-                        // A zero sum may be -0 when added in order; the general path gets the sign right.
-                        ok = RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, false, false, st.Scalars, step, rs.Labels, st.Call), st.Buf, out v);
-                    }
-                    break;
-                case RangeFn.CountOverTime:
-                    v = window.Length;
-                    ok = true;
-                    break;
-                case RangeFn.LastOverTime:
-                    v = window[^1].F;
-                    ok = true;
-                    break;
-                case RangeFn.FirstOverTime:
-                    v = window[0].F;
-                    ok = true;
-                    break;
-                case RangeFn.MaxOverTime:
-                    v = MaxOf(window);
-                    ok = true;
-                    break;
-                case RangeFn.MinOverTime:
-                    v = MinOf(window);
-                    ok = true;
-                    break;
-                default:
-                    ok = RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, rs.Labels, st.Call), st.Buf, out v);
-                    break;
-            }
+            bool ok = RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, rs.Labels, st.Call), st.Buf, out v);
             if (!ok)
             {
                 continue;
@@ -390,97 +362,8 @@ internal sealed partial class Evaluator
         st.Result.Add(outS);
         if (st.CheckCounter)
         {
-            string metricName = rs.Labels.Get(Labels.MetricName);
-            if (metricName.Length > 0 && !metricName.EndsWith("_total", StringComparison.Ordinal) && !metricName.EndsWith("_sum", StringComparison.Ordinal)
-                && !metricName.EndsWith("_count", StringComparison.Ordinal) && !metricName.EndsWith("_bucket", StringComparison.Ordinal))
-            {
-                _ctx.Info($"metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{metricName}\"", st.MatrixArgPosition);
-            }
+            CheckCounterName(st, rs.Labels);
         }
-    }
-
-    private static void PrepareResets(RangeCallState st, FloatPoint[] pts, int count)
-    {
-        if (st.ResetPrefix.Length < count)
-        {
-            st.ResetPrefix = new int[Math.Max(count, st.ResetPrefix.Length * 2)];
-        }
-        var rp = st.ResetPrefix;
-        int r = 0;
-        rp[0] = 0;
-        for (int i = 1; i < count; i++)
-        {
-            if (pts[i].F < pts[i - 1].F)
-            {
-                r++;
-            }
-            rp[i] = r;
-        }
-    }
-
-    /// <summary>
-    /// Fills <see cref="RangeCallState.SumPrefix"/> when every value is an integer and every partial sum stays below
-    /// 2^53: then a window's sum is the same exact integer whichever way it is added, and equals the compensated
-    /// sum Prometheus computes (whose compensation term is then zero).
-    /// </summary>
-    private static bool ExactSums(RangeCallState st, FloatPoint[] pts, int count)
-    {
-        const double limit = 9007199254740992.0; // 2^53
-        double abs = 0;
-        for (int i = 0; i < count; i++)
-        {
-            double f = pts[i].F;
-            if (f != Math.Floor(f) || double.IsInfinity(f))
-            {
-                return false;
-            }
-            abs += Math.Abs(f);
-        }
-        if (!(abs < limit))
-        {
-            return false;
-        }
-        if (st.SumPrefix.Length < count + 1)
-        {
-            st.SumPrefix = new double[Math.Max(count + 1, st.SumPrefix.Length * 2)];
-        }
-        var sp = st.SumPrefix;
-        double sum = 0;
-        sp[0] = 0;
-        for (int i = 0; i < count; i++)
-        {
-            sum += pts[i].F;
-            sp[i + 1] = sum;
-        }
-        return true;
-    }
-
-    private static double MaxOf(ReadOnlySpan<FloatPoint> w)
-    {
-        double best = w[0].F;
-        for (int i = 1; i < w.Length; i++)
-        {
-            double f = w[i].F;
-            if (f > best || double.IsNaN(best))
-            {
-                best = f;
-            }
-        }
-        return best;
-    }
-
-    private static double MinOf(ReadOnlySpan<FloatPoint> w)
-    {
-        double best = w[0].F;
-        for (int i = 1; i < w.Length; i++)
-        {
-            double f = w[i].F;
-            if (f < best || double.IsNaN(best))
-            {
-                best = f;
-            }
-        }
-        return best;
     }
 
     private static void CheckMatrixDuplicates(Matrix m)

@@ -433,13 +433,13 @@ internal sealed partial class Evaluator
         var set = _ctx.Select(mint, lastRef, vs.Matchers);
         var result = new Matrix();
         int steps = NumSteps;
-        ISampleIterator? it = null;
+        var sc = Scratch;
         while (set.MoveNext())
         {
             _ctx.CheckDone();
             var ss = set.Current;
-            int n = ReadSamples(ss, mint, lastRef, false, ref it);
-            var pts = _buf;
+            int n = ReadSamples(ss, mint, lastRef, false, sc);
+            var pts = sc.Buf;
             Series? outS = null;
             int j = 0;
             for (long ts = _start; ts <= _end; ts += _interval)
@@ -485,44 +485,6 @@ internal sealed partial class Evaluator
         {
             _totals.Add((int)((p.T - _start) / _interval), 1);
         }
-    }
-
-    private FloatPoint[] _buf = new FloatPoint[256];
-
-    /// <summary>
-    /// Reads the samples of <paramref name="s"/> in [mint, maxt] into <see cref="_buf"/> (grown as needed; reused for
-    /// every series) and returns how many; with <paramref name="skipStale"/>, staleness markers are left out.
-    /// </summary>
-    private int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, ref ISampleIterator? it)
-    {
-        it = s.Iterator(it);
-        var buf = _buf;
-        int n = 0;
-        if (!it.Seek(mint))
-        {
-            return 0;
-        }
-        do
-        {
-            long t = it.T;
-            if (t > maxt)
-            {
-                break;
-            }
-            double v = it.V;
-            if (skipStale && SampleValue.IsStaleNaN(v))
-            {
-                continue;
-            }
-            if (n == buf.Length)
-            {
-                Array.Resize(ref buf, buf.Length * 2);
-                _buf = buf;
-            }
-            buf[n++] = new FloatPoint(t, v);
-        }
-        while (it.Next());
-        return n;
     }
 
     /// <summary>A range selector's input: series with points, and how each step's window is placed.</summary>
