@@ -95,6 +95,14 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
             data.Add($"{f}(m_total[2m] offset 7m)");
             data.Add($"sum by (job) ({f}(m_total[10m]))");
         }
+        data.Add("avg by (job) (rate(m_total[5m]))");
+        data.Add("max without (id) (increase(m_total[1h]))");
+        data.Add("min by (kind) (avg_over_time(m_total[5m]))");
+        data.Add("stddev(delta(m_total[5m]))");
+        data.Add("stdvar by (job) (sum_over_time(m_total[5m]))");
+        data.Add("count by (kind) (max_over_time(m_total[5m]))");
+        data.Add("group by (kind) (last_over_time(m_total[5m]))");
+        data.Add("sum(first_over_time(m_total[5m]))");
         data.Add("max_over_time(rate(m_total[5m])[30m:1m])");
         data.Add("rate(m_total[5m] @ 1700005000)");
         return data;
