@@ -8,7 +8,7 @@ namespace Ariane.Tsdb;
 /// The in-memory head of the TSDB: series indexed by postings, samples in XOR chunks, every commit logged to
 /// a segmented, checksummed WAL that is replayed at <see cref="Open"/>. Safe for concurrent appenders and queriers.
 /// </summary>
-public sealed class Head : IStorage, IDisposable
+public sealed partial class Head : IStorage, IDisposable
 {
     internal readonly StripeSeries Series = new();
     internal readonly MemPostings Postings = new();
@@ -26,7 +26,15 @@ public sealed class Head : IStorage, IDisposable
     private long _duplicates;
     private long _seriesCreated;
     private long _walCorruptions;
+    private long _outOfBounds;
+    private long _minValidTime = long.MinValue;
     private int _disposed;
+
+    /// <summary>
+    /// Held for reading by every commit around its WAL write and its apply, and for writing by a WAL cut, so that
+    /// when a cut returns every sample logged before it is in memory (what a checkpoint copies).
+    /// </summary>
+    internal readonly ReaderWriterLockSlim CommitLock = new(LockRecursionPolicy.NoRecursion);
 
     private Head(TsdbOptions options, Action<string>? warn)
     {
@@ -38,7 +46,15 @@ public sealed class Head : IStorage, IDisposable
     /// Opens the head in <see cref="TsdbOptions.Path"/>: creates the folder, replays the WAL (a torn or corrupt
     /// tail is cut off with a warning through <paramref name="warn"/>), and starts the background fsync timer.
     /// </summary>
-    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null)
+    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null) =>
+        Open(options, time, warn, long.MinValue);
+
+    /// <summary>
+    /// As <see cref="Open(TsdbOptions, TimeProvider, Action{string}?)"/>, for a head whose samples before
+    /// <paramref name="minValidTime"/> are in blocks already: the WAL's older samples are skipped and later appends
+    /// of them are refused as out of bounds.
+    /// </summary>
+    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn, long minValidTime)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -48,15 +64,17 @@ public sealed class Head : IStorage, IDisposable
         }
         string walDir = System.IO.Path.Combine(options.Path, "wal");
         Directory.CreateDirectory(walDir);
-        var head = new Head(options, warn);
+        var head = new Head(options, warn) { _minValidTime = minValidTime };
         var replay = new ReplayHandler(head);
+        int checkpoint = ReplayCheckpoint(walDir, ref replay, warn);
         var result = WalReader.Replay(walDir, ref replay, warn);
         head._walCorruptions = result.Corruptions;
         if (replay.UnknownRefs > 0)
         {
             warn?.Invoke($"WAL: {replay.UnknownRefs} sample(s) referred to unknown series and were skipped");
         }
-        head._wal = new WalWriter(walDir, result.NextSegment, options.WalSegmentSize);
+        // Segment numbers go on after the checkpoint even when no segment survived it.
+        head._wal = new WalWriter(walDir, Math.Max(result.NextSegment, checkpoint + 1), options.WalSegmentSize);
         if (options.WalSyncInterval > TimeSpan.Zero)
         {
             head._syncTimer = time.CreateTimer(static s => ((Head)s!).TimerSync(), head, options.WalSyncInterval, options.WalSyncInterval);
@@ -69,6 +87,12 @@ public sealed class Head : IStorage, IDisposable
 
     /// <summary>Samples rejected as older than their series' newest sample.</summary>
     public long OutOfOrderSamples => Interlocked.Read(ref _outOfOrder);
+
+    /// <summary>Samples rejected for being older than <see cref="MinValidTime"/>.</summary>
+    public long OutOfBoundsSamples => Interlocked.Read(ref _outOfBounds);
+
+    /// <summary>Samples before this time (ms) are in blocks: the head refuses them and queries of it start here.</summary>
+    public long MinValidTime => Interlocked.Read(ref _minValidTime);
 
     /// <summary>Samples rejected for repeating a timestamp with another value.</summary>
     public long DuplicateSamples => Interlocked.Read(ref _duplicates);
@@ -99,7 +123,7 @@ public sealed class Head : IStorage, IDisposable
     }
 
     /// <inheritdoc/>
-    public IQuerier Querier(long mint, long maxt) => new HeadQuerier(this, mint, maxt);
+    public IQuerier Querier(long mint, long maxt) => new HeadQuerier(this, Math.Max(mint, MinValidTime), maxt);
 
     /// <summary>Fsyncs the WAL now.</summary>
     public void Sync() => _wal!.Sync();
@@ -134,7 +158,15 @@ public sealed class Head : IStorage, IDisposable
             return;
         }
         _syncTimer?.Dispose();
-        _wal?.Dispose();
+        CommitLock.EnterWriteLock();
+        try
+        {
+            _wal?.Dispose();
+        }
+        finally
+        {
+            CommitLock.ExitWriteLock();
+        }
     }
 
     private void TimerSync()
@@ -150,6 +182,22 @@ public sealed class Head : IStorage, IDisposable
     }
 
     internal WalWriter Wal => _wal!;
+
+    /// <summary>Called (from a committing thread) when the head spans more than <see cref="CompactableSpan"/>.</summary>
+    internal Action? Compactable;
+
+    /// <summary>The span (ms) past which the head should be cut into a block; long.MaxValue never.</summary>
+    internal long CompactableSpan = long.MaxValue;
+
+    internal void CheckCompactable()
+    {
+        long max = Interlocked.Read(ref _maxT);
+        long min = Math.Max(Interlocked.Read(ref _minT), Interlocked.Read(ref _minValidTime));
+        if (max != long.MinValue && min != long.MaxValue && max - min > CompactableSpan)
+        {
+            Compactable?.Invoke();
+        }
+    }
 
     /// <summary>True when the label set may name a series: not empty, names non-empty, sorted and unique.</summary>
     internal static bool ValidLabels(Labels labels)
@@ -184,6 +232,10 @@ public sealed class Head : IStorage, IDisposable
         else if (r == SampleResult.DuplicateTimestamp)
         {
             Interlocked.Add(ref _duplicates, n);
+        }
+        else if (r == SampleResult.OutOfBounds)
+        {
+            Interlocked.Add(ref _outOfBounds, n);
         }
     }
 
@@ -265,6 +317,10 @@ public sealed class Head : IStorage, IDisposable
 
         public void Sample(ulong seriesRef, long t, double v)
         {
+            if (t < head._minValidTime)
+            {
+                return; // in a block already
+            }
             var s = _last is not null && _last.Ref == seriesRef ? _last : head.Series.GetByRef(seriesRef);
             if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
             {

@@ -53,7 +53,7 @@ public static class RemoteWriteApi
             await Fail(ctx, s, 400, "snappy: corrupt input: " + e.Message).ConfigureAwait(false);
             return;
         }
-        var app = s.Head.Appender();
+        var app = s.Db.Appender();
         RemoteWriteResult result;
         try
         {

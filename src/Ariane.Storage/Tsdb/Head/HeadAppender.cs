@@ -29,6 +29,11 @@ internal sealed class HeadAppender(Head head) : IAppender
         {
             ThrowDone();
         }
+        if (timestampMs < head.MinValidTime)
+        {
+            head.CountRejected(SampleResult.OutOfBounds);
+            return AppendStatus.OutOfBounds;
+        }
         var s = seriesRef != 0 ? head.Series.GetByRef(seriesRef) : null;
         if (s is null || s.Labels.Hash != labels.Hash)
         {
@@ -88,23 +93,28 @@ internal sealed class HeadAppender(Head head) : IAppender
         _done = true;
         try
         {
-            if (_count == 0)
-            {
-                // Still write series created by this batch, so that they are durable like their samples would be.
-                head.Wal.Log([]);
-                return;
-            }
             var buf = t_buffer ??= new WalBuffer(64 << 10);
             buf.Clear();
             Encode(buf);
-            head.Wal.Log(buf.Written);
+            head.CommitLock.EnterReadLock();
+            try
+            {
+                // With no samples this still writes the series created by this batch, so that they are durable
+                // like their samples would be.
+                head.Wal.Log(buf.Written);
+                Apply();
+            }
+            finally
+            {
+                head.CommitLock.ExitReadLock();
+            }
             if (buf.Length > 4 << 20)
             {
                 // Do not keep a huge buffer per thread after a rare huge batch.
                 buf.Dispose();
                 t_buffer = null;
             }
-            Apply();
+            head.CheckCompactable();
         }
         finally
         {

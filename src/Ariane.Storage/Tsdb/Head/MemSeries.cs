@@ -10,6 +10,7 @@ internal enum SampleResult : byte
     SameSample,
     OutOfOrder,
     DuplicateTimestamp,
+    OutOfBounds,
 }
 
 /// <summary>

@@ -96,6 +96,21 @@ internal sealed class WalWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes queued series, fsyncs and closes the current segment and starts the next one; returns its number.
+    /// Everything logged before the call is in earlier segments, everything after in this one or later.
+    /// </summary>
+    public int Cut()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushPendingLocked();
+            CutLocked();
+            return _segment;
+        }
+    }
+
     private void FlushPendingLocked()
     {
         if (_pending.InRecord)
