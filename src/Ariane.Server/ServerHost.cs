@@ -108,7 +108,7 @@ public static class ServerHost
             return 1;
         }
         log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
-            Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.Stats().NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
+            Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
         var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m));
         var state = new ServerState(o, db, scrape, config, time);

@@ -28,6 +28,7 @@ public sealed partial class Head : IStorage, IDisposable
     private long _walCorruptions;
     private long _outOfBounds;
     private long _tooOld;
+    private Func<ReadOnlySpan<char>, string>? _intern;
     private long _walFailures;
     private long _oooAppended;
     private long _oooWindow;
@@ -189,6 +190,9 @@ public sealed partial class Head : IStorage, IDisposable
 
     /// <summary>Fsyncs the WAL now.</summary>
     public void Sync() => _wal!.Sync();
+
+    /// <summary>Series in the head (cheap, unlike <see cref="Stats"/>).</summary>
+    public long NumSeries => Series.Count;
 
     /// <summary>The head's totals and top-N cardinality tables, for <c>/api/v1/status/tsdb</c>.</summary>
     public HeadStats Stats()
@@ -375,9 +379,9 @@ public sealed partial class Head : IStorage, IDisposable
         return Labels.FromSorted(arr);
     }
 
-    private readonly struct CreateHook(Head head, bool log) : ISeriesCreated
+    private readonly struct CreateHook(Head head, bool log, bool interned = false) : ISeriesCreated
     {
-        public Labels Intern(Labels labels) => head.InternLabels(labels);
+        public Labels Intern(Labels labels) => interned ? labels : head.InternLabels(labels);
 
         public void Created(MemSeries series)
         {
@@ -397,6 +401,9 @@ public sealed partial class Head : IStorage, IDisposable
 
         public long UnknownRefs;
 
+        // Replay decodes label strings straight into the symbol table: no string per label of every series.
+        public readonly Func<ReadOnlySpan<char>, string>? Interner => head._intern ??= head.Symbols.Intern;
+
         public void Series(ulong seriesRef, Labels labels)
         {
             if (!ValidLabels(labels))
@@ -412,7 +419,7 @@ public sealed partial class Head : IStorage, IDisposable
                 }
                 return;
             }
-            var hook = new CreateHook(head, log: false);
+            var hook = new CreateHook(head, log: false, interned: true);
             var s = head.Series.GetOrCreate(labels, seriesRef, ref hook, out bool created);
             if (!created && s.Ref != seriesRef)
             {

@@ -16,6 +16,9 @@ internal interface IWalReplayHandler
 
     /// <summary>One out-of-order sample.</summary>
     void OutOfOrderSample(ulong seriesRef, long t, double v);
+
+    /// <summary>Interns label strings as they are decoded (null: plain strings).</summary>
+    Func<ReadOnlySpan<char>, string>? Interner { get; }
 }
 
 /// <summary>The outcome of a replay.</summary>
@@ -192,7 +195,7 @@ internal static class WalReader
                     var labels = new Label[n];
                     for (ulong k = 0; k < n; k++)
                     {
-                        labels[k] = new Label(d.String(), d.String());
+                        labels[k] = new Label(d.String(handler.Interner), d.String(handler.Interner));
                     }
                     handler.Series(r, Labels.FromSorted(labels));
                 }

@@ -179,6 +179,36 @@ internal ref struct WalDecoder(ReadOnlySpan<byte> data)
         return v;
     }
 
+    /// <summary>A string decoded into a stack buffer and passed through <paramref name="intern"/> (no string made when it is known).</summary>
+    public string String(Func<ReadOnlySpan<char>, string>? intern)
+    {
+        if (intern is null)
+        {
+            return String();
+        }
+        ulong n = Uvarint();
+        if (n > (ulong)(_data.Length - _pos))
+        {
+            throw new InvalidDataException("string runs past the record");
+        }
+        var bytes = _data.Slice(_pos, (int)n);
+        _pos += (int)n;
+        char[]? rented = null;
+        Span<char> chars = bytes.Length <= 256 ? stackalloc char[256] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(bytes.Length));
+        try
+        {
+            int len = Encoding.UTF8.GetChars(bytes, chars);
+            return intern(chars[..len]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
     public string String()
     {
         ulong n = Uvarint();
