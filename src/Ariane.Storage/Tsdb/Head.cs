@@ -322,5 +322,15 @@ public sealed partial class Head : IStorage, IDisposable
                 head.CountAppended(1, t, t, replay: true);
             }
         }
+
+        public void Tombstone(ulong seriesRef, long mint, long maxt)
+        {
+            var s = head.Series.GetByRef(seriesRef);
+            if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
+            {
+                return;
+            }
+            head.AddDeleted(s.Ref, new Blocks.Interval(mint, maxt));
+        }
     }
 }

@@ -33,7 +33,12 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
             {
                 continue;
             }
-            result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+            var deleted = head.DeletedIntervals(r);
+            if (deleted is not null && Intervals.Covers(deleted, Math.Max(mint, snap.MinT), Math.Min(maxt, snap.MaxT)))
+            {
+                continue; // every sample in range was deleted
+            }
+            result.Add(new HeadSeries(s.Labels, snap, mint, maxt, deleted));
         }
         if (sorted)
         {
@@ -113,12 +118,16 @@ internal sealed class HeadSeriesSet(List<HeadSeries> series) : ISeriesSet
 }
 
 /// <summary>One series as a querier saw it when Select ran.</summary>
-internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt) : ISeries
+internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, Blocks.Interval[]? deleted = null) : ISeries
 {
     public Labels Labels => labels;
 
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
+        if (deleted is not null)
+        {
+            return new DeletedSkippingIterator(new SeriesIterator(snapshot, mint, maxt), deleted);
+        }
         if (reuse is SeriesIterator it)
         {
             it.Reset(snapshot, mint, maxt);

@@ -13,6 +13,11 @@ internal interface IWalReplayHandler
 
     /// <summary>One sample.</summary>
     void Sample(ulong seriesRef, long t, double v);
+
+    /// <summary>A deleted interval [mint, maxt] of a series; handlers that keep no tombstones ignore it.</summary>
+    void Tombstone(ulong seriesRef, long mint, long maxt)
+    {
+    }
 }
 
 /// <summary>The outcome of a replay.</summary>
@@ -207,6 +212,19 @@ internal static class WalReader
                     long t = baseT + d.Varint();
                     double v = BitConverter.UInt64BitsToDouble(d.UInt64());
                     handler.Sample(r, t, v);
+                }
+                break;
+            case WalRecordType.Tombstones:
+                while (!d.End)
+                {
+                    ulong r = d.Uvarint();
+                    long mint = d.Varint();
+                    long maxt = d.Varint();
+                    if (r == 0 || maxt < mint)
+                    {
+                        throw new InvalidDataException("bad tombstone entry");
+                    }
+                    handler.Tombstone(r, mint, maxt);
                 }
                 break;
             default:
