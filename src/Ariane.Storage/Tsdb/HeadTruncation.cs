@@ -116,17 +116,19 @@ public sealed partial class Head
                 }
                 var it = new SeriesIterator(snap, mint, long.MaxValue);
                 bool open = false;
+                long baseT = 0;
                 while (it.Next())
                 {
                     if (!open)
                     {
                         buf.BeginRecord(WalRecordType.Samples);
                         buf.WriteUvarint(s.Ref);
-                        buf.WriteVarint(it.T);
+                        baseT = it.T;
+                        buf.WriteVarint(baseT);
                         open = true;
                     }
                     buf.WriteVarint(0);
-                    buf.WriteVarint(it.T - mint);
+                    buf.WriteVarint(it.T - baseT); // relative to the record's base time, as the reader adds it back
                     buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(it.V));
                     if (buf.OpenPayloadLength > 1 << 20)
                     {
