@@ -28,14 +28,15 @@ public sealed partial class Head
 
     /// <summary>
     /// Deletes the samples in [<paramref name="mint"/>, <paramref name="maxt"/>] of the series matching every
-    /// matcher, as Prometheus's head does: the interval is first clamped to the head's current time range, so
-    /// samples appended later past its newest sample are kept. The deletion is in the WAL when this returns.
+    /// matcher, as Prometheus's head does: the interval is first clamped to the head's current time range (its
+    /// out-of-order samples included), so samples appended later past its newest sample are kept. The deletion is in the WAL when this returns.
     /// Returns how many series it touched.
     /// </summary>
     public int Delete(long mint, long maxt, ReadOnlySpan<LabelMatcher> matchers)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        mint = Math.Max(mint, Math.Max(MinTime, MinValidTime));
+        // Out-of-order samples may be older than the oldest in-order one; nothing before QueryMinTime is served.
+        mint = Math.Max(mint, Math.Max(Math.Min(MinTime, OutOfOrderMinTime), QueryMinTime));
         maxt = Math.Min(maxt, MaxTime);
         if (mint > maxt)
         {
@@ -50,11 +51,16 @@ public sealed partial class Head
                 continue;
             }
             SeriesSnapshot snap;
+            (long[] T, double[] V) ooo = default;
             lock (s)
             {
                 snap = s.Snapshot();
+                if (s.HasOoo)
+                {
+                    ooo = s.OooSnapshot();
+                }
             }
-            if (!snap.IsEmpty && snap.MinT <= maxt && snap.MaxT >= mint)
+            if ((!snap.IsEmpty && snap.MinT <= maxt && snap.MaxT >= mint) || (ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt)))
             {
                 hits.Add(r);
             }

@@ -50,7 +50,8 @@ public sealed partial class Db
                 blocks = list.Length;
                 if (withHead)
                 {
-                    long mint = Math.Max(Head.MinTime, Head.MinValidTime), maxt = Head.MaxTime;
+                    // What queries of the head see: from QueryMinTime on, out-of-order samples included.
+                    long mint = Math.Max(Head.QueryMinTime, Math.Min(Head.MinTime, Head.OutOfOrderMinTime)), maxt = Head.MaxTime;
                     if (maxt != long.MinValue && mint <= maxt)
                     {
                         using var q = Head.Querier(mint, maxt);

@@ -129,6 +129,34 @@ public sealed class AdminTests : IDisposable
     }
 
     [Fact]
+    public void Deleting_covers_out_of_order_samples_too()
+    {
+        var o = Options();
+        o.OutOfOrderTimeWindow = TimeSpan.FromMinutes(30);
+        var labels = Series(0);
+        using (var db = Db.Open(o, _time, _log.Add, _log.Add))
+        {
+            ulong r = 0;
+            var app = db.Appender();
+            foreach (long t in new[] { 0L, 60_000, 120_000, 180_000 })
+            {
+                Assert.Equal(AppendStatus.Ok, app.Append(ref r, labels, t * 10, 1));
+            }
+            app.Commit();
+            app = db.Appender();
+            Assert.Equal(AppendStatus.Ok, app.Append(ref r, labels, 900_000, 2)); // out of order, within the window
+            Assert.Equal(AppendStatus.Ok, app.Append(ref r, labels, 1_500_000, 2));
+            app.Commit();
+            Assert.Equal(1, db.Delete(800_000, 1_000_000, [LabelMatcher.Eq("i", "0")]));
+        }
+        using (var db = Db.Open(o, _time, _log.Add, _log.Add))
+        {
+            var ts = All(db).Keys.Select(k => k.Item2).Order().ToArray();
+            Assert.Equal([0L, 600_000, 1_200_000, 1_500_000, 1_800_000], ts);
+        }
+    }
+
+    [Fact]
     public void Deleting_in_blocks_writes_tombstones_and_clean_tombstones_rewrites_the_blocks()
     {
         string data = Path.Combine(_dir.Path, "data");

@@ -7,7 +7,7 @@ namespace Ariane.Tsdb;
 /// <summary>Reads the head over [mint, maxt]: postings resolve the matchers, snapshots pin each series' samples.</summary>
 internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
 {
-    private bool Overlaps => head.MinTime <= maxt && head.MaxTime >= mint;
+    private bool Overlaps => (head.MinTime <= maxt && head.MaxTime >= mint) || head.OutOfOrderMinTime <= maxt;
 
     public ISeriesSet Select(bool sorted, params ReadOnlySpan<LabelMatcher> matchers)
     {
@@ -25,20 +25,38 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
                 continue;
             }
             SeriesSnapshot snap;
+            (long[] T, double[] V) ooo = default;
             lock (s)
             {
                 snap = s.Snapshot();
+                if (s.HasOoo)
+                {
+                    ooo = s.OooSnapshot();
+                }
             }
-            if (snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt)
+            bool inOrder = !(snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt);
+            bool withOoo = ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt);
+            if (!withOoo && !inOrder)
             {
                 continue;
             }
             var deleted = head.DeletedIntervals(r);
-            if (deleted is not null && Intervals.Covers(deleted, Math.Max(mint, snap.MinT), Math.Min(maxt, snap.MaxT)))
+            if (deleted is not null)
             {
-                continue; // every sample in range was deleted
+                long lo = snap.IsEmpty ? long.MaxValue : snap.MinT, hi = snap.IsEmpty ? long.MinValue : snap.MaxT;
+                if (withOoo)
+                {
+                    lo = Math.Min(lo, ooo.T![0]);
+                    hi = Math.Max(hi, ooo.T[^1]);
+                }
+                if (Intervals.Covers(deleted, Math.Max(mint, lo), Math.Min(maxt, hi)))
+                {
+                    continue; // every sample in range was deleted
+                }
             }
-            result.Add(new HeadSeries(s.Labels, snap, mint, maxt, deleted));
+            result.Add(withOoo
+                ? new HeadSeries(s.Labels, snap, mint, maxt, ooo.T, ooo.V, deleted)
+                : new HeadSeries(s.Labels, snap, mint, maxt, deleted: deleted));
         }
         if (sorted)
         {
@@ -117,8 +135,8 @@ internal sealed class HeadSeriesSet(List<HeadSeries> series) : ISeriesSet
     public ISeries Current => series[_i];
 }
 
-/// <summary>One series as a querier saw it when Select ran.</summary>
-internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, Blocks.Interval[]? deleted = null) : ISeries
+/// <summary>One series as a querier saw it when Select ran (with its out-of-order samples, if any, sorted).</summary>
+internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, long[]? oooT = null, double[]? oooV = null, Blocks.Interval[]? deleted = null) : ISeries
 {
     public Labels Labels => labels;
 
@@ -126,7 +144,11 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
     {
         if (deleted is not null)
         {
-            return new DeletedSkippingIterator(new SeriesIterator(snapshot, mint, maxt), deleted);
+            return new DeletedSkippingIterator(Iterator(oooT, oooV), deleted);
+        }
+        if (oooT is not null)
+        {
+            return Iterator(oooT, oooV);
         }
         if (reuse is SeriesIterator it)
         {
@@ -135,6 +157,11 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
         }
         return new SeriesIterator(snapshot, mint, maxt);
     }
+
+    private ISampleIterator Iterator(long[]? ooo, double[]? oooValues) => ooo is null
+        ? new SeriesIterator(snapshot, mint, maxt)
+        // In-order samples first on equal timestamps (an out-of-order sample never repeats one, but be safe).
+        : new MergeIterator([new SeriesIterator(snapshot, mint, maxt), new ArraySampleIterator(ooo, oooValues!, mint, maxt)]);
 }
 
 /// <summary>
@@ -278,6 +305,58 @@ internal sealed class SeriesIterator : ISampleIterator
         while (Next())
         {
             if (_t >= t)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
+
+/// <summary>Iterates sorted arrays of samples within [mint, maxt].</summary>
+internal sealed class ArraySampleIterator(long[] ts, double[] vs, long mint, long maxt) : ISampleIterator
+{
+    private int _i = -1;
+
+    /// <summary>True when some timestamp of the sorted <paramref name="ts"/> is in [mint, maxt].</summary>
+    public static bool AnyIn(long[] ts, long mint, long maxt)
+    {
+        int i = Array.BinarySearch(ts, mint);
+        if (i < 0)
+        {
+            i = ~i;
+        }
+        return i < ts.Length && ts[i] <= maxt;
+    }
+
+    public long T => ts[_i];
+
+    public double V => vs[_i];
+
+    public bool Next()
+    {
+        do
+        {
+            _i++;
+        }
+        while (_i < ts.Length && ts[_i] < mint);
+        if (_i < ts.Length && ts[_i] <= maxt)
+        {
+            return true;
+        }
+        _i = ts.Length;
+        return false;
+    }
+
+    public bool Seek(long t)
+    {
+        if (_i >= 0 && _i < ts.Length && ts[_i] >= t)
+        {
+            return true;
+        }
+        while (Next())
+        {
+            if (ts[_i] >= t)
             {
                 return true;
             }

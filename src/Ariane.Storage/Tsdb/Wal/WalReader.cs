@@ -14,6 +14,9 @@ internal interface IWalReplayHandler
     /// <summary>One sample.</summary>
     void Sample(ulong seriesRef, long t, double v);
 
+    /// <summary>One out-of-order sample.</summary>
+    void OutOfOrderSample(ulong seriesRef, long t, double v);
+
     /// <summary>A deleted interval [mint, maxt] of a series; handlers that keep no tombstones ignore it.</summary>
     void Tombstone(ulong seriesRef, long mint, long maxt)
     {
@@ -200,10 +203,12 @@ internal static class WalReader
                 }
                 break;
             case WalRecordType.Samples:
+            case WalRecordType.OutOfOrderSamples:
                 if (d.End)
                 {
                     break;
                 }
+                bool ooo = type == WalRecordType.OutOfOrderSamples;
                 ulong baseRef = d.Uvarint();
                 long baseT = d.Varint();
                 while (!d.End)
@@ -211,7 +216,14 @@ internal static class WalReader
                     ulong r = (ulong)((long)baseRef + d.Varint());
                     long t = baseT + d.Varint();
                     double v = BitConverter.UInt64BitsToDouble(d.UInt64());
-                    handler.Sample(r, t, v);
+                    if (ooo)
+                    {
+                        handler.OutOfOrderSample(r, t, v);
+                    }
+                    else
+                    {
+                        handler.Sample(r, t, v);
+                    }
                 }
                 break;
             case WalRecordType.Tombstones:
