@@ -66,7 +66,7 @@ internal static class BackupCommand
             }
             var progress = new Progress("backup");
             int files = 0;
-            long expectedFiles = -1, expectedBytes = 0;
+            long expectedFiles = -1;
             try
             {
                 var net = await resp.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
@@ -84,9 +84,10 @@ internal static class BackupCommand
                         {
                             if (expectedFiles < 0)
                             {
-                                (expectedFiles, expectedBytes) = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                                (expectedFiles, _) = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                                // Bytes are counted as received (tar headers and padding, or gzip), so no total is shown
+                                // for them; the files announced are.
                                 progress.TotalFiles = expectedFiles;
-                                progress.TotalBytes = gzip ? 0 : expectedBytes;
                                 continue;
                             }
                             files++;
@@ -117,7 +118,7 @@ internal static class BackupCommand
                 return await Fail("the backup did not complete: " + e.Message).ConfigureAwait(false);
             }
             File.Move(part, file, overwrite: true);
-            progress.Done();
+            progress.Done(sw);
             await Console.Out.WriteLineAsync($"backup: wrote {file}: {files} files, {Size(progress.Bytes)} in {sw.Elapsed.TotalSeconds:F1} s").ConfigureAwait(false);
             return 0;
         }
@@ -236,7 +237,7 @@ internal static class BackupCommand
             TryDeleteDir(tmp);
             return await Fail($"cannot restore {file}: {e.Message}").ConfigureAwait(false);
         }
-        progress.Done();
+        progress.Done(sw);
 
         string? configPath = null;
         if (hasConfig)
@@ -371,7 +372,7 @@ internal static class BackupCommand
     private sealed class Progress(string what)
     {
         private readonly bool _enabled = !Console.IsErrorRedirected;
-        private TimeSpan _last = TimeSpan.MinValue;
+        private TimeSpan _last = TimeSpan.FromSeconds(-1);
         private bool _shown;
 
         public long Bytes;
@@ -397,10 +398,15 @@ internal static class BackupCommand
             _shown = true;
         }
 
-        public void Done()
+        /// <summary>Ends the line, showing the final figures when a line was shown at all.</summary>
+        public void Done(Stopwatch? sw = null)
         {
             if (_enabled && _shown)
             {
+                if (sw is not null)
+                {
+                    Write(sw.Elapsed);
+                }
                 Console.Error.WriteLine();
             }
         }
