@@ -28,6 +28,7 @@ public sealed partial class Head : IStorage, IDisposable
     private long _walCorruptions;
     private long _outOfBounds;
     private long _tooOld;
+    private long _walFailures;
     private long _oooAppended;
     private long _oooWindow;
     private long _oooMinT = long.MaxValue;
@@ -95,6 +96,11 @@ public sealed partial class Head : IStorage, IDisposable
 
     /// <summary>Samples rejected for being older than <see cref="MinValidTime"/>.</summary>
     public long OutOfBoundsSamples => Interlocked.Read(ref _outOfBounds);
+
+    /// <summary>Commits refused because the WAL could not be written (a full or failing disk).</summary>
+    public long WalWriteFailures => Interlocked.Read(ref _walFailures);
+
+    internal void CountWalFailure() => Interlocked.Increment(ref _walFailures);
 
     /// <summary>Out-of-order samples refused for being older than the out-of-order window allows.</summary>
     public long TooOldSamples => Interlocked.Read(ref _tooOld);

@@ -127,7 +127,16 @@ internal sealed class HeadAppender(Head head) : IAppender
             {
                 // With no samples this still writes the series created by this batch, so that they are durable
                 // like their samples would be.
-                head.Wal.Log(buf.Written);
+                try
+                {
+                    head.Wal.Log(buf.Written);
+                }
+                catch (IOException e)
+                {
+                    // A full or failing disk: nothing of the batch is applied, and the WAL holds no part of it.
+                    head.CountWalFailure();
+                    throw new IOException("write-ahead log write failed, the batch was not stored: " + e.Message, e);
+                }
                 Apply();
             }
             finally

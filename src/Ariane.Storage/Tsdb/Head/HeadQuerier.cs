@@ -166,7 +166,9 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
 
 /// <summary>
 /// Walks a series snapshot's chunks in order (packed chunks segment by segment, then the head chunk), limited
-/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Allocation-free.
+/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Each chunk it enters is decoded
+/// whole into the iterator's own arrays, so stepping through it is an index increment. Allocation-free after
+/// construction (reuse it through <see cref="ISeries.Iterator"/>).
 /// </summary>
 internal sealed class SeriesIterator : ISampleIterator
 {
@@ -177,7 +179,10 @@ internal sealed class SeriesIterator : ISampleIterator
     private byte[]? _segData;   // the current segment, null before the first
     private int _nextChunk;     // byte offset of the next packed chunk in _segData
     private long _chunkMaxT;
-    private XorIterator _it;
+    private readonly long[] _ts = new long[XorDecoder.MaxSamples];
+    private readonly double[] _vs = new double[XorDecoder.MaxSamples];
+    private int _n;             // samples decoded from the current chunk
+    private int _i;             // index of the next sample in it
     private bool _inChunk;
     private bool _done;
     private long _t;
@@ -193,6 +198,8 @@ internal sealed class SeriesIterator : ISampleIterator
         _seg = 0;
         _segData = null;
         _nextChunk = 0;
+        _n = 0;
+        _i = 0;
         _inChunk = false;
         _done = false;
         _t = long.MinValue;
@@ -207,20 +214,21 @@ internal sealed class SeriesIterator : ISampleIterator
     {
         while (!_done)
         {
-            if (_inChunk && _it.Next())
+            if (_inChunk && _i < _n)
             {
-                long t = _it.T;
+                long t = _ts[_i];
                 if (t > _maxt)
                 {
                     _done = true;
                     return false;
                 }
+                double v = _vs[_i++];
                 if (t < _mint)
                 {
                     continue;
                 }
                 _t = t;
-                _v = _it.V;
+                _v = v;
                 return true;
             }
             if (!OpenChunk(_mint))
@@ -231,7 +239,7 @@ internal sealed class SeriesIterator : ISampleIterator
         return false;
     }
 
-    // Moves to the next chunk that ends at or after minT; false when there is none within range.
+    // Moves to the next chunk that ends at or after minT and decodes it; false when there is none within range.
     private bool OpenChunk(long minT)
     {
         _inChunk = false;
@@ -259,9 +267,7 @@ internal sealed class SeriesIterator : ISampleIterator
                 {
                     continue;
                 }
-                _it = new XorIterator(seg, c.Count, c.DataOffset);
-                _chunkMaxT = c.MaxT;
-                _inChunk = true;
+                Enter(seg, c.DataOffset, c.Count, c.MaxT);
                 return true;
             }
             _seg++;
@@ -273,10 +279,17 @@ internal sealed class SeriesIterator : ISampleIterator
         {
             return false;
         }
-        _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
-        _chunkMaxT = _snap.HeadMaxT;
-        _inChunk = true;
+        Enter(_snap.HeadData, 0, _snap.HeadCount, _snap.HeadMaxT);
         return true;
+    }
+
+    private void Enter(byte[] data, int offset, int count, long maxT)
+    {
+        XorDecoder.Decode(data, offset, count, _ts, _vs);
+        _n = count;
+        _i = 0;
+        _chunkMaxT = maxT;
+        _inChunk = true;
     }
 
     public bool Seek(long t)
