@@ -147,6 +147,7 @@ public static class ServerHost
         ParseQueryApi.Map(app);
         StatusApi.Map(app, state);
         RemoteWriteApi.Map(app, state);
+        AdminApi.Map(app, state);
         MetricsEndpoints.Map(app, state);
         app.MapGet("/", () => Results.Redirect("/api/v1/targets"));
 

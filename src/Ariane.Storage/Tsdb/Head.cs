@@ -474,5 +474,15 @@ public sealed partial class Head : IStorage, IDisposable
                 head.CountOooAppended(1, t, replay: true);
             }
         }
+
+        public void Tombstone(ulong seriesRef, long mint, long maxt)
+        {
+            var s = head.Series.GetByRef(seriesRef);
+            if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
+            {
+                return;
+            }
+            head.AddDeleted(s.Ref, new Blocks.Interval(mint, maxt));
+        }
     }
 }

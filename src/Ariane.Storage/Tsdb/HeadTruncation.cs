@@ -49,6 +49,7 @@ public sealed partial class Head
         while (mint > (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, mint, cur) != cur)
         {
         }
+        TruncateDeleted(mint);
         int next;
         CommitLock.EnterWriteLock();
         try
@@ -164,6 +165,7 @@ public sealed partial class Head
                 }
             }
             w.Log(buf.Written);
+            LogDeleted(w, mint);
         }
         FileUtil.SyncDir(tmp);
         Directory.Move(tmp, final);

@@ -19,6 +19,11 @@ internal interface IWalReplayHandler
 
     /// <summary>Interns label strings as they are decoded (null: plain strings).</summary>
     Func<ReadOnlySpan<char>, string>? Interner { get; }
+
+    /// <summary>A deleted interval [mint, maxt] of a series; handlers that keep no tombstones ignore it.</summary>
+    void Tombstone(ulong seriesRef, long mint, long maxt)
+    {
+    }
 }
 
 /// <summary>The outcome of a replay.</summary>
@@ -222,6 +227,19 @@ internal static class WalReader
                     {
                         handler.Sample(r, t, v);
                     }
+                }
+                break;
+            case WalRecordType.Tombstones:
+                while (!d.End)
+                {
+                    ulong r = d.Uvarint();
+                    long mint = d.Varint();
+                    long maxt = d.Varint();
+                    if (r == 0 || maxt < mint)
+                    {
+                        throw new InvalidDataException("bad tombstone entry");
+                    }
+                    handler.Tombstone(r, mint, maxt);
                 }
                 break;
             default:

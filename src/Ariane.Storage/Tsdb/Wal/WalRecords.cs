@@ -14,6 +14,9 @@ internal enum WalRecordType : byte
     /// <summary>A batch of samples: reference, timestamp, value.</summary>
     Samples = 2,
 
+    /// <summary>Deleted intervals (<c>delete_series</c>): reference, min time, max time.</summary>
+    Tombstones = 3,
+
     /// <summary>A batch of out-of-order samples (accepted within the out-of-order window), encoded as <see cref="Samples"/>.</summary>
     OutOfOrderSamples = 4,
 }
