@@ -101,11 +101,11 @@ internal static class OpenMetricsBackfill
     private static long FileSize(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
     /// <summary>Parses the whole file into the backfiller; throws <see cref="ExpositionParseException"/> with the file's line number.</summary>
-    internal static void Read(string file, BlockBackfiller backfiller)
+    internal static void Read(string file, BlockBackfiller backfiller, int pieceSize = PieceSize)
     {
         using var f = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         long length = f.Length;
-        var buf = new byte[PieceSize + SyntheticEof.Length];
+        var buf = new byte[pieceSize + SyntheticEof.Length];
         int have = 0;
         long consumed = 0; // bytes of the file parsed so far
         int lineBase = 0;
@@ -127,7 +127,7 @@ internal static class OpenMetricsBackfill
             have += n;
             bool last = n == 0 || consumed + have >= length;
             int end = last ? have : Array.LastIndexOf(buf, (byte)'\n', have - 1) + 1;
-            if (end == 0)
+            if (end == 0 && !last)
             {
                 continue; // no complete line yet
             }
