@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Ariane.Config;
 using Ariane.Model;
 using Ariane.PromQL.Parser;
@@ -156,6 +157,7 @@ internal static class MigrateCommand
         long first = o.FromMs - Mod(o.FromMs, range);
         long windows = (o.ToMs - first) / range + 1;
         long series = 0, samples = 0, blocks = 0, conflicts = 0, index = 0;
+        var requests = new StrongBox<int>();
         bool header = true;
         for (long w = first; w <= o.ToMs; w += range)
         {
@@ -167,7 +169,7 @@ internal static class MigrateCommand
             {
                 foreach (var matchers in selectors)
                 {
-                    await ReadSplitting(client, start, end, matchers, gathered, ct).ConfigureAwait(false);
+                    await ReadSplitting(client, start, end, matchers, gathered, requests, ct).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is RemoteReadException or HttpRequestException or TaskCanceledException)
@@ -207,23 +209,24 @@ internal static class MigrateCommand
         {
             await err.WriteLineAsync($"warning: {conflicts} sample(s) repeated a timestamp of their series with another value; the first was kept").ConfigureAwait(false);
         }
-        await err.WriteLineAsync($"migrate: copied {samples} samples of {series} series (summed over blocks) into {blocks} block(s) in {o.StoragePath}").ConfigureAwait(false);
+        await err.WriteLineAsync($"migrate: copied {samples} samples of {series} series (summed over blocks) into {blocks} block(s) in {o.StoragePath}, with {requests.Value} remote-read request(s)").ConfigureAwait(false);
         return 0;
     }
 
     // Reads [start, end]; when the server refuses for its sample limit, reads the two halves instead.
-    private static async Task ReadSplitting(RemoteReadClient client, long start, long end, LabelMatcher[] matchers, List<SeriesSamples> into, CancellationToken ct)
+    private static async Task ReadSplitting(RemoteReadClient client, long start, long end, LabelMatcher[] matchers, List<SeriesSamples> into, StrongBox<int> requests, CancellationToken ct)
     {
         List<RemoteReadSeries> got;
         try
         {
+            requests.Value++;
             got = await client.ReadAsync(start, end, matchers, ct).ConfigureAwait(false);
         }
         catch (RemoteReadException e) when (e.SampleLimitExceeded && end - start >= 2_000)
         {
             long mid = start + (end - start) / 2;
-            await ReadSplitting(client, start, mid, matchers, into, ct).ConfigureAwait(false);
-            await ReadSplitting(client, mid + 1, end, matchers, into, ct).ConfigureAwait(false);
+            await ReadSplitting(client, start, mid, matchers, into, requests, ct).ConfigureAwait(false);
+            await ReadSplitting(client, mid + 1, end, matchers, into, requests, ct).ConfigureAwait(false);
             return;
         }
         foreach (var s in got)

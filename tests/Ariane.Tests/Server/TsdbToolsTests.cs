@@ -353,3 +353,41 @@ public class TsdbCommandTests
         Assert.Equal(501, e.Line);
     }
 }
+
+/// <summary>The commands as a user types them: arguments and flags reach the right places.</summary>
+public class TsdbCliProcessTests
+{
+    private static async Task<(int Rc, string Output)> Ariane(params string[] args)
+    {
+        await using var p = ServerProcess.Launch(".", args, [], out _, addDefaults: false);
+        int rc = await p.WaitExitAsync(TimeSpan.FromSeconds(60));
+        return (rc, p.Output);
+    }
+
+    [Fact]
+    public async Task CreateBlocksListDumpAndMigrateFromTheCommandLine()
+    {
+        using var dir = new TempDir();
+        string file = Path.Combine(dir.Path, "in.om");
+        File.WriteAllText(file, TsdbCommandTests.SampleFile());
+        string data = Path.Combine(dir.Path, "data");
+
+        var (rc, output) = await Ariane("tsdb", "create-blocks-from", "openmetrics", "-r", "--max-block-duration", "6h", file, data);
+        Assert.True(rc == 0, output);
+        Assert.Contains("2023-11-14 22:13:20 +0000 UTC", output);
+        Assert.Contains("4h12m0.001s", output); // the 6 h windows from 18:00 and 00:00 (the second as promtool cuts it)
+
+        (rc, output) = await Ariane("tsdb", "dump", "--match", "temp", "--min-time", "1700000000500", "--max-time", "1700000300500", data);
+        Assert.True(rc == 0, output);
+        Assert.Equal("{__name__=\"temp\", host=\"h1\"} 0.5 1700000000500\n{__name__=\"temp\", host=\"h1\"} 1.23456789e+08 1700000300500\n", output.Replace("\r", "", StringComparison.Ordinal));
+
+        (rc, output) = await Ariane("migrate", "prometheus", "--url", "http://127.0.0.1:1", "--from", "1700000000", "--to", "2023-11-14T23:00:00Z", "--storage.tsdb.path", data);
+        Assert.Equal(1, rc);
+        Assert.Contains("error: reading [1700000000000, 1700002800000] from http://127.0.0.1:1/api/v1/read", output);
+        Assert.Contains("--from 1700000000", output);
+
+        (rc, output) = await Ariane("migrate", "prometheus", "--from", "1700000000");
+        Assert.NotEqual(0, rc);
+        Assert.Contains("--url", output);
+    }
+}
