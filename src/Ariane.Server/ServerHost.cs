@@ -98,6 +98,7 @@ public static class ServerHost
                 RetentionSize = o.RetentionSize,
                 BlockRange = o.MinBlockDuration,
                 MaxBlockRange = o.MaxBlockDuration,
+                OutOfOrderTimeWindow = config.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero,
             }, time, m => tsdbLog.LogWarning("{Message}", m), m => tsdbLog.LogInformation("{Message}", m));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -119,6 +120,7 @@ public static class ServerHost
             {
                 var next = LoadConfig(o);
                 await scrape.ApplyConfigAsync(next).ConfigureAwait(false);
+                db.Head.OutOfOrderTimeWindow = next.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero;
                 state.Config = next;
                 state.LastConfigTime = time.GetUtcNow();
                 state.LastReloadSuccess = true;

@@ -171,8 +171,12 @@ public sealed class Db : IStorage, IDisposable
             }
             throw;
         }
+        db.Head.AppendableSpan = (long)options.BlockRange.TotalMilliseconds / 2;
         if (options.CompactionInterval > TimeSpan.Zero)
         {
+            // As Prometheus: a commit that leaves the head spanning 1.5 block ranges starts a pass at once.
+            db.Head.CompactableSpan = (long)options.BlockRange.TotalMilliseconds / 2 * 3;
+            db.Head.Compactable = db.ScheduleCompaction;
             db._timer = time.CreateTimer(static s => ((Db)s!).TimerCompact(), db, options.CompactionInterval, options.CompactionInterval);
         }
         return db;
@@ -248,15 +252,37 @@ public sealed class Db : IStorage, IDisposable
                 continue;
             }
             var head = Head;
-            if (maxt >= head.MinValidTime || qs.Count == 0)
+            if (maxt >= head.QueryMinTime || qs.Count == 0)
             {
-                if (head.MinValidTime < prevMax)
+                if (head.QueryMinTime < prevMax)
                 {
                     disjoint = false; // a block just cut, the head not truncated yet
                 }
                 qs.Add(head.Querier(mint, maxt));
             }
             return qs.Count == 1 ? qs[0] : new MergeQuerier([.. qs], disjoint);
+        }
+    }
+
+    private int _scheduled;
+
+    private void ScheduleCompaction()
+    {
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            // Cleared only when the pass is over, so commits during a long pass queue nothing more; the pass
+            // itself re-checks the head, and the timer catches anything that slips between.
+            ThreadPool.UnsafeQueueUserWorkItem(static db =>
+            {
+                try
+                {
+                    db.TimerCompact();
+                }
+                finally
+                {
+                    Volatile.Write(ref db._scheduled, 0);
+                }
+            }, this, preferLocal: false);
         }
     }
 
@@ -286,21 +312,34 @@ public sealed class Db : IStorage, IDisposable
             }
             LoadNewBlocks();
             long range = (long)_options.BlockRange.TotalMilliseconds;
-            while (true)
+            bool more;
+            do
             {
-                long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Head.MaxTime;
-                if (hmax == long.MinValue || hmin == long.MaxValue || hmax - hmin <= range / 2 * 3)
+                // A few head blocks, then block compaction and retention, so that a head that grows faster than it
+                // is cut (a backfill through remote write) does not starve the rest.
+                more = false;
+                for (int cuts = 0; ; cuts++)
                 {
-                    break;
+                    long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Head.MaxTime;
+                    if (hmax == long.MinValue || hmin == long.MaxValue || hmax - hmin <= range / 2 * 3)
+                    {
+                        break;
+                    }
+                    if (cuts == 4)
+                    {
+                        more = true;
+                        break;
+                    }
+                    long mint = hmin - Mod(hmin, range);
+                    CompactHead(mint, mint + range);
                 }
-                long mint = hmin - Mod(hmin, range);
-                CompactHead(mint, mint + range);
+                while (Plan() is { } group)
+                {
+                    CompactBlocks(group);
+                }
+                ApplyRetention();
             }
-            while (Plan() is { } group)
-            {
-                CompactBlocks(group);
-            }
-            ApplyRetention();
+            while (more);
         }
     }
 
@@ -343,10 +382,15 @@ public sealed class Db : IStorage, IDisposable
     private void CompactHead(long mint, long maxt)
     {
         var start = _time.GetTimestamp();
+        // First refuse new samples before maxt, and wait for commits already past their check to finish applying,
+        // so that the block holds every sample of its range the head will ever have.
+        Head.RaiseMinValidTime(maxt);
+        Head.CommitLock.EnterWriteLock();
+        Head.CommitLock.ExitWriteLock();
         BlockMeta? meta;
         try
         {
-            using var q = Head.Querier(mint, maxt - 1);
+            using var q = Head.RawQuerier(mint, maxt - 1);
             meta = BlockWriter.Write(_options.Path, mint, maxt, q.Select(true), BlockLineage.Fresh, _time);
         }
         catch

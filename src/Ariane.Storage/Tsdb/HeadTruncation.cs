@@ -26,8 +26,9 @@ public sealed partial class Head
     /// </summary>
     internal void Truncate(long mint)
     {
+        RaiseMinValidTime(mint);
         long cur;
-        while (mint > (cur = Interlocked.Read(ref _minValidTime)) && Interlocked.CompareExchange(ref _minValidTime, mint, cur) != cur)
+        while (mint > (cur = Interlocked.Read(ref _queryMinTime)) && Interlocked.CompareExchange(ref _queryMinTime, mint, cur) != cur)
         {
         }
         ulong last = Series.LastRef;
@@ -41,8 +42,10 @@ public sealed partial class Head
             lock (s)
             {
                 s.TruncateChunksBefore(mint);
+                s.TruncateOooBefore(mint);
             }
         }
+        ResetOooMinTime();
         while (mint > (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, mint, cur) != cur)
         {
         }
@@ -97,6 +100,7 @@ public sealed partial class Head
                 }
             }
             w.Log([]);
+            SeriesIterator? it = null; // one for all series: it may hold decode buffers
             for (ulong r = 1; r <= last; r++)
             {
                 var s = Series.GetByRef(r);
@@ -105,16 +109,26 @@ public sealed partial class Head
                     continue;
                 }
                 SeriesSnapshot snap;
+                (long[] T, double[] V) ooo;
                 lock (s)
                 {
                     snap = s.Snapshot();
+                    ooo = s.HasOoo ? s.OooSnapshot() : ([], []);
                 }
-                if (snap.IsEmpty || snap.MaxT < mint)
+                if ((snap.IsEmpty || snap.MaxT < mint) && ooo.T.Length == 0)
                 {
                     continue;
                 }
-                var it = new SeriesIterator(snap, mint, long.MaxValue);
+                if (it is null)
+                {
+                    it = new SeriesIterator(snap, mint, long.MaxValue);
+                }
+                else
+                {
+                    it.Reset(snap, mint, long.MaxValue);
+                }
                 bool open = false;
+                long baseT = 0;
                 while (it.Next())
                 {
                     if (!open)
@@ -122,10 +136,12 @@ public sealed partial class Head
                         buf.BeginRecord(WalRecordType.Samples);
                         buf.WriteUvarint(s.Ref);
                         buf.WriteVarint(it.T);
+                        baseT = it.T;
                         open = true;
                     }
+                    // As the appender writes them: series and time relative to the record's first sample.
                     buf.WriteVarint(0);
-                    buf.WriteVarint(it.T - mint);
+                    buf.WriteVarint(it.T - baseT);
                     buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(it.V));
                     if (buf.OpenPayloadLength > 1 << 20)
                     {
@@ -136,6 +152,10 @@ public sealed partial class Head
                 if (open)
                 {
                     buf.EndRecord();
+                }
+                if (ooo.T.Length > 0)
+                {
+                    WriteOoo(buf, s.Ref, ooo, mint);
                 }
                 if (buf.Length > 1 << 20)
                 {
@@ -148,6 +168,31 @@ public sealed partial class Head
         FileUtil.SyncDir(tmp);
         Directory.Move(tmp, final);
         FileUtil.SyncDir(walDir);
+    }
+
+    // Out-of-order samples at or after mint, as one record of their own type (replay keeps them apart).
+    private static void WriteOoo(WalBuffer buf, ulong seriesRef, (long[] T, double[] V) ooo, long mint)
+    {
+        int i = 0;
+        while (i < ooo.T.Length && ooo.T[i] < mint)
+        {
+            i++;
+        }
+        if (i == ooo.T.Length)
+        {
+            return;
+        }
+        buf.BeginRecord(WalRecordType.OutOfOrderSamples);
+        buf.WriteUvarint(seriesRef);
+        buf.WriteVarint(ooo.T[i]);
+        long baseT = ooo.T[i];
+        for (; i < ooo.T.Length; i++)
+        {
+            buf.WriteVarint(0);
+            buf.WriteVarint(ooo.T[i] - baseT);
+            buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(ooo.V[i]));
+        }
+        buf.EndRecord();
     }
 
     private static int? CheckpointNumber(string dir)

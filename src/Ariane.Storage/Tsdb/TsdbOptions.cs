@@ -36,4 +36,10 @@ public sealed class TsdbOptions
 
     /// <summary>How often the database checks whether to cut, compact or delete blocks (1 minute as Prometheus).</summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How far behind the newest sample of the head an out-of-order sample is still accepted
+    /// (<c>storage.tsdb.out_of_order_time_window</c> in prometheus.yml); zero refuses every out-of-order sample.
+    /// </summary>
+    public TimeSpan OutOfOrderTimeWindow { get; set; }
 }

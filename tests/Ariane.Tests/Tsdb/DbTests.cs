@@ -39,7 +39,8 @@ public sealed class DbTests : IDisposable
         {
             labels[i] = Series(i);
         }
-        for (long t = from; t < to; t += 15_000)
+        // Off the block boundaries by 7 s, so that no block or checkpoint starts exactly at a sample.
+        for (long t = from + Offset; t < to; t += 15_000)
         {
             var app = db.Appender();
             for (int i = 0; i < series; i++)
@@ -49,6 +50,8 @@ public sealed class DbTests : IDisposable
             app.Commit();
         }
     }
+
+    private const long Offset = 7_000;
 
     private static double Value(int i, long t) => i * 1000.0 + t / 15_000 + (i % 3 == 0 ? 0.25 : 0);
 
@@ -65,7 +68,7 @@ public sealed class DbTests : IDisposable
             Assert.Equal(Series(n), s.Labels);
             int i = n++;
             var it = s.Iterator();
-            long expect = lo + (15_000 - ((lo % 15_000) + 15_000) % 15_000) % 15_000;
+            long expect = lo + (15_000 - ((lo - Offset) % 15_000 + 15_000) % 15_000) % 15_000;
             while (it.Next())
             {
                 Assert.Equal(expect, it.T);

@@ -7,7 +7,7 @@ namespace Ariane.Tsdb;
 /// <summary>Reads the head over [mint, maxt]: postings resolve the matchers, snapshots pin each series' samples.</summary>
 internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
 {
-    private bool Overlaps => head.MinTime <= maxt && head.MaxTime >= mint;
+    private bool Overlaps => (head.MinTime <= maxt && head.MaxTime >= mint) || head.OutOfOrderMinTime <= maxt;
 
     public ISeriesSet Select(bool sorted, params ReadOnlySpan<LabelMatcher> matchers)
     {
@@ -25,15 +25,24 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
                 continue;
             }
             SeriesSnapshot snap;
+            (long[] T, double[] V) ooo = default;
             lock (s)
             {
                 snap = s.Snapshot();
+                if (s.HasOoo)
+                {
+                    ooo = s.OooSnapshot();
+                }
             }
-            if (snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt)
+            bool inOrder = !(snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt);
+            if (ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt))
             {
-                continue;
+                result.Add(new HeadSeries(s.Labels, snap, mint, maxt, ooo.T, ooo.V));
             }
-            result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+            else if (inOrder)
+            {
+                result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+            }
         }
         if (sorted)
         {
@@ -112,13 +121,18 @@ internal sealed class HeadSeriesSet(List<HeadSeries> series) : ISeriesSet
     public ISeries Current => series[_i];
 }
 
-/// <summary>One series as a querier saw it when Select ran.</summary>
-internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt) : ISeries
+/// <summary>One series as a querier saw it when Select ran (with its out-of-order samples, if any, sorted).</summary>
+internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, long[]? oooT = null, double[]? oooV = null) : ISeries
 {
     public Labels Labels => labels;
 
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
+        if (oooT is not null)
+        {
+            // In-order samples first on equal timestamps (an out-of-order sample never repeats one, but be safe).
+            return new MergeIterator([new SeriesIterator(snapshot, mint, maxt), new ArraySampleIterator(oooT, oooV!, mint, maxt)]);
+        }
         if (reuse is SeriesIterator it)
         {
             it.Reset(snapshot, mint, maxt);
@@ -130,7 +144,9 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
 
 /// <summary>
 /// Walks a series snapshot's chunks in order (packed chunks segment by segment, then the head chunk), limited
-/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Allocation-free.
+/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Each chunk it enters is decoded
+/// whole into the iterator's own arrays, so stepping through it is an index increment. Allocation-free after
+/// construction (reuse it through <see cref="ISeries.Iterator"/>).
 /// </summary>
 internal sealed class SeriesIterator : ISampleIterator
 {
@@ -141,7 +157,10 @@ internal sealed class SeriesIterator : ISampleIterator
     private byte[]? _segData;   // the current segment, null before the first
     private int _nextChunk;     // byte offset of the next packed chunk in _segData
     private long _chunkMaxT;
-    private XorIterator _it;
+    private readonly long[] _ts = new long[XorDecoder.MaxSamples];
+    private readonly double[] _vs = new double[XorDecoder.MaxSamples];
+    private int _n;             // samples decoded from the current chunk
+    private int _i;             // index of the next sample in it
     private bool _inChunk;
     private bool _done;
     private long _t;
@@ -157,6 +176,8 @@ internal sealed class SeriesIterator : ISampleIterator
         _seg = 0;
         _segData = null;
         _nextChunk = 0;
+        _n = 0;
+        _i = 0;
         _inChunk = false;
         _done = false;
         _t = long.MinValue;
@@ -171,20 +192,21 @@ internal sealed class SeriesIterator : ISampleIterator
     {
         while (!_done)
         {
-            if (_inChunk && _it.Next())
+            if (_inChunk && _i < _n)
             {
-                long t = _it.T;
+                long t = _ts[_i];
                 if (t > _maxt)
                 {
                     _done = true;
                     return false;
                 }
+                double v = _vs[_i++];
                 if (t < _mint)
                 {
                     continue;
                 }
                 _t = t;
-                _v = _it.V;
+                _v = v;
                 return true;
             }
             if (!OpenChunk(_mint))
@@ -195,7 +217,7 @@ internal sealed class SeriesIterator : ISampleIterator
         return false;
     }
 
-    // Moves to the next chunk that ends at or after minT; false when there is none within range.
+    // Moves to the next chunk that ends at or after minT and decodes it; false when there is none within range.
     private bool OpenChunk(long minT)
     {
         _inChunk = false;
@@ -223,9 +245,7 @@ internal sealed class SeriesIterator : ISampleIterator
                 {
                     continue;
                 }
-                _it = new XorIterator(seg, c.Count, c.DataOffset);
-                _chunkMaxT = c.MaxT;
-                _inChunk = true;
+                Enter(seg, c.DataOffset, c.Count, c.MaxT);
                 return true;
             }
             _seg++;
@@ -237,10 +257,17 @@ internal sealed class SeriesIterator : ISampleIterator
         {
             return false;
         }
-        _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
-        _chunkMaxT = _snap.HeadMaxT;
-        _inChunk = true;
+        Enter(_snap.HeadData, 0, _snap.HeadCount, _snap.HeadMaxT);
         return true;
+    }
+
+    private void Enter(byte[] data, int offset, int count, long maxT)
+    {
+        XorDecoder.Decode(data, offset, count, _ts, _vs);
+        _n = count;
+        _i = 0;
+        _chunkMaxT = maxT;
+        _inChunk = true;
     }
 
     public bool Seek(long t)
@@ -269,6 +296,58 @@ internal sealed class SeriesIterator : ISampleIterator
         while (Next())
         {
             if (_t >= t)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
+
+/// <summary>Iterates sorted arrays of samples within [mint, maxt].</summary>
+internal sealed class ArraySampleIterator(long[] ts, double[] vs, long mint, long maxt) : ISampleIterator
+{
+    private int _i = -1;
+
+    /// <summary>True when some timestamp of the sorted <paramref name="ts"/> is in [mint, maxt].</summary>
+    public static bool AnyIn(long[] ts, long mint, long maxt)
+    {
+        int i = Array.BinarySearch(ts, mint);
+        if (i < 0)
+        {
+            i = ~i;
+        }
+        return i < ts.Length && ts[i] <= maxt;
+    }
+
+    public long T => ts[_i];
+
+    public double V => vs[_i];
+
+    public bool Next()
+    {
+        do
+        {
+            _i++;
+        }
+        while (_i < ts.Length && ts[_i] < mint);
+        if (_i < ts.Length && ts[_i] <= maxt)
+        {
+            return true;
+        }
+        _i = ts.Length;
+        return false;
+    }
+
+    public bool Seek(long t)
+    {
+        if (_i >= 0 && _i < ts.Length && ts[_i] >= t)
+        {
+            return true;
+        }
+        while (Next())
+        {
+            if (ts[_i] >= t)
             {
                 return true;
             }

@@ -11,6 +11,7 @@ internal enum SampleResult : byte
     OutOfOrder,
     DuplicateTimestamp,
     OutOfBounds,
+    TooOld,
 }
 
 /// <summary>
@@ -31,7 +32,7 @@ internal enum SampleResult : byte
 /// chunk only gains bits; so a snapshot stays valid while the writer goes on.
 /// </para>
 /// </summary>
-internal sealed class MemSeries
+internal sealed partial class MemSeries
 {
     /// <summary>Most chunks packed in one segment.</summary>
     public const int SegmentChunks = 8;
