@@ -45,9 +45,6 @@ internal static class MigrateCommand
     /// <summary>Every series.</summary>
     public const string DefaultMatch = "{__name__=~\".+\"}";
 
-    // How far back a server's head may reach (1.5 block ranges of 2h), as Prometheus's "do not backfill the last 3 hours".
-    private const long HeadOverlapMargin = 3 * 3600_000;
-
     public static Command Create()
     {
         var url = new Option<string>("--url") { Description = "The Prometheus server's URL (its remote-read API, /api/v1/read, is used).", Required = true };
@@ -154,14 +151,6 @@ internal static class MigrateCommand
             return 2;
         }
         Directory.CreateDirectory(o.StoragePath);
-        string wal = Path.Combine(o.StoragePath, "wal");
-        if (o.ToMs > time.GetUtcNow().ToUnixTimeMilliseconds() - HeadOverlapMargin && Directory.Exists(wal) && Directory.EnumerateFileSystemEntries(wal).Any())
-        {
-            // The head refuses, and at start-up skips in the WAL, samples older than the newest block's end.
-            await err.WriteLineAsync($"warning: --to is within the last 3 hours and {o.StoragePath} has a WAL: if a server there already holds " +
-                "samples of this range in its head (not yet cut into a block), the new blocks hide them after its next restart. " +
-                "End the copy before the server's own data begin.").ConfigureAwait(false);
-        }
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
         var client = new RemoteReadClient(http, url);
         long range = (long)o.Window.TotalMilliseconds;

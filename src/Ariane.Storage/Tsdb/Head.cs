@@ -57,9 +57,9 @@ public sealed partial class Head : IStorage, IDisposable
         Open(options, time, warn, long.MinValue);
 
     /// <summary>
-    /// As <see cref="Open(TsdbOptions, TimeProvider, Action{string}?)"/>, for a head whose samples before
-    /// <paramref name="minValidTime"/> are in blocks already: the WAL's older samples are skipped and later appends
-    /// of them are refused as out of bounds.
+    /// As <see cref="Open(TsdbOptions, TimeProvider, Action{string}?)"/>, for a head next to blocks. The WAL's
+    /// newest checkpoint says where the head was last cut: samples before that are skipped by the replay and refused
+    /// afterwards. <paramref name="minValidTime"/> is used only for a checkpoint that does not say (older data folders).
     /// </summary>
     public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn, long minValidTime)
     {
@@ -73,7 +73,7 @@ public sealed partial class Head : IStorage, IDisposable
         Directory.CreateDirectory(walDir);
         var head = new Head(options, warn) { _minValidTime = minValidTime, _queryMinTime = minValidTime, _oooWindow = (long)options.OutOfOrderTimeWindow.TotalMilliseconds };
         var replay = new ReplayHandler(head);
-        int checkpoint = ReplayCheckpoint(walDir, ref replay, warn);
+        int checkpoint = ReplayCheckpoint(head, walDir, ref replay, warn);
         var result = WalReader.Replay(walDir, ref replay, warn);
         head._walCorruptions = result.Corruptions;
         if (replay.UnknownRefs > 0)
