@@ -105,7 +105,7 @@ wait_ready() { # wait_ready SYSTEM SECONDS: polls every 50 ms; prints the second
     (( $(echo "$(date +%s.%N) - $t0 < $limit" | bc) )) || die "$sys: not ready after ${limit}s"
     sleep 0.05
   done
-  echo "$(date +%s.%N) - $t0" | bc
+  printf '%.2f\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
@@ -135,8 +135,8 @@ for sys in "${systems[@]}"; do
       size="$(du -sb "$dir/data/snapshots/$name" | cut -f1)" ;;
   esac
   disk_bytes[$sys]="$size"
-  bytes_per_sample[$sys]="$(echo "scale=3; $size / $samples" | bc)"
-  rss_series[$sys]="$(echo "scale=2; $(rss_kb "$server_pid") * 1024 / $series / 1000" | bc)"
+  bytes_per_sample[$sys]="$(printf '%.3f' "$(echo "scale=4; $size / $samples" | bc)")"
+  rss_series[$sys]="$(printf '%.2f' "$(echo "scale=3; $(rss_kb "$server_pid") * 1024 / $series / 1000" | bc)")"
   log "$sys: $size bytes on disk for $samples samples (${bytes_per_sample[$sys]} B/sample), ${rss_series[$sys]} KB RSS per series"
   stop_pid "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 
@@ -152,12 +152,12 @@ for sys in "${systems[@]}"; do
   start_server "$sys" "$dir/wal-data" "$dir/server3.log"
   startup_s[$sys]="$(wait_ready "$sys" 900)"
   sleep 2
-  rss_1m[$sys]="$(echo "scale=2; $(rss_kb "$server_pid") * 1024 / $wal_series / 1000" | bc)"
+  rss_1m[$sys]="$(printf '%.2f' "$(echo "scale=3; $(rss_kb "$server_pid") * 1024 / $wal_series / 1000" | bc)")"
   log "$sys: ready ${startup_s[$sys]} s after restart; ${rss_1m[$sys]} KB RSS per series"
   stop_pid "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 done
 
-ratio() { [ -n "${2:-}" ] && [ "$(echo "$2 > 0" | bc)" = 1 ] && echo "scale=2; $1 / $2" | bc || echo "-"; }
+ratio() { [ -n "${2:-}" ] && [ "$(echo "$2 > 0" | bc)" = 1 ] && printf '%.2f\n' "$(echo "scale=4; $1 / $2" | bc)" || echo "-"; }
 mkdir -p "$here/results"
 out="$here/results/storage-$(date -u +%Y%m%d-%H%M).md"
 {
