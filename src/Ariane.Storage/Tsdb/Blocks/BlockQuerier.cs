@@ -277,7 +277,7 @@ internal sealed class BlockSeries(Block block, Labels labels, ChunkMeta[] chunks
 
 /// <summary>
 /// Decodes a block series' chunks in order within [mint, maxt], skipping deleted intervals. Each chunk is
-/// copied out of the map into a reused buffer (its CRC checked) and decoded there: no allocation per chunk.
+/// decoded whole (its CRC checked) by <see cref="ChunkDecoder"/> into reused arrays: no allocation per chunk.
 /// </summary>
 internal sealed class BlockSeriesIterator : ISampleIterator
 {
@@ -287,8 +287,10 @@ internal sealed class BlockSeriesIterator : ISampleIterator
     private long _maxt;
     private Interval[]? _deleted;
     private int _next;
-    private byte[] _buf = new byte[256];
-    private XorIterator _it;
+    private readonly long[] _ts = new long[XorDecoder.MaxSamples];
+    private readonly double[] _vs = new double[XorDecoder.MaxSamples];
+    private int _n;
+    private int _i;
     private bool _inChunk;
     private bool _done;
     private long _t;
@@ -319,9 +321,10 @@ internal sealed class BlockSeriesIterator : ISampleIterator
     {
         while (!_done)
         {
-            if (_inChunk && _it.Next())
+            if (_inChunk && _i < _n)
             {
-                long t = _it.T;
+                long t = _ts[_i];
+                double v = _vs[_i++];
                 if (t > _maxt)
                 {
                     _done = true;
@@ -332,7 +335,7 @@ internal sealed class BlockSeriesIterator : ISampleIterator
                     continue;
                 }
                 _t = t;
-                _v = _it.V;
+                _v = v;
                 return true;
             }
             if (!OpenChunk(_mint))
@@ -369,19 +372,8 @@ internal sealed class BlockSeriesIterator : ISampleIterator
             {
                 return false;
             }
-            var data = _block.Chunks.Read(c.Ref, out var enc, out int count);
-            if (enc != ChunkEncoding.Xor)
-            {
-                throw new CorruptBlockException($"{_block.Dir}: chunk {c.Ref:x} has unknown encoding {(byte)enc}");
-            }
-            if (_buf.Length < data.Length + 8)
-            {
-                _buf = new byte[Math.Max(data.Length + 8, _buf.Length * 2)];
-            }
-            data.CopyTo(_buf);
-            // The decoder may read a few bytes past the end of the data; keep them zero.
-            _buf.AsSpan(data.Length, 8).Clear();
-            _it = new XorIterator(_buf, count);
+            _block.DecodeChunk(c.Ref, _ts, _vs, out _n);
+            _i = 0;
             _inChunk = true;
             return true;
         }

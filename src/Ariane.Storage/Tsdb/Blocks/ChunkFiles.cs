@@ -9,6 +9,12 @@ internal enum ChunkEncoding : byte
 {
     /// <summary>Gorilla: delta-of-delta timestamps, XORed float values (<see cref="Chunks.XorAppender"/>).</summary>
     Xor = 1,
+
+    /// <summary>
+    /// Decimal values and timestamps as frame-of-reference deltas in fixed-width bit fields
+    /// (<see cref="Chunks.DeltaChunk"/>); block chunks only.
+    /// </summary>
+    Delta = 2,
 }
 
 /// <summary>
