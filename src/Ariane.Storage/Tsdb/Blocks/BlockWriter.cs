@@ -11,7 +11,7 @@ internal readonly record struct BlockLineage(int Level, IReadOnlyList<string> So
 }
 
 /// <summary>
-/// Writes a block from series in label order: samples re-encoded into chunks of up to 120 samples (each in
+/// Writes a block from series in label order: samples re-encoded into chunks of up to 240 samples (each in
 /// the smallest encoding that holds it exactly, see <see cref="ChunkEncoder"/>), chunk files,
 /// index, tombstones (none) and meta, in <c>&lt;ulid&gt;.tmp</c>, fsynced, then renamed to <c>&lt;ulid&gt;</c>
 /// (a crash leaves only a <c>.tmp</c> folder, which opening the database removes).
@@ -20,8 +20,12 @@ internal static class BlockWriter
 {
     public const string TmpSuffix = ".tmp";
 
-    /// <summary>Samples per block chunk (as in the head and in Prometheus).</summary>
-    public const int SamplesPerChunk = XorAppender.SamplesPerChunk;
+    /// <summary>
+    /// Samples per block chunk: twice the head's (and Prometheus's) 120, which halves the per-chunk record, index entry
+    /// and encoding header (measured in docs/benchmarks.md); within <see cref="XorDecoder.MaxSamples"/>, the readers'
+    /// buffer size.
+    /// </summary>
+    public const int SamplesPerChunk = 2 * XorAppender.SamplesPerChunk;
 
     /// <summary>
     /// Whether chunks may be written in <see cref="ChunkEncoding.Delta"/> (the default); false writes XOR only, as
