@@ -73,8 +73,18 @@ public sealed partial class Head : IStorage, IDisposable
         Directory.CreateDirectory(walDir);
         var head = new Head(options, warn) { _minValidTime = minValidTime, _queryMinTime = minValidTime, _oooWindow = (long)options.OutOfOrderTimeWindow.TotalMilliseconds };
         var replay = new ReplayHandler(head);
-        int checkpoint = ReplayCheckpoint(head, walDir, ref replay, warn);
-        var result = WalReader.Replay(walDir, ref replay, warn);
+        int checkpoint;
+        WalReplayResult result;
+        ReplayGc.Begin();
+        try
+        {
+            checkpoint = ReplayCheckpoint(head, walDir, ref replay, warn);
+            result = WalReader.Replay(walDir, ref replay, warn);
+        }
+        finally
+        {
+            ReplayGc.End();
+        }
         head._walCorruptions = result.Corruptions;
         if (replay.UnknownRefs > 0)
         {
@@ -400,12 +410,17 @@ public sealed partial class Head : IStorage, IDisposable
         private MemSeries? _last;
 
         public long UnknownRefs;
+        private long _seriesSeen;
 
         // Replay decodes label strings straight into the symbol table: no string per label of every series.
         public readonly Func<ReadOnlySpan<char>, string>? Interner => head._intern ??= head.Symbols.Intern;
 
         public void Series(ulong seriesRef, Labels labels)
         {
+            if ((++_seriesSeen & 4095) == 0)
+            {
+                ReplayGc.Tick();
+            }
             if (!ValidLabels(labels))
             {
                 return;
@@ -483,6 +498,67 @@ public sealed partial class Head : IStorage, IDisposable
                 return;
             }
             head.AddDeleted(s.Ref, new Blocks.Interval(mint, maxt));
+        }
+    }
+}
+
+/// <summary>
+/// Replay builds the head's whole object graph at once: with the small gen0 budget the server runs with (4 MB, for a
+/// small resident set) that is hundreds of young collections, each tracing into the growing older generations
+/// (measured: 5.6 s of GC pauses in 12 s replaying 1M series). During replay the GC is held off in no-GC regions of
+/// <see cref="RegionBytes"/>, renewed when one is used up, so it runs a few times instead of hundreds.
+/// </summary>
+internal static class ReplayGc
+{
+    private const long RegionBytes = 256L << 20;
+    private static bool s_active;
+    private static long s_start;
+
+    public static void Begin()
+    {
+        try
+        {
+            s_active = GC.TryStartNoGCRegion(RegionBytes);
+            s_start = GC.GetTotalAllocatedBytes();
+        }
+        catch (InvalidOperationException)
+        {
+            s_active = false; // already in a region (another head replaying at once, in tests)
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            s_active = false;
+        }
+    }
+
+    /// <summary>Renews the region when most of it is used (called every few thousand series).</summary>
+    public static void Tick()
+    {
+        if (!s_active || GC.GetTotalAllocatedBytes() - s_start < RegionBytes * 3 / 4)
+        {
+            return;
+        }
+        End();
+        Begin();
+    }
+
+    public static void End()
+    {
+        if (!s_active)
+        {
+            return;
+        }
+        s_active = false;
+        if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+        {
+            try
+            {
+                GC.EndNoGCRegion();
+            }
+            catch (InvalidOperationException)
+            {
+                // The region ended by itself (more was allocated than it allowed): nothing to end.
+            }
         }
     }
 }
