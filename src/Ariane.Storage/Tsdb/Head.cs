@@ -137,24 +137,6 @@ public sealed partial class Head : IStorage, IDisposable
     /// <summary>Queries of the head start here (ms): what is before is in blocks. At most <see cref="MinValidTime"/>.</summary>
     public long QueryMinTime => Interlocked.Read(ref _queryMinTime);
 
-    /// <summary>
-    /// In-order samples more than this far (ms) behind the head's newest sample are refused as out of bounds (half
-    /// a block range, set by the database, as Prometheus), so that nothing lands in a range being cut into a block.
-    /// </summary>
-    internal long AppendableSpan = long.MaxValue;
-
-    /// <summary>The oldest time an in-order sample may have now.</summary>
-    internal long AppendMinTime
-    {
-        get
-        {
-            long min = Interlocked.Read(ref _minValidTime);
-            long span = AppendableSpan;
-            long max = Interlocked.Read(ref _maxT);
-            return span == long.MaxValue || max == long.MinValue ? min : Math.Max(min, max - span);
-        }
-    }
-
     /// <summary>Raises <see cref="MinValidTime"/> (never lowers it).</summary>
     internal void RaiseMinValidTime(long t)
     {
