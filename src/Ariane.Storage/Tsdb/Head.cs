@@ -424,31 +424,11 @@ public sealed partial class Head : IStorage, IDisposable
             }
         }
 
-        public void Sample(ulong seriesRef, long t, double v)
-        {
-            if (t < head._minValidTime)
-            {
-                return; // in a block already
-            }
-            var s = _last is not null && _last.Ref == seriesRef ? _last : head.Series.GetByRef(seriesRef);
-            if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
-            {
-                UnknownRefs++;
-                return;
-            }
-            _last = s;
-            SampleResult r;
-            lock (s)
-            {
-                r = s.Append(t, v);
-            }
-            if (r == SampleResult.Appended)
-            {
-                head.CountAppended(1, t, t, replay: true);
-            }
-        }
+        public void Sample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: false);
 
-        public void OutOfOrderSample(ulong seriesRef, long t, double v)
+        public void OutOfOrderSample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: true);
+
+        private void Apply(ulong seriesRef, long t, double v, bool ooo)
         {
             if (t < head._minValidTime)
             {
@@ -464,11 +444,19 @@ public sealed partial class Head : IStorage, IDisposable
             SampleResult r;
             lock (s)
             {
-                r = s.AppendOoo(t, v);
+                r = ooo ? s.AppendOoo(t, v) : s.Append(t, v);
             }
-            if (r == SampleResult.Appended)
+            if (r != SampleResult.Appended)
+            {
+                return;
+            }
+            if (ooo)
             {
                 head.CountOooAppended(1, t, replay: true);
+            }
+            else
+            {
+                head.CountAppended(1, t, t, replay: true);
             }
         }
 
