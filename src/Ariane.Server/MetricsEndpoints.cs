@@ -59,6 +59,42 @@ public static class MetricsEndpoints
         w.Sample("ariane_tsdb_wal_written_bytes_total", head.WalBytesWritten);
         w.Family("ariane_tsdb_wal_corruptions_total", "counter", "Total number of WAL corruptions repaired at start-up.");
         w.Sample("ariane_tsdb_wal_corruptions_total", head.WalCorruptionsRepaired);
+        w.Family("ariane_tsdb_out_of_bound_samples_total", "counter", "Total number of samples refused for being older than the head's minimum valid time (already in blocks).");
+        w.Sample("ariane_tsdb_out_of_bound_samples_total", head.OutOfBoundsSamples);
+        w.Family("ariane_tsdb_wal_writes_failed_total", "counter", "Total number of commits refused because the WAL could not be written (full or failing disk).");
+        w.Sample("ariane_tsdb_wal_writes_failed_total", head.WalWriteFailures);
+        w.Family("ariane_tsdb_head_out_of_order_samples_appended_total", "counter", "Total number of appended out-of-order samples (within the out-of-order window).");
+        w.Sample("ariane_tsdb_head_out_of_order_samples_appended_total", head.OutOfOrderSamplesAppended);
+        w.Family("ariane_tsdb_too_old_samples_total", "counter", "Total number of out-of-order samples refused for being older than the out-of-order window.");
+        w.Sample("ariane_tsdb_too_old_samples_total", head.TooOldSamples);
+        w.Family("ariane_tsdb_checkpoint_creations_total", "counter", "Total number of WAL checkpoints created.");
+        w.Sample("ariane_tsdb_checkpoint_creations_total", head.Checkpoints);
+
+        var db = s.Db;
+        var blocks = db.Blocks;
+        long blockBytes = 0;
+        foreach (var b in blocks)
+        {
+            blockBytes += b.Size;
+        }
+        w.Family("ariane_tsdb_blocks_loaded", "gauge", "Number of currently loaded data blocks.");
+        w.Sample("ariane_tsdb_blocks_loaded", blocks.Count);
+        w.Family("ariane_tsdb_storage_blocks_bytes", "gauge", "The number of bytes that are currently used for local storage by all blocks.");
+        w.Sample("ariane_tsdb_storage_blocks_bytes", blockBytes);
+        w.Family("ariane_tsdb_lowest_timestamp", "gauge", "Lowest timestamp value stored in the database (ms).");
+        w.Sample("ariane_tsdb_lowest_timestamp", blocks.Count > 0 ? blocks[0].Meta.MinTime : head.MinTime == long.MaxValue ? 0 : head.MinTime);
+        w.Family("ariane_tsdb_compactions_total", "counter", "Total number of compactions (head and block) that were executed.");
+        w.Sample("ariane_tsdb_compactions_total", db.Compactions);
+        w.Family("ariane_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed.");
+        w.Sample("ariane_tsdb_compactions_failed_total", db.CompactionsFailed);
+        w.Family("ariane_tsdb_head_truncations_total", "counter", "Total number of head truncations after cutting a block.");
+        w.Sample("ariane_tsdb_head_truncations_total", db.HeadCompactions);
+        w.Family("ariane_tsdb_time_retentions_total", "counter", "The number of times that blocks were deleted because the maximum time limit was exceeded.");
+        w.Sample("ariane_tsdb_time_retentions_total", db.TimeRetentionDeletions);
+        w.Family("ariane_tsdb_size_retentions_total", "counter", "The number of times that blocks were deleted because the maximum number of bytes was exceeded.");
+        w.Sample("ariane_tsdb_size_retentions_total", db.SizeRetentionDeletions);
+        w.Family("ariane_tsdb_blocks_quarantined", "gauge", "Number of damaged blocks moved aside at start-up and not served.");
+        w.Sample("ariane_tsdb_blocks_quarantined", db.Quarantined.Count);
 
         int up = 0, down = 0, unknown = 0, pools = 0;
         foreach (var pool in s.Scrape.Pools)

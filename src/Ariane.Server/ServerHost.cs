@@ -86,11 +86,20 @@ public static class ServerHost
         }
         LogUnsupported(config, log);
 
-        Head head;
+        Db db;
+        var tsdbLog = loggers.CreateLogger("Ariane.tsdb");
         try
         {
-            head = Head.Open(new TsdbOptions { Path = Path.GetFullPath(o.StoragePath), WalSyncInterval = o.WalSyncInterval }, time,
-                m => log.LogWarning("{Message}", m));
+            db = Db.Open(new TsdbOptions
+            {
+                Path = Path.GetFullPath(o.StoragePath),
+                WalSyncInterval = o.WalSyncInterval,
+                RetentionTime = o.RetentionTime,
+                RetentionSize = o.RetentionSize,
+                BlockRange = o.MinBlockDuration,
+                MaxBlockRange = o.MaxBlockDuration,
+                OutOfOrderTimeWindow = config.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero,
+            }, time, m => tsdbLog.LogWarning("{Message}", m), m => tsdbLog.LogInformation("{Message}", m));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -98,10 +107,11 @@ public static class ServerHost
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
-        log.LogInformation("TSDB started path={Path} series={Series}", Path.GetFullPath(o.StoragePath), head.Stats().NumSeries);
+        log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
+            Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.Stats().NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
-        var scrape = new ScrapeManager(head, time, m => scrapeLog.LogWarning("{Message}", m));
-        var state = new ServerState(o, head, scrape, config, time);
+        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m));
+        var state = new ServerState(o, db, scrape, config, time);
         var reloadGate = new SemaphoreSlim(1, 1);
         state.Reload = async () =>
         {
@@ -110,6 +120,7 @@ public static class ServerHost
             {
                 var next = LoadConfig(o);
                 await scrape.ApplyConfigAsync(next).ConfigureAwait(false);
+                db.Head.OutOfOrderTimeWindow = next.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero;
                 state.Config = next;
                 state.LastConfigTime = time.GetUtcNow();
                 state.LastReloadSuccess = true;
@@ -153,7 +164,7 @@ public static class ServerHost
         {
             log.LogError("Cannot listen on {Address}: {Error}", o.ListenAddress, e.Message);
             await scrape.DisposeAsync().ConfigureAwait(false);
-            head.Dispose();
+            db.Dispose();
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
@@ -185,7 +196,7 @@ public static class ServerHost
         log.LogInformation("Stopping scrape manager...");
         await scrape.DisposeAsync().ConfigureAwait(false);
         log.LogInformation("Syncing and closing storage...");
-        head.Dispose();
+        db.Dispose();
         log.LogInformation("See you next time!");
         await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue
         return 0;

@@ -9,10 +9,10 @@ namespace Ariane.Server;
 public sealed class ServerState
 {
     /// <summary>Creates the state for one server run.</summary>
-    public ServerState(ServeOptions options, Head head, ScrapeManager scrape, PrometheusConfig config, TimeProvider time)
+    public ServerState(ServeOptions options, Db db, ScrapeManager scrape, PrometheusConfig config, TimeProvider time)
     {
         Options = options;
-        Head = head;
+        Db = db;
         Scrape = scrape;
         Config = config;
         Time = time;
@@ -30,8 +30,11 @@ public sealed class ServerState
     /// <summary>The command-line settings.</summary>
     public ServeOptions Options { get; }
 
-    /// <summary>The head storage.</summary>
-    public Head Head { get; }
+    /// <summary>The database: blocks and head, what queries and appends go through.</summary>
+    public Db Db { get; }
+
+    /// <summary>The database's head (in-memory recent samples and the WAL).</summary>
+    public Head Head => Db.Head;
 
     /// <summary>The PromQL engine (a pure function of expression, time and querier).</summary>
     public Ariane.PromQL.Engine.QueryEngine QueryEngine { get; }

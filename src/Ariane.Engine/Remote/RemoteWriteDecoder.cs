@@ -136,6 +136,7 @@ public static class RemoteWriteDecoder
         AppendStatus.OutOfBounds => "out of bounds",
         AppendStatus.DuplicateTimestamp => "duplicate sample for timestamp",
         AppendStatus.InvalidLabels => "invalid labels",
+        AppendStatus.TooOld => "too old sample",
         _ => s.ToString(),
     };
 

@@ -208,7 +208,15 @@ public sealed class ScrapeLoop : IAsyncDisposable
         var duration = Stopwatch.GetElapsedTime(t0);
         // The synthetic series go in the same batch as the samples: one commit, one WAL write per scrape.
         AppendReport(app, ts, error is null, duration, stats);
-        app.Commit();
+        try
+        {
+            app.Commit();
+        }
+        catch (IOException e)
+        {
+            // Storage could not write the scrape (a full disk): the scrape failed, and says why.
+            error = "storage: " + e.Message;
+        }
         _target.Report(start, duration, error);
         if (error is not null)
         {

@@ -36,11 +36,17 @@ public static class CliApp
         var qLookback = new Option<string>("--query.lookback-delta") { Description = "How far back an instant selector looks for the latest sample.", DefaultValueFactory = _ => "5m" };
         var qMaxSamples = new Option<int>("--query.max-samples") { Description = "Maximum number of samples a single query can load into memory.", DefaultValueFactory = _ => defaults.QueryMaxSamples };
         var qConcurrency = new Option<int>("--query.max-concurrency") { Description = "Maximum number of queries executed concurrently.", DefaultValueFactory = _ => defaults.QueryMaxConcurrency };
+        var retTime = new Option<string>("--storage.tsdb.retention.time") { Description = "How long to retain samples in storage. With neither this nor --storage.tsdb.retention.size set, 15d." };
+        var retOld = new Option<string>("--storage.tsdb.retention") { Description = "[DEPRECATED] Use --storage.tsdb.retention.time." };
+        var retSize = new Option<string>("--storage.tsdb.retention.size") { Description = "Maximum number of bytes of storage blocks and WAL (units: B, KB, MB, GB, TB, PB, EB). The oldest blocks go first. 0 means no limit." };
+        var minBlock = new Option<string>("--storage.tsdb.min-block-duration") { Description = "Time range of the blocks cut from the head.", DefaultValueFactory = _ => "2h" };
+        var maxBlock = new Option<string>("--storage.tsdb.max-block-duration") { Description = "Largest time range of a compacted block. Default: 10% of the retention time, at most 31d." };
         var sync = new Option<string>("--storage.tsdb.wal-sync-interval") { Description = "How often the write-ahead log is fsynced to disk (commits always reach the OS at once).", DefaultValueFactory = _ => "1s" };
 
         var cmd = new Command("serve", "Start the server. Takes Prometheus's flag names; Prometheus flags that do not apply yet are accepted and reported as ignored.")
         {
-            config, path, listen, lifecycle, admin, rw, publicOk, level, format, sync, qTimeout, qLookback, qMaxSamples, qConcurrency,
+            config, path, listen, lifecycle, admin, rw, publicOk, level, format, retTime, retOld, retSize, minBlock, maxBlock, sync,
+            qTimeout, qLookback, qMaxSamples, qConcurrency,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(async (pr, ct) =>
@@ -73,6 +79,11 @@ public static class CliApp
                 return 2;
             }
             o.WalSyncInterval = syncInterval;
+            if (StorageFlags(o, pr.GetValue(retTime) ?? pr.GetValue(retOld), pr.GetValue(retSize), pr.GetValue(minBlock)!, pr.GetValue(maxBlock)) is { } storageError)
+            {
+                await Console.Error.WriteLineAsync("error: " + storageError).ConfigureAwait(false);
+                return 2;
+            }
             if (!PromDuration.TryParse(pr.GetValue(qTimeout)!, out var timeout) || timeout <= TimeSpan.Zero
                 || !PromDuration.TryParse(pr.GetValue(qLookback)!, out var lookback) || lookback <= TimeSpan.Zero)
             {
@@ -110,6 +121,47 @@ public static class CliApp
             return await ServerHost.RunAsync(o).ConfigureAwait(false);
         });
         return cmd;
+    }
+
+    // Retention and block ranges as Prometheus reads them; returns an error message or null.
+    private static string? StorageFlags(ServeOptions o, string? time, string? size, string minBlock, string? maxBlock)
+    {
+        o.RetentionSize = 0;
+        if (!string.IsNullOrEmpty(size))
+        {
+            if (!ByteSize.TryParse(size, out long bytes) || bytes < 0)
+            {
+                return $"invalid --storage.tsdb.retention.size \"{size}\" (want a size such as 512MB or 100GB)";
+            }
+            o.RetentionSize = bytes;
+        }
+        if (!string.IsNullOrEmpty(time))
+        {
+            if (!PromDuration.TryParse(time, out var t) || t < TimeSpan.Zero)
+            {
+                return $"invalid --storage.tsdb.retention.time \"{time}\" (want a duration such as 15d)";
+            }
+            o.RetentionTime = t;
+        }
+        else
+        {
+            o.RetentionTime = o.RetentionSize > 0 ? TimeSpan.Zero : TimeSpan.FromDays(15);
+        }
+        if (!PromDuration.TryParse(minBlock, out var min) || min <= TimeSpan.Zero)
+        {
+            return $"invalid --storage.tsdb.min-block-duration \"{minBlock}\"";
+        }
+        o.MinBlockDuration = min;
+        o.MaxBlockDuration = TimeSpan.Zero;
+        if (!string.IsNullOrEmpty(maxBlock))
+        {
+            if (!PromDuration.TryParse(maxBlock, out var max) || max < min)
+            {
+                return $"invalid --storage.tsdb.max-block-duration \"{maxBlock}\" (must be a duration at least --storage.tsdb.min-block-duration)";
+            }
+            o.MaxBlockDuration = max;
+        }
+        return null;
     }
 
     private static Command CheckCommand()

@@ -33,6 +33,18 @@ public sealed class ServeOptions
     /// <summary><c>--storage.tsdb.wal-sync-interval</c>: how often the WAL is fsynced (commits always reach the OS at once).</summary>
     public TimeSpan WalSyncInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary><c>--storage.tsdb.retention.time</c> (or the deprecated <c>--storage.tsdb.retention</c>); zero keeps blocks forever.</summary>
+    public TimeSpan RetentionTime { get; set; } = TimeSpan.FromDays(15);
+
+    /// <summary><c>--storage.tsdb.retention.size</c> in bytes; zero means no limit.</summary>
+    public long RetentionSize { get; set; }
+
+    /// <summary><c>--storage.tsdb.min-block-duration</c>: the range of a block cut from the head.</summary>
+    public TimeSpan MinBlockDuration { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary><c>--storage.tsdb.max-block-duration</c>; zero means 10% of the retention time, at most 31 days.</summary>
+    public TimeSpan MaxBlockDuration { get; set; }
+
     /// <summary><c>--query.timeout</c>: the longest a query may run.</summary>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -28,6 +28,8 @@ public enum AppendStatus
     DuplicateTimestamp,
     /// <summary>The label set is not valid (no metric name, duplicate names, bad characters).</summary>
     InvalidLabels,
+    /// <summary>Out of order and older than the out-of-order window allows.</summary>
+    TooOld,
 }
 
 /// <summary>

@@ -8,7 +8,7 @@ namespace Ariane.Tsdb;
 /// The in-memory head of the TSDB: series indexed by postings, samples in XOR chunks, every commit logged to
 /// a segmented, checksummed WAL that is replayed at <see cref="Open"/>. Safe for concurrent appenders and queriers.
 /// </summary>
-public sealed class Head : IStorage, IDisposable
+public sealed partial class Head : IStorage, IDisposable
 {
     internal readonly StripeSeries Series = new();
     internal readonly MemPostings Postings = new();
@@ -26,7 +26,21 @@ public sealed class Head : IStorage, IDisposable
     private long _duplicates;
     private long _seriesCreated;
     private long _walCorruptions;
+    private long _outOfBounds;
+    private long _tooOld;
+    private long _walFailures;
+    private long _oooAppended;
+    private long _oooWindow;
+    private long _oooMinT = long.MaxValue;
+    private long _minValidTime = long.MinValue;
+    private long _queryMinTime = long.MinValue;
     private int _disposed;
+
+    /// <summary>
+    /// Held for reading by every commit around its WAL write and its apply, and for writing by a WAL cut, so that
+    /// when a cut returns every sample logged before it is in memory (what a checkpoint copies).
+    /// </summary>
+    internal readonly ReaderWriterLockSlim CommitLock = new(LockRecursionPolicy.NoRecursion);
 
     private Head(TsdbOptions options, Action<string>? warn)
     {
@@ -38,7 +52,15 @@ public sealed class Head : IStorage, IDisposable
     /// Opens the head in <see cref="TsdbOptions.Path"/>: creates the folder, replays the WAL (a torn or corrupt
     /// tail is cut off with a warning through <paramref name="warn"/>), and starts the background fsync timer.
     /// </summary>
-    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null)
+    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null) =>
+        Open(options, time, warn, long.MinValue);
+
+    /// <summary>
+    /// As <see cref="Open(TsdbOptions, TimeProvider, Action{string}?)"/>, for a head whose samples before
+    /// <paramref name="minValidTime"/> are in blocks already: the WAL's older samples are skipped and later appends
+    /// of them are refused as out of bounds.
+    /// </summary>
+    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn, long minValidTime)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -48,15 +70,17 @@ public sealed class Head : IStorage, IDisposable
         }
         string walDir = System.IO.Path.Combine(options.Path, "wal");
         Directory.CreateDirectory(walDir);
-        var head = new Head(options, warn);
+        var head = new Head(options, warn) { _minValidTime = minValidTime, _queryMinTime = minValidTime, _oooWindow = (long)options.OutOfOrderTimeWindow.TotalMilliseconds };
         var replay = new ReplayHandler(head);
+        int checkpoint = ReplayCheckpoint(walDir, ref replay, warn);
         var result = WalReader.Replay(walDir, ref replay, warn);
         head._walCorruptions = result.Corruptions;
         if (replay.UnknownRefs > 0)
         {
             warn?.Invoke($"WAL: {replay.UnknownRefs} sample(s) referred to unknown series and were skipped");
         }
-        head._wal = new WalWriter(walDir, result.NextSegment, options.WalSegmentSize);
+        // Segment numbers go on after the checkpoint even when no segment survived it.
+        head._wal = new WalWriter(walDir, Math.Max(result.NextSegment, checkpoint + 1), options.WalSegmentSize);
         if (options.WalSyncInterval > TimeSpan.Zero)
         {
             head._syncTimer = time.CreateTimer(static s => ((Head)s!).TimerSync(), head, options.WalSyncInterval, options.WalSyncInterval);
@@ -69,6 +93,65 @@ public sealed class Head : IStorage, IDisposable
 
     /// <summary>Samples rejected as older than their series' newest sample.</summary>
     public long OutOfOrderSamples => Interlocked.Read(ref _outOfOrder);
+
+    /// <summary>Samples rejected for being older than <see cref="MinValidTime"/>.</summary>
+    public long OutOfBoundsSamples => Interlocked.Read(ref _outOfBounds);
+
+    /// <summary>Commits refused because the WAL could not be written (a full or failing disk).</summary>
+    public long WalWriteFailures => Interlocked.Read(ref _walFailures);
+
+    internal void CountWalFailure() => Interlocked.Increment(ref _walFailures);
+
+    /// <summary>Out-of-order samples refused for being older than the out-of-order window allows.</summary>
+    public long TooOldSamples => Interlocked.Read(ref _tooOld);
+
+    /// <summary>Out-of-order samples accepted (within the window), replayed ones not included.</summary>
+    public long OutOfOrderSamplesAppended => Interlocked.Read(ref _oooAppended);
+
+    /// <summary>The out-of-order window; zero refuses every out-of-order sample. Changed by a config reload.</summary>
+    public TimeSpan OutOfOrderTimeWindow
+    {
+        get => TimeSpan.FromMilliseconds(Interlocked.Read(ref _oooWindow));
+        set => Interlocked.Exchange(ref _oooWindow, Math.Max(0, (long)value.TotalMilliseconds));
+    }
+
+    internal long OooWindowMs => Interlocked.Read(ref _oooWindow);
+
+    /// <summary>The oldest out-of-order sample held (it may be before <see cref="MinValidTime"/>), or long.MaxValue.</summary>
+    public long OutOfOrderMinTime => Interlocked.Read(ref _oooMinT);
+
+    /// <summary>The head refuses samples before this time (ms): they are in blocks, or are being written to one.</summary>
+    public long MinValidTime => Interlocked.Read(ref _minValidTime);
+
+    /// <summary>Queries of the head start here (ms): what is before is in blocks. At most <see cref="MinValidTime"/>.</summary>
+    public long QueryMinTime => Interlocked.Read(ref _queryMinTime);
+
+    /// <summary>
+    /// In-order samples more than this far (ms) behind the head's newest sample are refused as out of bounds (half
+    /// a block range, set by the database, as Prometheus), so that nothing lands in a range being cut into a block.
+    /// </summary>
+    internal long AppendableSpan = long.MaxValue;
+
+    /// <summary>The oldest time an in-order sample may have now.</summary>
+    internal long AppendMinTime
+    {
+        get
+        {
+            long min = Interlocked.Read(ref _minValidTime);
+            long span = AppendableSpan;
+            long max = Interlocked.Read(ref _maxT);
+            return span == long.MaxValue || max == long.MinValue ? min : Math.Max(min, max - span);
+        }
+    }
+
+    /// <summary>Raises <see cref="MinValidTime"/> (never lowers it).</summary>
+    internal void RaiseMinValidTime(long t)
+    {
+        long cur;
+        while (t > (cur = Interlocked.Read(ref _minValidTime)) && Interlocked.CompareExchange(ref _minValidTime, t, cur) != cur)
+        {
+        }
+    }
 
     /// <summary>Samples rejected for repeating a timestamp with another value.</summary>
     public long DuplicateSamples => Interlocked.Read(ref _duplicates);
@@ -99,7 +182,10 @@ public sealed class Head : IStorage, IDisposable
     }
 
     /// <inheritdoc/>
-    public IQuerier Querier(long mint, long maxt) => new HeadQuerier(this, mint, maxt);
+    public IQuerier Querier(long mint, long maxt) => new HeadQuerier(this, Math.Max(mint, QueryMinTime), maxt);
+
+    /// <summary>A querier that ignores <see cref="QueryMinTime"/> (for cutting a block out of the head).</summary>
+    internal IQuerier RawQuerier(long mint, long maxt) => new HeadQuerier(this, mint, maxt);
 
     /// <summary>Fsyncs the WAL now.</summary>
     public void Sync() => _wal!.Sync();
@@ -134,7 +220,15 @@ public sealed class Head : IStorage, IDisposable
             return;
         }
         _syncTimer?.Dispose();
-        _wal?.Dispose();
+        CommitLock.EnterWriteLock();
+        try
+        {
+            _wal?.Dispose();
+        }
+        finally
+        {
+            CommitLock.ExitWriteLock();
+        }
     }
 
     private void TimerSync()
@@ -150,6 +244,22 @@ public sealed class Head : IStorage, IDisposable
     }
 
     internal WalWriter Wal => _wal!;
+
+    /// <summary>Called (from a committing thread) when the head spans more than <see cref="CompactableSpan"/>.</summary>
+    internal Action? Compactable;
+
+    /// <summary>The span (ms) past which the head should be cut into a block; long.MaxValue never.</summary>
+    internal long CompactableSpan = long.MaxValue;
+
+    internal void CheckCompactable()
+    {
+        long max = Interlocked.Read(ref _maxT);
+        long min = Math.Max(Interlocked.Read(ref _minT), Interlocked.Read(ref _minValidTime));
+        if (max != long.MinValue && min != long.MaxValue && max - min > CompactableSpan)
+        {
+            Compactable?.Invoke();
+        }
+    }
 
     /// <summary>True when the label set may name a series: not empty, names non-empty, sorted and unique.</summary>
     internal static bool ValidLabels(Labels labels)
@@ -185,6 +295,53 @@ public sealed class Head : IStorage, IDisposable
         {
             Interlocked.Add(ref _duplicates, n);
         }
+        else if (r == SampleResult.OutOfBounds)
+        {
+            Interlocked.Add(ref _outOfBounds, n);
+        }
+        else if (r == SampleResult.TooOld)
+        {
+            Interlocked.Add(ref _tooOld, n);
+        }
+    }
+
+    /// <summary>Counts out-of-order samples applied and lowers <see cref="OutOfOrderMinTime"/>.</summary>
+    internal void CountOooAppended(long n, long mint, bool replay)
+    {
+        if (n == 0)
+        {
+            return;
+        }
+        Interlocked.Add(ref _numSamples, n);
+        if (!replay)
+        {
+            Interlocked.Add(ref _oooAppended, n);
+            Interlocked.Add(ref _samplesAppended, n);
+        }
+        long cur;
+        while (mint < (cur = Interlocked.Read(ref _oooMinT)) && Interlocked.CompareExchange(ref _oooMinT, mint, cur) != cur)
+        {
+        }
+    }
+
+    /// <summary>Recomputes <see cref="OutOfOrderMinTime"/> after out-of-order samples were dropped.</summary>
+    internal void ResetOooMinTime()
+    {
+        long min = long.MaxValue;
+        ulong last = Series.LastRef;
+        for (ulong r = 1; r <= last; r++)
+        {
+            var s = Series.GetByRef(r);
+            if (s is null)
+            {
+                continue;
+            }
+            lock (s)
+            {
+                min = Math.Min(min, s.OooMinT);
+            }
+        }
+        Interlocked.Exchange(ref _oooMinT, min);
     }
 
     internal void CountAppended(long n, long mint, long maxt, bool replay)
@@ -265,6 +422,10 @@ public sealed class Head : IStorage, IDisposable
 
         public void Sample(ulong seriesRef, long t, double v)
         {
+            if (t < head._minValidTime)
+            {
+                return; // in a block already
+            }
             var s = _last is not null && _last.Ref == seriesRef ? _last : head.Series.GetByRef(seriesRef);
             if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
             {
@@ -280,6 +441,30 @@ public sealed class Head : IStorage, IDisposable
             if (r == SampleResult.Appended)
             {
                 head.CountAppended(1, t, t, replay: true);
+            }
+        }
+
+        public void OutOfOrderSample(ulong seriesRef, long t, double v)
+        {
+            if (t < head._minValidTime)
+            {
+                return; // in a block already
+            }
+            var s = _last is not null && _last.Ref == seriesRef ? _last : head.Series.GetByRef(seriesRef);
+            if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
+            {
+                UnknownRefs++;
+                return;
+            }
+            _last = s;
+            SampleResult r;
+            lock (s)
+            {
+                r = s.AppendOoo(t, v);
+            }
+            if (r == SampleResult.Appended)
+            {
+                head.CountOooAppended(1, t, replay: true);
             }
         }
     }

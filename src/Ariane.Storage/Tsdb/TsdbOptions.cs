@@ -18,4 +18,28 @@ public sealed class TsdbOptions
 
     /// <summary>How many rows each top-N table of <see cref="Head.Stats"/> keeps (10 as Prometheus's status page).</summary>
     public int StatsLimit { get; set; } = 10;
+
+    /// <summary>The time range of a block cut from the head (2 h as Prometheus; <c>--storage.tsdb.min-block-duration</c>).</summary>
+    public TimeSpan BlockRange { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// The largest block compaction makes (<c>--storage.tsdb.max-block-duration</c>); zero means 10% of the
+    /// retention time, at most 31 days, as Prometheus.
+    /// </summary>
+    public TimeSpan MaxBlockRange { get; set; }
+
+    /// <summary>Blocks whose data are all older than this before the newest sample are deleted; zero keeps them.</summary>
+    public TimeSpan RetentionTime { get; set; } = TimeSpan.FromDays(15);
+
+    /// <summary>The most bytes blocks and WAL may take; the oldest blocks go first. Zero means no limit.</summary>
+    public long RetentionSize { get; set; }
+
+    /// <summary>How often the database checks whether to cut, compact or delete blocks (1 minute as Prometheus).</summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How far behind the newest sample of the head an out-of-order sample is still accepted
+    /// (<c>storage.tsdb.out_of_order_time_window</c> in prometheus.yml); zero refuses every out-of-order sample.
+    /// </summary>
+    public TimeSpan OutOfOrderTimeWindow { get; set; }
 }

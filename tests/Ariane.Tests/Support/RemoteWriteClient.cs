@@ -7,7 +7,11 @@ namespace Ariane.Tests.Support;
 public static class RemoteWriteClient
 {
     /// <summary>Posts the series; returns the HTTP status code.</summary>
-    public static async Task<int> SendAsync(HttpClient c, params (string[] Labels, (long T, double V)[] Samples)[] series)
+    public static async Task<int> SendAsync(HttpClient c, params (string[] Labels, (long T, double V)[] Samples)[] series) =>
+        (await SendWithBodyAsync(c, series)).Code;
+
+    /// <summary>Posts the series; returns the HTTP status code and the response body.</summary>
+    public static async Task<(int Code, string Body)> SendWithBodyAsync(HttpClient c, params (string[] Labels, (long T, double V)[] Samples)[] series)
     {
         byte[] body = Snappier.Snappy.CompressToArray(RemoteWriteDecoderTests.Encode(series));
         using var content = new ByteArrayContent(body);
@@ -16,6 +20,6 @@ public static class RemoteWriteClient
         using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/write") { Content = content };
         req.Headers.Add("X-Prometheus-Remote-Write-Version", "0.1.0");
         using var r = await c.SendAsync(req);
-        return (int)r.StatusCode;
+        return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
     }
 }

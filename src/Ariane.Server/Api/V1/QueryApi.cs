@@ -67,7 +67,7 @@ public static class QueryApi
         long now = s.Time.GetUtcNow().ToUnixTimeMilliseconds();
         long t = ApiParams.ParseTime(await ApiParams.GetAsync(ctx, "time").ConfigureAwait(false), "time", now);
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
-        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Head, q, t, ct)).ConfigureAwait(false);
+        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Db, q, t, ct)).ConfigureAwait(false);
         await Write(ctx, q, result).ConfigureAwait(false);
     }
 
@@ -110,7 +110,7 @@ public static class QueryApi
             throw new ApiException(ApiErrorType.BadData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
         }
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
-        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Head, q, start, end, stepMs, ct)).ConfigureAwait(false);
+        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Db, q, start, end, stepMs, ct)).ConfigureAwait(false);
         await Write(ctx, q, result).ConfigureAwait(false);
     }
 

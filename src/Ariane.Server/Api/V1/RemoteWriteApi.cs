@@ -53,7 +53,7 @@ public static class RemoteWriteApi
             await Fail(ctx, s, 400, "snappy: corrupt input: " + e.Message).ConfigureAwait(false);
             return;
         }
-        var app = s.Head.Appender();
+        var app = s.Db.Appender();
         RemoteWriteResult result;
         try
         {
@@ -65,7 +65,16 @@ public static class RemoteWriteApi
             await Fail(ctx, s, 400, e.Message).ConfigureAwait(false);
             return;
         }
-        app.Commit();
+        try
+        {
+            app.Commit();
+        }
+        catch (IOException e)
+        {
+            // Storage cannot write (a full disk): 500, so that the sender retries later, as it does for Prometheus.
+            await Fail(ctx, s, 500, "storage: " + e.Message).ConfigureAwait(false);
+            return;
+        }
         Interlocked.Add(ref s.RemoteWrite.SamplesIn, result.Samples);
         if (result.Rejected > 0)
         {

@@ -23,6 +23,32 @@ internal static class TsdbStatus
             Table(w, "labelValueCountByLabelName"u8, st.LabelValueCountByLabelName);
             Table(w, "memoryInBytesByLabelName"u8, st.MemoryInBytesByLabelName);
             Table(w, "seriesCountByLabelValuePair"u8, st.SeriesCountByLabelValuePair);
+            // Ariane's additions: the on-disk blocks and any moved aside as damaged.
+            var blocks = s.Db.Blocks;
+            w.WriteStartObject("blockStats"u8);
+            w.WriteNumber("numBlocks"u8, blocks.Count);
+            long bytes = 0, samples = 0;
+            foreach (var b in blocks)
+            {
+                bytes += b.Size;
+                samples += b.Meta.NumSamples;
+            }
+            w.WriteNumber("bytes"u8, bytes);
+            w.WriteNumber("numSamples"u8, samples);
+            w.WriteNumber("minTime"u8, blocks.Count == 0 ? 0 : blocks[0].Meta.MinTime);
+            w.WriteNumber("maxTime"u8, blocks.Count == 0 ? 0 : blocks[^1].Meta.MaxTime);
+            w.WriteNumber("walBytes"u8, s.Db.WalSize());
+            w.WriteEndObject();
+            w.WriteStartArray("quarantinedBlocks"u8);
+            foreach (var q in s.Db.Quarantined)
+            {
+                w.WriteStartObject();
+                w.WriteString("ulid"u8, q.Ulid);
+                w.WriteString("path"u8, q.Path);
+                w.WriteString("reason"u8, q.Reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
         });
     }

@@ -11,7 +11,7 @@ namespace Ariane.Tsdb;
 /// </summary>
 internal sealed class HeadAppender(Head head) : IAppender
 {
-    private readonly record struct Pending(MemSeries Series, long T, double V);
+    private readonly record struct Pending(MemSeries Series, long T, double V, bool Ooo);
 
     // Samples records are split at this payload size so replay never needs a huge buffer.
     private const int MaxSamplesRecord = 1 << 20;
@@ -21,6 +21,7 @@ internal sealed class HeadAppender(Head head) : IAppender
 
     private Pending[] _pending = [];
     private int _count;
+    private int _oooCount;
     private bool _done;
 
     public AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value)
@@ -28,6 +29,11 @@ internal sealed class HeadAppender(Head head) : IAppender
         if (_done)
         {
             ThrowDone();
+        }
+        if (timestampMs < head.MinValidTime)
+        {
+            head.CountRejected(SampleResult.OutOfBounds);
+            return AppendStatus.OutOfBounds;
         }
         var s = seriesRef != 0 ? head.Series.GetByRef(seriesRef) : null;
         if (s is null || s.Labels.Hash != labels.Hash)
@@ -39,11 +45,32 @@ internal sealed class HeadAppender(Head head) : IAppender
             s = head.GetOrCreate(labels);
             seriesRef = s.Ref;
         }
+        bool ooo = false;
         switch (s.Check(timestampMs, value))
         {
             case SampleResult.OutOfOrder:
-                head.CountRejected(SampleResult.OutOfOrder);
-                return AppendStatus.OutOfOrder;
+                long window = head.OooWindowMs;
+                if (window == 0)
+                {
+                    head.CountRejected(SampleResult.OutOfOrder);
+                    return AppendStatus.OutOfOrder;
+                }
+                long newest = head.MaxTime;
+                if (newest != long.MinValue && timestampMs < newest - window)
+                {
+                    head.CountRejected(SampleResult.TooOld);
+                    return AppendStatus.TooOld;
+                }
+                ooo = true;
+                break;
+            case SampleResult.Appended:
+                if (timestampMs < head.AppendMinTime)
+                {
+                    // Further behind the head's newest sample than half a block range: the range may be being cut.
+                    head.CountRejected(SampleResult.OutOfBounds);
+                    return AppendStatus.OutOfBounds;
+                }
+                break;
             case SampleResult.DuplicateTimestamp:
                 head.CountRejected(SampleResult.DuplicateTimestamp);
                 return AppendStatus.DuplicateTimestamp;
@@ -54,7 +81,11 @@ internal sealed class HeadAppender(Head head) : IAppender
         {
             Grow();
         }
-        _pending[_count++] = new Pending(s, timestampMs, value);
+        _pending[_count++] = new Pending(s, timestampMs, value, ooo);
+        if (ooo)
+        {
+            _oooCount++;
+        }
         return AppendStatus.Ok;
     }
 
@@ -88,23 +119,37 @@ internal sealed class HeadAppender(Head head) : IAppender
         _done = true;
         try
         {
-            if (_count == 0)
-            {
-                // Still write series created by this batch, so that they are durable like their samples would be.
-                head.Wal.Log([]);
-                return;
-            }
             var buf = t_buffer ??= new WalBuffer(64 << 10);
             buf.Clear();
             Encode(buf);
-            head.Wal.Log(buf.Written);
+            head.CommitLock.EnterReadLock();
+            try
+            {
+                // With no samples this still writes the series created by this batch, so that they are durable
+                // like their samples would be.
+                try
+                {
+                    head.Wal.Log(buf.Written);
+                }
+                catch (IOException e)
+                {
+                    // A full or failing disk: nothing of the batch is applied, and the WAL holds no part of it.
+                    head.CountWalFailure();
+                    throw new IOException("write-ahead log write failed, the batch was not stored: " + e.Message, e);
+                }
+                Apply();
+            }
+            finally
+            {
+                head.CommitLock.ExitReadLock();
+            }
             if (buf.Length > 4 << 20)
             {
                 // Do not keep a huge buffer per thread after a rare huge batch.
                 buf.Dispose();
                 t_buffer = null;
             }
-            Apply();
+            head.CheckCompactable();
         }
         finally
         {
@@ -114,10 +159,36 @@ internal sealed class HeadAppender(Head head) : IAppender
 
     private void Encode(WalBuffer buf)
     {
-        int i = 0;
-        while (i < _count)
+        if (_oooCount == 0)
         {
-            buf.BeginRecord(WalRecordType.Samples);
+            Encode(buf, WalRecordType.Samples, ooo: false);
+        }
+        else
+        {
+            // Out-of-order samples go in records of their own type, so that replay puts them back where they were.
+            if (_oooCount < _count)
+            {
+                Encode(buf, WalRecordType.Samples, ooo: false);
+            }
+            Encode(buf, WalRecordType.OutOfOrderSamples, ooo: true);
+        }
+    }
+
+    private void Encode(WalBuffer buf, WalRecordType type, bool ooo)
+    {
+        int i = 0;
+        bool all = _oooCount == 0;
+        while (true)
+        {
+            while (i < _count && !all && _pending[i].Ooo != ooo)
+            {
+                i++;
+            }
+            if (i >= _count)
+            {
+                return;
+            }
+            buf.BeginRecord(type);
             ulong baseRef = _pending[i].Series.Ref;
             long baseT = _pending[i].T;
             buf.WriteUvarint(baseRef);
@@ -125,6 +196,10 @@ internal sealed class HeadAppender(Head head) : IAppender
             for (; i < _count && buf.OpenPayloadLength < MaxSamplesRecord; i++)
             {
                 ref readonly var p = ref _pending[i];
+                if (!all && p.Ooo != ooo)
+                {
+                    continue;
+                }
                 buf.WriteVarint((long)(p.Series.Ref - baseRef));
                 buf.WriteVarint(p.T - baseT);
                 buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(p.V));
@@ -135,11 +210,35 @@ internal sealed class HeadAppender(Head head) : IAppender
 
     private void Apply()
     {
-        long appended = 0, mint = long.MaxValue, maxt = long.MinValue;
+        long appended = 0, mint = long.MaxValue, maxt = long.MinValue, oooAppended = 0, oooMin = long.MaxValue;
+        long minValid = head.MinValidTime;
         for (int i = 0; i < _count; i++)
         {
             ref readonly var p = ref _pending[i];
+            if (p.T < minValid)
+            {
+                // A block was cut over this time since Append checked it.
+                head.CountRejected(SampleResult.OutOfBounds);
+                continue;
+            }
             SampleResult r;
+            if (p.Ooo)
+            {
+                lock (p.Series)
+                {
+                    r = p.Series.AppendOoo(p.T, p.V);
+                }
+                if (r == SampleResult.Appended)
+                {
+                    oooAppended++;
+                    oooMin = Math.Min(oooMin, p.T);
+                }
+                else if (r != SampleResult.SameSample)
+                {
+                    head.CountRejected(r);
+                }
+                continue;
+            }
             lock (p.Series)
             {
                 r = p.Series.Append(p.T, p.V);
@@ -157,6 +256,7 @@ internal sealed class HeadAppender(Head head) : IAppender
             }
         }
         head.CountAppended(appended, mint, maxt, replay: false);
+        head.CountOooAppended(oooAppended, oooMin, replay: false);
     }
 
     public void Rollback()

@@ -7,7 +7,7 @@ namespace Ariane.Tsdb;
 /// <summary>Reads the head over [mint, maxt]: postings resolve the matchers, snapshots pin each series' samples.</summary>
 internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
 {
-    private bool Overlaps => head.MinTime <= maxt && head.MaxTime >= mint;
+    private bool Overlaps => (head.MinTime <= maxt && head.MaxTime >= mint) || head.OutOfOrderMinTime <= maxt;
 
     public ISeriesSet Select(bool sorted, params ReadOnlySpan<LabelMatcher> matchers)
     {
@@ -25,15 +25,24 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
                 continue;
             }
             SeriesSnapshot snap;
+            (long[] T, double[] V) ooo = default;
             lock (s)
             {
                 snap = s.Snapshot();
+                if (s.HasOoo)
+                {
+                    ooo = s.OooSnapshot();
+                }
             }
-            if (snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt)
+            bool inOrder = !(snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt);
+            if (ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt))
             {
-                continue;
+                result.Add(new HeadSeries(s.Labels, snap, mint, maxt, ooo.T, ooo.V));
             }
-            result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+            else if (inOrder)
+            {
+                result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+            }
         }
         if (sorted)
         {
@@ -112,13 +121,18 @@ internal sealed class HeadSeriesSet(List<HeadSeries> series) : ISeriesSet
     public ISeries Current => series[_i];
 }
 
-/// <summary>One series as a querier saw it when Select ran.</summary>
-internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt) : ISeries
+/// <summary>One series as a querier saw it when Select ran (with its out-of-order samples, if any, sorted).</summary>
+internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, long[]? oooT = null, double[]? oooV = null) : ISeries
 {
     public Labels Labels => labels;
 
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
+        if (oooT is not null)
+        {
+            // In-order samples first on equal timestamps (an out-of-order sample never repeats one, but be safe).
+            return new MergeIterator([new SeriesIterator(snapshot, mint, maxt), new ArraySampleIterator(oooT, oooV!, mint, maxt)]);
+        }
         if (reuse is SeriesIterator it)
         {
             it.Reset(snapshot, mint, maxt);
@@ -269,6 +283,58 @@ internal sealed class SeriesIterator : ISampleIterator
         while (Next())
         {
             if (_t >= t)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
+
+/// <summary>Iterates sorted arrays of samples within [mint, maxt].</summary>
+internal sealed class ArraySampleIterator(long[] ts, double[] vs, long mint, long maxt) : ISampleIterator
+{
+    private int _i = -1;
+
+    /// <summary>True when some timestamp of the sorted <paramref name="ts"/> is in [mint, maxt].</summary>
+    public static bool AnyIn(long[] ts, long mint, long maxt)
+    {
+        int i = Array.BinarySearch(ts, mint);
+        if (i < 0)
+        {
+            i = ~i;
+        }
+        return i < ts.Length && ts[i] <= maxt;
+    }
+
+    public long T => ts[_i];
+
+    public double V => vs[_i];
+
+    public bool Next()
+    {
+        do
+        {
+            _i++;
+        }
+        while (_i < ts.Length && ts[_i] < mint);
+        if (_i < ts.Length && ts[_i] <= maxt)
+        {
+            return true;
+        }
+        _i = ts.Length;
+        return false;
+    }
+
+    public bool Seek(long t)
+    {
+        if (_i >= 0 && _i < ts.Length && ts[_i] >= t)
+        {
+            return true;
+        }
+        while (Next())
+        {
+            if (ts[_i] >= t)
             {
                 return true;
             }

@@ -10,6 +10,8 @@ internal enum SampleResult : byte
     SameSample,
     OutOfOrder,
     DuplicateTimestamp,
+    OutOfBounds,
+    TooOld,
 }
 
 /// <summary>
@@ -30,7 +32,7 @@ internal enum SampleResult : byte
 /// chunk only gains bits; so a snapshot stays valid while the writer goes on.
 /// </para>
 /// </summary>
-internal sealed class MemSeries
+internal sealed partial class MemSeries
 {
     /// <summary>Most chunks packed in one segment.</summary>
     public const int SegmentChunks = 8;

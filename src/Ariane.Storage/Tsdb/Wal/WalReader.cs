@@ -13,6 +13,9 @@ internal interface IWalReplayHandler
 
     /// <summary>One sample.</summary>
     void Sample(ulong seriesRef, long t, double v);
+
+    /// <summary>One out-of-order sample.</summary>
+    void OutOfOrderSample(ulong seriesRef, long t, double v);
 }
 
 /// <summary>The outcome of a replay.</summary>
@@ -195,10 +198,12 @@ internal static class WalReader
                 }
                 break;
             case WalRecordType.Samples:
+            case WalRecordType.OutOfOrderSamples:
                 if (d.End)
                 {
                     break;
                 }
+                bool ooo = type == WalRecordType.OutOfOrderSamples;
                 ulong baseRef = d.Uvarint();
                 long baseT = d.Varint();
                 while (!d.End)
@@ -206,7 +211,14 @@ internal static class WalReader
                     ulong r = (ulong)((long)baseRef + d.Varint());
                     long t = baseT + d.Varint();
                     double v = BitConverter.UInt64BitsToDouble(d.UInt64());
-                    handler.Sample(r, t, v);
+                    if (ooo)
+                    {
+                        handler.OutOfOrderSample(r, t, v);
+                    }
+                    else
+                    {
+                        handler.Sample(r, t, v);
+                    }
                 }
                 break;
             default:

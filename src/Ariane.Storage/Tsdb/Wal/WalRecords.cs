@@ -13,6 +13,9 @@ internal enum WalRecordType : byte
 
     /// <summary>A batch of samples: reference, timestamp, value.</summary>
     Samples = 2,
+
+    /// <summary>A batch of out-of-order samples (accepted within the out-of-order window), encoded as <see cref="Samples"/>.</summary>
+    OutOfOrderSamples = 4,
 }
 
 /// <summary>

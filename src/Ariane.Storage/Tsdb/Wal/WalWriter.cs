@@ -96,6 +96,21 @@ internal sealed class WalWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes queued series, fsyncs and closes the current segment and starts the next one; returns its number.
+    /// Everything logged before the call is in earlier segments, everything after in this one or later.
+    /// </summary>
+    public int Cut()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushPendingLocked();
+            CutLocked();
+            return _segment;
+        }
+    }
+
     private void FlushPendingLocked()
     {
         if (_pending.InRecord)
@@ -140,19 +155,32 @@ internal sealed class WalWriter : IDisposable
     {
         RandomAccess.FlushToDisk(_handle);
         Interlocked.Increment(ref _fsyncs);
+        // The new segment first: if it cannot be made (a full disk), the current one stays open and later writes
+        // go on there, so that ingestion resumes by itself when space returns.
+        var next = CreateSegment(_segment + 1);
         _handle.Dispose();
         _segment++;
-        _handle = CreateSegment(_segment);
+        _handle = next;
         _offset = SegmentHeaderSize;
         _dirty = false;
     }
 
     private SafeFileHandle CreateSegment(int n)
     {
-        var h = File.OpenHandle(Path.Combine(_dir, SegmentName(n)), FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
-        ReadOnlySpan<byte> header = [(byte)'A', (byte)'W', (byte)'A', (byte)'L', Version, 0, 0, 0];
-        RandomAccess.Write(h, header, 0);
-        RandomAccess.FlushToDisk(h);
+        string path = Path.Combine(_dir, SegmentName(n));
+        var h = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+        try
+        {
+            ReadOnlySpan<byte> header = [(byte)'A', (byte)'W', (byte)'A', (byte)'L', Version, 0, 0, 0];
+            RandomAccess.Write(h, header, 0);
+            RandomAccess.FlushToDisk(h);
+        }
+        catch (IOException)
+        {
+            h.Dispose();
+            File.Delete(path); // no segment without a header
+            throw;
+        }
         Interlocked.Add(ref _bytesWritten, SegmentHeaderSize);
         return h;
     }

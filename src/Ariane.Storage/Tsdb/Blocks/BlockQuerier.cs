@@ -1,0 +1,422 @@
+using Ariane.Model;
+using Ariane.Storage;
+using Ariane.Tsdb.Chunks;
+
+namespace Ariane.Tsdb.Blocks;
+
+/// <summary>Resolves label matchers to a block's sorted series ids, as <see cref="MemPostings.Select"/> does for the head.</summary>
+internal static class BlockPostings
+{
+    public static uint[] Select(IndexReader ix, ReadOnlySpan<LabelMatcher> matchers)
+    {
+        uint[]? acc = null;
+        foreach (var m in matchers)
+        {
+            if (m.MatchesEmpty)
+            {
+                continue;
+            }
+            var u = m.Type == MatcherType.Equal ? ix.Postings(m.Name, m.Value) : Union(ix, m, invert: false);
+            acc = acc is null ? u : Intersect(acc, u);
+            if (acc.Length == 0)
+            {
+                return acc;
+            }
+        }
+        acc ??= ix.AllPostings();
+        foreach (var m in matchers)
+        {
+            if (!m.MatchesEmpty)
+            {
+                continue;
+            }
+            var sub = Union(ix, m, invert: true);
+            if (sub.Length > 0)
+            {
+                acc = Subtract(acc, sub);
+            }
+        }
+        return acc;
+    }
+
+    private static uint[] Union(IndexReader ix, LabelMatcher m, bool invert)
+    {
+        var lists = new List<uint[]>();
+        ix.PostingsMatching(m.Name, v => m.Matches(v) != invert, lists);
+        if (lists.Count == 0)
+        {
+            return [];
+        }
+        if (lists.Count == 1)
+        {
+            return lists[0];
+        }
+        int total = 0;
+        foreach (var l in lists)
+        {
+            total += l.Length;
+        }
+        var all = new uint[total];
+        int at = 0;
+        foreach (var l in lists)
+        {
+            l.CopyTo(all, at);
+            at += l.Length;
+        }
+        Array.Sort(all);
+        int n = 0;
+        for (int i = 0; i < all.Length; i++)
+        {
+            if (n == 0 || all[n - 1] != all[i])
+            {
+                all[n++] = all[i];
+            }
+        }
+        return n == all.Length ? all : all[..n];
+    }
+
+    private static uint[] Intersect(uint[] a, uint[] b)
+    {
+        var r = new uint[Math.Min(a.Length, b.Length)];
+        int i = 0, j = 0, n = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            if (a[i] < b[j])
+            {
+                i++;
+            }
+            else if (a[i] > b[j])
+            {
+                j++;
+            }
+            else
+            {
+                r[n++] = a[i];
+                i++;
+                j++;
+            }
+        }
+        return n == r.Length ? r : r[..n];
+    }
+
+    private static uint[] Subtract(uint[] a, uint[] b)
+    {
+        var r = new uint[a.Length];
+        int j = 0, n = 0;
+        foreach (uint x in a)
+        {
+            while (j < b.Length && b[j] < x)
+            {
+                j++;
+            }
+            if (j < b.Length && b[j] == x)
+            {
+                continue;
+            }
+            r[n++] = x;
+        }
+        return n == r.Length ? r : r[..n];
+    }
+}
+
+/// <summary>Reads one block over [mint, maxt]. Series come in label order (the block's ids are in label order).</summary>
+internal sealed class BlockQuerier : IQuerier
+{
+    private readonly Block _block;
+    private readonly long _mint;
+    private readonly long _maxt;
+    private int _disposed;
+
+    public BlockQuerier(Block block, long mint, long maxt)
+    {
+        _block = block;
+        // Clamp to the block's own range: its MaxTime is exclusive.
+        _mint = Math.Max(mint, block.Meta.MinTime);
+        _maxt = Math.Min(maxt, block.Meta.MaxTime - 1);
+    }
+
+    public ISeriesSet Select(bool sorted, params ReadOnlySpan<LabelMatcher> matchers)
+    {
+        var result = new List<ISeries>();
+        if (_mint > _maxt)
+        {
+            return new ListSeriesSet(result);
+        }
+        var ix = _block.Index;
+        var tomb = _block.Tombstones;
+        var ids = BlockPostings.Select(ix, matchers);
+        var metas = new List<ChunkMeta>();
+        foreach (uint id in ids)
+        {
+            metas.Clear();
+            var labels = ix.Series(id, metas);
+            int first = -1, last = -1;
+            for (int i = 0; i < metas.Count; i++)
+            {
+                if (metas[i].MaxT >= _mint && metas[i].MinT <= _maxt)
+                {
+                    if (first < 0)
+                    {
+                        first = i;
+                    }
+                    last = i;
+                }
+            }
+            if (first < 0)
+            {
+                continue;
+            }
+            var deleted = tomb.Get(id);
+            if (deleted is not null && Covered(deleted, metas[first].MinT, metas[last].MaxT))
+            {
+                continue;
+            }
+            var chunks = metas.GetRange(first, last - first + 1).ToArray();
+            result.Add(new BlockSeries(_block, labels, chunks, _mint, _maxt, deleted));
+        }
+        return new ListSeriesSet(result);
+    }
+
+    // True when the intervals cover [mint, maxt] entirely.
+    private static bool Covered(Interval[] ivs, long mint, long maxt)
+    {
+        foreach (var iv in ivs)
+        {
+            if (iv.MinT <= mint && iv.MaxT >= maxt)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public IReadOnlyList<string> LabelValues(string name, params ReadOnlySpan<LabelMatcher> matchers)
+    {
+        if (_mint > _maxt)
+        {
+            return [];
+        }
+        if (matchers.IsEmpty)
+        {
+            return _block.Index.LabelValues(name);
+        }
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (uint id in BlockPostings.Select(_block.Index, matchers))
+        {
+            string v = _block.Index.Series(id, null).Get(name);
+            if (v.Length > 0)
+            {
+                set.Add(v);
+            }
+        }
+        return Sorted(set);
+    }
+
+    public IReadOnlyList<string> LabelNames(params ReadOnlySpan<LabelMatcher> matchers)
+    {
+        if (_mint > _maxt)
+        {
+            return [];
+        }
+        if (matchers.IsEmpty)
+        {
+            return _block.Index.LabelNames();
+        }
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (uint id in BlockPostings.Select(_block.Index, matchers))
+        {
+            foreach (ref readonly var l in _block.Index.Series(id, null).AsSpan())
+            {
+                set.Add(l.Name);
+            }
+        }
+        return Sorted(set);
+    }
+
+    private static List<string> Sorted(HashSet<string> set)
+    {
+        var list = new List<string>(set);
+        list.Sort(StringComparer.Ordinal);
+        return list;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _block.Release();
+        }
+    }
+}
+
+/// <summary>A read-once list of series.</summary>
+internal sealed class ListSeriesSet(List<ISeries> series) : ISeriesSet
+{
+    private int _i = -1;
+
+    public bool MoveNext() => ++_i < series.Count;
+
+    public ISeries Current => series[_i];
+}
+
+/// <summary>One series of a block as a querier selected it: its chunks overlapping the range.</summary>
+internal sealed class BlockSeries(Block block, Labels labels, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted) : ISeries
+{
+    public Labels Labels => labels;
+
+    public ISampleIterator Iterator(ISampleIterator? reuse = null)
+    {
+        if (reuse is BlockSeriesIterator it)
+        {
+            it.Reset(block, chunks, mint, maxt, deleted);
+            return it;
+        }
+        return new BlockSeriesIterator(block, chunks, mint, maxt, deleted);
+    }
+}
+
+/// <summary>
+/// Decodes a block series' chunks in order within [mint, maxt], skipping deleted intervals. Each chunk is
+/// copied out of the map into a reused buffer (its CRC checked) and decoded there: no allocation per chunk.
+/// </summary>
+internal sealed class BlockSeriesIterator : ISampleIterator
+{
+    private Block _block = null!;
+    private ChunkMeta[] _chunks = [];
+    private long _mint;
+    private long _maxt;
+    private Interval[]? _deleted;
+    private int _next;
+    private byte[] _buf = new byte[256];
+    private XorIterator _it;
+    private bool _inChunk;
+    private bool _done;
+    private long _t;
+    private double _v;
+
+    public BlockSeriesIterator(Block block, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted) =>
+        Reset(block, chunks, mint, maxt, deleted);
+
+    public void Reset(Block block, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted)
+    {
+        _block = block;
+        _chunks = chunks;
+        _mint = mint;
+        _maxt = maxt;
+        _deleted = deleted;
+        _next = 0;
+        _inChunk = false;
+        _done = false;
+        _t = long.MinValue;
+        _v = 0;
+    }
+
+    public long T => _t;
+
+    public double V => _v;
+
+    public bool Next()
+    {
+        while (!_done)
+        {
+            if (_inChunk && _it.Next())
+            {
+                long t = _it.T;
+                if (t > _maxt)
+                {
+                    _done = true;
+                    return false;
+                }
+                if (t < _mint || (_deleted is not null && IsDeleted(t)))
+                {
+                    continue;
+                }
+                _t = t;
+                _v = _it.V;
+                return true;
+            }
+            if (!OpenChunk(_mint))
+            {
+                _done = true;
+            }
+        }
+        return false;
+    }
+
+    private bool IsDeleted(long t)
+    {
+        foreach (var iv in _deleted!)
+        {
+            if (iv.Contains(t))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private bool OpenChunk(long minT)
+    {
+        _inChunk = false;
+        while (_next < _chunks.Length)
+        {
+            var c = _chunks[_next++];
+            if (c.MaxT < minT)
+            {
+                continue;
+            }
+            if (c.MinT > _maxt)
+            {
+                return false;
+            }
+            var data = _block.Chunks.Read(c.Ref, out var enc, out int count);
+            if (enc != ChunkEncoding.Xor)
+            {
+                throw new CorruptBlockException($"{_block.Dir}: chunk {c.Ref:x} has unknown encoding {(byte)enc}");
+            }
+            if (_buf.Length < data.Length + 8)
+            {
+                _buf = new byte[Math.Max(data.Length + 8, _buf.Length * 2)];
+            }
+            data.CopyTo(_buf);
+            // The decoder may read a few bytes past the end of the data; keep them zero.
+            _buf.AsSpan(data.Length, 8).Clear();
+            _it = new XorIterator(_buf, count);
+            _inChunk = true;
+            return true;
+        }
+        return false;
+    }
+
+    public bool Seek(long t)
+    {
+        if (_done)
+        {
+            return false;
+        }
+        if (_inChunk && _t >= t && _t != long.MinValue)
+        {
+            return true;
+        }
+        if (t < _mint)
+        {
+            t = _mint;
+        }
+        if (!_inChunk || (_next > 0 && _chunks[_next - 1].MaxT < t))
+        {
+            if (!OpenChunk(t))
+            {
+                _done = true;
+                return false;
+            }
+        }
+        while (Next())
+        {
+            if (_t >= t)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

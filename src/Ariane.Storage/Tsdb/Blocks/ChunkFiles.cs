@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Ariane.Tsdb.Wal;
+
+namespace Ariane.Tsdb.Blocks;
+
+/// <summary>How a chunk's samples are encoded (the first byte of a chunk record's payload).</summary>
+internal enum ChunkEncoding : byte
+{
+    /// <summary>Gorilla: delta-of-delta timestamps, XORed float values (<see cref="Chunks.XorAppender"/>).</summary>
+    Xor = 1,
+}
+
+/// <summary>
+/// Writes a block's chunk files <c>chunks/000001</c>, <c>000002</c>, ...: an 8-byte header (magic, version),
+/// then chunk records <c>len uvarint | payload | crc32c(payload) u32le</c>, payload = <c>encoding u8 |
+/// sample count u16le | data</c>. A chunk's reference is <c>file number &lt;&lt; 32 | offset of its record</c>.
+/// A file takes no more records once past <see cref="MaxFileSize"/>.
+/// </summary>
+internal sealed class ChunkWriter : IDisposable
+{
+    public const uint Magic = 0x4B484341; // "ACHK" little-endian
+    public const byte Version = 1;
+    public const int HeaderSize = 8;
+    public const long MaxFileSize = 512L << 20;
+
+    private readonly string _dir;
+    private readonly ByteBuffer _rec = new(512);
+    private FileStream? _file;
+    private int _fileNo;
+    private long _pos;
+
+    public ChunkWriter(string blockDir)
+    {
+        _dir = System.IO.Path.Combine(blockDir, "chunks");
+        Directory.CreateDirectory(_dir);
+    }
+
+    /// <summary>Chunk files written so far.</summary>
+    public int Files => _fileNo;
+
+    /// <summary>Bytes written to chunk files so far.</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>Writes a chunk and returns its reference.</summary>
+    public ulong Write(ChunkEncoding encoding, int count, ReadOnlySpan<byte> data)
+    {
+        _rec.Clear();
+        int payload = 3 + data.Length;
+        _rec.Uvarint((ulong)payload);
+        int start = _rec.Length;
+        _rec.Byte((byte)encoding);
+        _rec.U16((ushort)count);
+        _rec.Bytes(data);
+        uint crc = Crc32C.Append(0, _rec.Span[start..]);
+        _rec.U32(crc);
+        if (_file is null || _pos + _rec.Length > MaxFileSize && _pos > HeaderSize)
+        {
+            NextFile();
+        }
+        ulong r = ((ulong)_fileNo << 32) | (ulong)_pos;
+        _file!.Write(_rec.Span);
+        _pos += _rec.Length;
+        BytesWritten += _rec.Length;
+        return r;
+    }
+
+    private void NextFile()
+    {
+        CloseFile();
+        _fileNo++;
+        _file = new FileStream(System.IO.Path.Combine(_dir, FileName(_fileNo)), FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
+        Span<byte> hdr = stackalloc byte[HeaderSize];
+        hdr.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(hdr, Magic);
+        hdr[4] = Version;
+        _file.Write(hdr);
+        _pos = HeaderSize;
+        BytesWritten += HeaderSize;
+    }
+
+    public static string FileName(int n) => n.ToString("D6", CultureInfo.InvariantCulture);
+
+    private void CloseFile()
+    {
+        if (_file is null)
+        {
+            return;
+        }
+        _file.Flush(flushToDisk: true);
+        _file.Dispose();
+        _file = null;
+    }
+
+    /// <summary>Flushes and fsyncs the last file. Call before the block is renamed into place.</summary>
+    public void Finish() => CloseFile();
+
+    public void Dispose() => CloseFile();
+}
+
+/// <summary>Reads chunk records from a block's memory-mapped chunk files, checking each record's CRC.</summary>
+internal sealed class ChunkReader : IDisposable
+{
+    private readonly MappedFile[] _files;
+
+    private ChunkReader(MappedFile[] files) => _files = files;
+
+    public static ChunkReader Open(string blockDir)
+    {
+        string dir = System.IO.Path.Combine(blockDir, "chunks");
+        var names = Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
+        Array.Sort(names, StringComparer.Ordinal);
+        var files = new MappedFile[names.Length];
+        try
+        {
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (System.IO.Path.GetFileName(names[i]) != ChunkWriter.FileName(i + 1))
+                {
+                    throw new CorruptBlockException($"{names[i]}: unexpected chunk file (expected {ChunkWriter.FileName(i + 1)})");
+                }
+                files[i] = new MappedFile(names[i]);
+                var hdr = files[i].Span(0, ChunkWriter.HeaderSize);
+                if (BinaryPrimitives.ReadUInt32LittleEndian(hdr) != ChunkWriter.Magic || hdr[4] != ChunkWriter.Version)
+                {
+                    throw new CorruptBlockException($"{names[i]}: not an Ariane chunk file (bad magic or version)");
+                }
+            }
+        }
+        catch
+        {
+            foreach (var f in files)
+            {
+                f?.Dispose();
+            }
+            throw;
+        }
+        return new ChunkReader(files);
+    }
+
+    /// <summary>Total bytes of the chunk files.</summary>
+    public long Size
+    {
+        get
+        {
+            long n = 0;
+            foreach (var f in _files)
+            {
+                n += f.Length;
+            }
+            return n;
+        }
+    }
+
+    /// <summary>The chunk at <paramref name="chunkRef"/>: its encoding, sample count and data (valid while the block is open).</summary>
+    public ReadOnlySpan<byte> Read(ulong chunkRef, out ChunkEncoding encoding, out int count)
+    {
+        int fileNo = (int)(chunkRef >> 32);
+        long offset = (long)(uint)chunkRef;
+        if (fileNo < 1 || fileNo > _files.Length)
+        {
+            throw new CorruptBlockException($"chunk reference {chunkRef:x} names file {fileNo}, which does not exist");
+        }
+        var f = _files[fileNo - 1];
+        var r = new ByteReader(f.Span(offset, (int)Math.Min(16, f.Length - offset)));
+        int len = r.Length();
+        var rec = f.Span(offset + r.Position, len + 4);
+        var payload = rec[..len];
+        if (len < 3 || Crc32C.Append(0, payload) != BinaryPrimitives.ReadUInt32LittleEndian(rec[len..]))
+        {
+            throw new CorruptBlockException($"{f.Path}: chunk at offset {offset} fails its checksum");
+        }
+        encoding = (ChunkEncoding)payload[0];
+        count = BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]);
+        return payload[3..];
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in _files)
+        {
+            f.Dispose();
+        }
+    }
+}

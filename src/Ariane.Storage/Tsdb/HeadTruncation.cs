@@ -1,0 +1,248 @@
+using System.Globalization;
+using Ariane.Tsdb.Blocks;
+using Ariane.Tsdb.Chunks;
+using Ariane.Tsdb.Wal;
+
+namespace Ariane.Tsdb;
+
+// Truncation after a block is cut from the head, and the WAL checkpoint that lets old segments go.
+//
+// A checkpoint is a folder wal/checkpoint.NNNNNNNN holding ordinary WAL segments: a series record for every
+// series of the head and the head's samples at or after the truncation time, as they were in memory just
+// after segment NNNNNNNN+1 was started. Every segment up to NNNNNNNN is then deleted. Replay reads the newest
+// checkpoint, then the segments after it; a sample found in both (committed between the cut and the copy) is
+// the same sample twice, which the head ignores.
+public sealed partial class Head
+{
+    private const string CheckpointPrefix = "checkpoint.";
+
+    /// <summary>WAL checkpoints written since open.</summary>
+    public long Checkpoints { get; private set; }
+
+    /// <summary>
+    /// Forgets what is before <paramref name="mint"/> (now in blocks): refuses older appends, drops finished
+    /// chunks that end before it, and replaces the WAL segments written so far by a checkpoint.
+    /// Called by one thread at a time (the database's compaction).
+    /// </summary>
+    internal void Truncate(long mint)
+    {
+        RaiseMinValidTime(mint);
+        long cur;
+        while (mint > (cur = Interlocked.Read(ref _queryMinTime)) && Interlocked.CompareExchange(ref _queryMinTime, mint, cur) != cur)
+        {
+        }
+        ulong last = Series.LastRef;
+        for (ulong r = 1; r <= last; r++)
+        {
+            var s = Series.GetByRef(r);
+            if (s is null)
+            {
+                continue;
+            }
+            lock (s)
+            {
+                s.TruncateChunksBefore(mint);
+                s.TruncateOooBefore(mint);
+            }
+        }
+        ResetOooMinTime();
+        while (mint > (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, mint, cur) != cur)
+        {
+        }
+        int next;
+        CommitLock.EnterWriteLock();
+        try
+        {
+            next = _wal!.Cut();
+        }
+        finally
+        {
+            CommitLock.ExitWriteLock();
+        }
+        string walDir = Path.Combine(_options.Path, "wal");
+        WriteCheckpoint(walDir, next - 1, mint);
+        foreach (int seg in WalReader.Segments(walDir))
+        {
+            if (seg < next)
+            {
+                File.Delete(Path.Combine(walDir, WalWriter.SegmentName(seg)));
+            }
+        }
+        foreach (var dir in Directory.GetDirectories(walDir, CheckpointPrefix + "*"))
+        {
+            if (CheckpointNumber(dir) is int n && n < next - 1)
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        Checkpoints++;
+    }
+
+    private void WriteCheckpoint(string walDir, int number, long mint)
+    {
+        string final = Path.Combine(walDir, CheckpointPrefix + WalWriter.SegmentName(number));
+        string tmp = final + ".tmp";
+        if (Directory.Exists(tmp))
+        {
+            Directory.Delete(tmp, recursive: true);
+        }
+        Directory.CreateDirectory(tmp);
+        using (var w = new WalWriter(tmp, 0, _options.WalSegmentSize))
+        using (var buf = new WalBuffer(64 << 10))
+        {
+            ulong last = Series.LastRef;
+            for (ulong r = 1; r <= last; r++)
+            {
+                var s = Series.GetByRef(r);
+                if (s is not null)
+                {
+                    w.LogSeries(s.Ref, s.Labels);
+                }
+            }
+            w.Log([]);
+            SeriesIterator? it = null; // one for all series: it may hold decode buffers
+            for (ulong r = 1; r <= last; r++)
+            {
+                var s = Series.GetByRef(r);
+                if (s is null)
+                {
+                    continue;
+                }
+                SeriesSnapshot snap;
+                (long[] T, double[] V) ooo;
+                lock (s)
+                {
+                    snap = s.Snapshot();
+                    ooo = s.HasOoo ? s.OooSnapshot() : ([], []);
+                }
+                if ((snap.IsEmpty || snap.MaxT < mint) && ooo.T.Length == 0)
+                {
+                    continue;
+                }
+                if (it is null)
+                {
+                    it = new SeriesIterator(snap, mint, long.MaxValue);
+                }
+                else
+                {
+                    it.Reset(snap, mint, long.MaxValue);
+                }
+                bool open = false;
+                long baseT = 0;
+                while (it.Next())
+                {
+                    if (!open)
+                    {
+                        buf.BeginRecord(WalRecordType.Samples);
+                        buf.WriteUvarint(s.Ref);
+                        buf.WriteVarint(it.T);
+                        baseT = it.T;
+                        open = true;
+                    }
+                    // As the appender writes them: series and time relative to the record's first sample.
+                    buf.WriteVarint(0);
+                    buf.WriteVarint(it.T - baseT);
+                    buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(it.V));
+                    if (buf.OpenPayloadLength > 1 << 20)
+                    {
+                        buf.EndRecord();
+                        open = false;
+                    }
+                }
+                if (open)
+                {
+                    buf.EndRecord();
+                }
+                if (ooo.T.Length > 0)
+                {
+                    WriteOoo(buf, s.Ref, ooo, mint);
+                }
+                if (buf.Length > 1 << 20)
+                {
+                    w.Log(buf.Written);
+                    buf.Clear();
+                }
+            }
+            w.Log(buf.Written);
+        }
+        FileUtil.SyncDir(tmp);
+        Directory.Move(tmp, final);
+        FileUtil.SyncDir(walDir);
+    }
+
+    // Out-of-order samples at or after mint, as one record of their own type (replay keeps them apart).
+    private static void WriteOoo(WalBuffer buf, ulong seriesRef, (long[] T, double[] V) ooo, long mint)
+    {
+        int i = 0;
+        while (i < ooo.T.Length && ooo.T[i] < mint)
+        {
+            i++;
+        }
+        if (i == ooo.T.Length)
+        {
+            return;
+        }
+        buf.BeginRecord(WalRecordType.OutOfOrderSamples);
+        buf.WriteUvarint(seriesRef);
+        buf.WriteVarint(ooo.T[i]);
+        long baseT = ooo.T[i];
+        for (; i < ooo.T.Length; i++)
+        {
+            buf.WriteVarint(0);
+            buf.WriteVarint(ooo.T[i] - baseT);
+            buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(ooo.V[i]));
+        }
+        buf.EndRecord();
+    }
+
+    private static int? CheckpointNumber(string dir)
+    {
+        string name = Path.GetFileName(dir);
+        return name.Length == CheckpointPrefix.Length + 8
+            && int.TryParse(name.AsSpan(CheckpointPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
+    }
+
+    // Replays the newest complete checkpoint (deleting older ones, unfinished ones and the segments it replaces);
+    // returns its number, or -1 when there is none.
+    private static int ReplayCheckpoint(string walDir, ref ReplayHandler replay, Action<string>? warn)
+    {
+        int best = -1;
+        string? bestDir = null;
+        foreach (var dir in Directory.GetDirectories(walDir, CheckpointPrefix + "*"))
+        {
+            if (CheckpointNumber(dir) is int n)
+            {
+                if (n > best)
+                {
+                    if (bestDir is not null)
+                    {
+                        Directory.Delete(bestDir, recursive: true);
+                    }
+                    best = n;
+                    bestDir = dir;
+                }
+                else
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+            else
+            {
+                Directory.Delete(dir, recursive: true); // an unfinished checkpoint (.tmp)
+            }
+        }
+        if (bestDir is null)
+        {
+            return -1;
+        }
+        foreach (int seg in WalReader.Segments(walDir))
+        {
+            if (seg <= best)
+            {
+                File.Delete(Path.Combine(walDir, WalWriter.SegmentName(seg)));
+            }
+        }
+        WalReader.Replay(bestDir, ref replay, warn);
+        return best;
+    }
+}
