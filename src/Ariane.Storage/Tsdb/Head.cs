@@ -12,7 +12,6 @@ public sealed partial class Head : IStorage, IDisposable
 {
     internal readonly StripeSeries Series = new();
     internal readonly MemPostings Postings = new();
-    internal readonly SymbolTable Symbols = new();
 
     private readonly TsdbOptions _options;
     private readonly Action<string>? _warn;
@@ -364,20 +363,10 @@ public sealed partial class Head : IStorage, IDisposable
         }
     }
 
-    private Labels InternLabels(Labels labels)
-    {
-        var src = labels.AsSpan();
-        var arr = new Label[src.Length];
-        for (int i = 0; i < src.Length; i++)
-        {
-            arr[i] = new Label(Symbols.Intern(src[i].Name), Symbols.Intern(src[i].Value));
-        }
-        return Labels.FromSorted(arr);
-    }
-
     private readonly struct CreateHook(Head head, bool log) : ISeriesCreated
     {
-        public Labels Intern(Labels labels) => head.InternLabels(labels);
+        // The packed form numbers names and values in the shared symbol table: a series' labels cost about 56 bytes.
+        public Labels Intern(Labels labels) => labels.Pack();
 
         public void Created(MemSeries series)
         {

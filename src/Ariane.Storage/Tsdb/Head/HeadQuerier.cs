@@ -37,11 +37,11 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
             bool inOrder = !(snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt);
             if (ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt))
             {
-                result.Add(new HeadSeries(s.Labels, snap, mint, maxt, ooo.T, ooo.V));
+                result.Add(new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt, ooo.T, ooo.V));
             }
             else if (inOrder)
             {
-                result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+                result.Add(new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt));
             }
         }
         if (sorted)
@@ -91,9 +91,10 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
             {
                 continue;
             }
-            foreach (ref readonly var l in s.Labels.AsSpan())
+            var labels = new Labels.LabelReader(s.Labels);
+            while (labels.Next(out string name, out _))
             {
-                set.Add(l.Name);
+                set.Add(name);
             }
         }
         return SortedList(set);

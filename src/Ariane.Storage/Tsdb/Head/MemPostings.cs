@@ -134,17 +134,18 @@ internal sealed class MemPostings
         _lock.EnterWriteLock();
         try
         {
-            foreach (ref readonly var l in labels.AsSpan())
+            var r = new Labels.LabelReader(labels);
+            while (r.Next(out string name, out string value))
             {
-                if (!_m.TryGetValue(l.Name, out var values))
+                if (!_m.TryGetValue(name, out var values))
                 {
                     values = new Dictionary<string, PostingList>(StringComparer.Ordinal);
-                    _m[l.Name] = values;
+                    _m[name] = values;
                 }
-                if (!values.TryGetValue(l.Value, out var list))
+                if (!values.TryGetValue(value, out var list))
                 {
                     list = new PostingList();
-                    values[l.Value] = list;
+                    values[value] = list;
                 }
                 list.Add(seriesRef);
             }
