@@ -22,6 +22,7 @@ internal sealed class DataSet
 
     private readonly List<byte[]> _labels = [];   // encoded Label messages of each series (TimeSeries field 1)
     private readonly List<string> _names = [];
+    private readonly List<(string Name, string Value)[]> _pairs = [];
     private readonly double[] _values;
     private readonly int _instances;
     private readonly ulong _seed;
@@ -86,6 +87,9 @@ internal sealed class DataSet
             _values[s] = 0;
     }
 
+    /// <summary>The labels of series <paramref name="s"/>, sorted by name (for loading the set in-process).</summary>
+    public (string Name, string Value)[] LabelPairs(int s) => _pairs[s];
+
     public static string Fmt(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Instance(int i) => $"host-{i:D3}:9100";
@@ -111,6 +115,7 @@ internal sealed class DataSet
         }
         _labels.Add(buf.ToArray());
         _names.Add(name);
+        _pairs.Add([.. pairs]);
     }
 
     /// <summary>A uniform double in [0, 1) from the seed, a key and a step (SplitMix64 finaliser).</summary>

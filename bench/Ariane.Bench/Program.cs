@@ -5,6 +5,17 @@ namespace Ariane.Bench;
 /// <summary>Entry point: runs the benchmarks picked on the command line (e.g. <c>--filter '*TextParse*' --job short</c>).</summary>
 public static class Program
 {
-    /// <summary>Hands the arguments to BenchmarkDotNet's switcher.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>
+    /// Hands the arguments to BenchmarkDotNet's switcher; <c>queries [--rounds N] [--only 0,1]</c> instead times
+    /// query.sh's queries in-process (see <see cref="QueryData.Run"/>).
+    /// </summary>
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "queries")
+        {
+            QueryData.Run(args);
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

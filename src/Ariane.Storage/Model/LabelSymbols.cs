@@ -9,8 +9,26 @@ namespace Ariane.Model;
 internal static class LabelSymbols
 {
     private static readonly Dictionary<string, int> s_ids = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> s_spans = s_ids.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly Lock s_lock = new();
     private static string[] s_strings = new string[1024];
+
+    /// <summary>The shared string equal to <paramref name="s"/>, made only when it is new (WAL replay reads labels this way).</summary>
+    public static string Intern(ReadOnlySpan<char> s)
+    {
+        if (s.IsEmpty)
+        {
+            return string.Empty;
+        }
+        lock (s_lock)
+        {
+            if (s_spans.TryGetValue(s, out int id))
+            {
+                return s_strings[id];
+            }
+        }
+        return Get(Intern(s.ToString()));
+    }
 
     /// <summary>The number of <paramref name="s"/>, assigned on first sight.</summary>
     public static int Intern(string s)

@@ -82,7 +82,11 @@ public interface IQuerier : IDisposable
     IReadOnlyList<string> LabelNames(params ReadOnlySpan<LabelMatcher> matchers);
 }
 
-/// <summary>An iterator over series; a set is read once.</summary>
+/// <summary>
+/// An iterator over series; a set is read once. A series it yielded stays readable after the set has moved on (until
+/// its querier is disposed), and different series may be read on different threads at once, each through its own
+/// iterator: the engine reads a selection's series in parallel.
+/// </summary>
 public interface ISeriesSet
 {
     /// <summary>Advances; false at the end.</summary>

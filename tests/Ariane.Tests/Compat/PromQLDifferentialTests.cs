@@ -167,6 +167,7 @@ public class PromQLDifferentialTests(ITestOutputHelper output)
             var threeX = new List<string>();
             await LeftOpenBoundaryIsThreeX(ariane.Client, t0, threeX);
             await HoltWintersRemovedInThreeX(ariane.Client, t0, threeX);
+            await StatsAgree(promClient, ariane.Client, t0, threeX, unexpected);
 
             var report = new StringBuilder();
             report.Append(CultureInfo.InvariantCulture, $"PromQL vs Prometheus 2.42: {queries.Count} queries × {evals.Count} evaluations, {agree} agree, ");
@@ -581,6 +582,37 @@ public class PromQLDifferentialTests(ITestOutputHelper output)
         var r = await GetAsync(ariane, $"/api/v1/query?query={Uri.EscapeDataString("holt_winters(temperature[10m], 0.5, 0.5)")}&time={t0}");
         Assert.Equal("error", r.GetProperty("status").GetString());
         notes.Add("holt_winters is rejected (renamed double_exponential_smoothing)");
+    }
+
+    /// <summary>
+    /// <c>stats=true</c>: the same <c>data.stats</c> shape as 2.42 (timings and the two sample counts, no per-step
+    /// counts without the feature flag) and the same totalQueryableSamples. 2.42's peakSamples follows its own
+    /// evaluation order and is not compared.
+    /// </summary>
+    private static async Task StatsAgree(HttpClient prom, HttpClient ariane, long t0, List<string> notes, List<string> unexpected)
+    {
+        string[] exprs = ["http_requests_total", "rate(http_requests_total[5m])", "sum by (job) (rate(http_requests_total[5m]))"];
+        foreach (string e in exprs)
+        {
+            string url = $"/api/v1/query_range?query={Uri.EscapeDataString(e)}&start={t0 - 3600}&end={t0}&step=60&stats=true";
+            var p = (await GetAsync(prom, url)).GetProperty("data").GetProperty("stats");
+            var a = (await GetAsync(ariane, url)).GetProperty("data").GetProperty("stats");
+            static string Keys(JsonElement o) => string.Join(",", o.EnumerateObject().Select(x => x.Name));
+            string pShape = $"timings[{Keys(p.GetProperty("timings"))}] samples[{Keys(p.GetProperty("samples"))}]";
+            string aShape = $"timings[{Keys(a.GetProperty("timings"))}] samples[{Keys(a.GetProperty("samples"))}]";
+            if (pShape != aShape)
+            {
+                unexpected.Add($"stats of {e}: shape {aShape}, Prometheus {pShape}");
+                continue;
+            }
+            long pt = p.GetProperty("samples").GetProperty("totalQueryableSamples").GetInt64();
+            long at = a.GetProperty("samples").GetProperty("totalQueryableSamples").GetInt64();
+            if (pt != at)
+            {
+                unexpected.Add($"stats of {e}: totalQueryableSamples {at}, Prometheus {pt}");
+            }
+        }
+        notes.Add($"stats=true: same shape and totalQueryableSamples as 2.42 on {exprs.Length} range queries");
     }
 
     // ---------------------------------------------------------------- data

@@ -205,6 +205,71 @@ public class QueryEngineTests
         Assert.Null(Engine.Instant(s, "{job=\"x\"}", 0).Error);
     }
 
+    /// <summary>The data of Prometheus's TestQueryStatistics: samples every 10 s from 0 to 1000 s, values 1, 2, ...</summary>
+    private static MemStorage StatsData()
+    {
+        var s = new MemStorage();
+        var samples = Enumerable.Range(0, 101).Select(i => (i * 10_000L, (double)(i + 1))).ToArray();
+        s.Add(Labels.FromStrings("__name__", "metricWith1SampleEvery10Seconds"), samples);
+        s.Add(Labels.FromStrings("__name__", "metricWith3SampleEvery10Seconds", "a", "1", "b", "1"), samples);
+        s.Add(Labels.FromStrings("__name__", "metricWith3SampleEvery10Seconds", "a", "2", "b", "2"), samples);
+        s.Add(Labels.FromStrings("__name__", "metricWith3SampleEvery10Seconds", "a", "3", "b", "2"), samples);
+        return s;
+    }
+
+    /// <summary>
+    /// Sample counts as Prometheus reports them (the expected figures are those of Prometheus's own statistics test
+    /// for the same data): query, start s, end s (equal: instant), step s, totalQueryableSamples, peakSamples, and the
+    /// per-step totals ("" when not checked).
+    /// </summary>
+    [Theory]
+    [InlineData("1", 21, 21, 0, 0, 1, "0")]
+    [InlineData("metricWith1SampleEvery10Seconds", 21, 21, 0, 1, 1, "1")]
+    [InlineData("metricWith1SampleEvery10Seconds offset 10s", 21, 21, 0, 1, 1, "1")]
+    [InlineData("metricWith3SampleEvery10Seconds", 21, 21, 0, 3, 3, "3")]
+    [InlineData("metricWith1SampleEvery10Seconds[60s]", 201, 201, 0, 6, 6, "6")]
+    [InlineData("metricWith1SampleEvery10Seconds[60s] offset 10s", 201, 201, 0, 6, 6, "6")]
+    [InlineData("metricWith3SampleEvery10Seconds[60s]", 201, 201, 0, 18, 18, "18")]
+    [InlineData("max_over_time(metricWith1SampleEvery10Seconds[60s])", 201, 201, 0, 6, 7, "6")]
+    [InlineData("absent_over_time(metricWith1SampleEvery10Seconds[60s])", 201, 201, 0, 6, 7, "6")]
+    [InlineData("max_over_time(metricWith3SampleEvery10Seconds[60s])", 201, 201, 0, 18, 9, "18")]
+    [InlineData("max_over_time(metricWith1SampleEvery10Seconds[60s])[20s:5s]", 201, 201, 0, 24, 10, "24")]
+    [InlineData("max_over_time(metricWith1SampleEvery10Seconds[61s])[20s:5s]", 201, 201, 0, 26, 11, "26")]
+    [InlineData("metricWith1SampleEvery10Seconds[60s:5s]", 201, 201, 0, 12, 12, "12")]
+    [InlineData("metricWith1SampleEvery10Seconds[60s:5s] offset 10s", 201, 201, 0, 12, 12, "12")]
+    [InlineData("max_over_time(metricWith3SampleEvery10Seconds[60s:5s])", 201, 201, 0, 36, 51, "36")]
+    [InlineData("sum(max_over_time(metricWith3SampleEvery10Seconds[60s:5s])) + sum(max_over_time(metricWith3SampleEvery10Seconds[60s:5s]))", 201, 201, 0, 72, 52, "72")]
+    [InlineData("max_over_time(metricWith1SampleEvery10Seconds[20s:10s])", 201, 201, 0, 2, 5, "2")]
+    [InlineData("sum_over_time(metricWith1SampleEvery10Seconds[30s:30s])", 90, 90, 0, 1, 3, "1")]
+    [InlineData("max_over_time(metricWith1SampleEvery10Seconds[30s:2m])", 240, 240, 0, 1, 3, "1")]
+    [InlineData("metricWith3SampleEvery10Seconds{a=\"1\"}", 201, 220, 5, 4, 4, "1,1,1,1")]
+    [InlineData("metricWith3SampleEvery10Seconds{a=\"1\"}", 204, 223, 5, 4, 4, "1,1,1,1")]
+    [InlineData("metricWith3SampleEvery10Seconds{a=\"1\"} offset 10s", 201, 220, 5, 4, 4, "1,1,1,1")]
+    [InlineData("max_over_time(metricWith3SampleEvery10Seconds{a=\"1\"}[10s])", 991, 1021, 10, 2, 2, "1,1,0,0")]
+    [InlineData("metricWith3SampleEvery10Seconds", 201, 220, 5, 12, 12, "3,3,3,3")]
+    [InlineData("max_over_time(metricWith3SampleEvery10Seconds[60s])", 201, 220, 5, 72, 18, "18,18,18,18")]
+    [InlineData("max_over_time(metricWith3SampleEvery10Seconds[60s:5s])", 201, 216, 5, 144, 69, "36,36,36,36")]
+    [InlineData("max_over_time(metricWith3SampleEvery10Seconds[60s:5s])", 201, 220, 5, 144, 69, "36,36,36,36")]
+    [InlineData("max_over_time(metricWith1SampleEvery10Seconds[60s:5s])", 201, 220, 5, 48, 31, "12,12,12,12")]
+    [InlineData("sum by (b) (max_over_time(metricWith1SampleEvery10Seconds[60s:5s]))", 201, 220, 5, 48, 31, "12,12,12,12")]
+    [InlineData("sum(max_over_time(metricWith3SampleEvery10Seconds[60s:5s])) + sum(max_over_time(metricWith3SampleEvery10Seconds[60s:5s]))", 201, 220, 5, 288, 73, "")]
+    [InlineData("sum(max_over_time(metricWith3SampleEvery10Seconds[60s:5s])) + sum(max_over_time(metricWith1SampleEvery10Seconds[60s:5s]))", 201, 220, 5, 192, 69, "")]
+    [InlineData("max_over_time(metricWith1SampleEvery10Seconds[30s:10s])", 201, 231, 30, 6, 11, "")]
+    public void SampleStatisticsAreCountedAsPrometheusCountsThem(string query, long start, long end, long step, long total, long peak, string perStep)
+    {
+        var data = StatsData();
+        var r = step == 0
+            ? Engine.Instant(data, query, start * 1000, perStepStats: true)
+            : Engine.Range(data, query, start * 1000, end * 1000, step * 1000, perStepStats: true);
+        Assert.Null(r.Error);
+        Assert.Equal(total, r.Stats!.TotalQueryableSamples);
+        Assert.Equal(peak, r.Stats.PeakSamples);
+        if (perStep.Length > 0)
+        {
+            Assert.Equal(perStep, string.Join(",", r.Stats.TotalQueryableSamplesPerStep!));
+        }
+    }
+
     [Fact]
     public void TooManySamplesIsAnExecutionError()
     {

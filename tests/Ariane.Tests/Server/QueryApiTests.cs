@@ -79,6 +79,51 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal("[[1700000000,\"0\"],[1700000030,\"20\"],[1700000060,\"40\"]]", data.GetProperty("result")[0].GetProperty("values").GetRawText());
     }
 
+    [Fact]
+    public async Task StatsParameterAddsPrometheusStatistics()
+    {
+        var s = await Server();
+        long t = (T0 + 19 * 15_000) / 1000;
+
+        // Without the parameter there are none.
+        var (_, root) = await Get(s.Client, $"/api/v1/query?query={Q("qapi_total")}&time={t}");
+        Assert.False(root.GetProperty("data").TryGetProperty("stats", out _));
+
+        // stats=true: timings and the two sample counts, no per-step counts.
+        (_, root) = await Get(s.Client, $"/api/v1/query?query={Q("qapi_total")}&time={t}&stats=true");
+        var stats = root.GetProperty("data").GetProperty("stats");
+        var timings = stats.GetProperty("timings");
+        Assert.Equal(["evalTotalTime", "resultSortTime", "queryPreparationTime", "innerEvalTime", "execQueueTime", "execTotalTime"],
+            timings.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.All(timings.EnumerateObject(), p => Assert.True(p.Value.GetDouble() >= 0));
+        var samples = stats.GetProperty("samples");
+        Assert.Equal(["totalQueryableSamples", "peakSamples"], samples.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(2, samples.GetProperty("totalQueryableSamples").GetInt64());
+        Assert.Equal(2, samples.GetProperty("peakSamples").GetInt64());
+        Assert.False(root.TryGetProperty("warnings", out _));
+
+        // stats=all on a range query (a POST form): the per-step counts first. rate's windows hold 4 samples of each
+        // series at each step; Prometheus's peak is the output so far plus the window being read (2 + 2 + 4).
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["query"] = "rate(qapi_total[1m])",
+            ["start"] = ((T0 + 60_000) / 1000).ToString(),
+            ["end"] = ((T0 + 120_000) / 1000).ToString(),
+            ["step"] = "60",
+            ["stats"] = "all",
+        });
+        using var r = await s.Client.PostAsync("/api/v1/query_range", form);
+        samples = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("stats").GetProperty("samples");
+        Assert.Equal("[[1700000060,8],[1700000120,8]]", samples.GetProperty("totalQueryableSamplesPerStep").GetRawText());
+        Assert.Equal(16, samples.GetProperty("totalQueryableSamples").GetInt64());
+        Assert.Equal(8, samples.GetProperty("peakSamples").GetInt64());
+
+        // Any other value still asks for them, with Prometheus 3.x's deprecation warning.
+        (_, root) = await Get(s.Client, $"/api/v1/query?query={Q("qapi_total")}&time={t}&stats=1");
+        Assert.True(root.GetProperty("data").TryGetProperty("stats", out _));
+        Assert.Contains("value \"1\" for parameter \"stats\" is deprecated", root.GetProperty("warnings")[0].GetString());
+    }
+
     [Theory]
     [InlineData("/api/v1/query?query=sum(", 400, "bad_data", "invalid parameter \"query\": 1:5: parse error")]
     [InlineData("/api/v1/query", 400, "bad_data", "invalid parameter \"query\"")]

@@ -18,6 +18,12 @@ public sealed record EngineOptions
     /// <summary>Drop <c>__name__</c> only at the end of evaluation (Prometheus's <c>promql-delayed-name-removal</c>).</summary>
     public bool EnableDelayedNameRemoval { get; init; } = true;
 
+    /// <summary>
+    /// Whether the common range functions take their dedicated path (prefix sums, parallel series); tests turn it off
+    /// to check that path against the general one.
+    /// </summary>
+    internal bool FastPaths { get; init; } = true;
+
     /// <summary>The parser features; all experimental syntax and functions on by default.</summary>
     public Parser.ParserOptions ParserOptions { get; init; } = Parser.ParserOptions.Default;
 }

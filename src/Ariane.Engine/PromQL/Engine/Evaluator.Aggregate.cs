@@ -75,10 +75,18 @@ internal sealed partial class Evaluator
             }, [input]);
         }
 
+        // As Prometheus counts: the parameter and the input are held during the aggregation, the result afterwards.
+        long original = _ctx.CurrentSamples;
         double[]? param = null;
         if (e.Param is not null)
         {
             param = ScalarSteps(e.Param);
+        }
+        if (param is null && e.Op is AggregateOp.Sum or AggregateOp.Avg or AggregateOp.Min or AggregateOp.Max or AggregateOp.Count
+                or AggregateOp.Group or AggregateOp.Stddev or AggregateOp.Stdvar
+            && Unwrap(e.Expr) is Call { Args.Count: 1 } call && Unwrap(call.Args[0]) is MatrixSelector sel && CanStream(RangeFnOf(call.Func.Name), sel))
+        {
+            return AggregateStreamed(e, grouping, call, sel, original);
         }
         var inputM = EvalMatrix(e.Expr);
 
@@ -210,6 +218,8 @@ internal sealed partial class Evaluator
         {
             var r = new Matrix(instantOrder.Count);
             r.AddRange(instantOrder);
+            _ctx.CurrentSamples = original + r.Count;
+            _ctx.UpdatePeak();
             return r;
         }
         var result = new Matrix(outSeries.Length);
@@ -220,6 +230,77 @@ internal sealed partial class Evaluator
                 result.Add(s);
             }
         }
+        _ctx.CurrentSamples = original + TotalPoints(result);
+        _ctx.UpdatePeak();
+        return result;
+    }
+
+    /// <summary>
+    /// An aggregation without parameter straight over a streamed range function (<c>sum by (job) (rate(x[5m]))</c>):
+    /// each series' output is folded into its group's per-step accumulators as it arrives, so the function's output
+    /// is never materialised. Series reach each (group, step) in the order the general path folds them, so the sums
+    /// are the same to the bit.
+    /// </summary>
+    private Matrix AggregateStreamed(AggregateExpr e, List<string> grouping, Call call, MatrixSelector sel, long original)
+    {
+        var st = new RangeCallState(call, call.Func.Name, new double[1][], _ctx.CurrentSamples) { MatrixArgPosition = call.Args[0].Position };
+        int steps = NumSteps;
+        var keyToGroup = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groupLabels = new List<Labels>();
+        var groups = new List<AggGroup[]>();
+        bool dropName = !st.KeepName;
+        bool drop = !DelayedNameRemoval && dropName;
+        HashSet<Labels>? seen = DelayedNameRemoval ? null : [];
+        var keyBuf = new StringBuilder();
+        var op = e.Op;
+        StreamRangeFunction(st, sel, (labels, points) =>
+        {
+            var metric = drop ? DropMetadata(labels) : labels;
+            if (seen is not null && !seen.Add(metric))
+            {
+                throw Error("vector cannot contain metrics with the same labelset");
+            }
+            keyBuf.Clear();
+            AppendGroupingKey(keyBuf, metric, grouping, e.Without);
+            string key = keyBuf.ToString();
+            if (!keyToGroup.TryGetValue(key, out int gi))
+            {
+                gi = groups.Count;
+                keyToGroup[key] = gi;
+                groupLabels.Add(GroupingLabels(metric, grouping, e.Without));
+                groups.Add(new AggGroup[steps]);
+            }
+            var gs = groups[gi];
+            foreach (var p in points)
+            {
+                Accumulate(op, ref gs[(int)((p.T - _start) / _interval)], p.F, dropName);
+            }
+        });
+        // Where the range function would have left the count, before the aggregation replaces its output by its own.
+        _ctx.CurrentSamples = st.Held0 + st.OutputSamples;
+        var result = new Matrix(groups.Count);
+        for (int gi = 0; gi < groups.Count; gi++)
+        {
+            var gs = groups[gi];
+            Series? ser = null;
+            for (int k = 0; k < steps; k++)
+            {
+                ref var g = ref gs[k];
+                if (!g.Seen)
+                {
+                    continue;
+                }
+                ser ??= new Series(groupLabels[gi], false, steps);
+                ser.DropName |= g.DropName;
+                ser.Points.Add(new FloatPoint(_start + k * _interval, Finish(op, ref g, 0)));
+            }
+            if (ser is not null)
+            {
+                result.Add(ser);
+            }
+        }
+        _ctx.CurrentSamples = original + TotalPoints(result);
+        _ctx.UpdatePeak();
         return result;
     }
 

@@ -41,8 +41,11 @@ internal sealed partial class Evaluator
             };
         }
         bool scalarLeft = lt == ExprType.Scalar;
-        var vec = EvalMatrix(scalarLeft ? e.Rhs : e.Lhs);
-        var sc = EvalMatrix(scalarLeft ? e.Lhs : e.Rhs);
+        // The left side first, as Prometheus evaluates (it decides which error wins and the samples' peak).
+        var left = EvalMatrix(e.Lhs);
+        var right = EvalMatrix(e.Rhs);
+        var vec = scalarLeft ? right : left;
+        var sc = scalarLeft ? left : right;
         return RangeEval((v, _, o) =>
         {
             if (v[1].Count == 0)

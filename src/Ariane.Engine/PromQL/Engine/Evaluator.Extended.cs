@@ -54,9 +54,11 @@ internal sealed partial class Evaluator
             }
             if (outS is not null)
             {
+                CountPoints(outS);
                 result.Add(outS);
             }
         }
+        _ctx.UpdatePeak();
         return result;
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Ariane.Model;
 using Ariane.PromQL.Ast;
+using Ariane.Storage;
 
 namespace Ariane.PromQL.Engine;
 
@@ -76,12 +77,27 @@ internal sealed partial class Evaluator
     private Matrix EvalRangeFunction(Call c, Expr[] args, int matrixArg)
     {
         string name = c.Func.Name;
-        var input = args[matrixArg] is MatrixSelector ms ? LoadRange(ms) : SubqueryRange((SubqueryExpr)args[matrixArg]);
-        if (input.Anchored && name is not ("resets" or "changes" or "rate" or "increase" or "delta"))
+        bool anchored = false, smoothed = false;
+        RangeInput input = default;
+        long subquerySamples = 0;
+        var sel = args[matrixArg] as MatrixSelector;
+        if (sel is not null)
+        {
+            anchored = sel.VectorSelector.Anchored;
+            smoothed = sel.VectorSelector.Smoothed;
+        }
+        else
+        {
+            // As Prometheus: the subquery first; its result is held until the function is done with it.
+            long before = _ctx.CurrentSamples;
+            input = SubqueryRange((SubqueryExpr)args[matrixArg]);
+            subquerySamples = _ctx.CurrentSamples - before;
+        }
+        if (anchored && name is not ("resets" or "changes" or "rate" or "increase" or "delta"))
         {
             throw Error("anchored modifier can only be used with: changes, delta, increase, rate, resets - not with " + name);
         }
-        if (input.Smoothed && name is not ("rate" or "increase" or "delta"))
+        if (smoothed && name is not ("rate" or "increase" or "delta"))
         {
             throw Error("smoothed modifier can only be used with: delta, increase, rate - not with " + name);
         }
@@ -93,66 +109,57 @@ internal sealed partial class Evaluator
                 scalars[i] = ScalarSteps(args[i]);
             }
         }
-        bool keepName = name is "last_over_time" or "first_over_time";
-        var result = new Matrix(input.Series.Count);
-        int steps = NumSteps;
-        var buf = new List<double>();
-        long total = 0;
-        bool checkCounter = name is "rate" or "increase";
-        foreach (var rs in input.Series)
+        var st = new RangeCallState(c, name, scalars, _ctx.CurrentSamples) { MatrixArgPosition = c.Args[matrixArg].Position };
+        if (sel is not null && CanStream(st.Fn, sel))
         {
-            _ctx.CheckDone();
-            bool dropName = !keepName || rs.DropName;
-            var metric = rs.Labels;
-            if (!DelayedNameRemoval && dropName)
+            // The common case streams: series are read through reused buffers, stale markers left out, and their
+            // windows evaluated before more are read, so no selected sample outlives its round of series.
+            var result0 = st.Result;
+            bool dropName = !st.KeepName;
+            bool drop = !DelayedNameRemoval && dropName;
+            StreamRangeFunction(st, sel, (labels, points) =>
             {
-                metric = DropMetadata(metric);
-            }
-            Series? outS = null;
-            int lo = 0, hi = 0, step = -1;
-            for (long ts = _start; ts <= _end; ts += _interval)
+                var outS = new Series(drop ? DropMetadata(labels) : labels, dropName, points.Length);
+                outS.Points.AddRange(points);
+                result0.Add(outS);
+            });
+        }
+        else if (sel is not null && !anchored && !smoothed)
+        {
+            // The other functions read series by series too, one thread.
+            var vs = sel.VectorSelector;
+            long off = DurationMs(vs.Offset, vs.OffsetExpr);
+            long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
+            long range = DurationMs(sel.Range, sel.RangeExpr);
+            long mint = (at ?? _start) - off - range + 1;
+            long maxt = (at ?? _end) - off;
+            st.SetInput(off, at, range, false, false);
+            var set = _ctx.Select(mint, maxt, vs.Matchers);
+            var sc = Scratch;
+            while (set.MoveNext())
             {
-                step++;
-                long refT = (input.At ?? ts) - input.Offset;
-                ReadOnlySpan<FloatPoint> window;
-                if (input.Anchored || input.Smoothed)
-                {
-                    window = ExtendedSlice(rs, refT, input.Range, input.Smoothed);
-                }
-                else
-                {
-                    (lo, hi) = Window(rs, refT, input.Range, lo, hi);
-                    window = rs.Points.AsSpan(lo, hi - lo);
-                }
-                if (window.Length == 0)
-                {
-                    continue;
-                }
-                var call = new RangeCall(ts, refT, input.Range, input.Anchored, input.Smoothed, scalars, step, rs.Labels, c);
-                if (!RangeFunction(name, window, call, buf, out double v))
-                {
-                    continue;
-                }
-                outS ??= new Series(metric, dropName, steps);
-                outS.Points.Add(new FloatPoint(ts, v));
-            }
-            if (outS is null)
-            {
-                continue;
-            }
-            total += outS.Points.Count;
-            _ctx.CheckSamples(total);
-            result.Add(outS);
-            if (checkCounter)
-            {
-                string metricName = rs.Labels.Get(Labels.MetricName);
-                if (metricName.Length > 0 && !metricName.EndsWith("_total", StringComparison.Ordinal) && !metricName.EndsWith("_sum", StringComparison.Ordinal)
-                    && !metricName.EndsWith("_count", StringComparison.Ordinal) && !metricName.EndsWith("_bucket", StringComparison.Ordinal))
-                {
-                    _ctx.Info($"metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{metricName}\"", c.Args[matrixArg].Position);
-                }
+                _ctx.CheckDone();
+                var s = set.Current;
+                int n = ReadSamples(s, mint, maxt, true, sc);
+                EvalRangeSeries(st, new RangeSeries(s.Labels, sc.Buf, n, false));
             }
         }
+        else
+        {
+            if (sel is not null)
+            {
+                input = LoadRange(sel);
+            }
+            st.SetInput(input.Offset, input.At, input.Range, input.Anchored, input.Smoothed);
+            foreach (var rs in input.Series)
+            {
+                _ctx.CheckDone();
+                EvalRangeSeries(st, rs);
+            }
+        }
+        _ctx.CurrentSamples = st.Held0 + st.OutputSamples - subquerySamples;
+        var result = st.Result;
+        int steps = NumSteps;
 
         if (name == "absent_over_time")
         {
@@ -179,6 +186,184 @@ internal sealed partial class Evaluator
             CheckMatrixDuplicates(result);
         }
         return result;
+    }
+
+    /// <summary>The range functions with a dedicated path; the rest go through <see cref="RangeFunction"/> by name.</summary>
+    private enum RangeFn : byte
+    {
+        Other,
+        Rate,
+        Increase,
+        Delta,
+        SumOverTime,
+        AvgOverTime,
+        CountOverTime,
+        MaxOverTime,
+        MinOverTime,
+        LastOverTime,
+        FirstOverTime,
+    }
+
+    private static RangeFn RangeFnOf(string name) => name switch
+    {
+        "rate" => RangeFn.Rate,
+        "increase" => RangeFn.Increase,
+        "delta" => RangeFn.Delta,
+        "sum_over_time" => RangeFn.SumOverTime,
+        "avg_over_time" => RangeFn.AvgOverTime,
+        "count_over_time" => RangeFn.CountOverTime,
+        "max_over_time" => RangeFn.MaxOverTime,
+        "min_over_time" => RangeFn.MinOverTime,
+        "last_over_time" => RangeFn.LastOverTime,
+        "first_over_time" => RangeFn.FirstOverTime,
+        _ => RangeFn.Other,
+    };
+
+    /// <summary>One range-function call's settings, reusable per-series scratch, output and sample accounting.</summary>
+    private sealed class RangeCallState(Call call, string name, double[][] scalars, long held0)
+    {
+        public readonly Call Call = call;
+        public readonly string Name = name;
+        public readonly RangeFn Fn = RangeFnOf(name);
+        public readonly double[][] Scalars = scalars;
+        public readonly bool KeepName = name is "last_over_time" or "first_over_time";
+        public readonly bool CheckCounter = name is "rate" or "increase";
+        public readonly Matrix Result = [];
+        public readonly List<double> Buf = [];
+
+        /// <summary>The samples held before the call (Prometheus's currentSamples on entry).</summary>
+        public readonly long Held0 = held0;
+
+        /// <summary>The points of the output series so far.</summary>
+        public long OutputSamples;
+
+        public long Offset;
+        public long? At;
+        public long Range;
+        public bool Anchored;
+        public bool Smoothed;
+
+        /// <summary>One series' output points on the dedicated path.</summary>
+        public FloatPoint[] Output = [];
+
+        public PositionRange MatrixArgPosition;
+
+        public void SetInput(long offset, long? at, long range, bool anchored, bool smoothed)
+        {
+            Offset = offset;
+            At = at;
+            Range = range;
+            Anchored = anchored;
+            Smoothed = smoothed;
+        }
+    }
+
+    /// <summary>
+    /// Evaluates the function at every step over one series' windows and adds the output series, counting samples as
+    /// Prometheus does: each step's window is held while the step is evaluated (and counted as queried), the output
+    /// series from then on.
+    /// </summary>
+    private void EvalRangeSeries(RangeCallState st, RangeSeries rs)
+    {
+        bool dropName = !st.KeepName || rs.DropName;
+        var pts = rs.Points;
+        int count = rs.Count;
+        bool plain = !st.Anchored && !st.Smoothed;
+        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths)
+        {
+            int nsteps = NumSteps;
+            if (st.Output.Length < nsteps)
+            {
+                st.Output = new FloatPoint[nsteps];
+            }
+            var o = EvalWindowsFast(st.Fn, pts, count, new WindowGrid(_start, _end, _interval, st.At, st.Offset, st.Range), Scratch, st.Output, _totals.PerStep);
+            _totals.Total += o.Windows;
+            _ctx.Hold(st.Held0 + st.OutputSamples + o.MaxWindow);
+            if (o.Count == 0)
+            {
+                return;
+            }
+            st.OutputSamples += o.Count;
+            _ctx.Hold(st.Held0 + st.OutputSamples + o.LastWindow);
+            var fast = new Series(!DelayedNameRemoval && dropName ? DropMetadata(rs.Labels) : rs.Labels, dropName, o.Count);
+            fast.Points.AddRange(st.Output.AsSpan(0, o.Count));
+            st.Result.Add(fast);
+            if (st.CheckCounter)
+            {
+                CheckCounterName(st, rs.Labels);
+            }
+            return;
+        }
+        Series? outS = null;
+        int steps = NumSteps;
+        int lo = 0, hi = 0, step = -1;
+        long maxWindow = 0, lastWindow = 0;
+        var perStep = _totals.PerStep;
+        long windows = 0;
+        for (long ts = _start; ts <= _end; ts += _interval)
+        {
+            step++;
+            long refT = (st.At ?? ts) - st.Offset;
+            ReadOnlySpan<FloatPoint> window;
+            if (plain)
+            {
+                (lo, hi) = Window(pts, count, refT, st.Range, lo, hi);
+                window = pts.AsSpan(lo, hi - lo);
+            }
+            else
+            {
+                window = ExtendedSlice(rs, refT, st.Range, st.Smoothed);
+            }
+            lastWindow = window.Length;
+            if (window.Length == 0)
+            {
+                continue;
+            }
+            if (window.Length > maxWindow)
+            {
+                maxWindow = window.Length;
+            }
+            windows += window.Length;
+            if (perStep is not null)
+            {
+                _totals.Add(step, window.Length);
+                windows -= window.Length;
+            }
+            double v;
+            bool ok = RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, rs.Labels, st.Call), st.Buf, out v);
+            if (!ok)
+            {
+                continue;
+            }
+            if (outS is null)
+            {
+                var metric = rs.Labels;
+                if (!DelayedNameRemoval && dropName)
+                {
+                    metric = DropMetadata(metric);
+                }
+                outS = new Series(metric, dropName, steps);
+            }
+            outS.Points.Add(new FloatPoint(ts, v));
+        }
+        if (perStep is null)
+        {
+            _totals.Total += windows;
+        }
+        // Prometheus holds the output so far plus the series' window at each step, then adds the series' output
+        // while its last window is still held.
+        _ctx.Hold(st.Held0 + st.OutputSamples + maxWindow);
+        if (outS is null)
+        {
+            return;
+        }
+        st.OutputSamples += outS.Points.Count;
+        _ctx.Hold(st.Held0 + st.OutputSamples + lastWindow);
+        st.Result.Add(outS);
+        if (st.CheckCounter)
+        {
+            CheckCounterName(st, rs.Labels);
+        }
     }
 
     private static void CheckMatrixDuplicates(Matrix m)
@@ -451,7 +636,14 @@ internal sealed partial class Evaluator
         }
     }
 
-    private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool isCounter, bool isRate, out double result)
+    private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool isCounter, bool isRate, out double result) =>
+        ExtrapolatedRate(w, rangeStart, rangeEnd, range, isCounter, isCounter, isRate, out result);
+
+    /// <summary>
+    /// Prometheus's extrapolated rate; <paramref name="scanResets"/> false skips the search for counter resets when the
+    /// caller knows the window has none (the result is the same).
+    /// </summary>
+    private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool scanResets, bool isCounter, bool isRate, out double result)
     {
         result = 0;
         int n = w.Length;
@@ -461,7 +653,7 @@ internal sealed partial class Evaluator
         }
         long firstT = w[0].T, lastT = w[n - 1].T;
         result = w[n - 1].F - w[0].F;
-        if (isCounter)
+        if (scanResets)
         {
             for (int i = 1; i < n; i++)
             {

@@ -53,10 +53,25 @@ internal sealed class EvalContext
 
     public IQuerier Querier(long mint, long maxt)
     {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var q = Source.Querier(mint, maxt);
         _queriers.Add(q);
+        PreparationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         return q;
     }
+
+    /// <summary>Selects series, timing it as query preparation.</summary>
+    public ISeriesSet Select(long mint, long maxt, IReadOnlyList<LabelMatcher> matchers)
+    {
+        var q = Querier(mint, maxt);
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var set = q.Select(false, matchers.ToArrayFast());
+        PreparationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        return set;
+    }
+
+    /// <summary>Stopwatch ticks spent opening queriers and selecting series (the stats' queryPreparationTime).</summary>
+    public long PreparationTicks { get; private set; }
 
     public void DisposeQueriers()
     {
@@ -80,13 +95,49 @@ internal sealed class EvalContext
         }
     }
 
-    public void CheckSamples(long count)
+    /// <summary>
+    /// The samples held now, counted as Prometheus's engine counts them against <c>--query.max-samples</c>: selected
+    /// points and loaded windows while they are in use, and every evaluated intermediate result until its consumer
+    /// is done with it.
+    /// </summary>
+    public long CurrentSamples;
+
+    /// <summary>The most <see cref="CurrentSamples"/> has been.</summary>
+    public long PeakSamples;
+
+    /// <summary>Counts <paramref name="n"/> more samples held, failing when that passes the limit.</summary>
+    public void AddSamples(long n)
     {
-        if (count > Options.MaxSamples)
+        CurrentSamples += n;
+        if (CurrentSamples > Options.MaxSamples)
         {
-            throw new PromQLEvalException(QueryErrorType.Execution, "query processing would load too many samples into memory in query execution");
+            throw TooManySamples();
         }
     }
+
+    /// <summary>Fails when <paramref name="held"/> samples would pass the limit, and records them as a peak.</summary>
+    public void Hold(long held)
+    {
+        if (held > Options.MaxSamples)
+        {
+            throw TooManySamples();
+        }
+        if (held > PeakSamples)
+        {
+            PeakSamples = held;
+        }
+    }
+
+    public void UpdatePeak()
+    {
+        if (CurrentSamples > PeakSamples)
+        {
+            PeakSamples = CurrentSamples;
+        }
+    }
+
+    private static PromQLEvalException TooManySamples() =>
+        new(QueryErrorType.Execution, "query processing would load too many samples into memory in query execution");
 }
 
 /// <summary>The samples of one selector loaded once for a time span, reused by every step (and every subquery step).</summary>
@@ -153,13 +204,15 @@ internal sealed partial class Evaluator
     private readonly long _start;
     private readonly long _end;
     private readonly long _interval;
+    private readonly SampleTotals _totals;
 
-    public Evaluator(EvalContext ctx, long start, long end, long interval)
+    public Evaluator(EvalContext ctx, long start, long end, long interval, SampleTotals totals)
     {
         _ctx = ctx;
         _start = start;
         _end = end;
         _interval = interval;
+        _totals = totals;
     }
 
     private int NumSteps => (int)((_end - _start) / _interval) + 1;
@@ -213,7 +266,12 @@ internal sealed partial class Evaluator
             case MatrixSelector ms:
                 return EvalMatrixSelectorValue(ms);
             case SubqueryExpr sq:
-                return RunSubquery(sq);
+                {
+                    var m = RunSubquery(sq, out var childTotals);
+                    // As Prometheus: the subquery's samples count at the parent's last step.
+                    _totals.Add(NumSteps - 1, childTotals.Total);
+                    return m;
+                }
             case BinaryExpr b:
                 return EvalBinary(b);
             case AggregateExpr a:
@@ -235,7 +293,20 @@ internal sealed partial class Evaluator
         {
             s.Points.Add(new FloatPoint(ts, v));
         }
+        _ctx.AddSamples(s.Points.Count);
+        _ctx.UpdatePeak();
         return new Matrix(1) { s };
+    }
+
+    /// <summary>The number of points in <paramref name="m"/> (what it holds in the sample count).</summary>
+    internal static long TotalPoints(Matrix m)
+    {
+        long n = 0;
+        foreach (var s in m)
+        {
+            n += s.Points.Count;
+        }
+        return n;
     }
 
     /// <summary>The values of a scalar argument, one per step.</summary>
@@ -302,8 +373,7 @@ internal sealed partial class Evaluator
             maxt = Math.Max(maxt, cached.Maxt);
         }
         var loaded = new LoadedSelector { Mint = mint, Maxt = maxt };
-        var querier = _ctx.Querier(mint, maxt);
-        var set = querier.Select(false, vs.Matchers.ToArrayFast());
+        var set = _ctx.Select(mint, maxt, vs.Matchers);
         ISampleIterator? it = null;
         long total = 0;
         // One scratch buffer for the whole selector; each series then gets an array of exactly its size, so loading
@@ -340,7 +410,7 @@ internal sealed partial class Evaluator
             var arr = n == 0 ? [] : scratch.AsSpan(0, n).ToArray();
             loaded.Series.Add(new LoadedSeries(s.Labels, arr, arr.Length));
         }
-        _ctx.CheckSamples(total);
+        _ = total;
         _ctx.Cache[vs] = loaded;
         return loaded.Series;
     }
@@ -358,14 +428,19 @@ internal sealed partial class Evaluator
         {
             return EvalSmoothedVectorSelector(vs, off, at);
         }
-        var series = Load(vs, firstRef - lookback + 1, lastRef);
-        var result = new Matrix(series.Count);
+        // Series by series through one reused buffer: only the points the steps take are kept.
+        long mint = firstRef - lookback + 1;
+        var set = _ctx.Select(mint, lastRef, vs.Matchers);
+        var result = new Matrix();
         int steps = NumSteps;
-        foreach (var ls in series)
+        var sc = Scratch;
+        while (set.MoveNext())
         {
+            _ctx.CheckDone();
+            var ss = set.Current;
+            int n = ReadSamples(ss, mint, lastRef, false, sc);
+            var pts = sc.Buf;
             Series? outS = null;
-            var pts = ls.Raw;
-            int n = ls.Count;
             int j = 0;
             for (long ts = _start; ts <= _end; ts += _interval)
             {
@@ -383,15 +458,33 @@ internal sealed partial class Evaluator
                 {
                     continue;
                 }
-                outS ??= new Series(ls.Labels, false, steps);
+                outS ??= new Series(ss.Labels, false, steps);
                 outS.Points.Add(new FloatPoint(ts, timestamps ? p.T / 1000.0 : p.F));
             }
             if (outS is not null)
             {
+                CountPoints(outS);
                 result.Add(outS);
             }
         }
+        _ctx.UpdatePeak();
         return result;
+    }
+
+    /// <summary>Counts a selector's output series as Prometheus does: one sample held and queried per point, at its step.</summary>
+    private void CountPoints(Series s)
+    {
+        int count = s.Points.Count;
+        _ctx.AddSamples(count);
+        if (_totals.PerStep is null)
+        {
+            _totals.Total += count;
+            return;
+        }
+        foreach (var p in s.Points)
+        {
+            _totals.Add((int)((p.T - _start) / _interval), 1);
+        }
     }
 
     /// <summary>A range selector's input: series with points, and how each step's window is placed.</summary>
@@ -433,7 +526,7 @@ internal sealed partial class Evaluator
         long refT = (input.At ?? _start) - input.Offset;
         foreach (var rs in input.Series)
         {
-            var (lo, hi) = Window(rs, refT, input.Range, 0, 0);
+            var (lo, hi) = Window(rs.Points, rs.Count, refT, input.Range, 0, 0);
             if (input.Anchored || input.Smoothed)
             {
                 var ext = ExtendWindow(rs, refT, input.Range, input.Smoothed, lo, hi);
@@ -457,14 +550,18 @@ internal sealed partial class Evaluator
             }
             result.Add(s);
         }
+        foreach (var s in result)
+        {
+            _ctx.AddSamples(s.Points.Count);
+            _totals.Add(0, s.Points.Count);
+        }
+        _ctx.UpdatePeak();
         return result;
     }
 
     /// <summary>The index range [lo, hi) of the samples in (refT - range, refT], starting the search at the previous window.</summary>
-    private static (int Lo, int Hi) Window(RangeSeries rs, long refT, long range, int lo, int hi)
+    private static (int Lo, int Hi) Window(FloatPoint[] pts, int n, long refT, long range, int lo, int hi)
     {
-        var pts = rs.Points;
-        int n = rs.Count;
         long start = refT - range;
         if (lo > 0 && pts[lo - 1].T > start)
         {
@@ -491,7 +588,7 @@ internal sealed partial class Evaluator
 
     // ---- subqueries ----
 
-    private Matrix RunSubquery(SubqueryExpr sq)
+    private Matrix RunSubquery(SubqueryExpr sq, out SampleTotals childTotals)
     {
         long off = DurationMs(sq.Offset, sq.OffsetExpr);
         long? at = AtTime(sq.Timestamp, sq.StartOrEnd);
@@ -512,13 +609,15 @@ internal sealed partial class Evaluator
         {
             start += step;
         }
-        var child = new Evaluator(_ctx, start, end, step);
+        // The child counts its own samples; the caller decides what of them the parent counts, as Prometheus does.
+        childTotals = new SampleTotals(null);
+        var child = new Evaluator(_ctx, start, end, step, childTotals);
         return child.EvalMatrix(sq.Expr);
     }
 
     private RangeInput SubqueryRange(SubqueryExpr sq)
     {
-        var m = RunSubquery(sq);
+        var m = RunSubquery(sq, out _);
         var list = new List<RangeSeries>(m.Count);
         foreach (var s in m)
         {
@@ -556,6 +655,13 @@ internal sealed partial class Evaluator
         Dictionary<Labels, (Series S, long LastT)>? bySeries = null;
         List<Series>? order = null;
         long total = 0;
+        // As Prometheus counts: the inputs are held while the steps' outputs accumulate; afterwards only the output.
+        long held = _ctx.CurrentSamples;
+        long original = held;
+        foreach (var m in inputs)
+        {
+            original -= TotalPoints(m);
+        }
         for (long ts = _start; ts <= _end; ts += _interval)
         {
             _ctx.CheckDone();
@@ -579,7 +685,7 @@ internal sealed partial class Evaluator
             output.Clear();
             f(vectors, ts, output);
             total += output.Count;
-            _ctx.CheckSamples(total);
+            _ctx.Hold(held + total);
             if (instant)
             {
                 if (!DelayedNameRemoval && !keepOrder)
@@ -593,6 +699,8 @@ internal sealed partial class Evaluator
                     ser.Points.Add(new FloatPoint(ts, s.F));
                     result.Add(ser);
                 }
+                _ctx.CurrentSamples = original + output.Count;
+                _ctx.UpdatePeak();
                 return result;
             }
             bySeries ??= new Dictionary<Labels, (Series, long)>();
@@ -621,6 +729,8 @@ internal sealed partial class Evaluator
         {
             result.AddRange(order);
         }
+        _ctx.CurrentSamples = original + total;
+        _ctx.UpdatePeak();
         return result;
     }
 

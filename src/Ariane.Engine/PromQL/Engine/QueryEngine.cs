@@ -18,32 +18,51 @@ public sealed class QueryEngine
     /// <summary>The engine's settings.</summary>
     public EngineOptions Options { get; }
 
-    /// <summary>Parses and runs an instant query at <paramref name="timeMs"/>.</summary>
-    public QueryResult Instant(IQuerierSource source, string query, long timeMs, CancellationToken ct = default)
+    /// <summary>
+    /// Parses and runs an instant query at <paramref name="timeMs"/>. <see cref="QueryResult.Stats"/> is always filled;
+    /// with <paramref name="perStepStats"/> it also has the samples per step.
+    /// </summary>
+    public QueryResult Instant(IQuerierSource source, string query, long timeMs, CancellationToken ct = default) =>
+        Instant(source, query, timeMs, false, ct);
+
+    /// <summary>Parses and runs an instant query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
+    public QueryResult Instant(IQuerierSource source, string query, long timeMs, bool perStepStats, CancellationToken ct = default)
     {
         if (!TryParse(query, out var expr, out var error))
         {
             return error!;
         }
-        return Instant(source, expr!, timeMs, ct);
+        return Instant(source, expr!, timeMs, perStepStats, ct);
     }
 
     /// <summary>Runs an instant query at <paramref name="timeMs"/>.</summary>
     public QueryResult Instant(IQuerierSource source, Expr expr, long timeMs, CancellationToken ct = default) =>
-        Run(source, expr, timeMs, timeMs, 0, ct);
+        Run(source, expr, timeMs, timeMs, 0, false, ct);
+
+    /// <summary>Runs an instant query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
+    public QueryResult Instant(IQuerierSource source, Expr expr, long timeMs, bool perStepStats, CancellationToken ct = default) =>
+        Run(source, expr, timeMs, timeMs, 0, perStepStats, ct);
 
     /// <summary>Parses and runs a range query over [start, end] every <paramref name="stepMs"/>; the result is a matrix (or an error).</summary>
-    public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, CancellationToken ct = default)
+    public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, CancellationToken ct = default) =>
+        Range(source, query, startMs, endMs, stepMs, false, ct);
+
+    /// <summary>Parses and runs a range query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
+    public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, bool perStepStats, CancellationToken ct = default)
     {
         if (!TryParse(query, out var expr, out var error))
         {
             return error!;
         }
-        return Range(source, expr!, startMs, endMs, stepMs, ct);
+        return Range(source, expr!, startMs, endMs, stepMs, perStepStats, ct);
     }
 
     /// <summary>Runs a range query over [start, end] every <paramref name="stepMs"/>.</summary>
-    public QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, CancellationToken ct = default)
+    public QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, CancellationToken ct = default) =>
+        Range(source, expr, startMs, endMs, stepMs, false, ct);
+
+    /// <summary>Runs a range query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
+    public QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, bool perStepStats, CancellationToken ct = default)
     {
         if (stepMs <= 0)
         {
@@ -58,7 +77,7 @@ public sealed class QueryEngine
             return QueryResult.Failed(QueryErrorType.BadData,
                 $"invalid expression type \"{TypeName(expr.Type)}\" for range query, must be Scalar or instant Vector");
         }
-        return Run(source, expr, startMs, endMs, stepMs, ct);
+        return Run(source, expr, startMs, endMs, stepMs, perStepStats, ct);
     }
 
     private bool TryParse(string query, out Expr? expr, out QueryResult? error)
@@ -86,8 +105,9 @@ public sealed class QueryEngine
         _ => "none",
     };
 
-    private QueryResult Run(IQuerierSource source, Expr expr, long start, long end, long step, CancellationToken ct)
+    private QueryResult Run(IQuerierSource source, Expr expr, long start, long end, long step, bool perStepStats, CancellationToken ct)
     {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         long deadline = long.MaxValue;
         if (Options.Timeout > TimeSpan.Zero && Options.Timeout != Timeout.InfiniteTimeSpan)
         {
@@ -97,9 +117,27 @@ public sealed class QueryEngine
         try
         {
             bool instant = step == 0;
-            var ev = new Evaluator(ctx, start, end, instant ? 1 : step);
+            long interval = instant ? 1 : step;
+            var totals = new SampleTotals(perStepStats ? new long[(end - start) / interval + 1] : null);
+            var ev = new Evaluator(ctx, start, end, interval, totals);
             var value = ev.Eval(expr);
-            return instant ? InstantResult(ctx, expr, value, start) : RangeResult(ctx, expr, (Matrix)value);
+            long evalEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+            var result = instant ? InstantResult(ctx, expr, value, start) : RangeResult(ctx, expr, (Matrix)value);
+            long sortEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+            var prep = System.Diagnostics.Stopwatch.GetElapsedTime(0, ctx.PreparationTicks);
+            result.Stats = new QueryStats
+            {
+                TotalQueryableSamples = totals.Total,
+                PeakSamples = ctx.PeakSamples,
+                TotalQueryableSamplesPerStep = totals.PerStep,
+                StartMs = start,
+                StepMs = interval,
+                EvalTotalTime = System.Diagnostics.Stopwatch.GetElapsedTime(t0, sortEnd),
+                ResultSortTime = System.Diagnostics.Stopwatch.GetElapsedTime(evalEnd, sortEnd),
+                QueryPreparationTime = prep,
+                InnerEvalTime = System.Diagnostics.Stopwatch.GetElapsedTime(t0, evalEnd) - prep,
+            };
+            return result;
         }
         catch (PromQLEvalException e)
         {

@@ -129,6 +129,9 @@ public sealed class QueryResult
     /// <summary>Infos, in the order they arose, without duplicates.</summary>
     public IReadOnlyList<Annotation> Infos { get; internal init; } = [];
 
+    /// <summary>What the query cost (samples, timings); null for a query that failed.</summary>
+    public QueryStats? Stats { get; internal set; }
+
     internal static QueryResult Failed(QueryErrorType type, string message, IReadOnlyList<Annotation>? warnings = null, IReadOnlyList<Annotation>? infos = null) =>
         new(ResultType.Vector) { Error = new QueryError(type, message), Warnings = warnings ?? [], Infos = infos ?? [] };
 }

@@ -67,8 +67,10 @@ public static class QueryApi
         long now = s.Time.GetUtcNow().ToUnixTimeMilliseconds();
         long t = ApiParams.ParseTime(await ApiParams.GetAsync(ctx, "time").ConfigureAwait(false), "time", now);
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
-        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Db, q, t, ct)).ConfigureAwait(false);
-        await Write(ctx, q, result).ConfigureAwait(false);
+        string? stats = await ApiParams.GetAsync(ctx, "stats").ConfigureAwait(false);
+        bool perStep = stats == "all";
+        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Db, q, t, perStep, ct)).ConfigureAwait(false);
+        await Write(ctx, q, run, stats).ConfigureAwait(false);
     }
 
     private static async Task Range(HttpContext ctx, ServerState s)
@@ -110,8 +112,10 @@ public static class QueryApi
             throw new ApiException(ApiErrorType.BadData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
         }
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
-        var result = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Db, q, start, end, stepMs, ct)).ConfigureAwait(false);
-        await Write(ctx, q, result).ConfigureAwait(false);
+        string? stats = await ApiParams.GetAsync(ctx, "stats").ConfigureAwait(false);
+        bool perStep = stats == "all";
+        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Db, q, start, end, stepMs, perStep, ct)).ConfigureAwait(false);
+        await Write(ctx, q, run, stats).ConfigureAwait(false);
     }
 
     private static async Task Format(HttpContext ctx)
@@ -129,11 +133,15 @@ public static class QueryApi
         await ApiResponse.Success(ctx, w => w.WriteStringValue(formatted)).ConfigureAwait(false);
     }
 
+    /// <summary>A query's result with the time it waited for a slot and the time from arrival to its end.</summary>
+    private readonly record struct QueryRun(QueryResult Result, TimeSpan Queue, TimeSpan Total);
+
     /// <summary>Runs a query on a pool thread under the concurrency limit and the timeout.</summary>
-    private static async Task<QueryResult> Run(HttpContext ctx, ServerState s, TimeSpan timeout, Func<CancellationToken, QueryResult> query)
+    private static async Task<QueryRun> Run(HttpContext ctx, ServerState s, TimeSpan timeout, Func<CancellationToken, QueryResult> query)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         cts.CancelAfter(timeout);
+        long arrived = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await s.QueryGate.WaitAsync(cts.Token).ConfigureAwait(false);
@@ -144,7 +152,9 @@ public static class QueryApi
         }
         try
         {
-            return await Task.Run(() => query(cts.Token), cts.Token).ConfigureAwait(false);
+            long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
+            var result = await Task.Run(() => query(cts.Token), cts.Token).ConfigureAwait(false);
+            return new QueryRun(result, System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted), System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
         }
         catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
         {
@@ -156,8 +166,9 @@ public static class QueryApi
         }
     }
 
-    private static async Task Write(HttpContext ctx, string query, QueryResult r)
+    private static async Task Write(HttpContext ctx, string query, QueryRun run, string? stats)
     {
+        var r = run.Result;
         var warnings = new List<string>(r.Warnings.Count);
         foreach (var a in r.Warnings)
         {
@@ -184,10 +195,49 @@ public static class QueryApi
         {
             infos.Add(a.Render(query));
         }
-        await ApiResponse.Success(ctx, w => WriteData(w, r), warnings, infos).ConfigureAwait(false);
+        if (stats is { Length: > 0 } and not ("true" or "all"))
+        {
+            // As Prometheus 3.x: any value asks for the statistics, but only these two are meant to.
+            warnings.Add($"value \"{stats}\" for parameter \"stats\" is deprecated and will be rejected in the next major release, use \"true\" or \"all\"");
+        }
+        await ApiResponse.Success(ctx, w => WriteData(w, r, string.IsNullOrEmpty(stats) ? null : run), warnings, infos).ConfigureAwait(false);
     }
 
-    private static void WriteData(Utf8JsonWriter w, QueryResult r)
+    /// <summary>
+    /// <c>data.stats</c> as Prometheus 3.x writes it: <c>timings</c> in seconds and <c>samples</c>, with the per-step
+    /// counts (<c>[[time, n], ...]</c>) first when they were asked for (<c>stats=all</c>).
+    /// </summary>
+    private static void WriteStats(Utf8JsonWriter w, QueryStats st, QueryRun run)
+    {
+        w.WriteStartObject("stats"u8);
+        w.WriteStartObject("timings"u8);
+        w.WriteNumber("evalTotalTime"u8, st.EvalTotalTime.TotalSeconds);
+        w.WriteNumber("resultSortTime"u8, st.ResultSortTime.TotalSeconds);
+        w.WriteNumber("queryPreparationTime"u8, st.QueryPreparationTime.TotalSeconds);
+        w.WriteNumber("innerEvalTime"u8, st.InnerEvalTime.TotalSeconds);
+        w.WriteNumber("execQueueTime"u8, run.Queue.TotalSeconds);
+        w.WriteNumber("execTotalTime"u8, run.Total.TotalSeconds);
+        w.WriteEndObject();
+        w.WriteStartObject("samples"u8);
+        if (st.TotalQueryableSamplesPerStep is { Count: > 0 } perStep)
+        {
+            w.WriteStartArray("totalQueryableSamplesPerStep"u8);
+            for (int i = 0; i < perStep.Count; i++)
+            {
+                w.WriteStartArray();
+                WriteTime(w, st.StartMs + i * st.StepMs);
+                w.WriteNumberValue(perStep[i]);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteNumber("totalQueryableSamples"u8, st.TotalQueryableSamples);
+        w.WriteNumber("peakSamples"u8, st.PeakSamples);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteData(Utf8JsonWriter w, QueryResult r, QueryRun? stats)
     {
         w.WriteStartObject();
         w.WriteString("resultType"u8, r.TypeName);
@@ -234,6 +284,10 @@ public static class QueryApi
                 w.WriteEndArray();
                 break;
         }
+        if (stats is { } run && r.Stats is { } st)
+        {
+            WriteStats(w, st, run);
+        }
         w.WriteEndObject();
     }
 
@@ -241,26 +295,52 @@ public static class QueryApi
     {
         w.WriteStartArray();
         WriteTime(w, t);
-        w.WriteStringValue(ApiFormat.Value(v));
+        WriteValue(w, v);
         w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Writes a sample value as <see cref="ApiFormat.Value"/> does. The common case (no exponent in the round-trip
+    /// form) is formatted straight into UTF-8, so a large matrix does not cost a string per point.
+    /// </summary>
+    private static void WriteValue(Utf8JsonWriter w, double v)
+    {
+        Span<byte> buf = stackalloc byte[32];
+        double abs = Math.Abs(v);
+        if ((abs == 0 || (abs >= 1e-6 && abs < 1e15)) && v.TryFormat(buf, out int n, "R", CultureInfo.InvariantCulture)
+            && buf[..n].IndexOf((byte)'E') < 0)
+        {
+            w.WriteStringValue(buf[..n]);
+            return;
+        }
+        w.WriteStringValue(ApiFormat.Value(v));
     }
 
     /// <summary>Writes a millisecond time as Prometheus does: seconds with up to three decimals, trailing zeros dropped.</summary>
     internal static void WriteTime(Utf8JsonWriter w, long ms)
     {
-        w.WriteRawValue(FormatTime(ms), skipInputValidation: true);
-    }
-
-    internal static string FormatTime(long ms)
-    {
+        Span<byte> buf = stackalloc byte[32];
+        int n = 0;
         bool neg = ms < 0;
         ulong abs = neg ? (ulong)(-(ms + 1)) + 1 : (ulong)ms;
-        ulong secs = abs / 1000, frac = abs % 1000;
-        string s = (neg ? "-" : "") + secs.ToString(CultureInfo.InvariantCulture);
+        if (neg)
+        {
+            buf[n++] = (byte)'-';
+        }
+        System.Buffers.Text.Utf8Formatter.TryFormat(abs / 1000, buf[n..], out int written);
+        n += written;
+        uint frac = (uint)(abs % 1000);
         if (frac != 0)
         {
-            s += "." + frac.ToString("000", CultureInfo.InvariantCulture).TrimEnd('0');
+            buf[n++] = (byte)'.';
+            buf[n++] = (byte)('0' + frac / 100);
+            buf[n++] = (byte)('0' + frac / 10 % 10);
+            buf[n++] = (byte)('0' + frac % 10);
+            while (buf[n - 1] == (byte)'0')
+            {
+                n--;
+            }
         }
-        return s;
+        w.WriteRawValue(buf[..n], skipInputValidation: true);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -325,6 +326,22 @@ internal struct XorIterator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong ReadBits(int n)
     {
+        // One unaligned big-endian load holds at least 57 bits from the current position: enough for every field
+        // but the rare 64-bit ones, which take the byte-wise path (as does the end of the buffer).
+        int pos = _pos;
+        int at = pos >> 3;
+        var data = _data;
+        if ((uint)(n - 1) < 56u && (uint)at + 8u <= (uint)data.Length)
+        {
+            ulong w = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(at, 8));
+            _pos = pos + n;
+            return (w << (pos & 7)) >> (64 - n);
+        }
+        return ReadBitsSlow(n);
+    }
+
+    private ulong ReadBitsSlow(int n)
+    {
         ulong r = 0;
         int pos = _pos;
         var data = _data;
@@ -338,6 +355,163 @@ internal struct XorIterator
             n -= take;
         }
         _pos = pos;
+        return r;
+    }
+}
+
+/// <summary>
+/// Decodes a whole XOR chunk at once into arrays: the same format as <see cref="XorIterator"/> reads, with the
+/// decoder's state in locals, which is several times faster per sample than stepping an iterator held in a field.
+/// </summary>
+internal static class XorDecoder
+{
+    /// <summary>The most samples a chunk can hold (its count is one byte).</summary>
+    public const int MaxSamples = 255;
+
+    /// <summary>
+    /// Decodes the first <paramref name="count"/> samples of the chunk at byte <paramref name="offset"/> of
+    /// <paramref name="data"/> into <paramref name="ts"/> and <paramref name="vs"/> (each at least that long).
+    /// </summary>
+    public static void Decode(byte[] data, int offset, int count, Span<long> ts, Span<double> vs)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+        ts = ts[..count];
+        vs = vs[..count];
+        int pos = offset << 3;
+        long t = Varint(data, ref pos);
+        ulong v = Bits(data, pos, 64);
+        pos += 64;
+        ts[0] = t;
+        vs[0] = BitConverter.UInt64BitsToDouble(v);
+        if (count == 1)
+        {
+            return;
+        }
+        long delta = Varint(data, ref pos);
+        t += delta;
+        int leading = 0, trailing = 0;
+        v = Value(data, ref pos, v, ref leading, ref trailing);
+        ts[1] = t;
+        vs[1] = BitConverter.UInt64BitsToDouble(v);
+        for (int i = 2; i < count; i++)
+        {
+            // The delta of deltas: 0 | 10 + 14 bits | 110 + 17 | 1110 + 20 | 1111 + 64.
+            uint ctl = (uint)Bits(data, pos, 4);
+            long dod;
+            if ((ctl & 0b1000) == 0)
+            {
+                dod = 0;
+                pos += 1;
+            }
+            else if ((ctl & 0b0100) == 0)
+            {
+                dod = Signed(Bits(data, pos + 2, 14), 14);
+                pos += 2 + 14;
+            }
+            else if ((ctl & 0b0010) == 0)
+            {
+                dod = Signed(Bits(data, pos + 3, 17), 17);
+                pos += 3 + 17;
+            }
+            else if ((ctl & 0b0001) == 0)
+            {
+                dod = Signed(Bits(data, pos + 4, 20), 20);
+                pos += 4 + 20;
+            }
+            else
+            {
+                dod = (long)Bits(data, pos + 4, 64);
+                pos += 4 + 64;
+            }
+            delta += dod;
+            t += delta;
+            v = Value(data, ref pos, v, ref leading, ref trailing);
+            ts[i] = t;
+            vs[i] = BitConverter.UInt64BitsToDouble(v);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Value(byte[] data, ref int pos, ulong v, ref int leading, ref int trailing)
+    {
+        // 0: unchanged | 10: XOR within the previous window | 11 + 5 bits leading + 6 bits length: a new window.
+        uint ctl = (uint)Bits(data, pos, 2);
+        if ((ctl & 0b10) == 0)
+        {
+            pos += 1;
+            return v;
+        }
+        if (ctl == 0b11)
+        {
+            uint hdr = (uint)Bits(data, pos + 2, 11);
+            leading = (int)(hdr >> 6);
+            int sig = (int)(hdr & 0x3F);
+            if (sig == 0)
+            {
+                sig = 64;
+            }
+            trailing = 64 - leading - sig;
+            pos += 2 + 11;
+        }
+        else
+        {
+            pos += 2;
+        }
+        int n = 64 - leading - trailing;
+        ulong x = Bits(data, pos, n);
+        pos += n;
+        return v ^ (x << trailing);
+    }
+
+    private static long Signed(ulong bits, int n) => bits > 1UL << (n - 1) ? (long)bits - (1L << n) : (long)bits;
+
+    private static long Varint(byte[] data, ref int pos)
+    {
+        ulong u = 0;
+        int shift = 0;
+        while (true)
+        {
+            ulong b = Bits(data, pos, 8);
+            pos += 8;
+            u |= (b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+            shift += 7;
+        }
+        return (long)(u >> 1) ^ -(long)(u & 1);
+    }
+
+    /// <summary>The <paramref name="n"/> bits (0..64) at bit <paramref name="pos"/>, most significant first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Bits(byte[] data, int pos, int n)
+    {
+        int at = pos >> 3;
+        if ((uint)(n - 1) < 56u && (uint)at + 8u <= (uint)data.Length)
+        {
+            ulong w = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(at, 8));
+            return (w << (pos & 7)) >> (64 - n);
+        }
+        return BitsSlow(data, pos, n);
+    }
+
+    private static ulong BitsSlow(byte[] data, int pos, int n)
+    {
+        ulong r = 0;
+        while (n > 0)
+        {
+            int avail = 8 - (pos & 7);
+            int take = avail < n ? avail : n;
+            // Past the end only when the caller peeks further than the chunk's last field: those bits read as zero.
+            uint b = (uint)(pos >> 3) < (uint)data.Length ? data[pos >> 3] : 0u;
+            r = (r << take) | ((b >> (avail - take)) & ((1u << take) - 1));
+            pos += take;
+            n -= take;
+        }
         return r;
     }
 }

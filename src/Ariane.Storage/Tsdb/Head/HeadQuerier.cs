@@ -35,14 +35,29 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
                 }
             }
             bool inOrder = !(snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt);
-            if (ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt))
+            bool withOoo = ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt);
+            if (!withOoo && !inOrder)
             {
-                result.Add(new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt, ooo.T, ooo.V));
+                continue;
             }
-            else if (inOrder)
+            var deleted = head.DeletedIntervals(r);
+            if (deleted is not null)
             {
-                result.Add(new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt));
+                long lo = snap.IsEmpty ? long.MaxValue : snap.MinT, hi = snap.IsEmpty ? long.MinValue : snap.MaxT;
+                if (withOoo)
+                {
+                    lo = Math.Min(lo, ooo.T![0]);
+                    hi = Math.Max(hi, ooo.T[^1]);
+                }
+                if (Intervals.Covers(deleted, Math.Max(mint, lo), Math.Min(maxt, hi)))
+                {
+                    continue; // every sample in range was deleted
+                }
             }
+            // The head keeps packed labels; queries read them label by label, so they get the plain form.
+            result.Add(withOoo
+                ? new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt, ooo.T, ooo.V, deleted)
+                : new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt, deleted: deleted));
         }
         if (sorted)
         {
@@ -123,16 +138,19 @@ internal sealed class HeadSeriesSet(List<HeadSeries> series) : ISeriesSet
 }
 
 /// <summary>One series as a querier saw it when Select ran (with its out-of-order samples, if any, sorted).</summary>
-internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, long[]? oooT = null, double[]? oooV = null) : ISeries
+internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, long[]? oooT = null, double[]? oooV = null, Blocks.Interval[]? deleted = null) : ISeries
 {
     public Labels Labels => labels;
 
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
+        if (deleted is not null)
+        {
+            return new DeletedSkippingIterator(Iterator(oooT, oooV), deleted);
+        }
         if (oooT is not null)
         {
-            // In-order samples first on equal timestamps (an out-of-order sample never repeats one, but be safe).
-            return new MergeIterator([new SeriesIterator(snapshot, mint, maxt), new ArraySampleIterator(oooT, oooV!, mint, maxt)]);
+            return Iterator(oooT, oooV);
         }
         if (reuse is SeriesIterator it)
         {
@@ -141,11 +159,18 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
         }
         return new SeriesIterator(snapshot, mint, maxt);
     }
+
+    private ISampleIterator Iterator(long[]? ooo, double[]? oooValues) => ooo is null
+        ? new SeriesIterator(snapshot, mint, maxt)
+        // In-order samples first on equal timestamps (an out-of-order sample never repeats one, but be safe).
+        : new MergeIterator([new SeriesIterator(snapshot, mint, maxt), new ArraySampleIterator(ooo, oooValues!, mint, maxt)]);
 }
 
 /// <summary>
 /// Walks a series snapshot's chunks in order (packed chunks segment by segment, then the head chunk), limited
-/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Allocation-free.
+/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Each chunk it enters is decoded
+/// whole into the iterator's own arrays, so stepping through it is an index increment. Allocation-free after
+/// construction (reuse it through <see cref="ISeries.Iterator"/>).
 /// </summary>
 internal sealed class SeriesIterator : ISampleIterator
 {
@@ -156,7 +181,10 @@ internal sealed class SeriesIterator : ISampleIterator
     private byte[]? _segData;   // the current segment, null before the first
     private int _nextChunk;     // byte offset of the next packed chunk in _segData
     private long _chunkMaxT;
-    private XorIterator _it;
+    private readonly long[] _ts = new long[XorDecoder.MaxSamples];
+    private readonly double[] _vs = new double[XorDecoder.MaxSamples];
+    private int _n;             // samples decoded from the current chunk
+    private int _i;             // index of the next sample in it
     private bool _inChunk;
     private bool _done;
     private long _t;
@@ -172,6 +200,8 @@ internal sealed class SeriesIterator : ISampleIterator
         _seg = 0;
         _segData = null;
         _nextChunk = 0;
+        _n = 0;
+        _i = 0;
         _inChunk = false;
         _done = false;
         _t = long.MinValue;
@@ -186,20 +216,21 @@ internal sealed class SeriesIterator : ISampleIterator
     {
         while (!_done)
         {
-            if (_inChunk && _it.Next())
+            if (_inChunk && _i < _n)
             {
-                long t = _it.T;
+                long t = _ts[_i];
                 if (t > _maxt)
                 {
                     _done = true;
                     return false;
                 }
+                double v = _vs[_i++];
                 if (t < _mint)
                 {
                     continue;
                 }
                 _t = t;
-                _v = _it.V;
+                _v = v;
                 return true;
             }
             if (!OpenChunk(_mint))
@@ -210,7 +241,7 @@ internal sealed class SeriesIterator : ISampleIterator
         return false;
     }
 
-    // Moves to the next chunk that ends at or after minT; false when there is none within range.
+    // Moves to the next chunk that ends at or after minT and decodes it; false when there is none within range.
     private bool OpenChunk(long minT)
     {
         _inChunk = false;
@@ -238,9 +269,7 @@ internal sealed class SeriesIterator : ISampleIterator
                 {
                     continue;
                 }
-                _it = new XorIterator(seg, c.Count, c.DataOffset);
-                _chunkMaxT = c.MaxT;
-                _inChunk = true;
+                Enter(seg, c.DataOffset, c.Count, c.MaxT);
                 return true;
             }
             _seg++;
@@ -252,10 +281,17 @@ internal sealed class SeriesIterator : ISampleIterator
         {
             return false;
         }
-        _it = new XorIterator(_snap.HeadData, _snap.HeadCount);
-        _chunkMaxT = _snap.HeadMaxT;
-        _inChunk = true;
+        Enter(_snap.HeadData, 0, _snap.HeadCount, _snap.HeadMaxT);
         return true;
+    }
+
+    private void Enter(byte[] data, int offset, int count, long maxT)
+    {
+        XorDecoder.Decode(data, offset, count, _ts, _vs);
+        _n = count;
+        _i = 0;
+        _chunkMaxT = maxT;
+        _inChunk = true;
     }
 
     public bool Seek(long t)

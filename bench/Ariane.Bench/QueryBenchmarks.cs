@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ariane.Bench.Load;
+using Ariane.Model;
+using Ariane.PromQL.Engine;
+using Ariane.Tsdb;
+using BenchmarkDotNet.Attributes;
+
+namespace Ariane.Bench;
+
+/// <summary>
+/// The query benchmark's data set (bench/query.sh: 60 instances, 6 h every 15 s, samples 7.5 s off the minute grid)
+/// loaded into an in-process head, so the engine can be timed without HTTP, JSON or another process.
+/// </summary>
+internal sealed class QueryData : IDisposable
+{
+    private readonly string _dir;
+
+    public QueryData(int instances = 60, double hours = 6)
+    {
+        // A whole minute, as query.sh picks it; the data ends 7.5 s before it.
+        EndMs = 1_795_480_000_000L / 60_000 * 60_000;
+        StartMs = EndMs - 3 * 3600_000L;
+        _dir = Path.Combine(Path.GetTempPath(), "ariane-qbench-" + Guid.NewGuid().ToString("N"));
+        Head = Head.Open(new TsdbOptions { Path = _dir }, TimeProvider.System);
+        var ds = new DataSet(instances, EndMs - 7500, hours, 15_000, 1);
+        var labels = new Labels[ds.SeriesCount];
+        for (int s = 0; s < labels.Length; s++)
+        {
+            var pairs = ds.LabelPairs(s);
+            var arr = new Label[pairs.Length];
+            for (int i = 0; i < pairs.Length; i++)
+            {
+                arr[i] = new Label(pairs[i].Name, pairs[i].Value);
+            }
+            labels[s] = Labels.FromSorted(arr);
+        }
+        var refs = new ulong[labels.Length];
+        for (int k = 0; k < ds.Steps; k++)
+        {
+            var values = ds.Step(k);
+            long t = ds.StartMs + k * ds.IntervalMs;
+            var app = Head.Appender();
+            for (int s = 0; s < labels.Length; s++)
+            {
+                app.Append(ref refs[s], labels[s], t, values[s]);
+            }
+            app.Commit();
+        }
+    }
+
+    public Head Head { get; }
+
+    public long StartMs { get; }
+
+    public long EndMs { get; }
+
+    public void Dispose()
+    {
+        Head.Dispose();
+        Directory.Delete(_dir, true);
+    }
+
+    /// <summary>
+    /// <c>queries [--rounds 10] [--only 0,1]</c>: p50 and allocations of each of query.sh's queries through the
+    /// engine alone, in this process; a quick loop for engine work, not the side-by-side figure.
+    /// </summary>
+    public static void Run(string[] args)
+    {
+        int rounds = 10;
+        var only = new HashSet<int>();
+        for (int i = 1; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--rounds":
+                    rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--only":
+                    foreach (var q in args[i + 1].Split(','))
+                    {
+                        only.Add(int.Parse(q, CultureInfo.InvariantCulture));
+                    }
+                    break;
+            }
+        }
+        var sw = Stopwatch.StartNew();
+        using var data = new QueryData();
+        Console.WriteLine($"loaded in {sw.Elapsed.TotalSeconds:F1} s");
+        var engine = new QueryEngine();
+        for (int q = 0; q < QueryBenchmarks.Queries.Length; q++)
+        {
+            if (only.Count > 0 && !only.Contains(q))
+            {
+                continue;
+            }
+            string query = QueryBenchmarks.Queries[q];
+            var first = engine.Range(data.Head, query, data.StartMs, data.EndMs, 60_000);
+            if (first.Error is not null)
+            {
+                Console.WriteLine($"q{q}: {first.Error.Message}");
+                continue;
+            }
+            var times = new double[rounds];
+            long alloc0 = GC.GetTotalAllocatedBytes(true);
+            int gc0 = GC.CollectionCount(0);
+            for (int r = 0; r < rounds; r++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                engine.Range(data.Head, query, data.StartMs, data.EndMs, 60_000);
+                times[r] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            long alloc = (GC.GetTotalAllocatedBytes(true) - alloc0) / rounds;
+            int gcs = GC.CollectionCount(0) - gc0;
+            Array.Sort(times);
+            long points = 0;
+            foreach (var s in first.Matrix)
+            {
+                points += s.Points.Length;
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"q{q}: p50 {times[rounds / 2],7:F1} ms  min {times[0],7:F1}  {alloc / 1e6,7:F2} MB/query  gen0 {gcs / (double)rounds,5:F1}/query  {first.Matrix.Count} series {points} points  {query}"));
+        }
+    }
+}
+
+/// <summary>query.sh's queries through the engine over the in-process data set.</summary>
+[MemoryDiagnoser]
+public class QueryBenchmarks
+{
+    /// <summary>bench/Ariane.Bench.Load/Queries.cs's list, in its order.</summary>
+    internal static readonly string[] Queries = Load.Queries.All;
+
+    private QueryData _data = null!;
+    private readonly QueryEngine _engine = new();
+
+    /// <summary>The index of the query in <see cref="Queries"/>.</summary>
+    [Params(0, 1, 2, 3, 4, 5, 6, 7, 8)]
+    public int Query { get; set; }
+
+    /// <summary>Loads the data set.</summary>
+    [GlobalSetup]
+    public void Setup() => _data = new QueryData();
+
+    /// <summary>Removes the head.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => _data.Dispose();
+
+    /// <summary>One query_range over the last 3 h at a 60 s step.</summary>
+    [Benchmark]
+    public int Range() => _engine.Range(_data.Head, Queries[Query], _data.StartMs, _data.EndMs, 60_000).Matrix.Count;
+}

@@ -1,0 +1,462 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using Ariane.Model;
+using Ariane.PromQL.Ast;
+using Ariane.Storage;
+
+namespace Ariane.PromQL.Engine;
+
+// The streaming path of the common range functions over a plain matrix selector (no anchored/smoothed modifier):
+// every series is read through a reused buffer and its windows evaluated at once; the series are split into rounds
+// that the machine's cores evaluate side by side, and their outputs are then handed on in the storage's order, so
+// counting, warnings and any aggregation folding see exactly the sequence a one-thread evaluation would.
+internal sealed partial class Evaluator
+{
+    /// <summary>Series per batch of one worker within a round.</summary>
+    private const int StreamBatch = 48;
+
+    /// <summary>What one thread needs to evaluate series: the read buffer, its iterator and the per-series prefixes.</summary>
+    private sealed class SeriesScratch
+    {
+        public FloatPoint[] Buf = new FloatPoint[256];
+        public int[] ResetPrefix = [];
+        public double[] SumPrefix = [];
+        public ISampleIterator? It;
+    }
+
+    /// <summary>One series' output count and the windows it held, for the sample accounting.</summary>
+    private struct SeriesOut
+    {
+        public int Count;
+        public long MaxWindow;
+        public long LastWindow;
+        public long Windows;
+    }
+
+    /// <summary>Where a matrix selector's windows sit: per step t, the samples in ((at ?? t) - offset - range, (at ?? t) - offset].</summary>
+    private readonly record struct WindowGrid(long Start, long End, long Interval, long? At, long Offset, long Range);
+
+    /// <summary>Receives the output of one series, in storage order.</summary>
+    private delegate void SeriesSink(Labels labels, ReadOnlySpan<FloatPoint> points);
+
+    private SeriesScratch? _scratch;
+
+    private SeriesScratch Scratch => _scratch ??= new SeriesScratch();
+
+    /// <summary>Whether <paramref name="fn"/> over <paramref name="sel"/> can take the streaming path.</summary>
+    private bool CanStream(RangeFn fn, MatrixSelector sel) =>
+        fn != RangeFn.Other && _ctx.Options.FastPaths && !sel.VectorSelector.Anchored && !sel.VectorSelector.Smoothed;
+
+    /// <summary>
+    /// Evaluates <paramref name="st"/>'s function (one with a dedicated path) over every series <paramref name="sel"/>
+    /// selects and hands each non-empty output to <paramref name="sink"/> in storage order, counting samples as
+    /// <see cref="EvalRangeSeries"/> does.
+    /// </summary>
+    private void StreamRangeFunction(RangeCallState st, MatrixSelector sel, SeriesSink sink)
+    {
+        var vs = sel.VectorSelector;
+        long off = DurationMs(vs.Offset, vs.OffsetExpr);
+        long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
+        long range = DurationMs(sel.Range, sel.RangeExpr);
+        long mint = (at ?? _start) - off - range + 1;
+        long maxt = (at ?? _end) - off;
+        st.SetInput(off, at, range, false, false);
+        var grid = new WindowGrid(_start, _end, _interval, at, off, range);
+        var set = _ctx.Select(mint, maxt, vs.Matchers);
+        var series = new List<ISeries>();
+        while (set.MoveNext())
+        {
+            series.Add(set.Current);
+        }
+        int steps = NumSteps;
+        var perStep = _totals.PerStep;
+        int workers = perStep is null ? Math.Min(Environment.ProcessorCount, 4) : 1;
+        if (series.Count < 2 * StreamBatch)
+        {
+            workers = 1;
+        }
+        int roundSize = workers * StreamBatch;
+        var outBuf = System.Buffers.ArrayPool<FloatPoint>.Shared.Rent(Math.Min(roundSize, series.Count) * steps);
+        var outs = new SeriesOut[Math.Min(roundSize, series.Count)];
+        var scratches = new SeriesScratch[workers];
+        scratches[0] = Scratch;
+        for (int w = 1; w < workers; w++)
+        {
+            scratches[w] = new SeriesScratch();
+        }
+        try
+        {
+            for (int round = 0; round < series.Count; round += roundSize)
+            {
+                _ctx.CheckDone();
+                int n = Math.Min(roundSize, series.Count - round);
+                if (workers == 1)
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        outs[i] = EvalSeriesFast(st.Fn, series[round + i], mint, maxt, grid, scratches[0], outBuf.AsSpan(i * steps, steps), perStep);
+                    }
+                }
+                else
+                {
+                    EvalRound(st.Fn, series, round, n, mint, maxt, grid, scratches, outBuf, outs, steps);
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    ref var o = ref outs[i];
+                    // The per-step counts, if asked for, were added as the windows were cut.
+                    _totals.Total += o.Windows;
+                    // Prometheus holds the output so far plus the series' window at each step, then adds the
+                    // series' output while its last window is still held.
+                    _ctx.Hold(st.Held0 + st.OutputSamples + o.MaxWindow);
+                    if (o.Count == 0)
+                    {
+                        continue;
+                    }
+                    st.OutputSamples += o.Count;
+                    _ctx.Hold(st.Held0 + st.OutputSamples + o.LastWindow);
+                    var labels = series[round + i].Labels;
+                    if (st.CheckCounter)
+                    {
+                        CheckCounterName(st, labels);
+                    }
+                    sink(labels, outBuf.AsSpan(i * steps, o.Count));
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<FloatPoint>.Shared.Return(outBuf);
+        }
+    }
+
+    /// <summary>
+    /// Evaluates series [round, round + n) on this thread and <c>scratches.Length - 1</c> pool threads, each taking
+    /// batches of <see cref="StreamBatch"/> series in turn; every series writes its own slot of the output.
+    /// </summary>
+    private static void EvalRound(RangeFn fn, List<ISeries> series, int round, int n, long mint, long maxt, WindowGrid grid,
+        SeriesScratch[] scratches, FloatPoint[] outBuf, SeriesOut[] outs, int steps)
+    {
+        int batches = (n + StreamBatch - 1) / StreamBatch;
+        var next = new StrongBox<int>(-1);
+        void Work(SeriesScratch sc)
+        {
+            int b;
+            while ((b = Interlocked.Increment(ref next.Value)) < batches)
+            {
+                int first = b * StreamBatch, last = Math.Min(n, first + StreamBatch);
+                for (int i = first; i < last; i++)
+                {
+                    outs[i] = EvalSeriesFast(fn, series[round + i], mint, maxt, grid, sc, outBuf.AsSpan(i * steps, steps), null);
+                }
+            }
+        }
+        var helpers = new Task[scratches.Length - 1];
+        for (int w = 1; w < scratches.Length; w++)
+        {
+            var sc = scratches[w];
+            helpers[w - 1] = Task.Run(() => Work(sc));
+        }
+        Exception? error = null;
+        try
+        {
+            Work(scratches[0]);
+        }
+        catch (Exception e)
+        {
+            // Stop the helpers taking more batches, then report this thread's failure.
+            next.Value = batches;
+            error = e;
+        }
+        try
+        {
+            Task.WaitAll(helpers);
+        }
+        catch (AggregateException e) when (error is null && e.InnerExceptions.Count > 0)
+        {
+            error = e.InnerExceptions[0];
+        }
+        catch (AggregateException)
+        {
+        }
+        if (error is not null)
+        {
+            ExceptionDispatchInfo.Capture(error).Throw();
+        }
+    }
+
+    private void CheckCounterName(RangeCallState st, Labels labels)
+    {
+        string metricName = labels.Get(Labels.MetricName);
+        if (metricName.Length > 0 && !metricName.EndsWith("_total", StringComparison.Ordinal) && !metricName.EndsWith("_sum", StringComparison.Ordinal)
+            && !metricName.EndsWith("_count", StringComparison.Ordinal) && !metricName.EndsWith("_bucket", StringComparison.Ordinal))
+        {
+            _ctx.Info($"metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"{metricName}\"", st.MatrixArgPosition);
+        }
+    }
+
+    /// <summary>
+    /// Reads the samples of <paramref name="s"/> in [mint, maxt] into the scratch buffer (grown as needed) and returns
+    /// how many; with <paramref name="skipStale"/>, staleness markers are left out.
+    /// </summary>
+    private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc)
+    {
+        var it = sc.It = s.Iterator(sc.It);
+        var buf = sc.Buf;
+        int n = 0;
+        if (!it.Seek(mint))
+        {
+            return 0;
+        }
+        do
+        {
+            long t = it.T;
+            if (t > maxt)
+            {
+                break;
+            }
+            double v = it.V;
+            if (skipStale && SampleValue.IsStaleNaN(v))
+            {
+                continue;
+            }
+            if (n == buf.Length)
+            {
+                Array.Resize(ref buf, buf.Length * 2);
+                sc.Buf = buf;
+            }
+            buf[n++] = new FloatPoint(t, v);
+        }
+        while (it.Next());
+        return n;
+    }
+
+    /// <summary>Reads one series and evaluates <paramref name="fn"/> at every step; thread-safe given its own scratch.</summary>
+    private static SeriesOut EvalSeriesFast(RangeFn fn, ISeries s, long mint, long maxt, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
+    {
+        int count = ReadSamples(s, mint, maxt, true, sc);
+        return EvalWindowsFast(fn, sc.Buf, count, g, sc, output, perStep);
+    }
+
+    /// <summary>
+    /// The dedicated functions over one series' plain windows, writing a point per step with a value into
+    /// <paramref name="output"/>. Window sums and counter resets come from per-series prefixes, so each step costs
+    /// O(1) beyond the window search; the results are the ones the window-by-window functions give.
+    /// </summary>
+    private static SeriesOut EvalWindowsFast(RangeFn fn, FloatPoint[] pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
+    {
+        var res = default(SeriesOut);
+        if (count == 0)
+        {
+            return res;
+        }
+        bool exactSums = false;
+        if (count > 1)
+        {
+            switch (fn)
+            {
+                case RangeFn.Rate or RangeFn.Increase:
+                    PrepareResets(sc, pts, count);
+                    break;
+                case RangeFn.SumOverTime or RangeFn.AvgOverTime:
+                    exactSums = ExactSums(sc, pts, count);
+                    break;
+            }
+        }
+        var rp = sc.ResetPrefix;
+        var sp = sc.SumPrefix;
+        int lo = 0, hi = 0, step = -1, outN = 0;
+        for (long ts = g.Start; ts <= g.End; ts += g.Interval)
+        {
+            step++;
+            long refT = (g.At ?? ts) - g.Offset;
+            (lo, hi) = Window(pts, count, refT, g.Range, lo, hi);
+            int len = hi - lo;
+            res.LastWindow = len;
+            if (len == 0)
+            {
+                continue;
+            }
+            if (len > res.MaxWindow)
+            {
+                res.MaxWindow = len;
+            }
+            res.Windows += len;
+            if (perStep is not null)
+            {
+                perStep[step] += len;
+            }
+            var window = new ReadOnlySpan<FloatPoint>(pts, lo, len);
+            double v;
+            switch (fn)
+            {
+                case RangeFn.Rate or RangeFn.Increase or RangeFn.Delta:
+                    {
+                        bool isCounter = fn != RangeFn.Delta;
+                        bool resets = isCounter && len > 1 && rp[hi - 1] != rp[lo];
+                        if (!ExtrapolatedRate(window, refT - g.Range, refT, g.Range, resets, isCounter, fn == RangeFn.Rate, out v))
+                        {
+                            continue;
+                        }
+                        break;
+                    }
+                case RangeFn.SumOverTime:
+                    v = exactSums ? sp[hi] - sp[lo] : 0;
+                    if (v == 0)
+                    {
+                        // Not exact, or a zero that may be -0 when added in order: the general sum gets it right.
+                        v = SumOf(window);
+                    }
+                    break;
+                case RangeFn.AvgOverTime:
+                    v = exactSums ? sp[hi] - sp[lo] : 0;
+                    v = v != 0 ? v / len : AvgOf(window);
+                    break;
+                case RangeFn.CountOverTime:
+                    v = len;
+                    break;
+                case RangeFn.LastOverTime:
+                    v = window[^1].F;
+                    break;
+                case RangeFn.FirstOverTime:
+                    v = window[0].F;
+                    break;
+                case RangeFn.MaxOverTime:
+                    v = MaxOf(window);
+                    break;
+                case RangeFn.MinOverTime:
+                    v = MinOf(window);
+                    break;
+                default:
+                    throw new PromQLEvalException(QueryErrorType.Internal, "no streaming path for " + fn);
+            }
+            output[outN++] = new FloatPoint(ts, v);
+        }
+        res.Count = outN;
+        return res;
+    }
+
+    private static void PrepareResets(SeriesScratch sc, FloatPoint[] pts, int count)
+    {
+        if (sc.ResetPrefix.Length < count)
+        {
+            sc.ResetPrefix = new int[Math.Max(count, sc.ResetPrefix.Length * 2)];
+        }
+        var rp = sc.ResetPrefix;
+        int r = 0;
+        rp[0] = 0;
+        for (int i = 1; i < count; i++)
+        {
+            if (pts[i].F < pts[i - 1].F)
+            {
+                r++;
+            }
+            rp[i] = r;
+        }
+    }
+
+    /// <summary>
+    /// Fills the scratch's sum prefix when every value is an integer and every partial sum stays below 2^53: then a
+    /// window's sum is the same exact integer whichever way it is added, and equals the compensated sum Prometheus
+    /// computes (whose compensation term is then zero).
+    /// </summary>
+    private static bool ExactSums(SeriesScratch sc, FloatPoint[] pts, int count)
+    {
+        const double limit = 9007199254740992.0; // 2^53
+        double abs = 0;
+        for (int i = 0; i < count; i++)
+        {
+            double f = pts[i].F;
+            if (f != Math.Floor(f) || double.IsInfinity(f))
+            {
+                return false;
+            }
+            abs += Math.Abs(f);
+        }
+        if (!(abs < limit))
+        {
+            return false;
+        }
+        if (sc.SumPrefix.Length < count + 1)
+        {
+            sc.SumPrefix = new double[Math.Max(count + 1, sc.SumPrefix.Length * 2)];
+        }
+        var sp = sc.SumPrefix;
+        double sum = 0;
+        sp[0] = 0;
+        for (int i = 0; i < count; i++)
+        {
+            sum += pts[i].F;
+            sp[i + 1] = sum;
+        }
+        return true;
+    }
+
+    /// <summary>sum_over_time of one window: Prometheus's compensated sum.</summary>
+    private static double SumOf(ReadOnlySpan<FloatPoint> w)
+    {
+        double sum = 0, c = 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            (sum, c) = Kahan.Inc(w[i].F, sum, c);
+        }
+        return double.IsInfinity(sum) ? sum : sum + c;
+    }
+
+    /// <summary>avg_over_time of one window: the compensated sum, switching to an incremental mean on overflow.</summary>
+    private static double AvgOf(ReadOnlySpan<FloatPoint> w)
+    {
+        int n = w.Length;
+        double sum = w[0].F, c = 0, mean = 0, count = 1;
+        bool incremental = false;
+        for (int i = 1; i < n; i++)
+        {
+            double f = w[i].F;
+            count = i + 1;
+            if (!incremental)
+            {
+                var (ns, nc) = Kahan.Inc(f, sum, c);
+                if (!double.IsInfinity(ns))
+                {
+                    sum = ns;
+                    c = nc;
+                    continue;
+                }
+                incremental = true;
+                mean = sum / (count - 1);
+                c /= count - 1;
+            }
+            double q = (count - 1) / count;
+            (mean, c) = Kahan.Inc(f / count, q * mean, q * c);
+        }
+        return incremental ? mean + c : sum / count + c / count;
+    }
+
+    private static double MaxOf(ReadOnlySpan<FloatPoint> w)
+    {
+        double best = w[0].F;
+        for (int i = 1; i < w.Length; i++)
+        {
+            double f = w[i].F;
+            if (f > best || double.IsNaN(best))
+            {
+                best = f;
+            }
+        }
+        return best;
+    }
+
+    private static double MinOf(ReadOnlySpan<FloatPoint> w)
+    {
+        double best = w[0].F;
+        for (int i = 1; i < w.Length; i++)
+        {
+            double f = w[i].F;
+            if (f < best || double.IsNaN(best))
+            {
+                best = f;
+            }
+        }
+        return best;
+    }
+}
