@@ -172,7 +172,6 @@ public sealed partial class Db : IStorage, IDisposable
             }
             throw;
         }
-        db.Head.AppendableSpan = (long)options.BlockRange.TotalMilliseconds / 2;
         if (options.CompactionInterval > TimeSpan.Zero)
         {
             // As Prometheus: a commit that leaves the head spanning 1.5 block ranges starts a pass at once.

@@ -136,24 +136,6 @@ public sealed partial class Head : IStorage, IDisposable
     /// <summary>Queries of the head start here (ms): what is before is in blocks. At most <see cref="MinValidTime"/>.</summary>
     public long QueryMinTime => Interlocked.Read(ref _queryMinTime);
 
-    /// <summary>
-    /// In-order samples more than this far (ms) behind the head's newest sample are refused as out of bounds (half
-    /// a block range, set by the database, as Prometheus), so that nothing lands in a range being cut into a block.
-    /// </summary>
-    internal long AppendableSpan = long.MaxValue;
-
-    /// <summary>The oldest time an in-order sample may have now.</summary>
-    internal long AppendMinTime
-    {
-        get
-        {
-            long min = Interlocked.Read(ref _minValidTime);
-            long span = AppendableSpan;
-            long max = Interlocked.Read(ref _maxT);
-            return span == long.MaxValue || max == long.MinValue ? min : Math.Max(min, max - span);
-        }
-    }
-
     /// <summary>Raises <see cref="MinValidTime"/> (never lowers it).</summary>
     internal void RaiseMinValidTime(long t)
     {
@@ -431,31 +413,11 @@ public sealed partial class Head : IStorage, IDisposable
             }
         }
 
-        public void Sample(ulong seriesRef, long t, double v)
-        {
-            if (t < head._minValidTime)
-            {
-                return; // in a block already
-            }
-            var s = _last is not null && _last.Ref == seriesRef ? _last : head.Series.GetByRef(seriesRef);
-            if (s is null && (_remap is null || !_remap.TryGetValue(seriesRef, out s)))
-            {
-                UnknownRefs++;
-                return;
-            }
-            _last = s;
-            SampleResult r;
-            lock (s)
-            {
-                r = s.Append(t, v);
-            }
-            if (r == SampleResult.Appended)
-            {
-                head.CountAppended(1, t, t, replay: true);
-            }
-        }
+        public void Sample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: false);
 
-        public void OutOfOrderSample(ulong seriesRef, long t, double v)
+        public void OutOfOrderSample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: true);
+
+        private void Apply(ulong seriesRef, long t, double v, bool ooo)
         {
             if (t < head._minValidTime)
             {
@@ -471,11 +433,19 @@ public sealed partial class Head : IStorage, IDisposable
             SampleResult r;
             lock (s)
             {
-                r = s.AppendOoo(t, v);
+                r = ooo ? s.AppendOoo(t, v) : s.Append(t, v);
             }
-            if (r == SampleResult.Appended)
+            if (r != SampleResult.Appended)
+            {
+                return;
+            }
+            if (ooo)
             {
                 head.CountOooAppended(1, t, replay: true);
+            }
+            else
+            {
+                head.CountAppended(1, t, t, replay: true);
             }
         }
 
