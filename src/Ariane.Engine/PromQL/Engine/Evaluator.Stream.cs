@@ -15,10 +15,15 @@ internal sealed partial class Evaluator
     /// <summary>Series per batch of one worker within a round.</summary>
     private const int StreamBatch = 48;
 
+    /// <summary>Samples per bulk read from storage (a few chunks' worth).</summary>
+    private const int ReadBatch = 1024;
+
     /// <summary>What one thread needs to evaluate series: the read buffer, its iterator and the per-series prefixes.</summary>
     private sealed class SeriesScratch
     {
         public FloatPoint[] Buf = new FloatPoint[256];
+        public readonly long[] Ts = new long[ReadBatch];
+        public readonly double[] Vs = new double[ReadBatch];
         public int[] ResetPrefix = [];
         public double[] SumPrefix = [];
         public ISampleIterator? It;
@@ -203,31 +208,51 @@ internal sealed partial class Evaluator
     {
         var it = sc.It = s.Iterator(sc.It);
         var buf = sc.Buf;
-        int n = 0;
-        if (!it.Seek(mint))
+        if (!it.Seek(mint) || it.T > maxt)
         {
             return 0;
         }
+        int n = 0;
+        double v0 = it.V;
+        if (!(skipStale && SampleValue.IsStaleNaN(v0)))
+        {
+            buf[n++] = new FloatPoint(it.T, v0);
+        }
+        var ts = sc.Ts;
+        var vs = sc.Vs;
+        int k;
         do
         {
-            long t = it.T;
-            if (t > maxt)
+            k = it.Read(maxt, ts, vs);
+            if (buf.Length - n < k)
             {
-                break;
-            }
-            double v = it.V;
-            if (skipStale && SampleValue.IsStaleNaN(v))
-            {
-                continue;
-            }
-            if (n == buf.Length)
-            {
-                Array.Resize(ref buf, buf.Length * 2);
+                Array.Resize(ref buf, Math.Max(buf.Length * 2, n + k));
                 sc.Buf = buf;
             }
-            buf[n++] = new FloatPoint(t, v);
+            var dst = buf.AsSpan(n, k);
+            if (skipStale)
+            {
+                int m = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    double v = vs[i];
+                    if (!SampleValue.IsStaleNaN(v))
+                    {
+                        dst[m++] = new FloatPoint(ts[i], v);
+                    }
+                }
+                n += m;
+            }
+            else
+            {
+                for (int i = 0; i < dst.Length; i++)
+                {
+                    dst[i] = new FloatPoint(ts[i], vs[i]);
+                }
+                n += k;
+            }
         }
-        while (it.Next());
+        while (k == ts.Length);
         return n;
     }
 

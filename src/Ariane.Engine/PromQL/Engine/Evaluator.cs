@@ -359,8 +359,6 @@ internal sealed partial class Evaluator
 
     // ---- storage ----
 
-    private FloatPoint[]? _loadScratch;
-
     private List<LoadedSeries> Load(VectorSelector vs, long mint, long maxt)
     {
         if (_ctx.Cache.TryGetValue(vs, out var cached) && cached.Mint <= mint && cached.Maxt >= maxt)
@@ -374,43 +372,17 @@ internal sealed partial class Evaluator
         }
         var loaded = new LoadedSelector { Mint = mint, Maxt = maxt };
         var set = _ctx.Select(mint, maxt, vs.Matchers);
-        ISampleIterator? it = null;
-        long total = 0;
         // One scratch buffer for the whole selector; each series then gets an array of exactly its size, so loading
         // allocates the samples once instead of a growing list's copies plus a final copy.
-        var scratch = _loadScratch ??= new FloatPoint[1024];
+        var sc = Scratch;
         while (set.MoveNext())
         {
             _ctx.CheckDone();
             var s = set.Current;
-            it = s.Iterator(it);
-            int n = 0;
-            if (it.Seek(mint))
-            {
-                do
-                {
-                    long t = it.T;
-                    if (t > maxt)
-                    {
-                        break;
-                    }
-                    if (t >= mint)
-                    {
-                        if (n == scratch.Length)
-                        {
-                            Array.Resize(ref scratch, scratch.Length * 2);
-                            _loadScratch = scratch;
-                        }
-                        scratch[n++] = new FloatPoint(t, it.V);
-                    }
-                }
-                while (it.Next());
-            }
-            total += n;
-            var arr = n == 0 ? [] : scratch.AsSpan(0, n).ToArray();
+            int n = ReadSamples(s, mint, maxt, false, sc);
+            var arr = n == 0 ? [] : sc.Buf.AsSpan(0, n).ToArray();
             loaded.Series.Add(new LoadedSeries(s.Labels, arr, arr.Length));
         }
-        _ = total;
         _ctx.Cache[vs] = loaded;
         return loaded.Series;
     }

@@ -276,23 +276,15 @@ internal sealed class BlockSeries(Block block, Labels labels, ChunkMeta[] chunks
 }
 
 /// <summary>
-/// Decodes a block series' chunks in order within [mint, maxt], skipping deleted intervals. Each chunk is
-/// copied out of the map into a reused buffer (its CRC checked) and decoded there: no allocation per chunk.
+/// Walks a block series' chunks in order within [mint, maxt], skipping deleted intervals. Each chunk is read in
+/// place from the memory map (its CRC checked) and decoded whole by the base class: no copy, no allocation per chunk.
 /// </summary>
-internal sealed class BlockSeriesIterator : ISampleIterator
+internal sealed class BlockSeriesIterator : ChunkSeriesIterator
 {
     private Block _block = null!;
     private ChunkMeta[] _chunks = [];
-    private long _mint;
-    private long _maxt;
     private Interval[]? _deleted;
     private int _next;
-    private byte[] _buf = new byte[256];
-    private XorIterator _it;
-    private bool _inChunk;
-    private bool _done;
-    private long _t;
-    private double _v;
 
     public BlockSeriesIterator(Block block, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted) =>
         Reset(block, chunks, mint, maxt, deleted);
@@ -301,63 +293,13 @@ internal sealed class BlockSeriesIterator : ISampleIterator
     {
         _block = block;
         _chunks = chunks;
-        _mint = mint;
-        _maxt = maxt;
         _deleted = deleted;
         _next = 0;
-        _inChunk = false;
-        _done = false;
-        _t = long.MinValue;
-        _v = 0;
+        ResetRange(mint, maxt);
     }
 
-    public long T => _t;
-
-    public double V => _v;
-
-    public bool Next()
+    protected override bool NextChunk(long minT, out ReadOnlySpan<byte> data, out int count, out long maxT)
     {
-        while (!_done)
-        {
-            if (_inChunk && _it.Next())
-            {
-                long t = _it.T;
-                if (t > _maxt)
-                {
-                    _done = true;
-                    return false;
-                }
-                if (t < _mint || (_deleted is not null && IsDeleted(t)))
-                {
-                    continue;
-                }
-                _t = t;
-                _v = _it.V;
-                return true;
-            }
-            if (!OpenChunk(_mint))
-            {
-                _done = true;
-            }
-        }
-        return false;
-    }
-
-    private bool IsDeleted(long t)
-    {
-        foreach (var iv in _deleted!)
-        {
-            if (iv.Contains(t))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private bool OpenChunk(long minT)
-    {
-        _inChunk = false;
         while (_next < _chunks.Length)
         {
             var c = _chunks[_next++];
@@ -365,54 +307,49 @@ internal sealed class BlockSeriesIterator : ISampleIterator
             {
                 continue;
             }
-            if (c.MinT > _maxt)
+            if (c.MinT > Maxt)
             {
-                return false;
+                break;
             }
-            var data = _block.Chunks.Read(c.Ref, out var enc, out int count);
+            data = _block.Chunks.Read(c.Ref, out var enc, out count);
             if (enc != ChunkEncoding.Xor)
             {
                 throw new CorruptBlockException($"{_block.Dir}: chunk {c.Ref:x} has unknown encoding {(byte)enc}");
             }
-            if (_buf.Length < data.Length + 8)
-            {
-                _buf = new byte[Math.Max(data.Length + 8, _buf.Length * 2)];
-            }
-            data.CopyTo(_buf);
-            // The decoder may read a few bytes past the end of the data; keep them zero.
-            _buf.AsSpan(data.Length, 8).Clear();
-            _it = new XorIterator(_buf, count);
-            _inChunk = true;
+            maxT = c.MaxT;
             return true;
         }
+        _next = _chunks.Length;
+        data = default;
+        count = 0;
+        maxT = 0;
         return false;
     }
 
-    public bool Seek(long t)
+    protected override int Filter(Span<long> ts, Span<double> vs, int n)
     {
-        if (_done)
+        if (_deleted is null)
         {
-            return false;
+            return n;
         }
-        if (_inChunk && _t >= t && _t != long.MinValue)
+        int k = 0;
+        for (int i = 0; i < n; i++)
         {
-            return true;
-        }
-        if (t < _mint)
-        {
-            t = _mint;
-        }
-        if (!_inChunk || (_next > 0 && _chunks[_next - 1].MaxT < t))
-        {
-            if (!OpenChunk(t))
+            if (!IsDeleted(ts[i]))
             {
-                _done = true;
-                return false;
+                ts[k] = ts[i];
+                vs[k] = vs[i];
+                k++;
             }
         }
-        while (Next())
+        return k;
+    }
+
+    private bool IsDeleted(long t)
+    {
+        foreach (var iv in _deleted!)
         {
-            if (_t >= t)
+            if (iv.Contains(t))
             {
                 return true;
             }

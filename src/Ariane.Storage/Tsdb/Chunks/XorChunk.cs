@@ -369,7 +369,15 @@ internal static class XorDecoder
     /// Decodes the first <paramref name="count"/> samples of the chunk at byte <paramref name="offset"/> of
     /// <paramref name="data"/> into <paramref name="ts"/> and <paramref name="vs"/> (each at least that long).
     /// </summary>
-    public static void Decode(byte[] data, int offset, int count, Span<long> ts, Span<double> vs)
+    public static void Decode(byte[] data, int offset, int count, Span<long> ts, Span<double> vs) =>
+        Decode(data.AsSpan(offset), count, ts, vs);
+
+    /// <summary>
+    /// Decodes the first <paramref name="count"/> samples of the chunk that starts <paramref name="data"/> (which may
+    /// run on past the chunk: the decoder then reads whole 64-bit words to its end) into <paramref name="ts"/> and
+    /// <paramref name="vs"/>.
+    /// </summary>
+    public static void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
     {
         if (count <= 0)
         {
@@ -377,7 +385,7 @@ internal static class XorDecoder
         }
         ts = ts[..count];
         vs = vs[..count];
-        int pos = offset << 3;
+        int pos = 0;
         long t = Varint(data, ref pos);
         ulong v = Bits(data, pos, 64);
         pos += 64;
@@ -432,7 +440,7 @@ internal static class XorDecoder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Value(byte[] data, ref int pos, ulong v, ref int leading, ref int trailing)
+    private static ulong Value(ReadOnlySpan<byte> data, ref int pos, ulong v, ref int leading, ref int trailing)
     {
         // 0: unchanged | 10: XOR within the previous window | 11 + 5 bits leading + 6 bits length: a new window.
         uint ctl = (uint)Bits(data, pos, 2);
@@ -465,7 +473,7 @@ internal static class XorDecoder
 
     private static long Signed(ulong bits, int n) => bits > 1UL << (n - 1) ? (long)bits - (1L << n) : (long)bits;
 
-    private static long Varint(byte[] data, ref int pos)
+    private static long Varint(ReadOnlySpan<byte> data, ref int pos)
     {
         ulong u = 0;
         int shift = 0;
@@ -485,18 +493,18 @@ internal static class XorDecoder
 
     /// <summary>The <paramref name="n"/> bits (0..64) at bit <paramref name="pos"/>, most significant first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Bits(byte[] data, int pos, int n)
+    private static ulong Bits(ReadOnlySpan<byte> data, int pos, int n)
     {
         int at = pos >> 3;
         if ((uint)(n - 1) < 56u && (uint)at + 8u <= (uint)data.Length)
         {
-            ulong w = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(at, 8));
+            ulong w = BinaryPrimitives.ReadUInt64BigEndian(data.Slice(at, 8));
             return (w << (pos & 7)) >> (64 - n);
         }
         return BitsSlow(data, pos, n);
     }
 
-    private static ulong BitsSlow(byte[] data, int pos, int n)
+    private static ulong BitsSlow(ReadOnlySpan<byte> data, int pos, int n)
     {
         ulong r = 0;
         while (n > 0)
