@@ -96,12 +96,18 @@ internal sealed class QueryData : IDisposable
     {
         int rounds = 10;
         var only = new HashSet<int>();
-        bool blocks = false;
+        bool blocks = false, decode = false;
         for (int i = 1; i < args.Length; i += 2)
         {
             if (args[i] == "--blocks")
             {
                 blocks = true;
+                i--;
+                continue;
+            }
+            if (args[i] == "--decode")
+            {
+                decode = true;
                 i--;
                 continue;
             }
@@ -125,6 +131,11 @@ internal sealed class QueryData : IDisposable
         var sw = Stopwatch.StartNew();
         using var data = new QueryData(blocks: blocks);
         Console.WriteLine($"loaded in {sw.Elapsed.TotalSeconds:F1} s, {data.Blocks} blocks");
+        if (decode)
+        {
+            Decode(data, rounds);
+            return;
+        }
         var engine = new QueryEngine();
         for (int q = 0; q < QueryBenchmarks.Queries.Length; q++)
         {
@@ -162,6 +173,47 @@ internal sealed class QueryData : IDisposable
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"q{q}: p50 {times[rounds / 2],7:F1} ms  min {times[0],7:F1}  cpu {cpu,7:F1} ms  {alloc / 1e6,7:F2} MB/query  gen0 {gcs / (double)rounds,5:F1}/query  {first.Matrix.Count} series {points} points  {query}"));
         }
+    }
+
+    /// <summary>
+    /// <c>--decode</c>: reads every sample of the queries' 3 h (through <see cref="Ariane.Storage.ISampleIterator.Read"/>) on one
+    /// thread, <paramref name="rounds"/> times, and prints the best time per sample: the storage's decoding alone.
+    /// </summary>
+    private static void Decode(QueryData data, int rounds)
+    {
+        var ts = new long[1024];
+        var vs = new double[1024];
+        double best = double.MaxValue;
+        long samples = 0;
+        double check = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            samples = 0;
+            using var q = data.Source.Querier(data.StartMs, data.EndMs);
+            var set = q.Select(false, LabelMatcher.Eq(Labels.MetricName, "http_requests_total"));
+            Ariane.Storage.ISampleIterator? it = null;
+            while (set.MoveNext())
+            {
+                it = set.Current.Iterator(it);
+                if (!it.Seek(data.StartMs))
+                {
+                    continue;
+                }
+                samples++;
+                int k;
+                do
+                {
+                    k = it.Read(data.EndMs, ts, vs);
+                    samples += k;
+                    check += k > 0 ? vs[k - 1] : 0;
+                }
+                while (k == ts.Length);
+            }
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"decode: {samples} samples, best {best:F1} ms, {best * 1e6 / samples:F2} ns/sample (check {check:G3})"));
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ariane.Tsdb.Chunks;
 
@@ -403,40 +404,99 @@ internal static class XorDecoder
         vs[1] = BitConverter.UInt64BitsToDouble(v);
         for (int i = 2; i < count; i++)
         {
-            // The delta of deltas: 0 | 10 + 14 bits | 110 + 17 | 1110 + 20 | 1111 + 64.
-            uint ctl = (uint)Bits(data, pos, 4);
-            long dod;
-            if ((ctl & 0b1000) == 0)
+            // One 64-bit load serves the sample's usual fields: at least 57 bits from pos are valid in w.
+            ulong w = Window(data, pos);
+            int avail = 64 - (pos & 7);
+            if ((long)w >= 0)
             {
-                dod = 0;
+                // The usual delta of deltas at a regular interval: 0.
                 pos += 1;
-            }
-            else if ((ctl & 0b0100) == 0)
-            {
-                dod = Signed(Bits(data, pos + 2, 14), 14);
-                pos += 2 + 14;
-            }
-            else if ((ctl & 0b0010) == 0)
-            {
-                dod = Signed(Bits(data, pos + 3, 17), 17);
-                pos += 3 + 17;
-            }
-            else if ((ctl & 0b0001) == 0)
-            {
-                dod = Signed(Bits(data, pos + 4, 20), 20);
-                pos += 4 + 20;
+                w <<= 1;
+                avail -= 1;
             }
             else
             {
-                dod = (long)Bits(data, pos + 4, 64);
-                pos += 4 + 64;
+                // 10 + 14 bits | 110 + 17 | 1110 + 20 | 1111 + 64.
+                uint ctl = (uint)(w >> 60);
+                long dod;
+                if ((ctl & 0b0100) == 0)
+                {
+                    dod = Signed(Bits(data, pos + 2, 14), 14);
+                    pos += 2 + 14;
+                }
+                else if ((ctl & 0b0010) == 0)
+                {
+                    dod = Signed(Bits(data, pos + 3, 17), 17);
+                    pos += 3 + 17;
+                }
+                else if ((ctl & 0b0001) == 0)
+                {
+                    dod = Signed(Bits(data, pos + 4, 20), 20);
+                    pos += 4 + 20;
+                }
+                else
+                {
+                    dod = (long)Bits(data, pos + 4, 64);
+                    pos += 4 + 64;
+                }
+                delta += dod;
+                w = Window(data, pos);
+                avail = 64 - (pos & 7);
             }
-            delta += dod;
             t += delta;
-            v = Value(data, ref pos, v, ref leading, ref trailing);
+            // The value: 0: unchanged | 10: XOR within the previous window | 11 + 5 bits leading + 6 bits length.
+            if ((long)w < 0)
+            {
+                int used = 2;
+                if ((w & (1UL << 62)) != 0)
+                {
+                    uint hdr = (uint)(w >> 51) & 0x7FF;
+                    leading = (int)(hdr >> 6);
+                    int sig = (int)(hdr & 0x3F);
+                    if (sig == 0)
+                    {
+                        sig = 64;
+                    }
+                    trailing = 64 - leading - sig;
+                    used = 13;
+                }
+                int n = 64 - leading - trailing;
+                ulong x;
+                if (used + n <= avail)
+                {
+                    x = (w << used) >> (64 - n);
+                }
+                else
+                {
+                    x = Bits(data, pos + used, n);
+                }
+                pos += used + n;
+                v ^= x << trailing;
+            }
+            else
+            {
+                pos += 1;
+            }
             ts[i] = t;
             vs[i] = BitConverter.UInt64BitsToDouble(v);
         }
+    }
+
+    /// <summary>The 64 bits from bit <paramref name="pos"/> on, of which at least the first 57 are the stream's (zeros past its end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Window(ReadOnlySpan<byte> data, int pos)
+    {
+        int at = pos >> 3;
+        if ((uint)at + 8u <= (uint)data.Length)
+        {
+            ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at));
+            if (BitConverter.IsLittleEndian)
+            {
+                w = BinaryPrimitives.ReverseEndianness(w);
+            }
+            return w << (pos & 7);
+        }
+        return BitsSlow(data, pos, 64);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
