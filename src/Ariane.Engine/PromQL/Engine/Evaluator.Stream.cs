@@ -25,6 +25,7 @@ internal sealed partial class Evaluator
         public readonly long[] Ts = new long[ReadBatch];
         public readonly double[] Vs = new double[ReadBatch];
         public int[] ResetPrefix = [];
+        public int[] Deque = [];
         public double[] SumPrefix = [];
         public ISampleIterator? It;
     }
@@ -268,7 +269,7 @@ internal sealed partial class Evaluator
     /// <paramref name="output"/>. Window sums and counter resets come from per-series prefixes, so each step costs
     /// O(1) beyond the window search; the results are the ones the window-by-window functions give.
     /// </summary>
-    private static SeriesOut EvalWindowsFast(RangeFn fn, FloatPoint[] pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
+    private static SeriesOut EvalWindowsFast(RangeFn fn, ReadOnlySpan<FloatPoint> pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
     {
         var res = default(SeriesOut);
         if (count == 0)
@@ -290,6 +291,16 @@ internal sealed partial class Evaluator
         }
         var rp = sc.ResetPrefix;
         var sp = sc.SumPrefix;
+        // max/min_over_time keep a monotonic deque of the window's candidates (indexes of non-NaN values, each
+        // smaller one behind a larger one dropped, equal ones kept in order): each step's answer is its front, and
+        // each sample is pushed and dropped once, instead of scanning every window.
+        bool extreme = fn is RangeFn.MaxOverTime or RangeFn.MinOverTime;
+        if (extreme && sc.Deque.Length < count)
+        {
+            sc.Deque = new int[Math.Max(count, sc.Deque.Length * 2)];
+        }
+        var dq = sc.Deque;
+        int dqHead = 0, dqTail = 0, pushed = 0, dqLo = 0;
         int lo = 0, hi = 0, step = -1, outN = 0;
         for (long ts = g.Start; ts <= g.End; ts += g.Interval)
         {
@@ -311,7 +322,7 @@ internal sealed partial class Evaluator
             {
                 perStep[step] += len;
             }
-            var window = new ReadOnlySpan<FloatPoint>(pts, lo, len);
+            var window = pts.Slice(lo, len);
             double v;
             switch (fn)
             {
@@ -346,12 +357,42 @@ internal sealed partial class Evaluator
                 case RangeFn.FirstOverTime:
                     v = window[0].F;
                     break;
-                case RangeFn.MaxOverTime:
-                    v = MaxOf(window);
-                    break;
-                case RangeFn.MinOverTime:
-                    v = MinOf(window);
-                    break;
+                case RangeFn.MaxOverTime or RangeFn.MinOverTime:
+                    {
+                        if (lo < dqLo || hi < pushed)
+                        {
+                            // Not a forward slide: start the deque again.
+                            dqHead = dqTail = 0;
+                            pushed = lo;
+                        }
+                        dqLo = lo;
+                        if (pushed < lo)
+                        {
+                            pushed = lo;
+                        }
+                        bool max = fn == RangeFn.MaxOverTime;
+                        for (; pushed < hi; pushed++)
+                        {
+                            double f = pts[pushed].F;
+                            if (double.IsNaN(f))
+                            {
+                                continue;
+                            }
+                            // A later equal value never replaces an earlier one (so -0 and +0 keep their order).
+                            while (dqTail > dqHead && (max ? pts[dq[dqTail - 1]].F < f : pts[dq[dqTail - 1]].F > f))
+                            {
+                                dqTail--;
+                            }
+                            dq[dqTail++] = pushed;
+                        }
+                        while (dqHead < dqTail && dq[dqHead] < lo)
+                        {
+                            dqHead++;
+                        }
+                        // Only NaN in the window: the window-by-window function says which.
+                        v = dqHead < dqTail ? pts[dq[dqHead]].F : max ? MaxOf(window) : MinOf(window);
+                        break;
+                    }
                 default:
                     throw new PromQLEvalException(QueryErrorType.Internal, "no streaming path for " + fn);
             }
@@ -361,7 +402,7 @@ internal sealed partial class Evaluator
         return res;
     }
 
-    private static void PrepareResets(SeriesScratch sc, FloatPoint[] pts, int count)
+    private static void PrepareResets(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, int count)
     {
         if (sc.ResetPrefix.Length < count)
         {
@@ -385,7 +426,7 @@ internal sealed partial class Evaluator
     /// window's sum is the same exact integer whichever way it is added, and equals the compensated sum Prometheus
     /// computes (whose compensation term is then zero).
     /// </summary>
-    private static bool ExactSums(SeriesScratch sc, FloatPoint[] pts, int count)
+    private static bool ExactSums(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, int count)
     {
         const double limit = 9007199254740992.0; // 2^53
         double abs = 0;

@@ -532,7 +532,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>The index range [lo, hi) of the samples in (refT - range, refT], starting the search at the previous window.</summary>
-    private static (int Lo, int Hi) Window(FloatPoint[] pts, int n, long refT, long range, int lo, int hi)
+    private static (int Lo, int Hi) Window(ReadOnlySpan<FloatPoint> pts, int n, long refT, long range, int lo, int hi)
     {
         long start = refT - range;
         if (lo > 0 && pts[lo - 1].T > start)
@@ -585,19 +585,6 @@ internal sealed partial class Evaluator
         childTotals = new SampleTotals(null);
         var child = new Evaluator(_ctx, start, end, step, childTotals);
         return child.EvalMatrix(sq.Expr);
-    }
-
-    private RangeInput SubqueryRange(SubqueryExpr sq)
-    {
-        var m = RunSubquery(sq, out _);
-        var list = new List<RangeSeries>(m.Count);
-        foreach (var s in m)
-        {
-            list.Add(new RangeSeries(s.Metric, [.. s.Points], s.Points.Count, s.DropName));
-        }
-        long off = DurationMs(sq.Offset, sq.OffsetExpr);
-        long? at = AtTime(sq.Timestamp, sq.StartOrEnd);
-        return new RangeInput(list, off, at, DurationMs(sq.Range, sq.RangeExpr), false, false);
     }
 
     // ---- range evaluation of instant-vector operations ----
