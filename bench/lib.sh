@@ -11,6 +11,7 @@ install_peers() {
     esac
   done
   command -v curl >/dev/null || need_packages+=(curl)
+  command -v bc >/dev/null || need_packages+=(bc)
   if [ ${#need_packages[@]} -gt 0 ]; then
     log "installing ${need_packages[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_packages[@]}" >"$work/apt.log" 2>&1 \

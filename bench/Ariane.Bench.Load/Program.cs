@@ -9,6 +9,8 @@
 //       runs each query of Queries.All once (its answer is kept in DIR/qN.json; with --equivalents, the answer to
 //       the Prometheus 2.42 form of Queries.Prometheus242Equivalent in DIR/qN.equivalent.json), then ROUNDS timed times, and
 //       writes DIR/timings.tsv: query index, latencies in ms, allocated bytes per query (from /metrics)
+//   ariane-bench-load series --url BASE --end-ms T [--count 1000000] [--samples 4] [--per-request 10000]
+//       many series with a few samples each (the start-up benchmark's large WAL)
 //   ariane-bench-load report --dir DIR --systems ariane,prometheus,victoriametrics [--labels ...]
 //       the markdown tables (latency p50/p90, ratios against VictoriaMetrics, allocations, Ariane = Prometheus?)
 
@@ -49,6 +51,7 @@ try
         case "load": return await Load();
         case "wait": return await Wait();
         case "query": return await Query();
+        case "series": return await Ariane.Bench.Load.ManySeries.Run(http, Opt("url"), (int)OptLong("count", "1000000"), (int)OptLong("samples", "4"), OptLong("end-ms"), (int)OptLong("per-request", "10000"));
         case "report": return Report.Write(Opt("dir"), Opt("systems").Split(','), Opt("labels", Opt("systems")).Split(','));
         default:
             Console.Error.WriteLine($"ariane-bench-load: unknown command {args[0]}");

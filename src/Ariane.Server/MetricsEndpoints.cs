@@ -40,7 +40,7 @@ public static class MetricsEndpoints
 
         var head = s.Head;
         w.Family("ariane_tsdb_head_series", "gauge", "Total number of series in the head block.");
-        w.Sample("ariane_tsdb_head_series", head.Stats().NumSeries);
+        w.Sample("ariane_tsdb_head_series", head.NumSeries);
         w.Family("ariane_tsdb_head_series_created_total", "counter", "Total number of series created in the head.");
         w.Sample("ariane_tsdb_head_series_created_total", head.SeriesCreated);
         w.Family("ariane_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.");

@@ -108,7 +108,7 @@ public static class ServerHost
             return 1;
         }
         log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
-            Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.Stats().NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
+            Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
         var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m));
         var state = new ServerState(o, db, scrape, config, time);
@@ -147,6 +147,7 @@ public static class ServerHost
         ParseQueryApi.Map(app);
         StatusApi.Map(app, state);
         RemoteWriteApi.Map(app, state);
+        AdminApi.Map(app, state);
         MetricsEndpoints.Map(app, state);
         app.MapGet("/", () => Results.Redirect("/api/v1/targets"));
 

@@ -13,6 +13,10 @@ public static class CliApp
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(CheckCommand());
         root.Subcommands.Add(QueryCommand.Create());
+        root.Subcommands.Add(BackupCommand.Backup());
+        root.Subcommands.Add(BackupCommand.Restore());
+        root.Subcommands.Add(TsdbCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create());
         // The server handles SIGTERM/SIGINT itself (graceful stop, exit 0); System.CommandLine's own handler would
         // cut that short and exit 143.
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -14,7 +14,7 @@ public sealed record QuarantinedBlock(string Ulid, string Path, string Reason);
 /// <see cref="TsdbOptions.BlockRange"/> into a block once the head spans 1.5 ranges, truncates the head and its
 /// WAL, compacts blocks into larger ones level by level, and applies retention.
 /// </summary>
-public sealed class Db : IStorage, IDisposable
+public sealed partial class Db : IStorage, IDisposable
 {
     public const string QuarantineDir = "quarantine";
     private const string DeletionSuffix = ".tmp-for-deletion";
@@ -106,6 +106,7 @@ public sealed class Db : IStorage, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "BlockRange must be positive");
         }
         Directory.CreateDirectory(options.Path);
+        RemoveUnfinishedSnapshots(options.Path, info);
         var db = new Db(options, time, warn, info, []);
         var blocks = new List<Block>();
         foreach (var dir in Directory.GetDirectories(options.Path))
@@ -171,7 +172,6 @@ public sealed class Db : IStorage, IDisposable
             }
             throw;
         }
-        db.Head.AppendableSpan = (long)options.BlockRange.TotalMilliseconds / 2;
         if (options.CompactionInterval > TimeSpan.Zero)
         {
             // As Prometheus: a commit that leaves the head spanning 1.5 block ranges starts a pass at once.

@@ -15,6 +15,7 @@ namespace Ariane.Tsdb;
 public sealed partial class Head
 {
     private const string CheckpointPrefix = "checkpoint.";
+    private const string TruncatedAtFile = "truncated_at";
 
     /// <summary>WAL checkpoints written since open.</summary>
     public long Checkpoints { get; private set; }
@@ -49,6 +50,7 @@ public sealed partial class Head
         while (mint > (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, mint, cur) != cur)
         {
         }
+        TruncateDeleted(mint);
         int next;
         CommitLock.EnterWriteLock();
         try
@@ -164,7 +166,11 @@ public sealed partial class Head
                 }
             }
             w.Log(buf.Written);
+            LogDeleted(w, mint);
         }
+        // Where the head was cut: after a restart the head refuses (and replay skips) samples before it, whatever
+        // blocks there are (a backfilled block newer than that must not hide the head's samples).
+        FileUtil.WriteAtomically(Path.Combine(tmp, TruncatedAtFile), System.Text.Encoding.ASCII.GetBytes(mint.ToString(CultureInfo.InvariantCulture)));
         FileUtil.SyncDir(tmp);
         Directory.Move(tmp, final);
         FileUtil.SyncDir(walDir);
@@ -203,8 +209,9 @@ public sealed partial class Head
     }
 
     // Replays the newest complete checkpoint (deleting older ones, unfinished ones and the segments it replaces);
-    // returns its number, or -1 when there is none.
-    private static int ReplayCheckpoint(string walDir, ref ReplayHandler replay, Action<string>? warn)
+    // returns its number, or -1 when there is none. Before replaying, sets the head's minimum valid time to where
+    // the checkpoint cut it; with no checkpoint there was no cut, so nothing of the WAL is in a block yet.
+    private static int ReplayCheckpoint(Head head, string walDir, ref ReplayHandler replay, Action<string>? warn)
     {
         int best = -1;
         string? bestDir = null;
@@ -233,7 +240,13 @@ public sealed partial class Head
         }
         if (bestDir is null)
         {
+            head._minValidTime = head._queryMinTime = long.MinValue;
             return -1;
+        }
+        string at = Path.Combine(bestDir, TruncatedAtFile);
+        if (File.Exists(at) && long.TryParse(File.ReadAllText(at).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long t))
+        {
+            head._minValidTime = head._queryMinTime = t;
         }
         foreach (int seg in WalReader.Segments(walDir))
         {

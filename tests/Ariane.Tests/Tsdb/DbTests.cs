@@ -56,10 +56,10 @@ public sealed class DbTests : IDisposable
     private static double Value(int i, long t) => i * 1000.0 + t / 15_000 + (i % 3 == 0 ? 0.25 : 0);
 
     // Checks that every series has exactly the samples of [from, to) and nothing else.
-    private static void AssertHolds(IQuerierSource db, int series, long from, long to, long qmin = long.MinValue, long qmax = long.MaxValue)
+    private static void AssertHolds(IQuerierSource db, int series, long from, long to, long qmin = long.MinValue, long qmax = long.MaxValue, params LabelMatcher[] ms)
     {
         using var q = db.Querier(qmin, qmax);
-        var set = q.Select(false);
+        var set = q.Select(false, ms);
         int n = 0;
         long lo = Math.Max(from, qmin), hi = Math.Min(to - 1, qmax);
         while (set.MoveNext())
@@ -377,6 +377,34 @@ public sealed class DbTests : IDisposable
         Assert.Equal((0L, 3 * Hour), (b.Meta.MinTime, b.Meta.MaxTime));
         AssertHolds(db, 4, 0, 3 * Hour, 0, 3 * Hour - 1);
         AssertHolds(db, 4, 10 * Hour, 11 * Hour, 10 * Hour);
+    }
+
+    [Fact]
+    public void A_backfilled_block_newer_than_the_head_does_not_hide_the_heads_samples_after_a_restart()
+    {
+        using (var db = Open())
+        {
+            Fill(db, 4, 10 * Hour, 11 * Hour);
+            // Other series backfilled over [10h, 12h): newer than everything in the head.
+            using var other = new TempHead();
+            var app = other.Head.Appender();
+            ulong r = 0;
+            for (long t = 10 * Hour; t < 12 * Hour; t += 60_000)
+            {
+                app.Append(ref r, Labels.FromStrings("__name__", "backfilled"), t, 1);
+            }
+            app.Commit();
+            using var q = other.Head.Querier(10 * Hour, 12 * Hour - 1);
+            Assert.NotNull(BlockWriter.Write(_dir.Path, 10 * Hour, 12 * Hour, q.Select(true), BlockLineage.Fresh, _time));
+            db.Compact();
+            Assert.Single(db.Blocks);
+            AssertHolds(db, 4, 10 * Hour, 11 * Hour, 0, long.MaxValue, LabelMatcher.Eq("__name__", "m"));
+        }
+        using (var db = Open())
+        {
+            // No head cut happened (no checkpoint), so the whole WAL is the head's, whatever the blocks say.
+            AssertHolds(db, 4, 10 * Hour, 11 * Hour, 0, long.MaxValue, LabelMatcher.Eq("__name__", "m"));
+        }
     }
 
     private static void CopyDir(string from, string to)

@@ -11,9 +11,10 @@ public static class SelectorParser
 {
     /// <summary>
     /// Parses <paramref name="input"/>; throws <see cref="PromQLParseException"/> on a syntax error, when the name is set
-    /// twice, or when no matcher is non-empty. A name written before the braces comes first in the result.
+    /// twice, or when no matcher is non-empty (unless <paramref name="allowEmptyMatching"/>, as promtool's
+    /// <c>{__name__=~'(?s:.*)'}</c> needs). A name written before the braces comes first in the result.
     /// </summary>
-    public static LabelMatcher[] Parse(string input)
+    public static LabelMatcher[] Parse(string input, bool allowEmptyMatching = false)
     {
         var vs = PromQLParser.ParseSelector(input);
         var ms = vs.Matchers;
@@ -42,7 +43,7 @@ public static class SelectorParser
             result[k++] = m;
             anyNonEmpty |= !m.MatchesEmpty;
         }
-        if (!anyNonEmpty)
+        if (!anyNonEmpty && !allowEmptyMatching)
         {
             throw PromQLParseException.At(input, vs.Position.Start, "vector selector must contain at least one non-empty matcher");
         }

@@ -63,14 +63,7 @@ internal sealed class HeadAppender(Head head) : IAppender
                 }
                 ooo = true;
                 break;
-            case SampleResult.Appended:
-                if (timestampMs < head.AppendMinTime)
-                {
-                    // Further behind the head's newest sample than half a block range: the range may be being cut.
-                    head.CountRejected(SampleResult.OutOfBounds);
-                    return AppendStatus.OutOfBounds;
-                }
-                break;
+
             case SampleResult.DuplicateTimestamp:
                 head.CountRejected(SampleResult.DuplicateTimestamp);
                 return AppendStatus.DuplicateTimestamp;

@@ -35,14 +35,28 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
                 }
             }
             bool inOrder = !(snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt);
-            if (ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt))
+            bool withOoo = ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt);
+            if (!withOoo && !inOrder)
             {
-                result.Add(new HeadSeries(s.Labels, snap, mint, maxt, ooo.T, ooo.V));
+                continue;
             }
-            else if (inOrder)
+            var deleted = head.DeletedIntervals(r);
+            if (deleted is not null)
             {
-                result.Add(new HeadSeries(s.Labels, snap, mint, maxt));
+                long lo = snap.IsEmpty ? long.MaxValue : snap.MinT, hi = snap.IsEmpty ? long.MinValue : snap.MaxT;
+                if (withOoo)
+                {
+                    lo = Math.Min(lo, ooo.T![0]);
+                    hi = Math.Max(hi, ooo.T[^1]);
+                }
+                if (Intervals.Covers(deleted, Math.Max(mint, lo), Math.Min(maxt, hi)))
+                {
+                    continue; // every sample in range was deleted
+                }
             }
+            result.Add(withOoo
+                ? new HeadSeries(s.Labels, snap, mint, maxt, ooo.T, ooo.V, deleted)
+                : new HeadSeries(s.Labels, snap, mint, maxt, deleted: deleted));
         }
         if (sorted)
         {
@@ -122,16 +136,19 @@ internal sealed class HeadSeriesSet(List<HeadSeries> series) : ISeriesSet
 }
 
 /// <summary>One series as a querier saw it when Select ran (with its out-of-order samples, if any, sorted).</summary>
-internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, long[]? oooT = null, double[]? oooV = null) : ISeries
+internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mint, long maxt, long[]? oooT = null, double[]? oooV = null, Blocks.Interval[]? deleted = null) : ISeries
 {
     public Labels Labels => labels;
 
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
+        if (deleted is not null)
+        {
+            return new DeletedSkippingIterator(Iterator(oooT, oooV), deleted);
+        }
         if (oooT is not null)
         {
-            // In-order samples first on equal timestamps (an out-of-order sample never repeats one, but be safe).
-            return new MergeIterator([new SeriesIterator(snapshot, mint, maxt), new ArraySampleIterator(oooT, oooV!, mint, maxt)]);
+            return Iterator(oooT, oooV);
         }
         if (reuse is SeriesIterator it)
         {
@@ -140,6 +157,11 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
         }
         return new SeriesIterator(snapshot, mint, maxt);
     }
+
+    private ISampleIterator Iterator(long[]? ooo, double[]? oooValues) => ooo is null
+        ? new SeriesIterator(snapshot, mint, maxt)
+        // In-order samples first on equal timestamps (an out-of-order sample never repeats one, but be safe).
+        : new MergeIterator([new SeriesIterator(snapshot, mint, maxt), new ArraySampleIterator(ooo, oooValues!, mint, maxt)]);
 }
 
 /// <summary>

@@ -6,8 +6,34 @@ namespace Ariane.Tsdb;
 /// </summary>
 internal sealed class SymbolTable
 {
-    private readonly HashSet<string> _set = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _set;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _spans;
     private readonly Lock _lock = new();
+
+    public SymbolTable()
+    {
+        _set = new HashSet<string>(StringComparer.Ordinal);
+        _spans = _set.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>The shared string equal to <paramref name="s"/>, made only when it is new (WAL replay reads labels this way).</summary>
+    public string Intern(ReadOnlySpan<char> s)
+    {
+        if (s.IsEmpty)
+        {
+            return string.Empty;
+        }
+        lock (_lock)
+        {
+            if (_spans.TryGetValue(s, out var found))
+            {
+                return found;
+            }
+            var str = s.ToString();
+            _set.Add(str);
+            return str;
+        }
+    }
 
     /// <summary>The shared instance equal to <paramref name="s"/>.</summary>
     public string Intern(string s)

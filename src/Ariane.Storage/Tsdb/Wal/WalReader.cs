@@ -16,6 +16,14 @@ internal interface IWalReplayHandler
 
     /// <summary>One out-of-order sample.</summary>
     void OutOfOrderSample(ulong seriesRef, long t, double v);
+
+    /// <summary>Interns label strings as they are decoded (null: plain strings).</summary>
+    Func<ReadOnlySpan<char>, string>? Interner { get; }
+
+    /// <summary>A deleted interval [mint, maxt] of a series; handlers that keep no tombstones ignore it.</summary>
+    void Tombstone(ulong seriesRef, long mint, long maxt)
+    {
+    }
 }
 
 /// <summary>The outcome of a replay.</summary>
@@ -192,7 +200,7 @@ internal static class WalReader
                     var labels = new Label[n];
                     for (ulong k = 0; k < n; k++)
                     {
-                        labels[k] = new Label(d.String(), d.String());
+                        labels[k] = new Label(d.String(handler.Interner), d.String(handler.Interner));
                     }
                     handler.Series(r, Labels.FromSorted(labels));
                 }
@@ -219,6 +227,19 @@ internal static class WalReader
                     {
                         handler.Sample(r, t, v);
                     }
+                }
+                break;
+            case WalRecordType.Tombstones:
+                while (!d.End)
+                {
+                    ulong r = d.Uvarint();
+                    long mint = d.Varint();
+                    long maxt = d.Varint();
+                    if (r == 0 || maxt < mint)
+                    {
+                        throw new InvalidDataException("bad tombstone entry");
+                    }
+                    handler.Tombstone(r, mint, maxt);
                 }
                 break;
             default:

@@ -14,6 +14,9 @@ internal enum WalRecordType : byte
     /// <summary>A batch of samples: reference, timestamp, value.</summary>
     Samples = 2,
 
+    /// <summary>Deleted intervals (<c>delete_series</c>): reference, min time, max time.</summary>
+    Tombstones = 3,
+
     /// <summary>A batch of out-of-order samples (accepted within the out-of-order window), encoded as <see cref="Samples"/>.</summary>
     OutOfOrderSamples = 4,
 }
@@ -177,6 +180,36 @@ internal ref struct WalDecoder(ReadOnlySpan<byte> data)
         ulong v = BinaryPrimitives.ReadUInt64LittleEndian(_data[_pos..]);
         _pos += 8;
         return v;
+    }
+
+    /// <summary>A string decoded into a stack buffer and passed through <paramref name="intern"/> (no string made when it is known).</summary>
+    public string String(Func<ReadOnlySpan<char>, string>? intern)
+    {
+        if (intern is null)
+        {
+            return String();
+        }
+        ulong n = Uvarint();
+        if (n > (ulong)(_data.Length - _pos))
+        {
+            throw new InvalidDataException("string runs past the record");
+        }
+        var bytes = _data.Slice(_pos, (int)n);
+        _pos += (int)n;
+        char[]? rented = null;
+        Span<char> chars = bytes.Length <= 256 ? stackalloc char[256] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(bytes.Length));
+        try
+        {
+            int len = Encoding.UTF8.GetChars(bytes, chars);
+            return intern(chars[..len]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     public string String()

@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Ariane.Model;
+using Ariane.Storage;
+using Ariane.Tests.Support;
+using Ariane.Tsdb;
+
+namespace Ariane.Tests.Server;
+
+/// <summary>
+/// Data for the backup and crash tests: history written straight into a data folder (blocks, a WAL checkpoint and
+/// segments, as a server that ran for hours leaves them), then live remote-write ingestion whose acknowledged samples
+/// are recorded, and a check that a data folder holds all of it.
+/// </summary>
+internal static class AdminTestData
+{
+    public const long T0 = 1_700_000_000_000;
+    public const long Hour = 3_600_000;
+
+    /// <summary>
+    /// History: series <c>history_total{i}</c> every 15 s over [T0 - hours, T0), value = i * 1e6 + t / 15 s; cut into
+    /// blocks (the head keeps the last hour, checkpointed) unless <paramref name="compact"/> is false (all in the WAL).
+    /// </summary>
+    public static void WriteHistory(string data, int series, int hours, bool compact = true)
+    {
+        using var db = Db.Open(new TsdbOptions
+        {
+            Path = data,
+            BlockRange = TimeSpan.FromHours(1),
+            RetentionTime = TimeSpan.Zero,
+            CompactionInterval = TimeSpan.Zero,
+            WalSyncInterval = TimeSpan.Zero,
+        }, TimeProvider.System);
+        var refs = new ulong[series];
+        var labels = new Labels[series];
+        for (int i = 0; i < series; i++)
+        {
+            labels[i] = Labels.FromStrings("__name__", "history_total", "i", i.ToString(CultureInfo.InvariantCulture));
+        }
+        for (long t = T0 - hours * Hour; t < T0; t += 15_000)
+        {
+            var app = db.Appender();
+            for (int i = 0; i < series; i++)
+            {
+                Assert.Equal(AppendStatus.Ok, app.Append(ref refs[i], labels[i], t, HistoryValue(i, t)));
+            }
+            app.Commit();
+        }
+        if (compact)
+        {
+            db.Compact();
+            Assert.NotEmpty(db.Blocks);
+        }
+    }
+
+    public static double HistoryValue(int i, long t) => i * 1e6 + t / 15_000;
+
+    public static double LiveValue(int i, long t) => i * 1e3 + (t - T0) / 1000;
+
+    /// <summary>Remote-writes <c>live_total{i}</c> for <paramref name="series"/> series, one step a second of sample time, until cancelled; records what the server acknowledged.</summary>
+    public static async Task IngestAsync(HttpClient c, int series, int writer, int writers, ConcurrentBag<(int I, long T)> acked, CancellationToken stop)
+    {
+        int per = series / writers;
+        for (long step = 0; !stop.IsCancellationRequested; step++)
+        {
+            long t = T0 + step * 1000;
+            var batch = new (string[], (long, double)[])[per];
+            for (int k = 0; k < per; k++)
+            {
+                int i = writer * per + k;
+                batch[k] = (["__name__", "live_total", "i", i.ToString(CultureInfo.InvariantCulture)], [(t, LiveValue(i, t))]);
+            }
+            int code;
+            try
+            {
+                code = await RemoteWriteClient.SendAsync(c, batch);
+            }
+            catch (HttpRequestException)
+            {
+                return; // the server went away mid-request: not acknowledged
+            }
+            catch (TaskCanceledException)
+            {
+                return;
+            }
+            if (code != 204)
+            {
+                throw new InvalidOperationException($"remote write answered {code}");
+            }
+            for (int k = 0; k < per; k++)
+            {
+                acked.Add((writer * per + k, t));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the data folder and checks it holds every history sample and every live sample in
+    /// <paramref name="acked"/>, with its value; returns the number of live samples it holds.
+    /// </summary>
+    public static long AssertHolds(string data, int historySeries, int hours, IEnumerable<(int I, long T)> acked)
+    {
+        using var db = Db.Open(new TsdbOptions { Path = data, RetentionTime = TimeSpan.Zero, CompactionInterval = TimeSpan.Zero, WalSyncInterval = TimeSpan.Zero }, TimeProvider.System);
+        var live = new Dictionary<(int, long), double>();
+        long historySamples = 0;
+        using (var q = db.Querier(long.MinValue, long.MaxValue))
+        {
+            var ss = q.Select(false, LabelMatcher.Eq("__name__", "history_total"));
+            int n = 0;
+            while (ss.MoveNext())
+            {
+                n++;
+                int i = int.Parse(ss.Current.Labels.Get("i"), CultureInfo.InvariantCulture);
+                var it = ss.Current.Iterator();
+                long expect = T0 - hours * Hour;
+                while (it.Next())
+                {
+                    Assert.Equal(expect, it.T);
+                    Assert.Equal(HistoryValue(i, it.T), it.V);
+                    expect += 15_000;
+                    historySamples++;
+                }
+                Assert.Equal(T0, expect);
+            }
+            Assert.Equal(historySeries, n);
+            ss = q.Select(false, LabelMatcher.Eq("__name__", "live_total"));
+            while (ss.MoveNext())
+            {
+                int i = int.Parse(ss.Current.Labels.Get("i"), CultureInfo.InvariantCulture);
+                var it = ss.Current.Iterator();
+                while (it.Next())
+                {
+                    live[(i, it.T)] = it.V;
+                }
+            }
+        }
+        Assert.Equal(historySeries * hours * 240L, historySamples);
+        int missing = 0;
+        foreach (var (i, t) in acked)
+        {
+            if (!live.TryGetValue((i, t), out double v) || v != LiveValue(i, t))
+            {
+                missing++;
+            }
+        }
+        Assert.Equal(0, missing);
+        return live.Count;
+    }
+
+    public static async Task<string> EmptyConfig(string dir)
+    {
+        string cfg = Path.Combine(dir, "prometheus.yml");
+        await File.WriteAllTextAsync(cfg, "global:\n  scrape_interval: 15s\n  external_labels:\n    backup: test\n");
+        return cfg;
+    }
+}
+
+/// <summary>ariane backup and ariane restore against a real server that keeps ingesting.</summary>
+public class BackupTests
+{
+    private const int HistorySeries = 50;
+    private const int Hours = 4;
+    private const int LiveSeries = 200;
+
+    [Fact]
+    public async Task A_backup_taken_during_ingestion_restores_every_sample_acknowledged_before_it()
+    {
+        using var dir = new TempDir();
+        string data = Path.Combine(dir.Path, "data");
+        string restored = Path.Combine(dir.Path, "restored");
+        string archive = Path.Combine(dir.Path, "backup.tar.gz");
+        string cfg = await AdminTestData.EmptyConfig(dir.Path);
+        AdminTestData.WriteHistory(data, HistorySeries, Hours);
+
+        var acked = new ConcurrentBag<(int I, long T)>();
+        (int, long)[] before;
+        long liveAfterRestore;
+        int duringBackup;
+        await using (var s = await ServerProcess.StartAsync(data, $"--config.file={cfg}", "--web.enable-admin-api", "--web.enable-remote-write-receiver"))
+        {
+            using var stop = new CancellationTokenSource();
+            var writers = new[]
+            {
+                Task.Run(() => AdminTestData.IngestAsync(s.Client, LiveSeries, 0, 2, acked, stop.Token)),
+                Task.Run(() => AdminTestData.IngestAsync(s.Client, LiveSeries, 1, 2, acked, stop.Token)),
+            };
+            await s.EventuallyAsync(() => Task.FromResult(acked.Count > LiveSeries * 20), TimeSpan.FromSeconds(60), "ingestion is under way");
+            // Everything acknowledged up to here must be in the backup; ingestion goes on while it runs.
+            before = [.. acked];
+            var cli = ServerProcess.Launch(dir.Path, ["backup", "--server", $"http://127.0.0.1:{s.Port}", archive], [], out _, addDefaults: false);
+            await using (cli)
+            {
+                Assert.True(await cli.WaitExitAsync(TimeSpan.FromSeconds(120)) == 0, cli.Output);
+                Assert.Contains("backup: wrote " + archive, cli.Output);
+            }
+            duringBackup = acked.Count - before.Length;
+            stop.Cancel();
+            await Task.WhenAll(writers);
+            Assert.Empty(Directory.GetDirectories(Path.Combine(data, "snapshots"))); // the staging links are gone
+        }
+
+        // Restore into a new folder; a second restore into it is refused, and allowed with --force.
+        for (int round = 0; round < 3; round++)
+        {
+            string[] args = round == 2 ? ["restore", archive, "--storage.tsdb.path", restored, "--force"] : ["restore", archive, "--storage.tsdb.path", restored];
+            var cli = ServerProcess.Launch(dir.Path, args, [], out _, addDefaults: false);
+            await using (cli)
+            {
+                int rc = await cli.WaitExitAsync(TimeSpan.FromSeconds(120));
+                Assert.True(rc == (round == 1 ? 1 : 0), cli.Output);
+                if (round == 1)
+                {
+                    Assert.Contains("not empty", cli.Output);
+                }
+            }
+        }
+        string restoredConfig = Path.Combine(restored, "config", "prometheus.yml");
+        Assert.Equal(await File.ReadAllTextAsync(cfg), await File.ReadAllTextAsync(restoredConfig));
+
+        // A server starts on the restored folder with the restored configuration and serves every series.
+        await using (var s = await ServerProcess.StartAsync(restored, $"--config.file={restoredConfig}"))
+        {
+            using var r = await s.Client.GetAsync($"/api/v1/series?match[]=history_total&match[]=live_total&start={(AdminTestData.T0 - Hours * AdminTestData.Hour) / 1000}&end={(AdminTestData.T0 / 1000) + 86_400}");
+            var doc = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+            Assert.Equal(HistorySeries + LiveSeries, doc.RootElement.GetProperty("data").GetArrayLength());
+            using var cfgResp = await s.Client.GetAsync("/api/v1/status/config");
+            Assert.Contains("backup: test", await cfgResp.Content.ReadAsStringAsync());
+            s.Signal(15);
+            Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        liveAfterRestore = AdminTestData.AssertHolds(restored, HistorySeries, Hours, before);
+        SuiteReport.Write("backup-restore", $"backup during ingestion: {before.Length} samples acknowledged before the backup, all restored " +
+            $"({duringBackup} more acknowledged while it ran, {liveAfterRestore} live samples in the restored folder), plus {HistorySeries * Hours * 240} history samples in blocks");
+    }
+
+    [Fact]
+    public async Task Restore_refuses_a_truncated_archive_and_leaves_nothing_behind()
+    {
+        using var dir = new TempDir();
+        string data = Path.Combine(dir.Path, "data");
+        AdminTestData.WriteHistory(data, 5, 2);
+        string archive = Path.Combine(dir.Path, "b.tar");
+        await using (var s = await ServerProcess.StartAsync(data, $"--config.file={await AdminTestData.EmptyConfig(dir.Path)}", "--web.enable-admin-api"))
+        {
+            var cli = ServerProcess.Launch(dir.Path, ["backup", "--server", $"http://127.0.0.1:{s.Port}", archive], [], out _, addDefaults: false);
+            await using (cli)
+            {
+                Assert.True(await cli.WaitExitAsync(TimeSpan.FromSeconds(120)) == 0, cli.Output);
+            }
+        }
+        var bytes = await File.ReadAllBytesAsync(archive);
+        string cut = Path.Combine(dir.Path, "cut.tar");
+        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length / 2)]);
+        string target = Path.Combine(dir.Path, "restored");
+        var restore = ServerProcess.Launch(dir.Path, ["restore", cut, "--storage.tsdb.path", target], [], out _, addDefaults: false);
+        await using (restore)
+        {
+            Assert.Equal(1, await restore.WaitExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("cannot restore", restore.Output);
+        }
+        Assert.False(Directory.Exists(target));
+        Assert.False(Directory.Exists(target + ".restore-tmp"));
+    }
+}
+
