@@ -311,7 +311,8 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
             {
                 break;
             }
-            data = _block.Chunks.Read(c.Ref, out var enc, out count);
+            // With the bytes after the chunk, the decoder loads whole words up to its last sample.
+            data = _block.Chunks.Read(c.Ref, 8, out var enc, out count);
             if (enc != ChunkEncoding.Xor)
             {
                 throw new CorruptBlockException($"{_block.Dir}: chunk {c.Ref:x} has unknown encoding {(byte)enc}");
