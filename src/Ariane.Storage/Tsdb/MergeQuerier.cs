@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ariane.Model;
 using Ariane.Storage;
 
@@ -84,6 +85,7 @@ internal sealed class MergeSeriesSet : ISeriesSet
 
     public ISeries Current => _current!;
 
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool MoveNext()
     {
         Labels? min = null;
@@ -146,6 +148,7 @@ internal sealed class MergedSeries(Labels labels, ISeries[] parts, int[] sources
 {
     public Labels Labels => labels;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
         if (disjoint)
@@ -232,6 +235,7 @@ internal sealed class ChainIterator(int sourceCount) : ISampleIterator
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Read(long maxt, Span<long> ts, Span<double> vs)
     {
         int want = Math.Min(ts.Length, vs.Length);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Ariane.Model;
@@ -661,6 +662,7 @@ internal sealed partial class Evaluator
     /// Prometheus's extrapolated rate; <paramref name="scanResets"/> false skips the search for counter resets when the
     /// caller knows the window has none (the result is the same).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool scanResets, bool isCounter, bool isRate, out double result)
     {
         result = 0;

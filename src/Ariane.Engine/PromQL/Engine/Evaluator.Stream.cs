@@ -58,6 +58,7 @@ internal sealed partial class Evaluator
     /// selects and hands each non-empty output to <paramref name="sink"/> in storage order, counting samples as
     /// <see cref="EvalRangeSeries"/> does.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StreamRangeFunction(RangeCallState st, MatrixSelector sel, SeriesSink sink)
     {
         var vs = sel.VectorSelector;
@@ -145,6 +146,7 @@ internal sealed partial class Evaluator
     {
         int batches = (n + StreamBatch - 1) / StreamBatch;
         var next = new StrongBox<int>(-1);
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Work(SeriesScratch sc)
         {
             int b;
@@ -205,6 +207,7 @@ internal sealed partial class Evaluator
     /// Reads the samples of <paramref name="s"/> in [mint, maxt] into the scratch buffer (grown as needed) and returns
     /// how many; with <paramref name="skipStale"/>, staleness markers are left out.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc)
     {
         var it = sc.It = s.Iterator(sc.It);
@@ -258,6 +261,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>Reads one series and evaluates <paramref name="fn"/> at every step; thread-safe given its own scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SeriesOut EvalSeriesFast(RangeFn fn, ISeries s, long mint, long maxt, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
     {
         int count = ReadSamples(s, mint, maxt, true, sc);
@@ -269,6 +273,7 @@ internal sealed partial class Evaluator
     /// <paramref name="output"/>. Window sums and counter resets come from per-series prefixes, so each step costs
     /// O(1) beyond the window search; the results are the ones the window-by-window functions give.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SeriesOut EvalWindowsFast(RangeFn fn, ReadOnlySpan<FloatPoint> pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
     {
         var res = default(SeriesOut);
@@ -402,6 +407,7 @@ internal sealed partial class Evaluator
         return res;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PrepareResets(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, int count)
     {
         if (sc.ResetPrefix.Length < count)
@@ -426,6 +432,7 @@ internal sealed partial class Evaluator
     /// window's sum is the same exact integer whichever way it is added, and equals the compensated sum Prometheus
     /// computes (whose compensation term is then zero).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ExactSums(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, int count)
     {
         const double limit = 9007199254740992.0; // 2^53
@@ -459,6 +466,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>sum_over_time of one window: Prometheus's compensated sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumOf(ReadOnlySpan<FloatPoint> w)
     {
         double sum = 0, c = 0;
@@ -470,6 +478,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>avg_over_time of one window: the compensated sum, switching to an incremental mean on overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double AvgOf(ReadOnlySpan<FloatPoint> w)
     {
         int n = w.Length;
@@ -498,6 +507,7 @@ internal sealed partial class Evaluator
         return incremental ? mean + c : sum / count + c / count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double MaxOf(ReadOnlySpan<FloatPoint> w)
     {
         double best = w[0].F;
@@ -512,6 +522,7 @@ internal sealed partial class Evaluator
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double MinOf(ReadOnlySpan<FloatPoint> w)
     {
         double best = w[0].F;

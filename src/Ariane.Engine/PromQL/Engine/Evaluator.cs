@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ariane.Model;
 using Ariane.PromQL.Ast;
@@ -532,6 +533,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>The index range [lo, hi) of the samples in (refT - range, refT], starting the search at the previous window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Lo, int Hi) Window(ReadOnlySpan<FloatPoint> pts, int n, long refT, long range, int lo, int hi)
     {
         long start = refT - range;

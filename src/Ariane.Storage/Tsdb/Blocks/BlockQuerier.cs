@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Chunks;
@@ -298,6 +299,7 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
         ResetRange(mint, maxt);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override bool NextChunk(long minT, out ReadOnlySpan<byte> data, out int count, out long maxT)
     {
         while (_next < _chunks.Length)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ariane.Storage;
 
 namespace Ariane.Tsdb.Chunks;
@@ -61,6 +62,7 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
     public double V => _v;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Next()
     {
         while (!_done)
@@ -91,6 +93,7 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Seek(long t)
     {
         if (_done)
@@ -125,6 +128,7 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Read(long maxt, Span<long> ts, Span<double> vs)
     {
         if (maxt > Maxt)

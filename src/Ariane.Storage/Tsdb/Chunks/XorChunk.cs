@@ -378,6 +378,7 @@ internal static class XorDecoder
     /// run on past the chunk: the decoder then reads whole 64-bit words to its end) into <paramref name="ts"/> and
     /// <paramref name="vs"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
     {
         if (count <= 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Chunks;
@@ -186,6 +187,7 @@ internal sealed class SeriesIterator : ChunkSeriesIterator
         ResetRange(mint, maxt);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override bool NextChunk(long minT, out ReadOnlySpan<byte> data, out int count, out long maxT)
     {
         data = default;
