@@ -26,7 +26,8 @@ hours=6
 range_hours=3
 step=60
 keep=0
-declare -A listen_port=([ariane]=19095 [prometheus]=19090 [victoriametrics]=19428)
+# Override with ARIANE_PORT, PROMETHEUS_PORT, VM_PORT when another benchmark holds these (ingest.sh uses the same).
+declare -A listen_port=([ariane]="${ARIANE_PORT:-19095}" [prometheus]="${PROMETHEUS_PORT:-19090}" [victoriametrics]="${VM_PORT:-19428}")
 declare -A alloc_metric=([ariane]=dotnet_gc_allocated_bytes_total [prometheus]=go_memstats_alloc_bytes_total [victoriametrics]=go_memstats_alloc_bytes_total)
 declare -A label=([ariane]=Ariane [prometheus]="Prometheus 2.42" [victoriametrics]="VictoriaMetrics 1.79")
 

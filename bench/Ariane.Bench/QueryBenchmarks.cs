@@ -16,13 +16,25 @@ internal sealed class QueryData : IDisposable
 {
     private readonly string _dir;
 
-    public QueryData(int instances = 60, double hours = 6)
+    public QueryData(int instances = 60, double hours = 6, bool blocks = false)
     {
         // A whole minute, as query.sh picks it; the data ends 7.5 s before it.
         EndMs = 1_795_480_000_000L / 60_000 * 60_000;
         StartMs = EndMs - 3 * 3600_000L;
         _dir = Path.Combine(Path.GetTempPath(), "ariane-qbench-" + Guid.NewGuid().ToString("N"));
-        Head = Head.Open(new TsdbOptions { Path = _dir }, TimeProvider.System);
+        var options = new TsdbOptions { Path = _dir, CompactionInterval = TimeSpan.FromDays(1) };
+        if (blocks)
+        {
+            // As the server stores them: the older hours cut into blocks, the last ones in the head.
+            _db = Db.Open(options, TimeProvider.System);
+            Source = _db;
+        }
+        else
+        {
+            _head = Head.Open(options, TimeProvider.System);
+            Source = _head;
+        }
+        var appendable = (Ariane.Storage.IAppendable)Source;
         var ds = new DataSet(instances, EndMs - 7500, hours, 15_000, 1);
         var labels = new Labels[ds.SeriesCount];
         for (int s = 0; s < labels.Length; s++)
@@ -40,16 +52,28 @@ internal sealed class QueryData : IDisposable
         {
             var values = ds.Step(k);
             long t = ds.StartMs + k * ds.IntervalMs;
-            var app = Head.Appender();
+            var app = appendable.Appender();
             for (int s = 0; s < labels.Length; s++)
             {
                 app.Append(ref refs[s], labels[s], t, values[s]);
             }
             app.Commit();
         }
+        if (_db is not null)
+        {
+            _db.Compact();
+            Blocks = _db.Blocks.Count;
+        }
     }
 
-    public Head Head { get; }
+    private readonly Head? _head;
+    private readonly Db? _db;
+
+    /// <summary>What the queries read: the head alone, or blocks and head merged.</summary>
+    public Ariane.Storage.IQuerierSource Source { get; }
+
+    /// <summary>Blocks the data went into (0 for the head alone).</summary>
+    public int Blocks { get; }
 
     public long StartMs { get; }
 
@@ -57,20 +81,40 @@ internal sealed class QueryData : IDisposable
 
     public void Dispose()
     {
-        Head.Dispose();
+        _head?.Dispose();
+        _db?.Dispose();
         Directory.Delete(_dir, true);
     }
 
     /// <summary>
-    /// <c>queries [--rounds 10] [--only 0,1]</c>: p50 and allocations of each of query.sh's queries through the
-    /// engine alone, in this process; a quick loop for engine work, not the side-by-side figure.
+    /// <c>queries [--rounds 10] [--only 0,1] [--blocks]</c>: p50 and allocations of each of query.sh's queries through
+    /// the engine alone, in this process; a quick loop for engine work, not the side-by-side figure. With
+    /// <c>--blocks</c> the data go through the database, so the older hours are read from on-disk blocks, as in the
+    /// server.
     /// </summary>
     public static void Run(string[] args)
     {
         int rounds = 10;
         var only = new HashSet<int>();
-        for (int i = 1; i + 1 < args.Length; i += 2)
+        bool blocks = false, decode = false;
+        for (int i = 1; i < args.Length; i += 2)
         {
+            if (args[i] == "--blocks")
+            {
+                blocks = true;
+                i--;
+                continue;
+            }
+            if (args[i] == "--decode")
+            {
+                decode = true;
+                i--;
+                continue;
+            }
+            if (i + 1 >= args.Length)
+            {
+                break;
+            }
             switch (args[i])
             {
                 case "--rounds":
@@ -85,8 +129,13 @@ internal sealed class QueryData : IDisposable
             }
         }
         var sw = Stopwatch.StartNew();
-        using var data = new QueryData();
-        Console.WriteLine($"loaded in {sw.Elapsed.TotalSeconds:F1} s");
+        using var data = new QueryData(blocks: blocks);
+        Console.WriteLine($"loaded in {sw.Elapsed.TotalSeconds:F1} s, {data.Blocks} blocks");
+        if (decode)
+        {
+            Decode(data, rounds);
+            return;
+        }
         var engine = new QueryEngine();
         for (int q = 0; q < QueryBenchmarks.Queries.Length; q++)
         {
@@ -95,7 +144,7 @@ internal sealed class QueryData : IDisposable
                 continue;
             }
             string query = QueryBenchmarks.Queries[q];
-            var first = engine.Range(data.Head, query, data.StartMs, data.EndMs, 60_000);
+            var first = engine.Range(data.Source, query, data.StartMs, data.EndMs, 60_000);
             if (first.Error is not null)
             {
                 Console.WriteLine($"q{q}: {first.Error.Message}");
@@ -103,13 +152,16 @@ internal sealed class QueryData : IDisposable
             }
             var times = new double[rounds];
             long alloc0 = GC.GetTotalAllocatedBytes(true);
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             int gc0 = GC.CollectionCount(0);
             for (int r = 0; r < rounds; r++)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                engine.Range(data.Head, query, data.StartMs, data.EndMs, 60_000);
+                engine.Range(data.Source, query, data.StartMs, data.EndMs, 60_000);
                 times[r] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             }
+            // CPU time (all threads) is steadier than wall time on a shared machine: compare it between builds.
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / rounds;
             long alloc = (GC.GetTotalAllocatedBytes(true) - alloc0) / rounds;
             int gcs = GC.CollectionCount(0) - gc0;
             Array.Sort(times);
@@ -119,8 +171,49 @@ internal sealed class QueryData : IDisposable
                 points += s.Points.Length;
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"q{q}: p50 {times[rounds / 2],7:F1} ms  min {times[0],7:F1}  {alloc / 1e6,7:F2} MB/query  gen0 {gcs / (double)rounds,5:F1}/query  {first.Matrix.Count} series {points} points  {query}"));
+                $"q{q}: p50 {times[rounds / 2],7:F1} ms  min {times[0],7:F1}  cpu {cpu,7:F1} ms  {alloc / 1e6,7:F2} MB/query  gen0 {gcs / (double)rounds,5:F1}/query  {first.Matrix.Count} series {points} points  {query}"));
         }
+    }
+
+    /// <summary>
+    /// <c>--decode</c>: reads every sample of the queries' 3 h (through <see cref="Ariane.Storage.ISampleIterator.Read"/>) on one
+    /// thread, <paramref name="rounds"/> times, and prints the best time per sample: the storage's decoding alone.
+    /// </summary>
+    private static void Decode(QueryData data, int rounds)
+    {
+        var ts = new long[1024];
+        var vs = new double[1024];
+        double best = double.MaxValue;
+        long samples = 0;
+        double check = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            samples = 0;
+            using var q = data.Source.Querier(data.StartMs, data.EndMs);
+            var set = q.Select(false, LabelMatcher.Eq(Labels.MetricName, "http_requests_total"));
+            Ariane.Storage.ISampleIterator? it = null;
+            while (set.MoveNext())
+            {
+                it = set.Current.Iterator(it);
+                if (!it.Seek(data.StartMs))
+                {
+                    continue;
+                }
+                samples++;
+                int k;
+                do
+                {
+                    k = it.Read(data.EndMs, ts, vs);
+                    samples += k;
+                    check += k > 0 ? vs[k - 1] : 0;
+                }
+                while (k == ts.Length);
+            }
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"decode: {samples} samples, best {best:F1} ms, {best * 1e6 / samples:F2} ns/sample (check {check:G3})"));
     }
 }
 
@@ -148,5 +241,5 @@ public class QueryBenchmarks
 
     /// <summary>One query_range over the last 3 h at a 60 s step.</summary>
     [Benchmark]
-    public int Range() => _engine.Range(_data.Head, Queries[Query], _data.StartMs, _data.EndMs, 60_000).Matrix.Count;
+    public int Range() => _engine.Range(_data.Source, Queries[Query], _data.StartMs, _data.EndMs, 60_000).Matrix.Count;
 }

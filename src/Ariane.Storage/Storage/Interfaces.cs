@@ -120,6 +120,31 @@ public interface ISampleIterator
 
     /// <summary>The current value.</summary>
     double V { get; }
+
+    /// <summary>
+    /// Copies the samples that <see cref="Next"/> would step to, up to the first after <paramref name="maxt"/>, into
+    /// <paramref name="ts"/> and <paramref name="vs"/> (at most as many as the shorter holds) and returns how many:
+    /// the bulk form of a <see cref="Next"/> loop, for readers that want every sample of a range. The iterator then
+    /// stands on the last sample copied. Fewer than the buffers hold means no sample up to maxt is left; the
+    /// iterator's position is then unspecified (it may have stepped onto a later sample).
+    /// </summary>
+    int Read(long maxt, Span<long> ts, Span<double> vs)
+    {
+        int want = Math.Min(ts.Length, vs.Length);
+        int n = 0;
+        while (n < want && Next())
+        {
+            long t = T;
+            if (t > maxt)
+            {
+                break;
+            }
+            ts[n] = t;
+            vs[n] = V;
+            n++;
+        }
+        return n;
+    }
 }
 
 /// <summary>Both halves of the seam: what the server wires to scrape, rules and queries.</summary>

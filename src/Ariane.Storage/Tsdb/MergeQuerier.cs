@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ariane.Model;
 using Ariane.Storage;
 
@@ -84,6 +85,7 @@ internal sealed class MergeSeriesSet : ISeriesSet
 
     public ISeries Current => _current!;
 
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool MoveNext()
     {
         Labels? min = null;
@@ -100,7 +102,9 @@ internal sealed class MergeSeriesSet : ISeriesSet
             return false;
         }
         ISeries? single = null;
+        int singleSource = -1;
         List<ISeries>? parts = null;
+        List<int>? sources = null;
         for (int i = 0; i < _sets.Length; i++)
         {
             if (_live[i] && _sets[i].Current.Labels.Equals(min))
@@ -108,53 +112,104 @@ internal sealed class MergeSeriesSet : ISeriesSet
                 if (single is null)
                 {
                     single = _sets[i].Current;
+                    singleSource = i;
                 }
                 else
                 {
                     (parts ??= [single]).Add(_sets[i].Current);
+                    (sources ??= [singleSource]).Add(i);
                 }
                 _live[i] = _sets[i].MoveNext();
             }
         }
-        _current = parts is null ? single : new MergedSeries(min, [.. parts], _disjoint);
+        if (parts is not null)
+        {
+            _current = new MergedSeries(min, [.. parts], [.. sources!], _sets.Length, _disjoint);
+        }
+        else if (_disjoint)
+        {
+            // Wrapped too, so that every series of the set iterates through a chain whose per-source iterators
+            // the next series can reuse, whether it is found in one source or several.
+            _current = new MergedSeries(min, [single!], [singleSource], _sets.Length, true);
+        }
+        else
+        {
+            _current = single;
+        }
         return true;
     }
 }
 
-/// <summary>One series found in several sources, in source order (older sources first).</summary>
-internal sealed class MergedSeries(Labels labels, ISeries[] parts, bool disjoint) : ISeries
+/// <summary>
+/// One series found in one or more sources, in source order (older sources first); <paramref name="sources"/> says
+/// which of the <paramref name="sourceCount"/> sources each part came from.
+/// </summary>
+internal sealed class MergedSeries(Labels labels, ISeries[] parts, int[] sources, int sourceCount, bool disjoint) : ISeries
 {
     public Labels Labels => labels;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ISampleIterator Iterator(ISampleIterator? reuse = null)
     {
-        var its = new ISampleIterator[parts.Length];
+        if (disjoint)
+        {
+            // Each source's iterator is reused for the same source's part of the next series (a block's for a
+            // block's, the head's for the head's).
+            var chain = reuse as ChainIterator is { } c && c.SourceCount == sourceCount ? c : new ChainIterator(sourceCount);
+            var active = chain.Begin(parts.Length);
+            for (int i = 0; i < parts.Length; i++)
+            {
+                active[i] = chain.Pool[sources[i]] = parts[i].Iterator(chain.Pool[sources[i]]);
+            }
+            return chain;
+        }
+        var merged = new ISampleIterator[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            its[i] = parts[i].Iterator();
+            merged[i] = parts[i].Iterator();
         }
-        return disjoint ? new ChainIterator(its) : new MergeIterator(its);
+        return new MergeIterator(merged);
     }
 }
 
 /// <summary>Iterates sources one after another (they cover disjoint, increasing time ranges).</summary>
-internal sealed class ChainIterator(ISampleIterator[] its) : ISampleIterator
+internal sealed class ChainIterator(int sourceCount) : ISampleIterator
 {
+    private ISampleIterator[] _its = new ISampleIterator[sourceCount];
+    private int _count;
     private int _i;
 
-    public long T => its[_i].T;
+    /// <summary>How many sources the chain keeps an iterator for.</summary>
+    public int SourceCount => sourceCount;
 
-    public double V => its[_i].V;
+    /// <summary>The last iterator of each source, for reuse (null where there is none yet).</summary>
+    public ISampleIterator?[] Pool { get; } = new ISampleIterator?[sourceCount];
+
+    /// <summary>Starts over with <paramref name="n"/> parts, which the caller puts in the returned slots in order.</summary>
+    public ISampleIterator[] Begin(int n)
+    {
+        if (_its.Length < n)
+        {
+            _its = new ISampleIterator[n];
+        }
+        _count = n;
+        _i = 0;
+        return _its;
+    }
+
+    public long T => _its[_i].T;
+
+    public double V => _its[_i].V;
 
     public bool Next()
     {
-        while (_i < its.Length)
+        while (_i < _count)
         {
-            if (its[_i].Next())
+            if (_its[_i].Next())
             {
                 return true;
             }
-            if (_i == its.Length - 1)
+            if (_i == _count - 1)
             {
                 return false;
             }
@@ -165,19 +220,44 @@ internal sealed class ChainIterator(ISampleIterator[] its) : ISampleIterator
 
     public bool Seek(long t)
     {
-        while (_i < its.Length)
+        while (_i < _count)
         {
-            if (its[_i].Seek(t))
+            if (_its[_i].Seek(t))
             {
                 return true;
             }
-            if (_i == its.Length - 1)
+            if (_i == _count - 1)
             {
                 return false;
             }
             _i++;
         }
         return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Read(long maxt, Span<long> ts, Span<double> vs)
+    {
+        int want = Math.Min(ts.Length, vs.Length);
+        int n = 0;
+        while (n < want && _i < _count)
+        {
+            var it = _its[_i];
+            int k = it.Read(maxt, ts[n..], vs[n..]);
+            n += k;
+            if (n == want)
+            {
+                break;
+            }
+            // This source has nothing more up to maxt. A later one starts after all of its samples, so it can only
+            // add some when this one ended before maxt.
+            if (_i == _count - 1 || (k > 0 && it.T >= maxt))
+            {
+                break;
+            }
+            _i++;
+        }
+        return n;
     }
 }
 

@@ -104,6 +104,10 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
         data.Add("group by (kind) (last_over_time(m_total[5m]))");
         data.Add("sum(first_over_time(m_total[5m]))");
         data.Add("max_over_time(rate(m_total[5m])[30m:1m])");
+        data.Add("min_over_time(m_total[30m:45s])");
+        data.Add("max_over_time(m_total[1h] @ 1700005000)");
+        data.Add("min_over_time(m_total[20m] offset 3m)");
+        data.Add("max_over_time((m_total / (m_total - m_total))[15m:30s])");
         data.Add("rate(m_total[5m] @ 1700005000)");
         return data;
     }

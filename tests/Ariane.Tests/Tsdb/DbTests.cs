@@ -117,6 +117,91 @@ public sealed class DbTests : IDisposable
     }
 
     [Fact]
+    public void Bulk_reads_and_reused_iterators_see_every_sample_of_blocks_and_head_once()
+    {
+        using var db = Open();
+        Fill(db, 20, 0, 4 * Hour);
+        db.Compact();
+        Assert.Equal(3, db.Blocks.Count);
+        // Five more series only in the head, and deleted samples in a block for some of the old ones.
+        Fill(db, 25, 4 * Hour, 4 * Hour + Hour / 2);
+        var deleted = new Interval(Hour + 600_000, Hour + 1_200_000);
+        var block = db.Blocks[1];
+        var add = new List<KeyValuePair<uint, Interval>>();
+        foreach (uint id in block.MatchingSeries([LabelMatcher.Eq("job", "a")]))
+        {
+            add.Add(new(id, deleted));
+        }
+        block.AddTombstones(add);
+        var ranges = new (long Min, long Max)[]
+        {
+            (long.MinValue, long.MaxValue), (0, 4 * Hour), (Hour / 2, 3 * Hour + 100_000), (Hour + 7_000, 2 * Hour + 7_000),
+            (3 * Hour - 1, 3 * Hour + 1), (2 * Hour + 22_000, 2 * Hour + 22_000), (4 * Hour - 60_000, 5 * Hour),
+        };
+        foreach (var (qmin, qmax) in ranges)
+        {
+            foreach (int batch in new[] { 1, 7, 120, 121, 1000 })
+            {
+                using var q = db.Querier(qmin, qmax);
+                var set = q.Select(false);
+                ISampleIterator? reused = null;
+                var ts = new long[batch];
+                var vs = new double[batch];
+                int n = 0;
+                while (set.MoveNext())
+                {
+                    var s = set.Current;
+                    int i = n++;
+                    var want = new List<(long, double)>();
+                    long from = i < 20 ? 0 : 4 * Hour, to = 4 * Hour + Hour / 2;
+                    for (long t = from + Offset; t < to; t += 15_000)
+                    {
+                        if (t >= qmin && t <= qmax && !(i % 2 == 0 && deleted.Contains(t)))
+                        {
+                            want.Add((t, Value(i, t)));
+                        }
+                    }
+                    // Next, through an iterator reused from the previous series.
+                    var it = reused = s.Iterator(reused);
+                    var got = new List<(long, double)>();
+                    while (it.Next())
+                    {
+                        got.Add((it.T, it.V));
+                    }
+                    Assert.Equal(want, got);
+                    // Seek to a sample, then bulk reads up to a bound, through a fresh iterator and a reused one.
+                    long lo = want.Count > 2 ? want[1].Item1 - 1 : long.MinValue, hi = want.Count > 3 ? want[^2].Item1 : long.MaxValue;
+                    var expect = want.FindAll(x => x.Item1 >= lo && x.Item1 <= hi);
+                    foreach (var bulk in new[] { s.Iterator(), reused = s.Iterator(reused) })
+                    {
+                        got.Clear();
+                        if (bulk.Seek(lo) && bulk.T <= hi)
+                        {
+                            got.Add((bulk.T, bulk.V));
+                            int k;
+                            do
+                            {
+                                k = bulk.Read(hi, ts, vs);
+                                for (int j = 0; j < k; j++)
+                                {
+                                    got.Add((ts[j], vs[j]));
+                                }
+                                if (k > 0)
+                                {
+                                    Assert.Equal((ts[k - 1], vs[k - 1]), (bulk.T, bulk.V));
+                                }
+                            }
+                            while (k == batch);
+                        }
+                        Assert.Equal(expect, got);
+                    }
+                }
+                Assert.True(n >= 20 || qmax < 4 * Hour);
+            }
+        }
+    }
+
+    [Fact]
     public void Blocks_are_compacted_level_by_level_without_losing_a_sample()
     {
         using var db = Open();

@@ -21,6 +21,22 @@ public class XorChunkTests
         {
             got.Add((it.T, it.V));
         }
+        // The whole-chunk decoder gives the same, from the exact bytes (its slow path at the end), with slack after
+        // them, and at an offset within a larger buffer.
+        var exact = app.Trimmed();
+        var padded = new byte[exact.Length + 37];
+        exact.CopyTo(padded, 29);
+        foreach (var (data, offset, length) in new[] { (exact, 0, exact.Length), (app.Data, 0, app.Data.Length), (padded, 29, exact.Length + 8) })
+        {
+            var ts = new long[app.Count];
+            var vs = new double[app.Count];
+            XorDecoder.Decode(data.AsSpan(offset, length), app.Count, ts, vs);
+            for (int i = 0; i < got.Count; i++)
+            {
+                Assert.Equal(got[i].Item1, ts[i]);
+                Assert.Equal(BitConverter.DoubleToUInt64Bits(got[i].Item2), BitConverter.DoubleToUInt64Bits(vs[i]));
+            }
+        }
         return got.ToArray();
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using Ariane.Model;
@@ -253,7 +254,7 @@ internal sealed partial class Evaluator
         HashSet<Labels>? seen = DelayedNameRemoval ? null : [];
         var keyBuf = new StringBuilder();
         var op = e.Op;
-        StreamRangeFunction(st, sel, (labels, points) =>
+        StreamRangeFunction(st, sel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (labels, points) =>
         {
             var metric = drop ? DropMetadata(labels) : labels;
             if (seen is not null && !seen.Add(metric))
@@ -373,6 +374,7 @@ internal sealed partial class Evaluator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate(AggregateOp op, ref AggGroup g, double f, bool dropName)
     {
         if (!g.Seen)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Ariane.Model;
@@ -79,6 +80,7 @@ internal sealed partial class Evaluator
         string name = c.Func.Name;
         bool anchored = false, smoothed = false;
         RangeInput input = default;
+        Matrix? subquery = null;
         long subquerySamples = 0;
         var sel = args[matrixArg] as MatrixSelector;
         if (sel is not null)
@@ -90,7 +92,9 @@ internal sealed partial class Evaluator
         {
             // As Prometheus: the subquery first; its result is held until the function is done with it.
             long before = _ctx.CurrentSamples;
-            input = SubqueryRange((SubqueryExpr)args[matrixArg]);
+            var sq = (SubqueryExpr)args[matrixArg];
+            subquery = RunSubquery(sq, out _);
+            input = new RangeInput([], DurationMs(sq.Offset, sq.OffsetExpr), AtTime(sq.Timestamp, sq.StartOrEnd), DurationMs(sq.Range, sq.RangeExpr), false, false);
             subquerySamples = _ctx.CurrentSamples - before;
         }
         if (anchored && name is not ("resets" or "changes" or "rate" or "increase" or "delta"))
@@ -155,6 +159,15 @@ internal sealed partial class Evaluator
             {
                 _ctx.CheckDone();
                 EvalRangeSeries(st, rs);
+            }
+            if (subquery is not null)
+            {
+                // The subquery's series are read where they are, not copied.
+                foreach (var s in subquery)
+                {
+                    _ctx.CheckDone();
+                    EvalRangeSeries(st, s.Metric, s.DropName, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(s.Points), null);
+                }
             }
         }
         _ctx.CurrentSamples = st.Held0 + st.OutputSamples - subquerySamples;
@@ -263,11 +276,17 @@ internal sealed partial class Evaluator
     /// Prometheus does: each step's window is held while the step is evaluated (and counted as queried), the output
     /// series from then on.
     /// </summary>
-    private void EvalRangeSeries(RangeCallState st, RangeSeries rs)
+    private void EvalRangeSeries(RangeCallState st, RangeSeries rs) =>
+        EvalRangeSeries(st, rs.Labels, rs.DropName, rs.Points.AsSpan(0, rs.Count), rs);
+
+    /// <summary>
+    /// <see cref="EvalRangeSeries(RangeCallState, RangeSeries)"/> over the points <paramref name="pts"/> of a series
+    /// (a subquery's output, read in place); <paramref name="rs"/> is needed only by anchored and smoothed windows.
+    /// </summary>
+    private void EvalRangeSeries(RangeCallState st, Labels labels, bool seriesDropName, ReadOnlySpan<FloatPoint> pts, RangeSeries? rs)
     {
-        bool dropName = !st.KeepName || rs.DropName;
-        var pts = rs.Points;
-        int count = rs.Count;
+        bool dropName = !st.KeepName || seriesDropName;
+        int count = pts.Length;
         bool plain = !st.Anchored && !st.Smoothed;
         if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths)
         {
@@ -285,12 +304,12 @@ internal sealed partial class Evaluator
             }
             st.OutputSamples += o.Count;
             _ctx.Hold(st.Held0 + st.OutputSamples + o.LastWindow);
-            var fast = new Series(!DelayedNameRemoval && dropName ? DropMetadata(rs.Labels) : rs.Labels, dropName, o.Count);
+            var fast = new Series(!DelayedNameRemoval && dropName ? DropMetadata(labels) : labels, dropName, o.Count);
             fast.Points.AddRange(st.Output.AsSpan(0, o.Count));
             st.Result.Add(fast);
             if (st.CheckCounter)
             {
-                CheckCounterName(st, rs.Labels);
+                CheckCounterName(st, labels);
             }
             return;
         }
@@ -308,11 +327,11 @@ internal sealed partial class Evaluator
             if (plain)
             {
                 (lo, hi) = Window(pts, count, refT, st.Range, lo, hi);
-                window = pts.AsSpan(lo, hi - lo);
+                window = pts.Slice(lo, hi - lo);
             }
             else
             {
-                window = ExtendedSlice(rs, refT, st.Range, st.Smoothed);
+                window = ExtendedSlice(rs!, refT, st.Range, st.Smoothed);
             }
             lastWindow = window.Length;
             if (window.Length == 0)
@@ -330,14 +349,14 @@ internal sealed partial class Evaluator
                 windows -= window.Length;
             }
             double v;
-            bool ok = RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, rs.Labels, st.Call), st.Buf, out v);
+            bool ok = RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, labels, st.Call), st.Buf, out v);
             if (!ok)
             {
                 continue;
             }
             if (outS is null)
             {
-                var metric = rs.Labels;
+                var metric = labels;
                 if (!DelayedNameRemoval && dropName)
                 {
                     metric = DropMetadata(metric);
@@ -362,7 +381,7 @@ internal sealed partial class Evaluator
         st.Result.Add(outS);
         if (st.CheckCounter)
         {
-            CheckCounterName(st, rs.Labels);
+            CheckCounterName(st, labels);
         }
     }
 
@@ -643,6 +662,7 @@ internal sealed partial class Evaluator
     /// Prometheus's extrapolated rate; <paramref name="scanResets"/> false skips the search for counter resets when the
     /// caller knows the window has none (the result is the same).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool scanResets, bool isCounter, bool isRate, out double result)
     {
         result = 0;

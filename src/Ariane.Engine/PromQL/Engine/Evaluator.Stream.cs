@@ -15,11 +15,17 @@ internal sealed partial class Evaluator
     /// <summary>Series per batch of one worker within a round.</summary>
     private const int StreamBatch = 48;
 
+    /// <summary>Samples per bulk read from storage (a few chunks' worth).</summary>
+    private const int ReadBatch = 1024;
+
     /// <summary>What one thread needs to evaluate series: the read buffer, its iterator and the per-series prefixes.</summary>
     private sealed class SeriesScratch
     {
         public FloatPoint[] Buf = new FloatPoint[256];
+        public readonly long[] Ts = new long[ReadBatch];
+        public readonly double[] Vs = new double[ReadBatch];
         public int[] ResetPrefix = [];
+        public int[] Deque = [];
         public double[] SumPrefix = [];
         public ISampleIterator? It;
     }
@@ -52,6 +58,7 @@ internal sealed partial class Evaluator
     /// selects and hands each non-empty output to <paramref name="sink"/> in storage order, counting samples as
     /// <see cref="EvalRangeSeries"/> does.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StreamRangeFunction(RangeCallState st, MatrixSelector sel, SeriesSink sink)
     {
         var vs = sel.VectorSelector;
@@ -139,6 +146,7 @@ internal sealed partial class Evaluator
     {
         int batches = (n + StreamBatch - 1) / StreamBatch;
         var next = new StrongBox<int>(-1);
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Work(SeriesScratch sc)
         {
             int b;
@@ -199,39 +207,61 @@ internal sealed partial class Evaluator
     /// Reads the samples of <paramref name="s"/> in [mint, maxt] into the scratch buffer (grown as needed) and returns
     /// how many; with <paramref name="skipStale"/>, staleness markers are left out.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc)
     {
         var it = sc.It = s.Iterator(sc.It);
         var buf = sc.Buf;
-        int n = 0;
-        if (!it.Seek(mint))
+        if (!it.Seek(mint) || it.T > maxt)
         {
             return 0;
         }
+        int n = 0;
+        double v0 = it.V;
+        if (!(skipStale && SampleValue.IsStaleNaN(v0)))
+        {
+            buf[n++] = new FloatPoint(it.T, v0);
+        }
+        var ts = sc.Ts;
+        var vs = sc.Vs;
+        int k;
         do
         {
-            long t = it.T;
-            if (t > maxt)
+            k = it.Read(maxt, ts, vs);
+            if (buf.Length - n < k)
             {
-                break;
-            }
-            double v = it.V;
-            if (skipStale && SampleValue.IsStaleNaN(v))
-            {
-                continue;
-            }
-            if (n == buf.Length)
-            {
-                Array.Resize(ref buf, buf.Length * 2);
+                Array.Resize(ref buf, Math.Max(buf.Length * 2, n + k));
                 sc.Buf = buf;
             }
-            buf[n++] = new FloatPoint(t, v);
+            var dst = buf.AsSpan(n, k);
+            if (skipStale)
+            {
+                int m = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    double v = vs[i];
+                    if (!SampleValue.IsStaleNaN(v))
+                    {
+                        dst[m++] = new FloatPoint(ts[i], v);
+                    }
+                }
+                n += m;
+            }
+            else
+            {
+                for (int i = 0; i < dst.Length; i++)
+                {
+                    dst[i] = new FloatPoint(ts[i], vs[i]);
+                }
+                n += k;
+            }
         }
-        while (it.Next());
+        while (k == ts.Length);
         return n;
     }
 
     /// <summary>Reads one series and evaluates <paramref name="fn"/> at every step; thread-safe given its own scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SeriesOut EvalSeriesFast(RangeFn fn, ISeries s, long mint, long maxt, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
     {
         int count = ReadSamples(s, mint, maxt, true, sc);
@@ -243,7 +273,8 @@ internal sealed partial class Evaluator
     /// <paramref name="output"/>. Window sums and counter resets come from per-series prefixes, so each step costs
     /// O(1) beyond the window search; the results are the ones the window-by-window functions give.
     /// </summary>
-    private static SeriesOut EvalWindowsFast(RangeFn fn, FloatPoint[] pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static SeriesOut EvalWindowsFast(RangeFn fn, ReadOnlySpan<FloatPoint> pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
     {
         var res = default(SeriesOut);
         if (count == 0)
@@ -265,6 +296,16 @@ internal sealed partial class Evaluator
         }
         var rp = sc.ResetPrefix;
         var sp = sc.SumPrefix;
+        // max/min_over_time keep a monotonic deque of the window's candidates (indexes of non-NaN values, each
+        // smaller one behind a larger one dropped, equal ones kept in order): each step's answer is its front, and
+        // each sample is pushed and dropped once, instead of scanning every window.
+        bool extreme = fn is RangeFn.MaxOverTime or RangeFn.MinOverTime;
+        if (extreme && sc.Deque.Length < count)
+        {
+            sc.Deque = new int[Math.Max(count, sc.Deque.Length * 2)];
+        }
+        var dq = sc.Deque;
+        int dqHead = 0, dqTail = 0, pushed = 0, dqLo = 0;
         int lo = 0, hi = 0, step = -1, outN = 0;
         for (long ts = g.Start; ts <= g.End; ts += g.Interval)
         {
@@ -286,7 +327,7 @@ internal sealed partial class Evaluator
             {
                 perStep[step] += len;
             }
-            var window = new ReadOnlySpan<FloatPoint>(pts, lo, len);
+            var window = pts.Slice(lo, len);
             double v;
             switch (fn)
             {
@@ -321,12 +362,42 @@ internal sealed partial class Evaluator
                 case RangeFn.FirstOverTime:
                     v = window[0].F;
                     break;
-                case RangeFn.MaxOverTime:
-                    v = MaxOf(window);
-                    break;
-                case RangeFn.MinOverTime:
-                    v = MinOf(window);
-                    break;
+                case RangeFn.MaxOverTime or RangeFn.MinOverTime:
+                    {
+                        if (lo < dqLo || hi < pushed)
+                        {
+                            // Not a forward slide: start the deque again.
+                            dqHead = dqTail = 0;
+                            pushed = lo;
+                        }
+                        dqLo = lo;
+                        if (pushed < lo)
+                        {
+                            pushed = lo;
+                        }
+                        bool max = fn == RangeFn.MaxOverTime;
+                        for (; pushed < hi; pushed++)
+                        {
+                            double f = pts[pushed].F;
+                            if (double.IsNaN(f))
+                            {
+                                continue;
+                            }
+                            // A later equal value never replaces an earlier one (so -0 and +0 keep their order).
+                            while (dqTail > dqHead && (max ? pts[dq[dqTail - 1]].F < f : pts[dq[dqTail - 1]].F > f))
+                            {
+                                dqTail--;
+                            }
+                            dq[dqTail++] = pushed;
+                        }
+                        while (dqHead < dqTail && dq[dqHead] < lo)
+                        {
+                            dqHead++;
+                        }
+                        // Only NaN in the window: the window-by-window function says which.
+                        v = dqHead < dqTail ? pts[dq[dqHead]].F : max ? MaxOf(window) : MinOf(window);
+                        break;
+                    }
                 default:
                     throw new PromQLEvalException(QueryErrorType.Internal, "no streaming path for " + fn);
             }
@@ -336,7 +407,8 @@ internal sealed partial class Evaluator
         return res;
     }
 
-    private static void PrepareResets(SeriesScratch sc, FloatPoint[] pts, int count)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PrepareResets(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, int count)
     {
         if (sc.ResetPrefix.Length < count)
         {
@@ -360,7 +432,8 @@ internal sealed partial class Evaluator
     /// window's sum is the same exact integer whichever way it is added, and equals the compensated sum Prometheus
     /// computes (whose compensation term is then zero).
     /// </summary>
-    private static bool ExactSums(SeriesScratch sc, FloatPoint[] pts, int count)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool ExactSums(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, int count)
     {
         const double limit = 9007199254740992.0; // 2^53
         double abs = 0;
@@ -393,6 +466,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>sum_over_time of one window: Prometheus's compensated sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumOf(ReadOnlySpan<FloatPoint> w)
     {
         double sum = 0, c = 0;
@@ -404,6 +478,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>avg_over_time of one window: the compensated sum, switching to an incremental mean on overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double AvgOf(ReadOnlySpan<FloatPoint> w)
     {
         int n = w.Length;
@@ -432,6 +507,7 @@ internal sealed partial class Evaluator
         return incremental ? mean + c : sum / count + c / count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double MaxOf(ReadOnlySpan<FloatPoint> w)
     {
         double best = w[0].F;
@@ -446,6 +522,7 @@ internal sealed partial class Evaluator
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double MinOf(ReadOnlySpan<FloatPoint> w)
     {
         double best = w[0].F;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Ariane.Model;
 using Ariane.PromQL.Ast;
@@ -359,8 +360,6 @@ internal sealed partial class Evaluator
 
     // ---- storage ----
 
-    private FloatPoint[]? _loadScratch;
-
     private List<LoadedSeries> Load(VectorSelector vs, long mint, long maxt)
     {
         if (_ctx.Cache.TryGetValue(vs, out var cached) && cached.Mint <= mint && cached.Maxt >= maxt)
@@ -374,43 +373,17 @@ internal sealed partial class Evaluator
         }
         var loaded = new LoadedSelector { Mint = mint, Maxt = maxt };
         var set = _ctx.Select(mint, maxt, vs.Matchers);
-        ISampleIterator? it = null;
-        long total = 0;
         // One scratch buffer for the whole selector; each series then gets an array of exactly its size, so loading
         // allocates the samples once instead of a growing list's copies plus a final copy.
-        var scratch = _loadScratch ??= new FloatPoint[1024];
+        var sc = Scratch;
         while (set.MoveNext())
         {
             _ctx.CheckDone();
             var s = set.Current;
-            it = s.Iterator(it);
-            int n = 0;
-            if (it.Seek(mint))
-            {
-                do
-                {
-                    long t = it.T;
-                    if (t > maxt)
-                    {
-                        break;
-                    }
-                    if (t >= mint)
-                    {
-                        if (n == scratch.Length)
-                        {
-                            Array.Resize(ref scratch, scratch.Length * 2);
-                            _loadScratch = scratch;
-                        }
-                        scratch[n++] = new FloatPoint(t, it.V);
-                    }
-                }
-                while (it.Next());
-            }
-            total += n;
-            var arr = n == 0 ? [] : scratch.AsSpan(0, n).ToArray();
+            int n = ReadSamples(s, mint, maxt, false, sc);
+            var arr = n == 0 ? [] : sc.Buf.AsSpan(0, n).ToArray();
             loaded.Series.Add(new LoadedSeries(s.Labels, arr, arr.Length));
         }
-        _ = total;
         _ctx.Cache[vs] = loaded;
         return loaded.Series;
     }
@@ -560,7 +533,8 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>The index range [lo, hi) of the samples in (refT - range, refT], starting the search at the previous window.</summary>
-    private static (int Lo, int Hi) Window(FloatPoint[] pts, int n, long refT, long range, int lo, int hi)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (int Lo, int Hi) Window(ReadOnlySpan<FloatPoint> pts, int n, long refT, long range, int lo, int hi)
     {
         long start = refT - range;
         if (lo > 0 && pts[lo - 1].T > start)
@@ -613,19 +587,6 @@ internal sealed partial class Evaluator
         childTotals = new SampleTotals(null);
         var child = new Evaluator(_ctx, start, end, step, childTotals);
         return child.EvalMatrix(sq.Expr);
-    }
-
-    private RangeInput SubqueryRange(SubqueryExpr sq)
-    {
-        var m = RunSubquery(sq, out _);
-        var list = new List<RangeSeries>(m.Count);
-        foreach (var s in m)
-        {
-            list.Add(new RangeSeries(s.Metric, [.. s.Points], s.Points.Count, s.DropName));
-        }
-        long off = DurationMs(sq.Offset, sq.OffsetExpr);
-        long? at = AtTime(sq.Timestamp, sq.StartOrEnd);
-        return new RangeInput(list, off, at, DurationMs(sq.Range, sq.RangeExpr), false, false);
     }
 
     // ---- range evaluation of instant-vector operations ----

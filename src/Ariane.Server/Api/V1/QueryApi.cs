@@ -291,35 +291,54 @@ public static class QueryApi
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// Writes <c>[time, "value"]</c> as one raw JSON value: a large matrix is mostly points, and one writer call per
+    /// point instead of four (with the time and value formatted straight into UTF-8) is several times cheaper.
+    /// </summary>
     private static void WritePoint(Utf8JsonWriter w, long t, double v)
     {
-        w.WriteStartArray();
-        WriteTime(w, t);
-        WriteValue(w, v);
-        w.WriteEndArray();
+        Span<byte> buf = stackalloc byte[96];
+        int n = 0;
+        buf[n++] = (byte)'[';
+        n += FormatTime(buf[n..], t);
+        buf[n++] = (byte)',';
+        buf[n++] = (byte)'"';
+        n += FormatValue(buf[n..^2], v);
+        buf[n++] = (byte)'"';
+        buf[n++] = (byte)']';
+        w.WriteRawValue(buf[..n], skipInputValidation: true);
     }
 
     /// <summary>
-    /// Writes a sample value as <see cref="ApiFormat.Value"/> does. The common case (no exponent in the round-trip
-    /// form) is formatted straight into UTF-8, so a large matrix does not cost a string per point.
+    /// Formats a sample value as <see cref="ApiFormat.Value"/> does into <paramref name="buf"/> (ASCII only, nothing to
+    /// escape) and returns its length. The common case (no exponent in the round-trip form) goes without a string.
     /// </summary>
-    private static void WriteValue(Utf8JsonWriter w, double v)
+    private static int FormatValue(Span<byte> buf, double v)
     {
-        Span<byte> buf = stackalloc byte[32];
         double abs = Math.Abs(v);
         if ((abs == 0 || (abs >= 1e-6 && abs < 1e15)) && v.TryFormat(buf, out int n, "R", CultureInfo.InvariantCulture)
             && buf[..n].IndexOf((byte)'E') < 0)
         {
-            w.WriteStringValue(buf[..n]);
-            return;
+            return n;
         }
-        w.WriteStringValue(ApiFormat.Value(v));
+        string s = ApiFormat.Value(v);
+        for (int i = 0; i < s.Length; i++)
+        {
+            buf[i] = (byte)s[i];
+        }
+        return s.Length;
     }
 
     /// <summary>Writes a millisecond time as Prometheus does: seconds with up to three decimals, trailing zeros dropped.</summary>
     internal static void WriteTime(Utf8JsonWriter w, long ms)
     {
         Span<byte> buf = stackalloc byte[32];
+        w.WriteRawValue(buf[..FormatTime(buf, ms)], skipInputValidation: true);
+    }
+
+    /// <summary>Formats a millisecond time as <see cref="WriteTime"/> writes it into <paramref name="buf"/>; returns the length.</summary>
+    private static int FormatTime(Span<byte> buf, long ms)
+    {
         int n = 0;
         bool neg = ms < 0;
         ulong abs = neg ? (ulong)(-(ms + 1)) + 1 : (ulong)ms;
@@ -341,6 +360,6 @@ public static class QueryApi
                 n--;
             }
         }
-        w.WriteRawValue(buf[..n], skipInputValidation: true);
+        return n;
     }
 }

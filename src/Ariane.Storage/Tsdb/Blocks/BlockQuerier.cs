@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Chunks;
@@ -276,25 +277,17 @@ internal sealed class BlockSeries(Block block, Labels labels, ChunkMeta[] chunks
 }
 
 /// <summary>
-/// Decodes a block series' chunks in order within [mint, maxt], skipping deleted intervals. Each chunk is
-/// decoded whole (its CRC checked) by <see cref="ChunkDecoder"/> into reused arrays: no allocation per chunk.
+/// Walks a block series' chunks in order within [mint, maxt], skipping deleted intervals. Each chunk is read in
+/// place from the memory map (its CRC checked) and decoded whole by the base class: no copy, no allocation per chunk.
 /// </summary>
-internal sealed class BlockSeriesIterator : ISampleIterator
+internal sealed class BlockSeriesIterator : ChunkSeriesIterator
 {
     private Block _block = null!;
     private ChunkMeta[] _chunks = [];
-    private long _mint;
-    private long _maxt;
     private Interval[]? _deleted;
     private int _next;
-    private readonly long[] _ts = new long[XorDecoder.MaxSamples];
-    private readonly double[] _vs = new double[XorDecoder.MaxSamples];
-    private int _n;
-    private int _i;
-    private bool _inChunk;
-    private bool _done;
-    private long _t;
-    private double _v;
+    private ChunkEncoding _enc;
+    private int _length;
 
     public BlockSeriesIterator(Block block, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted) =>
         Reset(block, chunks, mint, maxt, deleted);
@@ -303,64 +296,14 @@ internal sealed class BlockSeriesIterator : ISampleIterator
     {
         _block = block;
         _chunks = chunks;
-        _mint = mint;
-        _maxt = maxt;
         _deleted = deleted;
         _next = 0;
-        _inChunk = false;
-        _done = false;
-        _t = long.MinValue;
-        _v = 0;
+        ResetRange(mint, maxt);
     }
 
-    public long T => _t;
-
-    public double V => _v;
-
-    public bool Next()
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override bool NextChunk(long minT, out ReadOnlySpan<byte> data, out int count, out long maxT)
     {
-        while (!_done)
-        {
-            if (_inChunk && _i < _n)
-            {
-                long t = _ts[_i];
-                double v = _vs[_i++];
-                if (t > _maxt)
-                {
-                    _done = true;
-                    return false;
-                }
-                if (t < _mint || (_deleted is not null && IsDeleted(t)))
-                {
-                    continue;
-                }
-                _t = t;
-                _v = v;
-                return true;
-            }
-            if (!OpenChunk(_mint))
-            {
-                _done = true;
-            }
-        }
-        return false;
-    }
-
-    private bool IsDeleted(long t)
-    {
-        foreach (var iv in _deleted!)
-        {
-            if (iv.Contains(t))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private bool OpenChunk(long minT)
-    {
-        _inChunk = false;
         while (_next < _chunks.Length)
         {
             var c = _chunks[_next++];
@@ -368,43 +311,63 @@ internal sealed class BlockSeriesIterator : ISampleIterator
             {
                 continue;
             }
-            if (c.MinT > _maxt)
+            if (c.MinT > Maxt)
             {
-                return false;
+                break;
             }
-            _block.DecodeChunk(c.Ref, _ts, _vs, out _n);
-            _i = 0;
-            _inChunk = true;
+            // With the bytes after the chunk, the XOR decoder loads whole words up to its last sample.
+            data = _block.Chunks.Read(c.Ref, 8, out _enc, out count, out _length);
+            maxT = c.MaxT;
             return true;
         }
+        _next = _chunks.Length;
+        data = default;
+        count = 0;
+        maxT = 0;
         return false;
     }
 
-    public bool Seek(long t)
+    protected override void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
     {
-        if (_done)
+        if (_enc == ChunkEncoding.Xor)
         {
-            return false;
+            XorDecoder.Decode(data, count, ts, vs);
+            return;
         }
-        if (_inChunk && _t >= t && _t != long.MinValue)
+        try
         {
-            return true;
+            ChunkDecoder.Decode(_enc, data[.._length], count, ts, vs);
         }
-        if (t < _mint)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            t = _mint;
+            throw new CorruptBlockException($"{_block.Dir}: {e.Message}");
         }
-        if (!_inChunk || (_next > 0 && _chunks[_next - 1].MaxT < t))
+    }
+
+    protected override int Filter(Span<long> ts, Span<double> vs, int n)
+    {
+        if (_deleted is null)
         {
-            if (!OpenChunk(t))
+            return n;
+        }
+        int k = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (!IsDeleted(ts[i]))
             {
-                _done = true;
-                return false;
+                ts[k] = ts[i];
+                vs[k] = vs[i];
+                k++;
             }
         }
-        while (Next())
+        return k;
+    }
+
+    private bool IsDeleted(long t)
+    {
+        foreach (var iv in _deleted!)
         {
-            if (_t >= t)
+            if (iv.Contains(t))
             {
                 return true;
             }

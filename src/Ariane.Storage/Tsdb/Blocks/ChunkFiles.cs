@@ -197,7 +197,18 @@ internal sealed class ChunkReader : IDisposable
     }
 
     /// <summary>The chunk at <paramref name="chunkRef"/>: its encoding, sample count and data (valid while the block is open).</summary>
-    public ReadOnlySpan<byte> Read(ulong chunkRef, out ChunkEncoding encoding, out int count)
+    public ReadOnlySpan<byte> Read(ulong chunkRef, out ChunkEncoding encoding, out int count) =>
+        Read(chunkRef, 0, out encoding, out count);
+
+    /// <summary>
+    /// <see cref="Read(ulong, out ChunkEncoding, out int)"/>, with the data followed by up to <paramref name="slack"/>
+    /// more bytes of the file (its checksum and whatever comes next), so that a decoder may load whole words at its end.
+    /// </summary>
+    public ReadOnlySpan<byte> Read(ulong chunkRef, int slack, out ChunkEncoding encoding, out int count) =>
+        Read(chunkRef, slack, out encoding, out count, out _);
+
+    /// <summary>As above, also giving the data's own length (without the slack).</summary>
+    public ReadOnlySpan<byte> Read(ulong chunkRef, int slack, out ChunkEncoding encoding, out int count, out int length)
     {
         int fileNo = (int)(chunkRef >> 32);
         long offset = (long)(uint)chunkRef;
@@ -208,7 +219,8 @@ internal sealed class ChunkReader : IDisposable
         var f = _files[fileNo - 1];
         var r = new ByteReader(f.Span(offset, (int)Math.Min(16, f.Length - offset)));
         int len = r.Length();
-        var rec = f.Span(offset + r.Position, len + 4);
+        long start = offset + r.Position;
+        var rec = f.Span(start, len + 4);
         var payload = rec[..len];
         if (len < 3 || Crc32C.Append(0, payload) != BinaryPrimitives.ReadUInt32LittleEndian(rec[len..]))
         {
@@ -216,7 +228,12 @@ internal sealed class ChunkReader : IDisposable
         }
         encoding = (ChunkEncoding)payload[0];
         count = BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]);
-        return payload[3..];
+        length = len - 3;
+        if (slack <= 0)
+        {
+            return payload[3..];
+        }
+        return f.Span(start + 3, (int)Math.Min(len - 3 + slack, f.Length - start - 3));
     }
 
     public void Dispose()

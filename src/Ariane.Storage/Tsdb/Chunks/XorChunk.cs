@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ariane.Tsdb.Chunks;
 
@@ -372,7 +373,16 @@ internal static class XorDecoder
     /// Decodes the first <paramref name="count"/> samples of the chunk at byte <paramref name="offset"/> of
     /// <paramref name="data"/> into <paramref name="ts"/> and <paramref name="vs"/> (each at least that long).
     /// </summary>
-    public static void Decode(byte[] data, int offset, int count, Span<long> ts, Span<double> vs)
+    public static void Decode(byte[] data, int offset, int count, Span<long> ts, Span<double> vs) =>
+        Decode(data.AsSpan(offset), count, ts, vs);
+
+    /// <summary>
+    /// Decodes the first <paramref name="count"/> samples of the chunk that starts <paramref name="data"/> (which may
+    /// run on past the chunk: the decoder then reads whole 64-bit words to its end) into <paramref name="ts"/> and
+    /// <paramref name="vs"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
     {
         if (count <= 0)
         {
@@ -380,7 +390,7 @@ internal static class XorDecoder
         }
         ts = ts[..count];
         vs = vs[..count];
-        int pos = offset << 3;
+        int pos = 0;
         long t = Varint(data, ref pos);
         ulong v = Bits(data, pos, 64);
         pos += 64;
@@ -398,44 +408,103 @@ internal static class XorDecoder
         vs[1] = BitConverter.UInt64BitsToDouble(v);
         for (int i = 2; i < count; i++)
         {
-            // The delta of deltas: 0 | 10 + 14 bits | 110 + 17 | 1110 + 20 | 1111 + 64.
-            uint ctl = (uint)Bits(data, pos, 4);
-            long dod;
-            if ((ctl & 0b1000) == 0)
+            // One 64-bit load serves the sample's usual fields: at least 57 bits from pos are valid in w.
+            ulong w = Window(data, pos);
+            int avail = 64 - (pos & 7);
+            if ((long)w >= 0)
             {
-                dod = 0;
+                // The usual delta of deltas at a regular interval: 0.
                 pos += 1;
-            }
-            else if ((ctl & 0b0100) == 0)
-            {
-                dod = Signed(Bits(data, pos + 2, 14), 14);
-                pos += 2 + 14;
-            }
-            else if ((ctl & 0b0010) == 0)
-            {
-                dod = Signed(Bits(data, pos + 3, 17), 17);
-                pos += 3 + 17;
-            }
-            else if ((ctl & 0b0001) == 0)
-            {
-                dod = Signed(Bits(data, pos + 4, 20), 20);
-                pos += 4 + 20;
+                w <<= 1;
+                avail -= 1;
             }
             else
             {
-                dod = (long)Bits(data, pos + 4, 64);
-                pos += 4 + 64;
+                // 10 + 14 bits | 110 + 17 | 1110 + 20 | 1111 + 64.
+                uint ctl = (uint)(w >> 60);
+                long dod;
+                if ((ctl & 0b0100) == 0)
+                {
+                    dod = Signed(Bits(data, pos + 2, 14), 14);
+                    pos += 2 + 14;
+                }
+                else if ((ctl & 0b0010) == 0)
+                {
+                    dod = Signed(Bits(data, pos + 3, 17), 17);
+                    pos += 3 + 17;
+                }
+                else if ((ctl & 0b0001) == 0)
+                {
+                    dod = Signed(Bits(data, pos + 4, 20), 20);
+                    pos += 4 + 20;
+                }
+                else
+                {
+                    dod = (long)Bits(data, pos + 4, 64);
+                    pos += 4 + 64;
+                }
+                delta += dod;
+                w = Window(data, pos);
+                avail = 64 - (pos & 7);
             }
-            delta += dod;
             t += delta;
-            v = Value(data, ref pos, v, ref leading, ref trailing);
+            // The value: 0: unchanged | 10: XOR within the previous window | 11 + 5 bits leading + 6 bits length.
+            if ((long)w < 0)
+            {
+                int used = 2;
+                if ((w & (1UL << 62)) != 0)
+                {
+                    uint hdr = (uint)(w >> 51) & 0x7FF;
+                    leading = (int)(hdr >> 6);
+                    int sig = (int)(hdr & 0x3F);
+                    if (sig == 0)
+                    {
+                        sig = 64;
+                    }
+                    trailing = 64 - leading - sig;
+                    used = 13;
+                }
+                int n = 64 - leading - trailing;
+                ulong x;
+                if (used + n <= avail)
+                {
+                    x = (w << used) >> (64 - n);
+                }
+                else
+                {
+                    x = Bits(data, pos + used, n);
+                }
+                pos += used + n;
+                v ^= x << trailing;
+            }
+            else
+            {
+                pos += 1;
+            }
             ts[i] = t;
             vs[i] = BitConverter.UInt64BitsToDouble(v);
         }
     }
 
+    /// <summary>The 64 bits from bit <paramref name="pos"/> on, of which at least the first 57 are the stream's (zeros past its end).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Value(byte[] data, ref int pos, ulong v, ref int leading, ref int trailing)
+    private static ulong Window(ReadOnlySpan<byte> data, int pos)
+    {
+        int at = pos >> 3;
+        if ((uint)at + 8u <= (uint)data.Length)
+        {
+            ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at));
+            if (BitConverter.IsLittleEndian)
+            {
+                w = BinaryPrimitives.ReverseEndianness(w);
+            }
+            return w << (pos & 7);
+        }
+        return BitsSlow(data, pos, 64);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Value(ReadOnlySpan<byte> data, ref int pos, ulong v, ref int leading, ref int trailing)
     {
         // 0: unchanged | 10: XOR within the previous window | 11 + 5 bits leading + 6 bits length: a new window.
         uint ctl = (uint)Bits(data, pos, 2);
@@ -468,7 +537,7 @@ internal static class XorDecoder
 
     private static long Signed(ulong bits, int n) => bits > 1UL << (n - 1) ? (long)bits - (1L << n) : (long)bits;
 
-    private static long Varint(byte[] data, ref int pos)
+    private static long Varint(ReadOnlySpan<byte> data, ref int pos)
     {
         ulong u = 0;
         int shift = 0;
@@ -488,18 +557,18 @@ internal static class XorDecoder
 
     /// <summary>The <paramref name="n"/> bits (0..64) at bit <paramref name="pos"/>, most significant first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Bits(byte[] data, int pos, int n)
+    private static ulong Bits(ReadOnlySpan<byte> data, int pos, int n)
     {
         int at = pos >> 3;
         if ((uint)(n - 1) < 56u && (uint)at + 8u <= (uint)data.Length)
         {
-            ulong w = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(at, 8));
+            ulong w = BinaryPrimitives.ReadUInt64BigEndian(data.Slice(at, 8));
             return (w << (pos & 7)) >> (64 - n);
         }
         return BitsSlow(data, pos, n);
     }
 
-    private static ulong BitsSlow(byte[] data, int pos, int n)
+    private static ulong BitsSlow(ReadOnlySpan<byte> data, int pos, int n)
     {
         ulong r = 0;
         while (n > 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Chunks;
@@ -168,83 +169,32 @@ internal sealed class HeadSeries(Labels labels, SeriesSnapshot snapshot, long mi
 
 /// <summary>
 /// Walks a series snapshot's chunks in order (packed chunks segment by segment, then the head chunk), limited
-/// to [mint, maxt], skipping whole chunks on Seek by their header's max time. Each chunk it enters is decoded
-/// whole into the iterator's own arrays, so stepping through it is an index increment. Allocation-free after
-/// construction (reuse it through <see cref="ISeries.Iterator"/>).
+/// to [mint, maxt], skipping whole chunks on Seek by their header's max time; decoding is the base class's.
 /// </summary>
-internal sealed class SeriesIterator : ISampleIterator
+internal sealed class SeriesIterator : ChunkSeriesIterator
 {
     private SeriesSnapshot _snap;
-    private long _mint;
-    private long _maxt;
     private int _seg;           // index of the current segment; SegmentCount means the head chunk; -1 after it
     private byte[]? _segData;   // the current segment, null before the first
     private int _nextChunk;     // byte offset of the next packed chunk in _segData
-    private long _chunkMaxT;
-    private readonly long[] _ts = new long[XorDecoder.MaxSamples];
-    private readonly double[] _vs = new double[XorDecoder.MaxSamples];
-    private int _n;             // samples decoded from the current chunk
-    private int _i;             // index of the next sample in it
-    private bool _inChunk;
-    private bool _done;
-    private long _t;
-    private double _v;
 
     public SeriesIterator(SeriesSnapshot snapshot, long mint, long maxt) => Reset(snapshot, mint, maxt);
 
     public void Reset(SeriesSnapshot snapshot, long mint, long maxt)
     {
         _snap = snapshot;
-        _mint = mint;
-        _maxt = maxt;
         _seg = 0;
         _segData = null;
         _nextChunk = 0;
-        _n = 0;
-        _i = 0;
-        _inChunk = false;
-        _done = false;
-        _t = long.MinValue;
-        _v = 0;
+        ResetRange(mint, maxt);
     }
 
-    public long T => _t;
-
-    public double V => _v;
-
-    public bool Next()
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override bool NextChunk(long minT, out ReadOnlySpan<byte> data, out int count, out long maxT)
     {
-        while (!_done)
-        {
-            if (_inChunk && _i < _n)
-            {
-                long t = _ts[_i];
-                if (t > _maxt)
-                {
-                    _done = true;
-                    return false;
-                }
-                double v = _vs[_i++];
-                if (t < _mint)
-                {
-                    continue;
-                }
-                _t = t;
-                _v = v;
-                return true;
-            }
-            if (!OpenChunk(_mint))
-            {
-                _done = true;
-            }
-        }
-        return false;
-    }
-
-    // Moves to the next chunk that ends at or after minT and decodes it; false when there is none within range.
-    private bool OpenChunk(long minT)
-    {
-        _inChunk = false;
+        data = default;
+        count = 0;
+        maxT = 0;
         if (_seg < 0)
         {
             return false;
@@ -269,7 +219,9 @@ internal sealed class SeriesIterator : ISampleIterator
                 {
                     continue;
                 }
-                Enter(seg, c.DataOffset, c.Count, c.MaxT);
+                data = seg.AsSpan(c.DataOffset);
+                count = c.Count;
+                maxT = c.MaxT;
                 return true;
             }
             _seg++;
@@ -277,54 +229,14 @@ internal sealed class SeriesIterator : ISampleIterator
             _nextChunk = 0;
         }
         _seg = -1;
-        if (_snap.HeadCount == 0 || _snap.HeadMaxT < minT || _snap.HeadMinT > _maxt)
+        if (_snap.HeadCount == 0 || _snap.HeadMaxT < minT || _snap.HeadMinT > Maxt)
         {
             return false;
         }
-        Enter(_snap.HeadData, 0, _snap.HeadCount, _snap.HeadMaxT);
+        data = _snap.HeadData;
+        count = _snap.HeadCount;
+        maxT = _snap.HeadMaxT;
         return true;
-    }
-
-    private void Enter(byte[] data, int offset, int count, long maxT)
-    {
-        XorDecoder.Decode(data, offset, count, _ts, _vs);
-        _n = count;
-        _i = 0;
-        _chunkMaxT = maxT;
-        _inChunk = true;
-    }
-
-    public bool Seek(long t)
-    {
-        if (_done)
-        {
-            return false;
-        }
-        if (_inChunk && _t >= t && _t != long.MinValue)
-        {
-            return true;
-        }
-        if (t < _mint)
-        {
-            t = _mint;
-        }
-        // Skip whole chunks that end before t.
-        if (!_inChunk || _chunkMaxT < t)
-        {
-            if (!OpenChunk(t))
-            {
-                _done = true;
-                return false;
-            }
-        }
-        while (Next())
-        {
-            if (_t >= t)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }
 
