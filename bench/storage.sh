@@ -27,7 +27,7 @@ hours=24
 wal_series=1000000
 wal_samples=4
 keep=0
-declare -A listen_port=([ariane]=19095 [prometheus]=19090 [victoriametrics]=19428)
+declare -A listen_port=([ariane]=19295 [prometheus]=19290 [victoriametrics]=19528) # apart from ingest.sh and query.sh, which may run at the same time
 declare -A label=([ariane]=Ariane [prometheus]="Prometheus 2.42" [victoriametrics]="VictoriaMetrics 1.79")
 
 usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }

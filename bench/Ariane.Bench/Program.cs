@@ -7,13 +7,19 @@ public static class Program
 {
     /// <summary>
     /// Hands the arguments to BenchmarkDotNet's switcher; <c>queries [--rounds N] [--only 0,1]</c> instead times
-    /// query.sh's queries in-process (see <see cref="QueryData.Run"/>).
+    /// query.sh's queries in-process (see <see cref="QueryData.Run"/>); <c>chunk-sizes [--instances 2] [--hours 6]
+    /// [--samples-per-chunk 120]</c> prints block chunk bytes per sample by kind of series (<see cref="ChunkData"/>).
     /// </summary>
     public static void Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "queries")
         {
             QueryData.Run(args);
+            return;
+        }
+        if (args.Length > 0 && args[0] == "chunk-sizes")
+        {
+            ChunkData.PrintSizes(args);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -149,7 +149,13 @@ public static class ServerHost
         RemoteWriteApi.Map(app, state);
         AdminApi.Map(app, state);
         MetricsEndpoints.Map(app, state);
-        app.MapGet("/", () => Results.Redirect("/api/v1/targets"));
+        // A plain request delegate: a handler returning IResult would be compiled through expression trees at start,
+        // which loads System.Linq.Expressions and the minimal-API binder (about 4 MB resident) for one redirect.
+        app.MapGet("/", static ctx =>
+        {
+            ctx.Response.Redirect("/api/v1/targets");
+            return Task.CompletedTask;
+        });
 
         try
         {

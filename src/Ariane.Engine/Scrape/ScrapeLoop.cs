@@ -48,11 +48,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private readonly List<Label> _labelBuf = new(16);
     private readonly Labels[] _reportLabels = new Labels[ReportNames.Length];
     private readonly ulong[] _reportRefs = new ulong[ReportNames.Length];
-    private List<ScrapeCache.Entry> _prevSeen = [];
-    private List<ScrapeCache.Entry> _curSeen = [];
+    // Cache entry indexes of the series seen (without an explicit timestamp) by the last and the current scrape.
+    private List<int> _prevSeen = [];
+    private List<int> _curSeen = [];
     private ExpositionParser? _parser;
     private string? _parserContentType;
-    private long _iter;
+    private int _iter;
     private int _lastAdded;
     private bool _hadReport;
     private readonly CancellationTokenSource _stop = new();
@@ -99,9 +100,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
         {
             long ts = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var app = _storage.Appender();
-            foreach (var e in _prevSeen)
+            foreach (int e in _prevSeen)
             {
-                AppendStale(app, e, ts);
+                AppendStale(app, ref _cache[e], ts);
             }
             if (_hadReport)
             {
@@ -191,9 +192,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
             stats = default;
             // A failed scrape makes everything the target exposed last time stale, as Prometheus does.
             app = _storage.Appender();
-            foreach (var entry in _prevSeen)
+            foreach (int entry in _prevSeen)
             {
-                AppendStale(app, entry, ts);
+                AppendStale(app, ref _cache[entry], ts);
             }
             _prevSeen.Clear();
         }
@@ -345,14 +346,15 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 explicitTs = true;
             }
             double v = p.Value;
-            var ce = _cache.Find(p.Series(), out var key);
+            int ci = _cache.Find(p.Series(), out var key);
             bool isNew = false;
-            if (ce is null)
+            if (ci < 0)
             {
                 var lset = BuildLabels(p);
-                ce = _cache.Add(key, lset);
+                ci = _cache.Add(key, lset);
                 isNew = true;
             }
+            ref var ce = ref _cache[ci];
             if (ce.Labels is null)
             {
                 continue; // dropped by metric relabelling
@@ -380,18 +382,19 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
             if (!explicitTs)
             {
-                _curSeen.Add(ce);
+                _curSeen.Add(ci);
             }
             if (cfg.SampleLimit > 0 && appended > cfg.SampleLimit)
             {
                 throw new ScrapeException($"sample limit exceeded: more than {cfg.SampleLimit} samples after metric relabelling");
             }
         }
-        foreach (var prev in _prevSeen)
+        foreach (int prev in _prevSeen)
         {
-            if (prev.LastIter != _iter)
+            ref var pe = ref _cache[prev];
+            if (pe.LastIter != _iter)
             {
-                AppendStale(app, prev, defaultTs);
+                AppendStale(app, ref pe, defaultTs);
             }
         }
         (_prevSeen, _curSeen) = (_curSeen, _prevSeen);
@@ -479,7 +482,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         return b.Build();
     }
 
-    private static void AppendStale(IAppender app, ScrapeCache.Entry e, long ts)
+    private static void AppendStale(IAppender app, ref ScrapeCache.Entry e, long ts)
     {
         if (e.Labels is not null)
         {

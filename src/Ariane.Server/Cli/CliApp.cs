@@ -139,6 +139,7 @@ public static class CliApp
             }
             o.RetentionSize = bytes;
         }
+        o.RetentionTime = TimeSpan.Zero;
         if (!string.IsNullOrEmpty(time))
         {
             if (!PromDuration.TryParse(time, out var t) || t < TimeSpan.Zero)
@@ -147,9 +148,10 @@ public static class CliApp
             }
             o.RetentionTime = t;
         }
-        else
+        if (o.RetentionTime == TimeSpan.Zero && o.RetentionSize == 0)
         {
-            o.RetentionTime = o.RetentionSize > 0 ? TimeSpan.Zero : TimeSpan.FromDays(15);
+            // As Prometheus: with neither limit set (0 counts as unset), 15 days.
+            o.RetentionTime = TimeSpan.FromDays(15);
         }
         if (!PromDuration.TryParse(minBlock, out var min) || min <= TimeSpan.Zero)
         {

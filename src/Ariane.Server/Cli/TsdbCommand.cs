@@ -269,10 +269,11 @@ internal static class BlockAnalysis
         }
     }
 
-    // promtool's --extended: how full the chunks are, in tenths of 120 samples.
+    // promtool's --extended: how full the chunks are, in tenths of a full chunk (promtool's 120 samples; Ariane's
+    // blocks hold up to 240 a chunk).
     private static void Fullness(StringBuilder sb, Block block)
     {
-        const int maxSamples = 120, buckets = 10;
+        const int maxSamples = BlockWriter.SamplesPerChunk, buckets = 10;
         var histogram = new int[buckets];
         int total = 0;
         var chunks = new List<ChunkMeta>();
@@ -290,7 +291,7 @@ internal static class BlockAnalysis
             }
         }
         sb.Append("\nCompaction analysis:\n");
-        sb.Append("Fullness: Amount of samples in chunks (100% is 120 samples)\n");
+        sb.Append("Fullness: Amount of samples in chunks (100% is ").Append(maxSamples).Append(" samples)\n");
         for (int b = 0; b < buckets; b++)
         {
             int pct = total == 0 ? 0 : 100 * histogram[b] / total;

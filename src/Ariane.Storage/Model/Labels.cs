@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Ariane.Model;
@@ -9,6 +10,14 @@ public readonly record struct Label(string Name, string Value);
 /// <summary>
 /// The identity of a series: an immutable set of labels sorted by name, hashed once at construction so
 /// that lookups and comparisons are cheap. Names are unique; empty values are dropped, as in Prometheus.
+/// <para>
+/// A set has one of two forms with the same behaviour. The plain form holds an array of labels. The packed form,
+/// which the head keeps for each of its series (and the scrape cache shares), holds the names and values as
+/// <see cref="LabelSymbols"/> numbers in unsigned varints, inside the object when they fit in 23 bytes: about 56
+/// bytes a series instead of 150. <see cref="Get"/>, equality, ordering and <see cref="Count"/> read the packed form
+/// in place; <see cref="AsSpan"/> and the other members that hand out labels build a plain array each time, so
+/// code that reads a packed set often asks for <see cref="Unpacked"/> once.
+/// </para>
 /// </summary>
 public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
 {
@@ -16,13 +25,38 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     public const string MetricName = "__name__";
 
     /// <summary>The empty label set.</summary>
-    public static readonly Labels Empty = new([], 0);
+    public static readonly Labels Empty = new(Array.Empty<Label>(), 0);
 
-    private readonly Label[] _labels;
+    // Bytes of the inline packed buffer; the last one holds the length of the packed bytes.
+    private const int InlineBytes = 24;
+
+    [InlineArray(InlineBytes)]
+    private struct InlineBuffer
+    {
+        private byte _b;
+    }
+
+    private readonly object? _data;           // Label[] (plain), byte[] (packed, longer than the inline buffer) or null (packed inline)
+    private readonly InlineBuffer _inline;
 
     private Labels(Label[] sorted, ulong hash)
     {
-        _labels = sorted;
+        _data = sorted;
+        Hash = hash;
+    }
+
+    private Labels(ReadOnlySpan<byte> packed, ulong hash)
+    {
+        if (packed.Length < InlineBytes)
+        {
+            Span<byte> dst = _inline;
+            packed.CopyTo(dst);
+            dst[InlineBytes - 1] = (byte)packed.Length;
+        }
+        else
+        {
+            _data = packed.ToArray();
+        }
         Hash = hash;
     }
 
@@ -30,13 +64,163 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     public ulong Hash { get; }
 
     /// <summary>Number of labels.</summary>
-    public int Count => _labels.Length;
+    public int Count
+    {
+        get
+        {
+            if (_data is Label[] plain)
+            {
+                return plain.Length;
+            }
+            // Every varint ends in a byte below 0x80; two varints a label.
+            int ends = 0;
+            foreach (byte b in Packed)
+            {
+                if (b < 0x80)
+                {
+                    ends++;
+                }
+            }
+            return ends / 2;
+        }
+    }
 
-    /// <summary>The labels in name order.</summary>
-    public ReadOnlySpan<Label> AsSpan() => _labels;
+    /// <summary>The labels in name order (for a packed set, a new array each call).</summary>
+    public ReadOnlySpan<Label> AsSpan() => _data is Label[] plain ? plain : Unpack();
 
     /// <summary>The label at position <paramref name="i"/> in name order.</summary>
-    public Label this[int i] => _labels[i];
+    public Label this[int i] => AsSpan()[i];
+
+    /// <summary>True for the packed form (see the type's remarks).</summary>
+    internal bool IsPacked => _data is not Label[];
+
+    private ReadOnlySpan<byte> Packed
+    {
+        get
+        {
+            if (_data is byte[] b)
+            {
+                return b;
+            }
+            ReadOnlySpan<byte> inline = _inline;
+            return inline[..inline[InlineBytes - 1]];
+        }
+    }
+
+    /// <summary>
+    /// The packed form of this set, its names and values numbered in <see cref="LabelSymbols"/> (this set if it is
+    /// packed already). Materialised strings of a packed set are the symbol table's, so equal strings are shared.
+    /// </summary>
+    internal Labels Pack()
+    {
+        if (IsPacked)
+        {
+            return this;
+        }
+        var plain = (Label[])_data!;
+        Span<byte> buf = stackalloc byte[256];
+        byte[]? rented = null;
+        int need = plain.Length * 10;
+        if (need > buf.Length)
+        {
+            rented = System.Buffers.ArrayPool<byte>.Shared.Rent(need);
+            buf = rented;
+        }
+        int pos = 0;
+        foreach (ref readonly var l in plain.AsSpan())
+        {
+            pos = WriteVarint(buf, pos, (uint)LabelSymbols.Intern(l.Name));
+            pos = WriteVarint(buf, pos, (uint)LabelSymbols.Intern(l.Value));
+        }
+        var packed = new Labels(buf[..pos], Hash);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+        return packed;
+    }
+
+    /// <summary>This set in the plain form (this set if it is plain already), for code that reads it label by label.</summary>
+    internal Labels Unpacked() => _data is Label[] ? this : new Labels(Unpack(), Hash);
+
+    private Label[] Unpack()
+    {
+        var arr = new Label[Count];
+        var r = new LabelReader(this);
+        for (int i = 0; r.Next(out string name, out string value); i++)
+        {
+            arr[i] = new Label(name, value);
+        }
+        return arr;
+    }
+
+    private static int WriteVarint(Span<byte> dst, int pos, uint v)
+    {
+        while (v >= 0x80)
+        {
+            dst[pos++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        dst[pos++] = (byte)v;
+        return pos;
+    }
+
+    /// <summary>Reads the labels of either form in name order without allocating.</summary>
+    internal ref struct LabelReader
+    {
+        private readonly Label[]? _plain;
+        private readonly ReadOnlySpan<byte> _packed;
+        private int _i;
+
+        public LabelReader(Labels labels)
+        {
+            if (labels._data is Label[] plain)
+            {
+                _plain = plain;
+            }
+            else
+            {
+                _packed = labels.Packed;
+            }
+        }
+
+        /// <summary>The next label; false after the last.</summary>
+        public bool Next(out string name, out string value)
+        {
+            if (_plain is not null)
+            {
+                if (_i < _plain.Length)
+                {
+                    name = _plain[_i].Name;
+                    value = _plain[_i].Value;
+                    _i++;
+                    return true;
+                }
+            }
+            else if (_i < _packed.Length)
+            {
+                name = LabelSymbols.Get(ReadVarint());
+                value = LabelSymbols.Get(ReadVarint());
+                return true;
+            }
+            name = value = string.Empty;
+            return false;
+        }
+
+        private int ReadVarint()
+        {
+            uint v = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                byte b = _packed[_i++];
+                v |= (uint)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return (int)v;
+                }
+            }
+        }
+    }
 
     /// <summary>Builds a label set from name/value pairs, sorting them and dropping empty values.</summary>
     public static Labels FromStrings(params string[] nameValues)
@@ -90,11 +274,12 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     /// <summary>The value of label <paramref name="name"/>, or "" when absent.</summary>
     public string Get(string name)
     {
-        foreach (ref readonly var l in _labels.AsSpan())
+        var r = new LabelReader(this);
+        while (r.Next(out string n, out string v))
         {
-            if (string.Equals(l.Name, name, StringComparison.Ordinal))
+            if (string.Equals(n, name, StringComparison.Ordinal))
             {
-                return l.Value;
+                return v;
             }
         }
         return string.Empty;
@@ -145,37 +330,51 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
         {
             return true;
         }
-        if (other is null || other.Hash != Hash || other._labels.Length != _labels.Length)
+        if (other is null || other.Hash != Hash)
         {
             return false;
         }
-        for (int i = 0; i < _labels.Length; i++)
+        if (IsPacked && other.IsPacked)
         {
-            if (!string.Equals(_labels[i].Name, other._labels[i].Name, StringComparison.Ordinal) ||
-                !string.Equals(_labels[i].Value, other._labels[i].Value, StringComparison.Ordinal))
+            // One symbol table numbers both, so equal sets have equal bytes.
+            return Packed.SequenceEqual(other.Packed);
+        }
+        var a = new LabelReader(this);
+        var b = new LabelReader(other);
+        while (true)
+        {
+            bool more = a.Next(out string an, out string av);
+            if (more != b.Next(out string bn, out string bv))
+            {
+                return false;
+            }
+            if (!more)
+            {
+                return true;
+            }
+            if (!string.Equals(an, bn, StringComparison.Ordinal) || !string.Equals(av, bv, StringComparison.Ordinal))
             {
                 return false;
             }
         }
-        return true;
     }
 
     /// <summary>True when this set equals the given sorted labels.</summary>
     public bool Equals(ReadOnlySpan<Label> sorted)
     {
-        if (sorted.Length != _labels.Length)
+        var r = new LabelReader(this);
+        int i = 0;
+        while (r.Next(out string name, out string value))
         {
-            return false;
-        }
-        for (int i = 0; i < sorted.Length; i++)
-        {
-            if (!string.Equals(_labels[i].Name, sorted[i].Name, StringComparison.Ordinal) ||
-                !string.Equals(_labels[i].Value, sorted[i].Value, StringComparison.Ordinal))
+            if (i == sorted.Length ||
+                !string.Equals(name, sorted[i].Name, StringComparison.Ordinal) ||
+                !string.Equals(value, sorted[i].Value, StringComparison.Ordinal))
             {
                 return false;
             }
+            i++;
         }
-        return true;
+        return i == sorted.Length;
     }
 
     /// <inheritdoc/>
@@ -191,35 +390,42 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
         {
             return 1;
         }
-        int n = Math.Min(_labels.Length, other._labels.Length);
-        for (int i = 0; i < n; i++)
+        var a = new LabelReader(this);
+        var b = new LabelReader(other);
+        while (true)
         {
-            int c = string.CompareOrdinal(_labels[i].Name, other._labels[i].Name);
+            bool moreA = a.Next(out string an, out string av);
+            bool moreB = b.Next(out string bn, out string bv);
+            if (!moreA || !moreB)
+            {
+                return moreA == moreB ? 0 : moreA ? 1 : -1;
+            }
+            int c = string.CompareOrdinal(an, bn);
             if (c != 0)
             {
                 return c;
             }
-            c = string.CompareOrdinal(_labels[i].Value, other._labels[i].Value);
+            c = string.CompareOrdinal(av, bv);
             if (c != 0)
             {
                 return c;
             }
         }
-        return _labels.Length.CompareTo(other._labels.Length);
     }
 
     /// <summary>Prints as <c>{a="1", b="2"}</c>, the way Prometheus does.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder("{");
-        for (int i = 0; i < _labels.Length; i++)
+        var r = new LabelReader(this);
+        for (int i = 0; r.Next(out string name, out string value); i++)
         {
             if (i > 0)
             {
                 sb.Append(", ");
             }
-            sb.Append(_labels[i].Name).Append("=\"");
-            EscapeInto(sb, _labels[i].Value);
+            sb.Append(name).Append("=\"");
+            EscapeInto(sb, value);
             sb.Append('"');
         }
         return sb.Append('}').ToString();
@@ -243,10 +449,10 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     public LabelsBuilder ToBuilder() => new(this);
 
     /// <summary>Exposes the backing list for read-only enumeration in cold code.</summary>
-    public IReadOnlyList<Label> AsList() => _labels;
+    public IReadOnlyList<Label> AsList() => _data as Label[] ?? Unpack();
 
     /// <summary>Enumerates labels without allocating.</summary>
-    public ReadOnlySpan<Label>.Enumerator GetEnumerator() => new ReadOnlySpan<Label>(_labels).GetEnumerator();
+    public ReadOnlySpan<Label>.Enumerator GetEnumerator() => AsSpan().GetEnumerator();
 
     /// <summary>True when the label set is a valid UTF-8 / name-shaped set (checked by callers that take outside input).</summary>
     public static bool IsValidLabelName(ReadOnlySpan<char> name)
@@ -270,10 +476,11 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     /// <summary>Reads the labels as a dictionary (cold paths: JSON, templates).</summary>
     public Dictionary<string, string> ToDictionary()
     {
-        var d = new Dictionary<string, string>(_labels.Length, StringComparer.Ordinal);
-        foreach (var l in _labels)
+        var d = new Dictionary<string, string>(Count, StringComparer.Ordinal);
+        var r = new LabelReader(this);
+        while (r.Next(out string name, out string value))
         {
-            d[l.Name] = l.Value;
+            d[name] = value;
         }
         return d;
     }

@@ -12,7 +12,6 @@ public sealed partial class Head : IStorage, IDisposable
 {
     internal readonly StripeSeries Series = new();
     internal readonly MemPostings Postings = new();
-    internal readonly SymbolTable Symbols = new();
 
     private readonly TsdbOptions _options;
     private readonly Action<string>? _warn;
@@ -360,20 +359,10 @@ public sealed partial class Head : IStorage, IDisposable
         }
     }
 
-    private Labels InternLabels(Labels labels)
+    private readonly struct CreateHook(Head head, bool log) : ISeriesCreated
     {
-        var src = labels.AsSpan();
-        var arr = new Label[src.Length];
-        for (int i = 0; i < src.Length; i++)
-        {
-            arr[i] = new Label(Symbols.Intern(src[i].Name), Symbols.Intern(src[i].Value));
-        }
-        return Labels.FromSorted(arr);
-    }
-
-    private readonly struct CreateHook(Head head, bool log, bool interned = false) : ISeriesCreated
-    {
-        public Labels Intern(Labels labels) => interned ? labels : head.InternLabels(labels);
+        // The packed form numbers names and values in the shared symbol table: a series' labels cost about 56 bytes.
+        public Labels Intern(Labels labels) => labels.Pack();
 
         public void Created(MemSeries series)
         {
@@ -395,7 +384,7 @@ public sealed partial class Head : IStorage, IDisposable
         private long _seriesSeen;
 
         // Replay decodes label strings straight into the symbol table: no string per label of every series.
-        public readonly Func<ReadOnlySpan<char>, string>? Interner => head._intern ??= head.Symbols.Intern;
+        public readonly Func<ReadOnlySpan<char>, string>? Interner => head._intern ??= LabelSymbols.Intern;
 
         public void Series(ulong seriesRef, Labels labels)
         {
@@ -416,7 +405,7 @@ public sealed partial class Head : IStorage, IDisposable
                 }
                 return;
             }
-            var hook = new CreateHook(head, log: false, interned: true);
+            var hook = new CreateHook(head, log: false);
             var s = head.Series.GetOrCreate(labels, seriesRef, ref hook, out bool created);
             if (!created && s.Ref != seriesRef)
             {

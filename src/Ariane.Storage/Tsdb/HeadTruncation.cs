@@ -32,6 +32,11 @@ public sealed partial class Head
         while (mint > (cur = Interlocked.Read(ref _queryMinTime)) && Interlocked.CompareExchange(ref _queryMinTime, mint, cur) != cur)
         {
         }
+        // The head's new oldest time is where its data now start, not just mint: after a gap (a series that sent a
+        // sample years ago, then nothing) the next cut starts at the next data instead of walking the empty ranges.
+        // Reset first, so that appends racing with the scan lower it themselves (they are all at or after mint).
+        Interlocked.Exchange(ref _minT, long.MaxValue);
+        long newMin = long.MaxValue;
         ulong last = Series.LastRef;
         for (ulong r = 1; r <= last; r++)
         {
@@ -44,10 +49,19 @@ public sealed partial class Head
             {
                 s.TruncateChunksBefore(mint);
                 s.TruncateOooBefore(mint);
+                var snap = s.Snapshot();
+                if (!snap.IsEmpty && snap.MaxT >= mint)
+                {
+                    newMin = Math.Min(newMin, Math.Max(snap.MinT, mint));
+                }
+                if (s.HasOoo)
+                {
+                    newMin = Math.Min(newMin, Math.Max(s.OooMinT, mint));
+                }
             }
         }
         ResetOooMinTime();
-        while (mint > (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, mint, cur) != cur)
+        while (newMin < (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, newMin, cur) != cur)
         {
         }
         TruncateDeleted(mint);

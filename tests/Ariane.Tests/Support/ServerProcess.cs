@@ -85,6 +85,12 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             psi.ArgumentList.Add($"--web.listen-address=127.0.0.1:{port}");
             psi.ArgumentList.Add($"--storage.tsdb.path={dataDir}");
+            if (!Array.Exists(extraArgs, a => a.StartsWith("--storage.tsdb.retention", StringComparison.Ordinal)))
+            {
+                // Tests write samples at fixed 2023 timestamps next to the self-scrape's current ones; with the
+                // default 15 days, a compaction pass would rightly delete them as too old.
+                psi.ArgumentList.Add("--storage.tsdb.retention.time=100y");
+            }
         }
         foreach (var a in extraArgs)
         {

@@ -181,6 +181,45 @@ public class BlockTests
     }
 
     [Fact]
+    public void Series_with_identical_samples_share_chunk_records_and_read_back_whole()
+    {
+        using var h = new TempHead();
+        var same = Enumerable.Range(0, 500).Select(k => (k * 15_000L, (double)(k / 7))).ToArray();
+        var other = Enumerable.Range(0, 500).Select(k => (k * 15_000L, (double)(k / 5))).ToArray();
+        h.Add(L("__name__", "b", "le", "10"), same);
+        h.Add(L("__name__", "b", "le", "+Inf"), same);
+        h.Add(L("__name__", "b", "le", "1"), other);
+        h.Add(L("__name__", "c"), same);
+        using var dir = new TempDir();
+        var b = WriteBlock(h, dir.Path, 0, 10_000_000);
+        try
+        {
+            using var hq = h.Head.Querier(0, 10_000_000);
+            using var bq = b.Querier(0, 10_000_000);
+            AssertSameSamples(Dump(hq), Dump(bq));
+            Assert.Null(b.Verify());
+            Assert.Equal(4 * 3, b.Meta.NumChunks); // 500 samples: chunks of 240, 240, 20
+            // Only two distinct series' chunks are stored: 6 records of the 12.
+            var refs = new HashSet<ulong>();
+            var metas = new List<ChunkMeta>();
+            foreach (uint id in b.Index.AllPostings())
+            {
+                metas.Clear();
+                b.Index.Series(id, metas);
+                foreach (var c in metas)
+                {
+                    refs.Add(c.Ref);
+                }
+            }
+            Assert.Equal(6, refs.Count);
+        }
+        finally
+        {
+            b.Close();
+        }
+    }
+
+    [Fact]
     public void A_damaged_chunk_fails_the_read_with_a_clear_error()
     {
         using var h = Populated(series: 10, samples: 50);

@@ -407,6 +407,29 @@ public sealed class DbTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_gap_in_the_head_is_jumped_not_walked_range_by_range()
+    {
+        using var db = Open();
+        // One series sent a sample long ago; everything else is recent.
+        var app = db.Appender();
+        ulong r = 0;
+        Assert.Equal(AppendStatus.Ok, app.Append(ref r, Labels.FromStrings("__name__", "old"), 0, 1));
+        app.Commit();
+        Fill(db, 3, 1000 * Hour, 1004 * Hour);
+        db.Compact();
+        // [0,1h) for the old sample, then straight to the recent data: [1000h,1001h) .. [1002h,1003h), the first two
+        // compacted into their 3 h window; not a thousand empty ranges in between.
+        var shape = new List<string>();
+        foreach (var b in db.Blocks)
+        {
+            shape.Add($"[{b.Meta.MinTime / Hour},{b.Meta.MaxTime / Hour})");
+        }
+        Assert.Equal("[0,1) [1000,1002) [1002,1003)", string.Join(" ", shape));
+        Assert.InRange(db.HeadCompactions, 1, 4);
+        AssertHolds(db, 3, 1000 * Hour, 1004 * Hour, 0, long.MaxValue, LabelMatcher.Eq("__name__", "m"));
+    }
+
     private static void CopyDir(string from, string to)
     {
         Directory.CreateDirectory(to);

@@ -1,4 +1,5 @@
 using Ariane.Model;
+using Ariane.Tsdb;
 using FsCheck.Xunit;
 
 namespace Ariane.Tests.Tsdb;
@@ -46,5 +47,44 @@ public class PostingsPropertyTests
             }
         }
         return true;
+    }
+
+    [Property(MaxTest = 100)]
+    public bool PostingListKeepsTheSortedReferences(int seed)
+    {
+        // Mostly ascending references with small and huge gaps, some out of order, repeats and removals,
+        // checked against a plain sorted list.
+        var rng = new Random(seed);
+        var list = new PostingList();
+        var want = new List<ulong>();
+        ulong next = (ulong)rng.Next(1, 100);
+        for (int i = 0; i < 300; i++)
+        {
+            int op = rng.Next(20);
+            if (op == 0 && want.Count > 0)
+            {
+                ulong r = rng.Next(2) == 0 ? want[rng.Next(want.Count)] : next + 1;
+                list.Remove(r);
+                int at = want.BinarySearch(r);
+                if (at >= 0)
+                {
+                    want.RemoveAt(at);
+                }
+                continue;
+            }
+            ulong add = op switch
+            {
+                1 when want.Count > 0 => want[rng.Next(want.Count)],          // a repeat
+                2 => (ulong)rng.NextInt64(1, (long)next + 1),                 // out of order
+                3 => next += (ulong)rng.NextInt64(1, long.MaxValue / 600),    // a huge gap
+                _ => next += (ulong)rng.Next(1, 300),
+            };
+            list.Add(add);
+            int pos = want.BinarySearch(add);
+            want.Insert(pos < 0 ? ~pos : pos + 1, add);
+        }
+        var got = new List<ulong>();
+        list.AddTo(got);
+        return list.Count == want.Count && got.SequenceEqual(want);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Ariane.Remote;
 
 namespace Ariane.Server.Api.V1;
@@ -27,37 +28,63 @@ public static class RemoteWriteApi
             return;
         }
         Interlocked.Increment(ref s.RemoteWrite.Requests);
-        byte[] compressed;
+        // Both buffers come from the shared pool: a remote-write stream would otherwise put two large arrays a
+        // request on the large object heap, which only full collections reclaim (measured: +85 MB resident while
+        // loading a day of data).
+        byte[]? compressed = null;
+        byte[]? raw = null;
         try
         {
-            compressed = await ReadBodyAsync(ctx).ConfigureAwait(false);
-        }
-        catch (InvalidDataException e)
-        {
-            await Fail(ctx, s, 413, e.Message).ConfigureAwait(false);
-            return;
-        }
-        byte[] raw;
-        try
-        {
-            int len = Snappier.Snappy.GetUncompressedLength(compressed);
-            if (len > MaxDecompressedBytes)
+            int compressedLen;
+            try
             {
-                await Fail(ctx, s, 413, $"decompressed request of {len} bytes is over the limit of {MaxDecompressedBytes}").ConfigureAwait(false);
+                (compressed, compressedLen) = await ReadBodyAsync(ctx).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                await Fail(ctx, s, 413, e.Message).ConfigureAwait(false);
                 return;
             }
-            raw = Snappier.Snappy.DecompressToArray(compressed);
+            int rawLen;
+            try
+            {
+                var input = compressed.AsSpan(0, compressedLen);
+                int len = Snappier.Snappy.GetUncompressedLength(input);
+                if (len > MaxDecompressedBytes)
+                {
+                    await Fail(ctx, s, 413, $"decompressed request of {len} bytes is over the limit of {MaxDecompressedBytes}").ConfigureAwait(false);
+                    return;
+                }
+                raw = ArrayPool<byte>.Shared.Rent(Math.Max(len, 1));
+                rawLen = Snappier.Snappy.Decompress(compressed.AsSpan(0, compressedLen), raw);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException)
+            {
+                await Fail(ctx, s, 400, "snappy: corrupt input: " + e.Message).ConfigureAwait(false);
+                return;
+            }
+            await Store(ctx, s, raw.AsMemory(0, rawLen)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException)
+        finally
         {
-            await Fail(ctx, s, 400, "snappy: corrupt input: " + e.Message).ConfigureAwait(false);
-            return;
+            if (compressed is not null)
+            {
+                ArrayPool<byte>.Shared.Return(compressed);
+            }
+            if (raw is not null)
+            {
+                ArrayPool<byte>.Shared.Return(raw);
+            }
         }
+    }
+
+    private static async Task Store(HttpContext ctx, ServerState s, ReadOnlyMemory<byte> raw)
+    {
         var app = s.Db.Appender();
         RemoteWriteResult result;
         try
         {
-            result = RemoteWriteDecoder.Decode(raw, app);
+            result = RemoteWriteDecoder.Decode(raw.Span, app);
         }
         catch (RemoteWriteException e)
         {
@@ -86,24 +113,48 @@ public static class RemoteWriteApi
         ctx.Response.StatusCode = 204;
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpContext ctx)
+    // The body in a pooled buffer (return it to ArrayPool<byte>.Shared) and its length.
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext ctx)
     {
         if (ctx.Request.ContentLength > MaxCompressedBytes)
         {
             throw new InvalidDataException($"request body of {ctx.Request.ContentLength} bytes is over the limit of {MaxCompressedBytes}");
         }
-        using var ms = new MemoryStream(ctx.Request.ContentLength is long n ? (int)n : 64 * 1024);
-        var buf = new byte[64 * 1024];
-        int read;
-        while ((read = await ctx.Request.Body.ReadAsync(buf, ctx.RequestAborted).ConfigureAwait(false)) > 0)
+        var buf = ArrayPool<byte>.Shared.Rent(ctx.Request.ContentLength is long n and > 0 ? (int)n + 1 : 64 * 1024);
+        int len = 0;
+        try
         {
-            if (ms.Length + read > MaxCompressedBytes)
+            while (true)
             {
-                throw new InvalidDataException($"request body is over the limit of {MaxCompressedBytes} bytes");
+                if (len == buf.Length)
+                {
+                    if (len >= MaxCompressedBytes)
+                    {
+                        throw new InvalidDataException($"request body is over the limit of {MaxCompressedBytes} bytes");
+                    }
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(MaxCompressedBytes + 1, buf.Length * 2));
+                    buf.AsSpan(0, len).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buf);
+                    buf = bigger;
+                }
+                int read = await ctx.Request.Body.ReadAsync(buf.AsMemory(len), ctx.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                len += read;
+                if (len > MaxCompressedBytes)
+                {
+                    throw new InvalidDataException($"request body is over the limit of {MaxCompressedBytes} bytes");
+                }
             }
-            ms.Write(buf, 0, read);
+            return (buf, len);
         }
-        return ms.ToArray();
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+            throw;
+        }
     }
 
     private static Task Fail(HttpContext ctx, ServerState s, int status, string message)

@@ -1,4 +1,5 @@
 using Ariane.Storage;
+using Ariane.Tsdb.Chunks;
 
 namespace Ariane.Tsdb.Blocks;
 
@@ -136,7 +137,25 @@ public sealed class Block
     /// <summary>The ids of series matching the matchers.</summary>
     internal uint[] MatchingSeries(ReadOnlySpan<Model.LabelMatcher> matchers) => BlockPostings.Select(_index, matchers);
 
-    /// <summary>Reads every series and chunk of the block, checking every checksum; returns the first problem or null.</summary>
+    /// <summary>
+    /// Reads the chunk at <paramref name="chunkRef"/> (checking its CRC) and decodes its samples into
+    /// <paramref name="ts"/> and <paramref name="vs"/> (at least <see cref="XorDecoder.MaxSamples"/> long) through
+    /// <see cref="ChunkDecoder"/>; a chunk that does not decode is reported as corrupt. The caller holds the block.
+    /// </summary>
+    internal void DecodeChunk(ulong chunkRef, Span<long> ts, Span<double> vs, out int count)
+    {
+        var data = _chunks.Read(chunkRef, out var enc, out count);
+        try
+        {
+            ChunkDecoder.Decode(enc, data, count, ts, vs);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new CorruptBlockException($"{Dir}: chunk {chunkRef:x}: {e.Message}");
+        }
+    }
+
+    /// <summary>Reads and decodes every series and chunk of the block, checking every checksum; returns the first problem or null.</summary>
     public string? Verify()
     {
         if (!TryAcquire())
@@ -146,13 +165,15 @@ public sealed class Block
         try
         {
             var metas = new List<ChunkMeta>();
+            var ts = new long[XorDecoder.MaxSamples];
+            var vs = new double[XorDecoder.MaxSamples];
             foreach (uint id in _index.AllPostings())
             {
                 metas.Clear();
                 _index.Series(id, metas);
                 foreach (var c in metas)
                 {
-                    _chunks.Read(c.Ref, out _, out _);
+                    DecodeChunk(c.Ref, ts, vs, out _);
                 }
             }
             return null;

@@ -286,6 +286,8 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
     private ChunkMeta[] _chunks = [];
     private Interval[]? _deleted;
     private int _next;
+    private ChunkEncoding _enc;
+    private int _length;
 
     public BlockSeriesIterator(Block block, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted) =>
         Reset(block, chunks, mint, maxt, deleted);
@@ -313,12 +315,8 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
             {
                 break;
             }
-            // With the bytes after the chunk, the decoder loads whole words up to its last sample.
-            data = _block.Chunks.Read(c.Ref, 8, out var enc, out count);
-            if (enc != ChunkEncoding.Xor)
-            {
-                throw new CorruptBlockException($"{_block.Dir}: chunk {c.Ref:x} has unknown encoding {(byte)enc}");
-            }
+            // With the bytes after the chunk, the XOR decoder loads whole words up to its last sample.
+            data = _block.Chunks.Read(c.Ref, 8, out _enc, out count, out _length);
             maxT = c.MaxT;
             return true;
         }
@@ -327,6 +325,23 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
         count = 0;
         maxT = 0;
         return false;
+    }
+
+    protected override void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
+    {
+        if (_enc == ChunkEncoding.Xor)
+        {
+            XorDecoder.Decode(data, count, ts, vs);
+            return;
+        }
+        try
+        {
+            ChunkDecoder.Decode(_enc, data[.._length], count, ts, vs);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new CorruptBlockException($"{_block.Dir}: {e.Message}");
+        }
     }
 
     protected override int Filter(Span<long> ts, Span<double> vs, int n)

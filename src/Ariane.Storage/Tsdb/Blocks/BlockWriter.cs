@@ -11,13 +11,27 @@ internal readonly record struct BlockLineage(int Level, IReadOnlyList<string> So
 }
 
 /// <summary>
-/// Writes a block from series in label order: samples re-encoded into chunks of up to 120 samples, chunk files,
+/// Writes a block from series in label order: samples re-encoded into chunks of up to 240 samples (each in
+/// the smallest encoding that holds it exactly, see <see cref="ChunkEncoder"/>), chunk files,
 /// index, tombstones (none) and meta, in <c>&lt;ulid&gt;.tmp</c>, fsynced, then renamed to <c>&lt;ulid&gt;</c>
 /// (a crash leaves only a <c>.tmp</c> folder, which opening the database removes).
 /// </summary>
 internal static class BlockWriter
 {
     public const string TmpSuffix = ".tmp";
+
+    /// <summary>
+    /// Samples per block chunk: twice the head's (and Prometheus's) 120, which halves the per-chunk record, index entry
+    /// and encoding header (measured in docs/benchmarks.md); within <see cref="XorDecoder.MaxSamples"/>, the readers'
+    /// buffer size.
+    /// </summary>
+    public const int SamplesPerChunk = 2 * XorAppender.SamplesPerChunk;
+
+    /// <summary>
+    /// Whether chunks may be written in <see cref="ChunkEncoding.Delta"/> (the default); false writes XOR only, as
+    /// blocks were before it (tests and benchmarks compare the two).
+    /// </summary>
+    internal static bool AllowDelta { get; set; } = true;
 
     /// <summary>
     /// Writes the samples of <paramref name="series"/> with mint &lt;= t &lt; maxt into a new block under
@@ -59,7 +73,9 @@ internal static class BlockWriter
             {
                 index.AddSymbols(sortedSymbols);
                 var metas = new List<ChunkMeta>();
-                var app = new XorAppender(256);
+                var encoder = new ChunkEncoder(SamplesPerChunk) { AllowDelta = AllowDelta };
+                var cts = new long[SamplesPerChunk];
+                var cvs = new double[SamplesPerChunk];
                 ISampleIterator? it = null;
                 foreach (var s in list)
                 {
@@ -69,8 +85,8 @@ internal static class BlockWriter
                     {
                         continue;
                     }
-                    app = Fresh(app);
-                    long cmin = 0, lastT = long.MinValue;
+                    int n = 0;
+                    long lastT = long.MinValue;
                     do
                     {
                         long t = it.T;
@@ -82,23 +98,21 @@ internal static class BlockWriter
                         {
                             continue; // a source repeating or going back in time: keep the first sample
                         }
-                        if (app.Count == XorAppender.SamplesPerChunk)
+                        if (n == SamplesPerChunk)
                         {
-                            metas.Add(new ChunkMeta(cmin, app.MaxT, chunks.Write(ChunkEncoding.Xor, app.Count, app.Used)));
-                            app = Fresh(app);
+                            metas.Add(WriteChunk(chunks, encoder, cts, cvs, n));
+                            n = 0;
                         }
-                        if (app.Count == 0)
-                        {
-                            cmin = t;
-                        }
-                        app.Append(t, it.V);
+                        cts[n] = t;
+                        cvs[n] = it.V;
+                        n++;
                         lastT = t;
                         samples++;
                     }
                     while (it.Next());
-                    if (app.Count > 0)
+                    if (n > 0)
                     {
-                        metas.Add(new ChunkMeta(cmin, app.MaxT, chunks.Write(ChunkEncoding.Xor, app.Count, app.Used)));
+                        metas.Add(WriteChunk(chunks, encoder, cts, cvs, n));
                     }
                     if (metas.Count == 0)
                     {
@@ -147,11 +161,11 @@ internal static class BlockWriter
         }
     }
 
-    // An empty appender on the previous one's buffer, zeroed (the encoder ORs bits in).
-    private static XorAppender Fresh(XorAppender used)
+    // Encodes samples [0, n) of the buffers in the smallest encoding that holds them and writes the chunk.
+    private static ChunkMeta WriteChunk(ChunkWriter chunks, ChunkEncoder encoder, long[] ts, double[] vs, int n)
     {
-        Array.Clear(used.Data, 0, Math.Min(used.Data.Length, used.ByteLength + 1));
-        return new XorAppender(0) { Data = used.Data };
+        var enc = encoder.Encode(ts.AsSpan(0, n), vs.AsSpan(0, n), out var data);
+        return new ChunkMeta(ts[0], ts[n - 1], chunks.Write(enc, n, data));
     }
 
     private static void TryDelete(string dir)

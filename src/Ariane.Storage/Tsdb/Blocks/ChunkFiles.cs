@@ -9,13 +9,22 @@ internal enum ChunkEncoding : byte
 {
     /// <summary>Gorilla: delta-of-delta timestamps, XORed float values (<see cref="Chunks.XorAppender"/>).</summary>
     Xor = 1,
+
+    /// <summary>
+    /// Decimal values and timestamps as frame-of-reference deltas in fixed-width bit fields
+    /// (<see cref="Chunks.DeltaChunk"/>); block chunks only.
+    /// </summary>
+    Delta = 2,
 }
 
 /// <summary>
 /// Writes a block's chunk files <c>chunks/000001</c>, <c>000002</c>, ...: an 8-byte header (magic, version),
 /// then chunk records <c>len uvarint | payload | crc32c(payload) u32le</c>, payload = <c>encoding u8 |
 /// sample count u16le | data</c>. A chunk's reference is <c>file number &lt;&lt; 32 | offset of its record</c>.
-/// A file takes no more records once past <see cref="MaxFileSize"/>.
+/// A file takes no more records once past <see cref="MaxFileSize"/>. A chunk identical (encoding, count and data) to
+/// one written in the last <see cref="DedupeWindow"/> bytes is not written again: its reference is returned, so
+/// series with the same samples share one record (a classic histogram's upper buckets and its count, counters
+/// that stay at zero).
 /// </summary>
 internal sealed class ChunkWriter : IDisposable
 {
@@ -24,8 +33,14 @@ internal sealed class ChunkWriter : IDisposable
     public const int HeaderSize = 8;
     public const long MaxFileSize = 512L << 20;
 
+    /// <summary>How many bytes of recent chunk payloads are kept to find identical chunks.</summary>
+    public const int DedupeWindow = 32 << 20;
+
     private readonly string _dir;
     private readonly ByteBuffer _rec = new(512);
+    private readonly Dictionary<ulong, (ulong Ref, byte[] Payload)> _recent = [];
+    private readonly Queue<ulong> _recentOrder = new();
+    private long _recentBytes;
     private FileStream? _file;
     private int _fileNo;
     private long _pos;
@@ -42,6 +57,9 @@ internal sealed class ChunkWriter : IDisposable
     /// <summary>Bytes written to chunk files so far.</summary>
     public long BytesWritten { get; private set; }
 
+    /// <summary>Chunks that were identical to a recent one and share its record.</summary>
+    public long Deduplicated { get; private set; }
+
     /// <summary>Writes a chunk and returns its reference.</summary>
     public ulong Write(ChunkEncoding encoding, int count, ReadOnlySpan<byte> data)
     {
@@ -52,7 +70,15 @@ internal sealed class ChunkWriter : IDisposable
         _rec.Byte((byte)encoding);
         _rec.U16((ushort)count);
         _rec.Bytes(data);
-        uint crc = Crc32C.Append(0, _rec.Span[start..]);
+        var payloadBytes = _rec.Span[start..];
+        ulong key = System.IO.Hashing.XxHash3.HashToUInt64(payloadBytes);
+        if (_recent.TryGetValue(key, out var seen) && payloadBytes.SequenceEqual(seen.Payload))
+        {
+            Deduplicated++;
+            return seen.Ref;
+        }
+        uint crc = Crc32C.Append(0, payloadBytes);
+        var copy = payloadBytes.ToArray();
         _rec.U32(crc);
         if (_file is null || _pos + _rec.Length > MaxFileSize && _pos > HeaderSize)
         {
@@ -62,7 +88,25 @@ internal sealed class ChunkWriter : IDisposable
         _file!.Write(_rec.Span);
         _pos += _rec.Length;
         BytesWritten += _rec.Length;
+        Remember(key, r, copy);
         return r;
+    }
+
+    private void Remember(ulong key, ulong chunkRef, byte[] payload)
+    {
+        if (!_recent.TryAdd(key, (chunkRef, payload)))
+        {
+            return; // another payload with the same hash: keep the first
+        }
+        _recentOrder.Enqueue(key);
+        _recentBytes += payload.Length;
+        while (_recentBytes > DedupeWindow && _recentOrder.TryDequeue(out ulong old))
+        {
+            if (_recent.Remove(old, out var gone))
+            {
+                _recentBytes -= gone.Payload.Length;
+            }
+        }
     }
 
     private void NextFile()
@@ -160,7 +204,11 @@ internal sealed class ChunkReader : IDisposable
     /// <see cref="Read(ulong, out ChunkEncoding, out int)"/>, with the data followed by up to <paramref name="slack"/>
     /// more bytes of the file (its checksum and whatever comes next), so that a decoder may load whole words at its end.
     /// </summary>
-    public ReadOnlySpan<byte> Read(ulong chunkRef, int slack, out ChunkEncoding encoding, out int count)
+    public ReadOnlySpan<byte> Read(ulong chunkRef, int slack, out ChunkEncoding encoding, out int count) =>
+        Read(chunkRef, slack, out encoding, out count, out _);
+
+    /// <summary>As above, also giving the data's own length (without the slack).</summary>
+    public ReadOnlySpan<byte> Read(ulong chunkRef, int slack, out ChunkEncoding encoding, out int count, out int length)
     {
         int fileNo = (int)(chunkRef >> 32);
         long offset = (long)(uint)chunkRef;
@@ -180,6 +228,7 @@ internal sealed class ChunkReader : IDisposable
         }
         encoding = (ChunkEncoding)payload[0];
         count = BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]);
+        length = len - 3;
         if (slack <= 0)
         {
             return payload[3..];

@@ -55,6 +55,10 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
     /// </summary>
     protected virtual int Filter(Span<long> ts, Span<double> vs, int n) => n;
 
+    /// <summary>Decodes the chunk <see cref="NextChunk"/> gave; XOR unless the source says otherwise (a block's chunk encodings).</summary>
+    protected virtual void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs) =>
+        XorDecoder.Decode(data, count, ts, vs);
+
     /// <inheritdoc/>
     public long T => _t;
 
@@ -187,7 +191,7 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
                 // All of the chunk is wanted and fits: decode it where the caller wants it.
                 var dts = ts.Slice(n, count);
                 var dvs = vs.Slice(n, count);
-                XorDecoder.Decode(data, count, dts, dvs);
+                Decode(data, count, dts, dvs);
                 int kept = Filter(dts, dvs, count);
                 int skip = 0;
                 while (skip < kept && dts[skip] < Mint)
@@ -237,7 +241,7 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
             _ts = new long[count];
             _vs = new double[count];
         }
-        XorDecoder.Decode(data, count, _ts, _vs);
+        Decode(data, count, _ts, _vs);
         _n = Filter(_ts, _vs, count);
         _i = 0;
         _inChunk = true;

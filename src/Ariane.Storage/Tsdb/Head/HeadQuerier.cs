@@ -55,9 +55,10 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
                     continue; // every sample in range was deleted
                 }
             }
+            // The head keeps packed labels; queries read them label by label, so they get the plain form.
             result.Add(withOoo
-                ? new HeadSeries(s.Labels, snap, mint, maxt, ooo.T, ooo.V, deleted)
-                : new HeadSeries(s.Labels, snap, mint, maxt, deleted: deleted));
+                ? new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt, ooo.T, ooo.V, deleted)
+                : new HeadSeries(s.Labels.Unpacked(), snap, mint, maxt, deleted: deleted));
         }
         if (sorted)
         {
@@ -106,9 +107,10 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
             {
                 continue;
             }
-            foreach (ref readonly var l in s.Labels.AsSpan())
+            var labels = new Labels.LabelReader(s.Labels);
+            while (labels.Next(out string name, out _))
             {
-                set.Add(l.Name);
+                set.Add(name);
             }
         }
         return SortedList(set);

@@ -2,42 +2,121 @@ using Ariane.Model;
 
 namespace Ariane.Tsdb;
 
-/// <summary>A sorted, growable list of series references for one label pair.</summary>
+/// <summary>
+/// A sorted, growable list of series references for one label pair, stored as unsigned LEB128 varints of the
+/// differences between neighbours. References are handed out in creation order and the series of one target are
+/// created together, so most differences take one byte: about 1.1 bytes a reference instead of 8 plus growth slack,
+/// which made the postings the head's third-largest cost per series. Appends (nearly every add) are O(1); an add
+/// out of order or a removal re-encodes the list. Reads decode from the start.
+/// </summary>
 internal sealed class PostingList
 {
-    public ulong[] Refs = new ulong[1];
-    public int Count;
+    private byte[] _data = [];
+    private int _length;   // bytes in use
+    private ulong _last;   // the largest reference, the base of the next difference
+
+    /// <summary>Number of references (a reference added twice counts twice, as it is kept twice).</summary>
+    public int Count { get; private set; }
 
     /// <summary>Adds a reference, keeping the list sorted (references nearly always arrive in order).</summary>
     public void Add(ulong r)
     {
-        if (Count == Refs.Length)
+        if (Count == 0 || r >= _last)
         {
-            // Grow by half: postings are a large share of the per-series memory.
-            Array.Resize(ref Refs, Count < 4 ? Count * 2 : Count + (Count >> 1));
+            Append(r - _last);
+            _last = r;
+            Count++;
+            return;
         }
-        int i = Count;
-        while (i > 0 && Refs[i - 1] > r)
+        var refs = Decode();
+        int i = refs.Length;
+        while (i > 0 && refs[i - 1] > r)
         {
-            Refs[i] = Refs[i - 1];
             i--;
         }
-        Refs[i] = r;
-        Count++;
+        var grown = new ulong[refs.Length + 1];
+        Array.Copy(refs, grown, i);
+        grown[i] = r;
+        Array.Copy(refs, i, grown, i + 1, refs.Length - i);
+        Encode(grown);
     }
 
     /// <summary>Removes a reference if present.</summary>
     public void Remove(ulong r)
     {
-        int i = Array.BinarySearch(Refs, 0, Count, r);
+        var refs = Decode();
+        int i = Array.BinarySearch(refs, r);
         if (i >= 0)
         {
-            Array.Copy(Refs, i + 1, Refs, i, Count - i - 1);
-            Count--;
+            var kept = new ulong[refs.Length - 1];
+            Array.Copy(refs, kept, i);
+            Array.Copy(refs, i + 1, kept, i, refs.Length - i - 1);
+            Encode(kept);
         }
     }
 
-    public ReadOnlySpan<ulong> Span => new(Refs, 0, Count);
+    /// <summary>Appends the references, in order, to <paramref name="dst"/>.</summary>
+    public void AddTo(List<ulong> dst)
+    {
+        dst.EnsureCapacity(dst.Count + Count);
+        var data = _data;
+        int pos = 0, end = _length;
+        ulong cur = 0;
+        while (pos < end)
+        {
+            ulong d = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                byte b = data[pos++];
+                d |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    break;
+                }
+            }
+            cur += d;
+            dst.Add(cur);
+        }
+    }
+
+    private ulong[] Decode()
+    {
+        var list = new List<ulong>(Count);
+        AddTo(list);
+        return list.ToArray();
+    }
+
+    private void Encode(ulong[] refs)
+    {
+        _data = [];
+        _length = 0;
+        _last = 0;
+        Count = 0;
+        foreach (ulong r in refs)
+        {
+            Append(r - _last);
+            _last = r;
+            Count++;
+        }
+    }
+
+    private void Append(ulong d)
+    {
+        if (_data.Length - _length < 10)
+        {
+            // Grow by half (at least 8 bytes): postings are a large share of the per-series memory.
+            Array.Resize(ref _data, Math.Max(_length + 10, Math.Max(8, _data.Length + (_data.Length >> 1))));
+        }
+        var data = _data;
+        int pos = _length;
+        while (d >= 0x80)
+        {
+            data[pos++] = (byte)(d | 0x80);
+            d >>= 7;
+        }
+        data[pos++] = (byte)d;
+        _length = pos;
+    }
 }
 
 /// <summary>
@@ -55,17 +134,18 @@ internal sealed class MemPostings
         _lock.EnterWriteLock();
         try
         {
-            foreach (ref readonly var l in labels.AsSpan())
+            var r = new Labels.LabelReader(labels);
+            while (r.Next(out string name, out string value))
             {
-                if (!_m.TryGetValue(l.Name, out var values))
+                if (!_m.TryGetValue(name, out var values))
                 {
                     values = new Dictionary<string, PostingList>(StringComparer.Ordinal);
-                    _m[l.Name] = values;
+                    _m[name] = values;
                 }
-                if (!values.TryGetValue(l.Value, out var list))
+                if (!values.TryGetValue(value, out var list))
                 {
                     list = new PostingList();
-                    values[l.Value] = list;
+                    values[value] = list;
                 }
                 list.Add(seriesRef);
             }
@@ -154,7 +234,7 @@ internal sealed class MemPostings
         {
             if (values.TryGetValue(m.Value, out var one))
             {
-                result.AddRange(one.Span);
+                one.AddTo(result);
             }
             return result;
         }
@@ -162,7 +242,7 @@ internal sealed class MemPostings
         {
             if (values.TryGetValue(m.Value, out var one))
             {
-                result.AddRange(one.Span);
+                one.AddTo(result);
             }
             return result;
         }
@@ -171,7 +251,7 @@ internal sealed class MemPostings
         {
             if (m.Matches(value) != invert)
             {
-                result.AddRange(list.Span);
+                list.AddTo(result);
                 lists++;
             }
         }

@@ -108,10 +108,11 @@ internal sealed class WalBuffer : IDisposable
     {
         WriteUvarint(seriesRef);
         WriteUvarint((ulong)labels.Count);
-        foreach (ref readonly var l in labels.AsSpan())
+        var r = new Labels.LabelReader(labels);
+        while (r.Next(out string name, out string value))
         {
-            WriteString(l.Name);
-            WriteString(l.Value);
+            WriteString(name);
+            WriteString(value);
         }
     }
 
