@@ -134,6 +134,13 @@ public static class ServerHost
                 log.LogError("Error reloading config, keeping the old one: {Error}", e.Message);
                 return e.Message;
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Anything else is a bug, but a reload started by SIGHUP has nobody to throw it to: say it here.
+                state.LastReloadSuccess = false;
+                log.LogError("Error reloading config, keeping the old one: unexpected {Type}: {Error}", e.GetType().Name, e.Message);
+                return e.Message;
+            }
             finally
             {
                 reloadGate.Release();
@@ -174,7 +181,8 @@ public static class ServerHost
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {
             ctx.Cancel = true;
-            _ = state.Reload();
+            log.LogInformation("SIGHUP received, reloading the configuration");
+            _ = Task.Run(state.Reload);
         });
 
         // SIGTERM/SIGINT: a graceful stop that ends with exit code 0 (the runtime's default would exit 143).
