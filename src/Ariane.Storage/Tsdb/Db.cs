@@ -153,7 +153,7 @@ public sealed partial class Db : IStorage, IDisposable
                 kept.Add(b);
             }
         }
-        kept.Sort(static (a, b) => a.Meta.MinTime != b.Meta.MinTime ? a.Meta.MinTime.CompareTo(b.Meta.MinTime) : string.CompareOrdinal(a.Meta.Ulid, b.Meta.Ulid));
+        kept.Sort(ByTime);
         db._blocks = [.. kept];
         long minValid = long.MinValue;
         foreach (var b in kept)
@@ -614,7 +614,7 @@ public sealed partial class Db : IStorage, IDisposable
         lock (_blocksLock)
         {
             var list = new List<Block>(_blocks) { b };
-            list.Sort(static (x, y) => x.Meta.MinTime != y.Meta.MinTime ? x.Meta.MinTime.CompareTo(y.Meta.MinTime) : string.CompareOrdinal(x.Meta.Ulid, y.Meta.Ulid));
+            list.Sort(ByTime);
             Volatile.Write(ref _blocks, [.. list]);
         }
     }
@@ -645,6 +645,10 @@ public sealed partial class Db : IStorage, IDisposable
         FileUtil.SyncDir(System.IO.Path.GetDirectoryName(dir)!);
         Directory.Delete(tmp, recursive: true);
     }
+
+    // Blocks oldest first (by start, then by ULID), the order queriers and the planner expect.
+    private static int ByTime(Block a, Block b) =>
+        a.Meta.MinTime != b.Meta.MinTime ? a.Meta.MinTime.CompareTo(b.Meta.MinTime) : string.CompareOrdinal(a.Meta.Ulid, b.Meta.Ulid);
 
     private static long Mod(long a, long m)
     {

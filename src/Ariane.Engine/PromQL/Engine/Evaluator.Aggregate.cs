@@ -706,17 +706,9 @@ internal sealed partial class Evaluator
     /// <summary>Go's <c>strconv.FormatFloat(f, 'f', -1, 64)</c>.</summary>
     internal static string FormatValue(double f)
     {
-        if (double.IsNaN(f))
+        if (ApiFormat.NonFinite(f) is { } special)
         {
-            return "NaN";
-        }
-        if (double.IsPositiveInfinity(f))
-        {
-            return "+Inf";
-        }
-        if (double.IsNegativeInfinity(f))
-        {
-            return "-Inf";
+            return special;
         }
         string r = f.ToString("R", CultureInfo.InvariantCulture);
         if (r.Contains('E', StringComparison.Ordinal))
@@ -731,17 +723,9 @@ internal sealed partial class Evaluator
     /// <summary>Go's <c>%g</c> for the values that appear in messages.</summary>
     internal static string FormatG(double f)
     {
-        if (double.IsNaN(f))
+        if (ApiFormat.NonFinite(f) is { } special)
         {
-            return "NaN";
-        }
-        if (double.IsPositiveInfinity(f))
-        {
-            return "+Inf";
-        }
-        if (double.IsNegativeInfinity(f))
-        {
-            return "-Inf";
+            return special;
         }
         string r = f.ToString("R", CultureInfo.InvariantCulture);
         int e = r.IndexOf('E', StringComparison.Ordinal);

@@ -490,42 +490,11 @@ internal sealed partial class Evaluator
                     return true;
                 }
             case "avg_over_time":
-                {
-                    double sum = w[0].F, c = 0, mean = 0, count = 1;
-                    bool incremental = false;
-                    for (int i = 1; i < n; i++)
-                    {
-                        double f = w[i].F;
-                        count = i + 1;
-                        if (!incremental)
-                        {
-                            var (ns, nc) = Kahan.Inc(f, sum, c);
-                            if (!double.IsInfinity(ns))
-                            {
-                                sum = ns;
-                                c = nc;
-                                continue;
-                            }
-                            incremental = true;
-                            mean = sum / (count - 1);
-                            c /= count - 1;
-                        }
-                        double q = (count - 1) / count;
-                        (mean, c) = Kahan.Inc(f / count, q * mean, q * c);
-                    }
-                    v = incremental ? mean + c : sum / count + c / count;
-                    return true;
-                }
+                v = AvgOf(w);
+                return true;
             case "sum_over_time":
-                {
-                    double sum = 0, c = 0;
-                    for (int i = 0; i < n; i++)
-                    {
-                        (sum, c) = Kahan.Inc(w[i].F, sum, c);
-                    }
-                    v = double.IsInfinity(sum) ? sum : sum + c;
-                    return true;
-                }
+                v = SumOf(w);
+                return true;
             case "count_over_time":
                 v = n;
                 return true;

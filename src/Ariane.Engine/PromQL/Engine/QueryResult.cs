@@ -150,23 +150,19 @@ public sealed class PromQLEvalException : Exception
 /// <summary>How the HTTP API prints sample values and times, as Prometheus does.</summary>
 public static class ApiFormat
 {
+    /// <summary><c>NaN</c>, <c>+Inf</c> or <c>-Inf</c> as Prometheus prints them, or null for a finite value.</summary>
+    public static string? NonFinite(double f) =>
+        double.IsNaN(f) ? "NaN" : double.IsPositiveInfinity(f) ? "+Inf" : double.IsNegativeInfinity(f) ? "-Inf" : null;
+
     /// <summary>
     /// A sample value as the API's JSON string: <c>+Inf</c>, <c>-Inf</c>, <c>NaN</c>, otherwise the shortest
     /// round-tripping decimal, in exponent form below 1e-6 and from 1e21 on (<c>1e-07</c>, <c>1e+21</c>).
     /// </summary>
     public static string Value(double f)
     {
-        if (double.IsNaN(f))
+        if (ApiFormat.NonFinite(f) is { } special)
         {
-            return "NaN";
-        }
-        if (double.IsPositiveInfinity(f))
-        {
-            return "+Inf";
-        }
-        if (double.IsNegativeInfinity(f))
-        {
-            return "-Inf";
+            return special;
         }
         double abs = Math.Abs(f);
         if (abs != 0 && (abs < 1e-6 || abs >= 1e21))
