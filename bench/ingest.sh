@@ -34,7 +34,8 @@ series_per_target=1000
 interval=15
 keep=0
 target_port=20000
-declare -A listen_port=([ariane]=19095 [prometheus]=19090 [victoriametrics]=19428)
+# Override with ARIANE_PORT, PROMETHEUS_PORT, VM_PORT (and --target-port-base) when another benchmark runs at the same time.
+declare -A listen_port=([ariane]="${ARIANE_PORT:-19095}" [prometheus]="${PROMETHEUS_PORT:-19090}" [victoriametrics]="${VM_PORT:-19428}")
 
 usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
