@@ -1,6 +1,7 @@
-using System.Runtime.CompilerServices;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using Ariane.Exposition;
 using Ariane.Model;
 using Ariane.PromQL.Ast;
 
@@ -710,14 +711,9 @@ internal sealed partial class Evaluator
         {
             return special;
         }
-        string r = f.ToString("R", CultureInfo.InvariantCulture);
-        if (r.Contains('E', StringComparison.Ordinal))
-        {
-            r = decimal.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
-                ? d.ToString(CultureInfo.InvariantCulture)
-                : f.ToString("F20", CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.');
-        }
-        return r;
+        Span<byte> buf = stackalloc byte[400]; // no exponent: up to 309 integer digits, or 324 places after the point
+        int n = ShortestFloat.FormatFixed(f, buf);
+        return Encoding.ASCII.GetString(buf[..n]);
     }
 
     /// <summary>Go's <c>%g</c> for the values that appear in messages.</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using Ariane.Exposition;
 using Ariane.Model;
 using Ariane.PromQL.Ast;
 
@@ -160,17 +161,9 @@ public static class ApiFormat
     /// </summary>
     public static string Value(double f)
     {
-        if (ApiFormat.NonFinite(f) is { } special)
-        {
-            return special;
-        }
-        double abs = Math.Abs(f);
-        if (abs != 0 && (abs < 1e-6 || abs >= 1e21))
-        {
-            // .NET's round-trip format already uses an exponent at these magnitudes.
-            return Evaluator.FormatG(f);
-        }
-        return Evaluator.FormatValue(f);
+        Span<byte> buf = stackalloc byte[32];
+        int n = ShortestFloat.FormatPrometheus(f, buf);
+        return System.Text.Encoding.ASCII.GetString(buf[..n]);
     }
 
     /// <summary>A timestamp in ms as the API's seconds (<c>1700000000.123</c>).</summary>

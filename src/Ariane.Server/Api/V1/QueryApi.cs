@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Ariane.Config;
+using Ariane.Exposition;
 using Ariane.PromQL.Engine;
 using Ariane.PromQL.Parser;
 
@@ -311,23 +312,9 @@ public static class QueryApi
 
     /// <summary>
     /// Formats a sample value as <see cref="ApiFormat.Value"/> does into <paramref name="buf"/> (ASCII only, nothing to
-    /// escape) and returns its length. The common case (no exponent in the round-trip form) goes without a string.
+    /// escape; at least 32 bytes) and returns its length.
     /// </summary>
-    private static int FormatValue(Span<byte> buf, double v)
-    {
-        double abs = Math.Abs(v);
-        if ((abs == 0 || (abs >= 1e-6 && abs < 1e15)) && v.TryFormat(buf, out int n, "R", CultureInfo.InvariantCulture)
-            && buf[..n].IndexOf((byte)'E') < 0)
-        {
-            return n;
-        }
-        string s = ApiFormat.Value(v);
-        for (int i = 0; i < s.Length; i++)
-        {
-            buf[i] = (byte)s[i];
-        }
-        return s.Length;
-    }
+    private static int FormatValue(Span<byte> buf, double v) => ShortestFloat.FormatPrometheus(v, buf);
 
     /// <summary>Writes a millisecond time as Prometheus does: seconds with up to three decimals, trailing zeros dropped.</summary>
     internal static void WriteTime(Utf8JsonWriter w, long ms)
