@@ -44,7 +44,18 @@ public static class ApiResponse
     };
 
     /// <summary>Writes a success envelope whose data the callback writes; warnings are added when given.</summary>
-    public static async Task Success(HttpContext ctx, Action<Utf8JsonWriter> data, IReadOnlyList<string>? warnings = null, IReadOnlyList<string>? infos = null)
+    public static Task Success(HttpContext ctx, Action<Utf8JsonWriter> data, IReadOnlyList<string>? warnings = null, IReadOnlyList<string>? infos = null) =>
+        SuccessStreamed(ctx, json =>
+        {
+            data(json.Writer);
+            return ValueTask.CompletedTask;
+        }, warnings, infos);
+
+    /// <summary>
+    /// Writes a success envelope whose data the callback writes through a <see cref="StreamedJson"/>, which hands the
+    /// answer to the connection in parts as it grows (for answers that can be megabytes: query results).
+    /// </summary>
+    public static async Task SuccessStreamed(HttpContext ctx, Func<StreamedJson, ValueTask> data, IReadOnlyList<string>? warnings = null, IReadOnlyList<string>? infos = null)
     {
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/json";
@@ -54,7 +65,7 @@ public static class ApiResponse
             w.WriteStartObject();
             w.WriteString("status"u8, "success"u8);
             w.WritePropertyName("data"u8);
-            data(w);
+            await data(new StreamedJson(w, ctx)).ConfigureAwait(false);
             if (warnings is { Count: > 0 })
             {
                 w.WriteStartArray("warnings"u8);
@@ -161,5 +172,31 @@ public static class ApiResponse
         Unit(1000L, "s");
         Unit(1L, "ms");
         return sb.ToString();
+    }
+}
+
+/// <summary>
+/// A JSON writer on a response body that sends what it holds once that reaches <see cref="ChunkBytes"/>: a large answer
+/// then streams out while it is written, paced by the connection, instead of collecting whole in memory first.
+/// </summary>
+public sealed class StreamedJson(Utf8JsonWriter writer, HttpContext ctx)
+{
+    /// <summary>How much is written before it is sent.</summary>
+    public const int ChunkBytes = 64 * 1024;
+
+    private long _sent;
+
+    /// <summary>The writer.</summary>
+    public Utf8JsonWriter Writer => writer;
+
+    /// <summary>Sends what is written so far when it is <see cref="ChunkBytes"/> or more; call between whole values.</summary>
+    public ValueTask SendIfLarge() =>
+        writer.BytesCommitted + writer.BytesPending - _sent < ChunkBytes ? ValueTask.CompletedTask : Send();
+
+    private async ValueTask Send()
+    {
+        writer.Flush();
+        _sent = writer.BytesCommitted;
+        await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -80,6 +80,33 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
     }
 
     [Fact]
+    public async Task LargeAnswersStreamWhole()
+    {
+        // Some megabytes of answer, sent in parts as it is written: every series and point arrives, in order.
+        var s = await Server();
+        var samples = Enumerable.Range(0, 240).Select(i => (T0 + i * 15_000L, i / 3.0)).ToArray();
+        var series = Enumerable.Range(0, 300)
+            .Select(k => (new[] { "__name__", "qapi_big", "k", k.ToString("D3", System.Globalization.CultureInfo.InvariantCulture) }, samples))
+            .ToArray();
+        Assert.Equal(204, await RemoteWriteClient.SendAsync(s.Client, series));
+        using var r = await s.Client.GetAsync($"/api/v1/query_range?query={Q("qapi_big * 1.1")}&start={T0 / 1000}&end={(T0 + 239 * 15_000) / 1000}&step=15");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        string body = await r.Content.ReadAsStringAsync();
+        Assert.True(body.Length > 4 * StreamedJsonChunk, $"answer of {body.Length} bytes");
+        var result = JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("result");
+        Assert.Equal(300, result.GetArrayLength());
+        for (int k = 0; k < 300; k++)
+        {
+            var values = result[k].GetProperty("values");
+            Assert.Equal(k.ToString("D3", System.Globalization.CultureInfo.InvariantCulture), result[k].GetProperty("metric").GetProperty("k").GetString());
+            Assert.Equal(240, values.GetArrayLength());
+            Assert.Equal((239 / 3.0 * 1.1).ToString("R", System.Globalization.CultureInfo.InvariantCulture), values[239][1].GetString());
+        }
+    }
+
+    private const int StreamedJsonChunk = 64 * 1024;
+
+    [Fact]
     public async Task StatsParameterAddsPrometheusStatistics()
     {
         var s = await Server();

@@ -201,7 +201,7 @@ public static class QueryApi
             // As Prometheus 3.x: any value asks for the statistics, but only these two are meant to.
             warnings.Add($"value \"{stats}\" for parameter \"stats\" is deprecated and will be rejected in the next major release, use \"true\" or \"all\"");
         }
-        await ApiResponse.Success(ctx, w => WriteData(w, r, string.IsNullOrEmpty(stats) ? null : run), warnings, infos).ConfigureAwait(false);
+        await ApiResponse.SuccessStreamed(ctx, json => WriteData(json, r, string.IsNullOrEmpty(stats) ? null : run), warnings, infos).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -238,8 +238,9 @@ public static class QueryApi
         w.WriteEndObject();
     }
 
-    private static void WriteData(Utf8JsonWriter w, QueryResult r, QueryRun? stats)
+    private static async ValueTask WriteData(StreamedJson json, QueryResult r, QueryRun? stats)
     {
+        var w = json.Writer;
         w.WriteStartObject();
         w.WriteString("resultType"u8, r.TypeName);
         w.WritePropertyName("result"u8);
@@ -264,6 +265,7 @@ public static class QueryApi
                     w.WritePropertyName("value"u8);
                     WritePoint(w, smp.T, smp.F);
                     w.WriteEndObject();
+                    await json.SendIfLarge().ConfigureAwait(false);
                 }
                 w.WriteEndArray();
                 break;
@@ -281,6 +283,7 @@ public static class QueryApi
                     }
                     w.WriteEndArray();
                     w.WriteEndObject();
+                    await json.SendIfLarge().ConfigureAwait(false);
                 }
                 w.WriteEndArray();
                 break;
