@@ -8,11 +8,11 @@
 //                            [--equivalents prometheus-2.42]
 //       runs each query of Queries.All once (its answer is kept in DIR/qN.json; with --equivalents, the answer to
 //       the Prometheus 2.42 form of Queries.Prometheus242Equivalent in DIR/qN.equivalent.json), then ROUNDS timed times, and
-//       writes DIR/timings.tsv: query index, latencies in ms, allocated bytes per query (from /metrics)
+//       writes DIR/timings.tsv: query index, latencies in ms, allocated bytes and CPU ms per query (from /metrics)
 //   ariane-bench-load series --url BASE --end-ms T [--count 1000000] [--samples 4] [--per-request 10000]
 //       many series with a few samples each (the start-up benchmark's large WAL)
 //   ariane-bench-load report --dir DIR --systems ariane,prometheus,victoriametrics [--labels ...]
-//       the markdown tables (latency p50/p90, ratios against VictoriaMetrics, allocations, Ariane = Prometheus?)
+//       the markdown tables (latency p50/p90, ratios against VictoriaMetrics, CPU, allocations, Ariane = Prometheus?)
 
 using System.Diagnostics;
 using System.Globalization;
@@ -38,6 +38,9 @@ string Opt(string name, string? def = null) =>
     opts.TryGetValue(name, out var v) ? v : def ?? throw new ArgumentException($"--{name} is required");
 long OptLong(string name, string? def = null) => long.Parse(Opt(name, def), CultureInfo.InvariantCulture);
 double OptDouble(string name, string? def = null) => double.Parse(Opt(name, def), CultureInfo.InvariantCulture);
+
+// Every one of the three exposes its CPU time under this name (client_golang's process collector; Ariane the same).
+const string CpuMetric = "process_cpu_seconds_total";
 
 using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
 {
@@ -148,23 +151,25 @@ async Task<int> Query()
     string range = $"&start={Seconds(OptLong("start-ms"))}&end={Seconds(OptLong("end-ms"))}&step={OptLong("step-s", "60")}";
     Directory.CreateDirectory(outDir);
 
-    // What one read of /metrics allocates by itself, subtracted from each query's figure.
-    double? readCost = null;
-    if (allocMetric != "-")
+    // What one read of /metrics allocates (and costs in CPU) by itself, subtracted from each query's figures.
+    double? readCost = null, readCpu = null;
+    var (a, aCpu) = await Counters(baseUrl, allocMetric);
+    var (_, _) = await Counters(baseUrl, allocMetric);
+    var (c, cCpu) = await Counters(baseUrl, allocMetric);
+    if (a is null)
     {
-        var a = await Allocated(baseUrl, allocMetric);
-        var b = await Allocated(baseUrl, allocMetric);
-        var c = await Allocated(baseUrl, allocMetric);
-        if (a is null)
-        {
+        if (allocMetric != "-")
             Console.Error.WriteLine($"query: {baseUrl}/metrics has no {allocMetric}; no allocation figures");
-            allocMetric = "-";
-        }
-        else
-        {
-            readCost = (c!.Value - a.Value) / 2;
-        }
+        allocMetric = "-";
     }
+    else
+    {
+        readCost = (c!.Value - a.Value) / 2;
+    }
+    if (aCpu is null)
+        Console.Error.WriteLine($"query: {baseUrl}/metrics has no {CpuMetric}; no CPU figures");
+    else
+        readCpu = (cCpu!.Value - aCpu.Value) / 2;
 
     using var tsv = new StreamWriter(Path.Combine(outDir, "timings.tsv"));
     for (int qi = 0; qi < Queries.All.Length; qi++)
@@ -180,7 +185,7 @@ async Task<int> Query()
             string alt = await http.GetStringAsync($"{baseUrl}/api/v1/query_range?query={Uri.EscapeDataString(eq)}{range}");
             await File.WriteAllTextAsync(Path.Combine(outDir, $"q{qi}.equivalent.json"), alt);
         }
-        double? before = allocMetric == "-" ? null : await Allocated(baseUrl, allocMetric);
+        var (before, cpuBefore) = await Counters(baseUrl, allocMetric);
         var ms = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
@@ -192,21 +197,29 @@ async Task<int> Query()
             if (!resp.IsSuccessStatusCode)
                 throw new InvalidOperationException($"q{qi} answered {(int)resp.StatusCode}");
         }
-        double? after = allocMetric == "-" ? null : await Allocated(baseUrl, allocMetric);
-        string alloc = before is null || after is null ? "-"
-            : ((after.Value - before.Value - readCost!.Value) / rounds).ToString("F0", CultureInfo.InvariantCulture);
-        tsv.WriteLine($"{qi}\t{string.Join(',', ms.ConvertAll(m => m.ToString("F3", CultureInfo.InvariantCulture)))}\t{alloc}");
+        var (after, cpuAfter) = await Counters(baseUrl, allocMetric);
+        string alloc = before is null || after is null || readCost is null ? "-"
+            : ((after.Value - before.Value - readCost.Value) / rounds).ToString("F0", CultureInfo.InvariantCulture);
+        string cpu = cpuBefore is null || cpuAfter is null || readCpu is null ? "-"
+            : ((cpuAfter.Value - cpuBefore.Value - readCpu.Value) / rounds * 1000).ToString("F2", CultureInfo.InvariantCulture);
+        tsv.WriteLine($"{qi}\t{string.Join(',', ms.ConvertAll(m => m.ToString("F3", CultureInfo.InvariantCulture)))}\t{alloc}\t{cpu}");
         ms.Sort();
-        Console.Error.WriteLine($"query: q{qi} p50 {ms[ms.Count / 2]:F1} ms, alloc/query {alloc} B: {Queries.All[qi]}");
+        Console.Error.WriteLine($"query: q{qi} p50 {ms[ms.Count / 2]:F1} ms, CPU/query {cpu} ms, alloc/query {alloc} B: {Queries.All[qi]}");
     }
     return 0;
 }
 
-async Task<double?> Allocated(string baseUrl, string metric)
+// The server's cumulative allocation counter (when named) and its CPU seconds, from one read of /metrics.
+async Task<(double? Allocated, double? Cpu)> Counters(string baseUrl, string allocMetric)
 {
     // VictoriaMetrics refreshes its go_memstats_* figures at most once a second; wait that out, for everyone.
     await Task.Delay(1100);
     string text = await http.GetStringAsync(baseUrl + "/metrics");
+    return (allocMetric == "-" ? null : MetricValue(text, allocMetric), MetricValue(text, CpuMetric));
+}
+
+static double? MetricValue(string text, string metric)
+{
     foreach (var line in text.Split('\n'))
     {
         if (line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && line[metric.Length] == ' ')
@@ -216,3 +229,4 @@ async Task<double?> Allocated(string baseUrl, string metric)
 }
 
 static string Seconds(long ms) => (ms / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+

@@ -13,6 +13,7 @@ internal static class Report
         var ic = CultureInfo.InvariantCulture;
         var lat = new Dictionary<string, List<double>[]>();
         var alloc = new Dictionary<string, string[]>();
+        var cpu = new Dictionary<string, string[]>();
         foreach (var sys in systems)
         {
             string file = Path.Combine(dir, sys, "timings.tsv");
@@ -20,6 +21,7 @@ internal static class Report
                 continue;
             var l = new List<double>[Queries.All.Length];
             var a = new string[Queries.All.Length];
+            var c = new string[Queries.All.Length];
             foreach (var line in File.ReadAllLines(file))
             {
                 var f = line.Split('\t');
@@ -27,9 +29,11 @@ internal static class Report
                 l[qi] = [.. Array.ConvertAll(f[1].Split(','), s => double.Parse(s, ic))];
                 l[qi].Sort();
                 a[qi] = f[2];
+                c[qi] = f.Length > 3 ? f[3] : "-";
             }
             lat[sys] = l;
             alloc[sys] = a;
+            cpu[sys] = c;
         }
         string Label(string sys) => labels[Array.IndexOf(systems, sys)];
         double? P(string sys, int qi, double p) =>
@@ -62,6 +66,28 @@ internal static class Report
                 ? $"{Compare(Path.Combine(dir, "ariane", $"q{qi}.json"), eq)}, against 2.42's `{Queries.Prometheus242Equivalent[qi]}`; as written: {Compare(Path.Combine(dir, "ariane", $"q{qi}.json"), Path.Combine(dir, "prometheus", $"q{qi}.json"))}"
                 : Compare(Path.Combine(dir, "ariane", $"q{qi}.json"), Path.Combine(dir, "prometheus", $"q{qi}.json"));
             sb.Append(ic, $" {cmp} |\n");
+        }
+        sb.Append("\nServer CPU per query (`process_cpu_seconds_total` from /metrics around the timed rounds ÷ rounds, less what one read of /metrics costs; whole process, all threads; less sensitive than latency to other load on the machine, but at 10 ms resolution for the Go servers):\n\n| # |");
+        foreach (var s in systems) sb.Append(ic, $" {Label(s)} CPU ms / query |");
+        foreach (var s in systems) if (s != "victoriametrics") sb.Append(ic, $" {Label(s)} ÷ VM (CPU) |");
+        sb.Append("\n|---|");
+        foreach (var _ in systems) sb.Append("---:|");
+        foreach (var s in systems) if (s != "victoriametrics") sb.Append("---:|");
+        sb.Append('\n');
+        double? Cpu(string sys, int qi) =>
+            cpu.TryGetValue(sys, out var arr) && arr[qi] is { } v && v != "-" ? double.Parse(v, ic) : null;
+        for (int qi = 0; qi < Queries.All.Length; qi++)
+        {
+            sb.Append(ic, $"| q{qi} |");
+            foreach (var s in systems) sb.Append(ic, $" {Ms(Cpu(s, qi))} |");
+            double? vm = Cpu("victoriametrics", qi);
+            foreach (var s in systems)
+            {
+                if (s == "victoriametrics") continue;
+                double? v = Cpu(s, qi);
+                sb.Append(ic, $" {(v is null || vm is null || vm <= 0 ? "–" : (v.Value / vm.Value).ToString("F2", ic))} |");
+            }
+            sb.Append('\n');
         }
         sb.Append("\nAllocated bytes per query (the server's own allocation counter around the timed rounds ÷ rounds, less what one read of /metrics allocates), and the answer's size:\n\n| # |");
         foreach (var s in systems) sb.Append(ic, $" {Label(s)} MB / query |");
