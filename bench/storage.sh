@@ -3,14 +3,15 @@
 # each with a fresh data folder on loopback.
 #
 #   bench/storage.sh [--only ariane,prometheus,victoriametrics] [--instances 20] [--hours 24]
-#                    [--wal-series 1000000] [--wal-samples 4] [--keep]
+#                    [--wal-series 1000000] [--wal-samples 4] [--settle 30] [--keep]
 #
 # Part 1, data at rest: the loader (bench/Ariane.Bench.Load) remote-writes the query benchmark's realistic data set
 # (counters, gauges, classic histograms; 201 series per instance) over HOURS at 15 s, in time order. Each system is
 # then made to persist everything: Ariane and Prometheus through POST /api/v1/admin/tsdb/snapshot (the snapshot
 # holds every sample as blocks, the head included), VictoriaMetrics through /internal/force_flush and 30 s of
 # background merging. Reported: disk bytes per sample (snapshot folder, or VictoriaMetrics's data folder) and
-# resident memory per active series after the load.
+# resident memory per active series SETTLE seconds after the snapshot (the same wait for all three: each gives back
+# some of what the burst of loading left behind, Go's collectors and Ariane's housekeeping alike).
 # Part 2, start-up after a crash with a large WAL: WAL_SERIES series (Kubernetes-like label sets) with WAL_SAMPLES
 # samples each are remote-written, the server is killed with SIGKILL, and the time from the restart to a 200 from
 # /-/ready (VictoriaMetrics: /health) is measured; resident memory per series after the restart is reported too.
@@ -26,11 +27,12 @@ instances=20
 hours=24
 wal_series=1000000
 wal_samples=4
+settle=30
 keep=0
 declare -A listen_port=([ariane]=19295 [prometheus]=19290 [victoriametrics]=19528) # apart from ingest.sh and query.sh, which may run at the same time
 declare -A label=([ariane]=Ariane [prometheus]="Prometheus 2.42" [victoriametrics]="VictoriaMetrics 1.79")
 
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) only="$2"; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --hours) hours="$2"; shift 2 ;;
     --wal-series) wal_series="$2"; shift 2 ;;
     --wal-samples) wal_samples="$2"; shift 2 ;;
+    --settle) settle="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "storage.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -135,6 +138,7 @@ for sys in "${systems[@]}"; do
       size="$(du -sb "$dir/data/snapshots/$name" | cut -f1)" ;;
   esac
   disk_bytes[$sys]="$size"
+  sleep "$settle"
   bytes_per_sample[$sys]="$(printf '%.3f' "$(echo "scale=4; $size / $samples" | bc)")"
   rss_series[$sys]="$(printf '%.2f' "$(echo "scale=3; $(rss_kb "$server_pid") * 1024 / $series / 1000" | bc)")"
   log "$sys: $size bytes on disk for $samples samples (${bytes_per_sample[$sys]} B/sample), ${rss_series[$sys]} KB RSS per series"

@@ -3,6 +3,7 @@ using Ariane.Exposition;
 using Ariane.Host;
 using Ariane.Scrape;
 using Ariane.Server.Api.V1;
+using Ariane.Storage;
 
 namespace Ariane.Server;
 
@@ -197,6 +198,10 @@ public static class MetricsEndpoints
         w.Sample("dotnet_gc_allocated_bytes_total", GC.GetTotalAllocatedBytes());
         w.Family("dotnet_gc_pause_seconds_total", "counter", "Total time the runtime paused for garbage collection.");
         w.Sample("dotnet_gc_pause_seconds_total", GC.GetTotalPauseDuration().TotalSeconds);
+        w.Family("ariane_memory_housekeeping_collections_total", "counter", "Background full collections started after bursts of work, so that their garbage does not stay resident.");
+        w.Sample("ariane_memory_housekeeping_collections_total", MemoryHousekeeper.Collections);
+        w.Family("ariane_buffer_pool_bytes", "gauge", "Bytes held by the pools of large buffers (request bodies, appender batches, WAL records).");
+        w.Sample("ariane_buffer_pool_bytes", BufferPools.HeldBytes);
         w.Family("dotnet_threadpool_threads", "gauge", "Number of thread pool threads.");
         w.Sample("dotnet_threadpool_threads", ThreadPool.ThreadCount);
         w.Family("dotnet_threadpool_queue_length", "gauge", "Work items queued to the thread pool.");

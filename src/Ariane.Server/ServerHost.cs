@@ -111,6 +111,7 @@ public static class ServerHost
             Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
         var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m));
+        using var housekeeper = new MemoryHousekeeper(time);
         var state = new ServerState(o, db, scrape, config, time);
         var reloadGate = new SemaphoreSlim(1, 1);
         state.Reload = async () =>

@@ -83,7 +83,7 @@ internal sealed partial class Evaluator
             workers = 1;
         }
         int roundSize = workers * StreamBatch;
-        var outBuf = System.Buffers.ArrayPool<FloatPoint>.Shared.Rent(Math.Min(roundSize, series.Count) * steps);
+        var outBuf = BufferPool<FloatPoint>.Shared.Rent(Math.Min(roundSize, series.Count) * steps);
         var outs = new SeriesOut[Math.Min(roundSize, series.Count)];
         var scratches = new SeriesScratch[workers];
         scratches[0] = Scratch;
@@ -133,7 +133,7 @@ internal sealed partial class Evaluator
         }
         finally
         {
-            System.Buffers.ArrayPool<FloatPoint>.Shared.Return(outBuf);
+            BufferPool<FloatPoint>.Shared.Return(outBuf);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Ariane.Remote;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 
@@ -28,7 +29,7 @@ public static class RemoteWriteApi
             return;
         }
         Interlocked.Increment(ref s.RemoteWrite.Requests);
-        // Both buffers come from the shared pool: a remote-write stream would otherwise put two large arrays a
+        // Both buffers come from a pool (BufferPool, which lets idle arrays go): a remote-write stream would otherwise put two large arrays a
         // request on the large object heap, which only full collections reclaim (measured: +85 MB resident while
         // loading a day of data).
         byte[]? compressed = null;
@@ -55,7 +56,7 @@ public static class RemoteWriteApi
                     await Fail(ctx, s, 413, $"decompressed request of {len} bytes is over the limit of {MaxDecompressedBytes}").ConfigureAwait(false);
                     return;
                 }
-                raw = ArrayPool<byte>.Shared.Rent(Math.Max(len, 1));
+                raw = BufferPool<byte>.Shared.Rent(Math.Max(len, 1));
                 rawLen = Snappier.Snappy.Decompress(compressed.AsSpan(0, compressedLen), raw);
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException)
@@ -69,11 +70,11 @@ public static class RemoteWriteApi
         {
             if (compressed is not null)
             {
-                ArrayPool<byte>.Shared.Return(compressed);
+                BufferPool<byte>.Shared.Return(compressed);
             }
             if (raw is not null)
             {
-                ArrayPool<byte>.Shared.Return(raw);
+                BufferPool<byte>.Shared.Return(raw);
             }
         }
     }
@@ -113,14 +114,14 @@ public static class RemoteWriteApi
         ctx.Response.StatusCode = 204;
     }
 
-    // The body in a pooled buffer (return it to ArrayPool<byte>.Shared) and its length.
+    // The body in a pooled buffer (return it to BufferPool<byte>.Shared) and its length.
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext ctx)
     {
         if (ctx.Request.ContentLength > MaxCompressedBytes)
         {
             throw new InvalidDataException($"request body of {ctx.Request.ContentLength} bytes is over the limit of {MaxCompressedBytes}");
         }
-        var buf = ArrayPool<byte>.Shared.Rent(ctx.Request.ContentLength is long n and > 0 ? (int)n + 1 : 64 * 1024);
+        var buf = BufferPool<byte>.Shared.Rent(ctx.Request.ContentLength is long n and > 0 ? (int)n + 1 : 64 * 1024);
         int len = 0;
         try
         {
@@ -132,9 +133,9 @@ public static class RemoteWriteApi
                     {
                         throw new InvalidDataException($"request body is over the limit of {MaxCompressedBytes} bytes");
                     }
-                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(MaxCompressedBytes + 1, buf.Length * 2));
+                    var bigger = BufferPool<byte>.Shared.Rent(Math.Min(MaxCompressedBytes + 1, buf.Length * 2));
                     buf.AsSpan(0, len).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buf);
+                    BufferPool<byte>.Shared.Return(buf);
                     buf = bigger;
                 }
                 int read = await ctx.Request.Body.ReadAsync(buf.AsMemory(len), ctx.RequestAborted).ConfigureAwait(false);
@@ -152,7 +153,7 @@ public static class RemoteWriteApi
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buf);
+            BufferPool<byte>.Shared.Return(buf);
             throw;
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Wal;
@@ -86,7 +85,7 @@ internal sealed class HeadAppender(Head head) : IAppender
 
     private void Grow()
     {
-        var b = ArrayPool<Pending>.Shared.Rent(Math.Max(64, _pending.Length * 2));
+        var b = BufferPool<Pending>.Shared.Rent(Math.Max(64, _pending.Length * 2));
         Array.Copy(_pending, b, _count);
         Release();
         _pending = b;
@@ -98,7 +97,7 @@ internal sealed class HeadAppender(Head head) : IAppender
         {
             // Drop the series references before the array goes back to the pool.
             Array.Clear(_pending, 0, _count);
-            ArrayPool<Pending>.Shared.Return(_pending);
+            BufferPool<Pending>.Shared.Return(_pending);
         }
         _pending = [];
     }

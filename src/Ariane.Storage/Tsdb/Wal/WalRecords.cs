@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Ariane.Model;
+using Ariane.Storage;
 
 namespace Ariane.Tsdb.Wal;
 
@@ -22,7 +23,7 @@ internal enum WalRecordType : byte
 }
 
 /// <summary>
-/// A growable byte buffer backed by <see cref="ArrayPool{T}"/>, with the varint writers the WAL needs.
+/// A growable byte buffer backed by <see cref="BufferPool{T}"/>, with the varint writers the WAL needs.
 /// Framing: <c>type u8 | length u32le | crc32c u32le | payload</c>, the CRC over type and payload.
 /// </summary>
 internal sealed class WalBuffer : IDisposable
@@ -34,7 +35,7 @@ internal sealed class WalBuffer : IDisposable
     private int _len;
     private int _recordStart = -1;
 
-    public WalBuffer(int capacity = 4096) => _buf = ArrayPool<byte>.Shared.Rent(capacity);
+    public WalBuffer(int capacity = 4096) => _buf = BufferPool<byte>.Shared.Rent(capacity);
 
     public int Length => _len;
 
@@ -120,9 +121,9 @@ internal sealed class WalBuffer : IDisposable
     {
         if (_len + n > _buf.Length)
         {
-            var b = ArrayPool<byte>.Shared.Rent(Math.Max(_len + n, _buf.Length * 2));
+            var b = BufferPool<byte>.Shared.Rent(Math.Max(_len + n, _buf.Length * 2));
             Array.Copy(_buf, b, _len);
-            ArrayPool<byte>.Shared.Return(_buf);
+            BufferPool<byte>.Shared.Return(_buf);
             _buf = b;
         }
     }
@@ -134,7 +135,7 @@ internal sealed class WalBuffer : IDisposable
         _len = 0;
         if (b.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(b);
+            BufferPool<byte>.Shared.Return(b);
         }
     }
 }
