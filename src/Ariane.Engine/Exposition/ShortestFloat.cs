@@ -335,17 +335,38 @@ public static class ShortestFloat
     {
         ReadOnlySpan<byte> pairs = DigitPairs;
         int i = d.Length;
-        while (i >= 2)
+        while (v >= 100_000_000)
         {
-            ulong q = v / 100;
-            int r = (int)(v - q * 100) * 2;
-            d[--i] = pairs[r + 1];
-            d[--i] = pairs[r];
+            // Eight digits at a time in 32-bit arithmetic.
+            ulong q = v / 100_000_000;
+            uint r = (uint)(v - q * 100_000_000);
             v = q;
+            for (int k = 0; k < 4; k++)
+            {
+                uint rq = r / 100;
+                int pair = (int)(r - rq * 100) * 2;
+                d[--i] = pairs[pair + 1];
+                d[--i] = pairs[pair];
+                r = rq;
+            }
         }
-        if (i == 1)
+        uint u = (uint)v;
+        while (u >= 100)
         {
-            d[0] = (byte)('0' + (int)v);
+            uint q = u / 100;
+            int pair = (int)(u - q * 100) * 2;
+            d[--i] = pairs[pair + 1];
+            d[--i] = pairs[pair];
+            u = q;
+        }
+        if (u >= 10)
+        {
+            d[--i] = pairs[(int)u * 2 + 1];
+            d[--i] = pairs[(int)u * 2];
+        }
+        else
+        {
+            d[--i] = (byte)('0' + u);
         }
     }
 
