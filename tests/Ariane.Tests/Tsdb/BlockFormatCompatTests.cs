@@ -115,4 +115,45 @@ public class BlockFormatCompatTests
             AssertHoldsFixture(q, "a");
         }
     }
+
+    [Fact]
+    public void The_byte_breakdown_adds_up_to_the_files_in_both_formats()
+    {
+        using var dir = new TempDir();
+        var old = Block.Open(CopyFixture(dir.Path));
+        string rewritten = Path.Combine(dir.Path, "new");
+        Directory.CreateDirectory(rewritten);
+        BlockMeta? meta;
+        using (var q = old.Querier(long.MinValue, long.MaxValue))
+        {
+            meta = BlockWriter.Write(rewritten, old.Meta.MinTime, old.Meta.MaxTime, q.Select(true), BlockLineage.Fresh, TimeProvider.System);
+        }
+        var cur = Block.Open(Path.Combine(rewritten, meta!.Ulid));
+        try
+        {
+            foreach (var b in new[] { old, cur })
+            {
+                var m = new BlockBytes();
+                m.Measure(b);
+                Assert.Equal(new FileInfo(Path.Combine(b.Dir, "index")).Length, m.Index);
+                Assert.Equal(Directory.GetFiles(Path.Combine(b.Dir, "chunks")).Sum(f => new FileInfo(f).Length), m.Chunks);
+                Assert.Equal(b.Meta.NumSeries, m.SeriesEntries);
+                Assert.Equal(b.Meta.NumChunks, m.ChunkMetas);
+                Assert.Equal(b.Meta.NumSamples, m.Samples);
+                Assert.True(m.DeltaRecords > 0 && m.XorRecords > 0);
+                Assert.Contains("| **total** | ", m.Render(), StringComparison.Ordinal);
+            }
+            // The current format is smaller, in the index and in the chunks.
+            var (o, c) = (new BlockBytes(), new BlockBytes());
+            o.Measure(old);
+            c.Measure(cur);
+            Assert.True(c.Index < o.Index, $"index {c.Index} >= {o.Index}");
+            Assert.True(c.Chunks < o.Chunks, $"chunks {c.Chunks} >= {o.Chunks}");
+        }
+        finally
+        {
+            old.Close();
+            cur.Close();
+        }
+    }
 }
