@@ -335,25 +335,8 @@ internal sealed class IndexReader : IDisposable
     /// <summary>Every series id of the block, sorted.</summary>
     public uint[] AllPostings()
     {
-        if (_version == 1)
-        {
-            return ReadPostingsV1(_allOff);
-        }
-        // Version 2 keeps no list of every series: walk the entries.
-        var ids = new List<uint>((int)Math.Min(1 << 20, (_seriesEnd - _seriesOff) / 16));
-        long pos = _seriesOff;
-        while (pos < _seriesEnd)
-        {
-            ids.Add((uint)(pos - _seriesOff));
-            var r = new ByteReader(_f.Span(pos, (int)Math.Min(10, _seriesEnd - pos)));
-            int len = r.Length();
-            pos += r.Position + len;
-        }
-        if (pos != _seriesEnd)
-        {
-            throw new CorruptBlockException($"{_f.Path}: the last series entry runs past the series section");
-        }
-        return [.. ids];
+        // Version 2's list of every series is the first of the postings section.
+        return _version == 1 ? ReadPostingsV1(_allOff) : ReadPostingsV2(_postingsOff);
     }
 
     private uint[] ReadPostings(long off) => _version == 1 ? ReadPostingsV1(off) : ReadPostingsV2(off);
@@ -375,31 +358,43 @@ internal sealed class IndexReader : IDisposable
         return ids;
     }
 
-    // Version 2: count uvarint, then each id as its difference from the previous one (the first from 0).
+    // Version 2: see IndexWriter.PutPostings.
     private uint[] ReadPostingsV2(long off)
     {
-        var body = _f.Span(off, (int)Math.Min(int.MaxValue, _postingsEnd - off));
+        // The span runs to the end of the file (the table and table of contents follow the postings), so that the
+        // last fields can be loaded as whole words.
+        var body = _f.Span(off, (int)Math.Min(int.MaxValue, _f.Length - off));
+        int limit = (int)Math.Min(int.MaxValue, _postingsEnd - off);
         int pos = 0;
-        int n = (int)ReadUvarint(body, ref pos);
-        if (n < 0 || n > body.Length - pos)
+        ulong n = ReadUvarint(body, ref pos);
+        if (n > (ulong)(_seriesEnd - _seriesOff)) // ids are distinct entry offsets
         {
             throw new CorruptBlockException($"{_f.Path}: postings list at offset {off} has a bad count");
         }
         var ids = new uint[n];
-        uint id = 0;
-        for (int i = 0; i < n; i++)
+        if (n == 0)
         {
-            // One-byte deltas are the common case of dense lists.
-            uint b = pos < body.Length ? body[pos] : throw new CorruptBlockException($"{_f.Path}: postings list at offset {off} is truncated");
-            if (b < 0x80)
-            {
-                pos++;
-                id += b;
-            }
-            else
-            {
-                id += (uint)ReadUvarint(body, ref pos);
-            }
+            return ids;
+        }
+        ulong first = ReadUvarint(body, ref pos);
+        uint id = (uint)first;
+        ids[0] = id;
+        if (n == 1)
+        {
+            return ids;
+        }
+        uint dmin = (uint)ReadUvarint(body, ref pos);
+        int w = pos < limit ? body[pos++] : 33;
+        if (w > 32 || (long)pos + ((long)(n - 1) * w + 7) / 8 > limit || body.Length - pos < 8 + ((long)(n - 1) * w + 7) / 8)
+        {
+            throw new CorruptBlockException($"{_f.Path}: postings list at offset {off} is truncated or has a bad width");
+        }
+        var bits = body[pos..];
+        ulong mask = (1UL << w) - 1;
+        int at = 0;
+        for (int i = 1; i < ids.Length; i++, at += w)
+        {
+            id += dmin + (uint)((BinaryPrimitives.ReadUInt64LittleEndian(bits[(at >> 3)..]) >> (at & 7)) & mask);
             ids[i] = id;
         }
         return ids;
@@ -578,23 +573,35 @@ internal sealed class IndexReader : IDisposable
         else
         {
             m.SeriesFraming += 4; // the series CRC
-            long idBytes = 0;
             long at = _postingsOff;
-            while (at < _postingsEnd)
+            for (int list = 0; at < _postingsEnd; list++)
             {
                 var body = _f.Span(at, (int)(_postingsEnd - at));
                 int q = 0;
-                int n = (int)ReadUvarint(body, ref q);
-                int start = q;
-                for (int i = 0; i < n; i++)
+                ulong n = ReadUvarint(body, ref q);
+                int header = q;
+                if (n > 0)
                 {
                     ReadUvarint(body, ref q);
                 }
-                idBytes += q - start;
-                m.PostingsFraming += start;
+                if (n > 1)
+                {
+                    ReadUvarint(body, ref q);
+                    int w = body[q++];
+                    header = q;
+                    q += (int)(((long)(n - 1) * w + 7) / 8);
+                }
+                if (list == 0)
+                {
+                    m.PostingsAll += q; // the list of every series comes first
+                }
+                else
+                {
+                    m.PostingsIds += q - header;
+                    m.PostingsFraming += header;
+                }
                 at += q;
             }
-            m.PostingsIds += idBytes;
             m.PostingsFraming += 8;
         }
         long tableLen = BinaryPrimitives.ReadUInt32LittleEndian(_f.Span(_tableOff, 4));

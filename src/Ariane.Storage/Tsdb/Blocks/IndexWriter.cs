@@ -10,7 +10,7 @@ internal readonly record struct ChunkMeta(long MinT, long MaxT, ulong Ref);
 /// <summary>
 /// Writes a block's <c>index</c> file, format version 2 (docs/format/block.md): header, symbols, series entries back
 /// to back (a series' id in the block is its entry's offset from the first one) with one CRC32C over them all,
-/// postings lists as delta varints in one section, the postings table and a table of contents. Chunk metas are
+/// postings lists bit-packed as differences in one section (the list of every series first), the postings table and a table of contents. Chunk metas are
 /// stored relative to the block's start and to the previous chunk. Symbols first, then series in label order, then
 /// <see cref="Finish"/>. Version 1 (16-byte aligned entries with a CRC each, u32 postings) is still read by
 /// <see cref="IndexReader"/>.
@@ -29,12 +29,12 @@ internal sealed class IndexWriter : IDisposable
     private readonly ByteBuffer _buf = new(4096);
     private readonly Dictionary<string, int> _symbols = new(StringComparer.Ordinal);
     private readonly Dictionary<long, List<uint>> _postings = []; // (name ref << 32 | value ref) → series ids
+    private readonly List<uint> _all = [];
     private readonly long _baseTime;
     private long _pos;
     private long _symbolsOff;
     private long _seriesOff = -1;
     private uint _seriesCrc;
-    private int _seriesCount;
     private Labels? _lastLabels;
 
     /// <summary>Starts an index whose chunk times are stored relative to <paramref name="baseTime"/> (the block's min time).</summary>
@@ -50,7 +50,7 @@ internal sealed class IndexWriter : IDisposable
     }
 
     /// <summary>Series written.</summary>
-    public int SeriesCount => _seriesCount;
+    public int SeriesCount => _all.Count;
 
     /// <summary>Writes the symbol table: every label name and value the series will use, sorted ordinally, unique.</summary>
     public void AddSymbols(IReadOnlyList<string> sorted)
@@ -113,7 +113,7 @@ internal sealed class IndexWriter : IDisposable
         }
         WriteChunkMetas(_buf, chunks, _baseTime);
         WriteEntry();
-        _seriesCount++;
+        _all.Add(id);
         return id;
     }
 
@@ -163,24 +163,19 @@ internal sealed class IndexWriter : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(crc, _seriesCrc);
         Write(crc);
 
-        // Postings: one section, a list per label pair (sorted by name, then value): count, first id, then deltas.
+        // Postings: one section, the list of every series, then a list per label pair (sorted by name, then value):
+        // each a count, then the ids as deltas.
         long postingsOff = _pos;
         var keys = new List<long>(_postings.Keys);
         keys.Sort();
         var offsets = new int[keys.Count];
         _buf.Clear();
         _buf.U32(0);
+        PutPostings(_all);
         for (int i = 0; i < keys.Count; i++)
         {
             offsets[i] = _buf.Length - 4;
-            var ids = _postings[keys[i]];
-            _buf.Uvarint((ulong)ids.Count);
-            uint prev = 0;
-            foreach (uint id in ids)
-            {
-                _buf.Uvarint(id - prev);
-                prev = id;
-            }
+            PutPostings(_postings[keys[i]]);
         }
         WriteSection();
 
@@ -206,6 +201,54 @@ internal sealed class IndexWriter : IDisposable
         Write(toc);
         _f.Flush(flushToDisk: true);
         _f.Dispose();
+    }
+
+    // A postings list: count uvarint, first id uvarint, then (count ≥ 2) the smallest difference between
+    // consecutive ids dmin uvarint, a width w u8 and count − 1 fields of w bits holding (difference − dmin), least
+    // significant bit first: fixed-width fields decode without a branch per id.
+    private void PutPostings(List<uint> ids)
+    {
+        _buf.Uvarint((ulong)ids.Count);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        _buf.Uvarint(ids[0]);
+        if (ids.Count == 1)
+        {
+            return;
+        }
+        uint lo = uint.MaxValue, hi = 0;
+        for (int i = 1; i < ids.Count; i++)
+        {
+            uint d = ids[i] - ids[i - 1];
+            lo = Math.Min(lo, d);
+            hi = Math.Max(hi, d);
+        }
+        int w = 32 - System.Numerics.BitOperations.LeadingZeroCount(hi - lo);
+        _buf.Uvarint(lo);
+        _buf.Byte((byte)w);
+        if (w == 0)
+        {
+            return;
+        }
+        ulong acc = 0;
+        int bits = 0;
+        for (int i = 1; i < ids.Count; i++)
+        {
+            acc |= (ulong)(ids[i] - ids[i - 1] - lo) << bits;
+            bits += w;
+            while (bits >= 8)
+            {
+                _buf.Byte((byte)acc);
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+        if (bits > 0)
+        {
+            _buf.Byte((byte)acc);
+        }
     }
 
     private int Symbol(string s) =>
