@@ -170,7 +170,7 @@ public class BlockTests
         string index = Path.Combine(b.Dir, "index");
         var bytes = File.ReadAllBytes(index);
         // Every byte of the index is covered by some checksum (or is series padding); flip a few in turn.
-        foreach (int at in new[] { 9, bytes.Length / 3, bytes.Length / 2, bytes.Length - 30, bytes.Length - 2 })
+        foreach (int at in new[] { 5, 9, bytes.Length / 3, bytes.Length / 2, bytes.Length - 30, bytes.Length - 2 })
         {
             var copy = (byte[])bytes.Clone();
             copy[at] ^= 0x5A;

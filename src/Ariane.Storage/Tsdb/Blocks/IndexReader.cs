@@ -14,6 +14,7 @@ internal sealed class IndexReader : IDisposable
 {
     private readonly MappedFile _f;
     private readonly int _version;
+    private readonly int _seriesShift; // version 2: series ids are entry offsets from the first entry >> this
     private readonly int[] _symbolOffsets;   // symbol ref → file offset of its length-prefixed bytes
     private readonly string?[] _symbolCache; // decoded symbols, filled on first use (benign races)
     private readonly Dictionary<string, NameEntry> _names;
@@ -33,10 +34,11 @@ internal sealed class IndexReader : IDisposable
         public readonly long[] Offsets = offsets; // postings list offsets, relative to _postingsOff
     }
 
-    private IndexReader(MappedFile f, int version, int[] symbolOffsets, Dictionary<string, NameEntry> names, in Toc toc)
+    private IndexReader(MappedFile f, int version, int seriesShift, int[] symbolOffsets, Dictionary<string, NameEntry> names, in Toc toc)
     {
         _f = f;
         _version = version;
+        _seriesShift = seriesShift;
         _symbolOffsets = symbolOffsets;
         _symbolCache = new string?[symbolOffsets.Length];
         _names = names;
@@ -89,8 +91,14 @@ internal sealed class IndexReader : IDisposable
         {
             throw new CorruptBlockException($"{f.Path}: not an Ariane index (bad magic or version)");
         }
+        int seriesShift = version == 1 ? 4 : hdr[5];
+        if (seriesShift > 6)
+        {
+            throw new CorruptBlockException($"{f.Path}: series alignment 2^{seriesShift} out of range");
+        }
         var tocBytes = f.Span(f.Length - IndexWriter.TocSize, IndexWriter.TocSize);
-        if (Crc32C.Append(0, tocBytes[..40]) != BinaryPrimitives.ReadUInt32LittleEndian(tocBytes[40..]))
+        // Version 2's CRC of the table of contents covers the header too.
+        if (Crc32C.Append(version == 1 ? 0 : Crc32C.Append(0, hdr), tocBytes[..40]) != BinaryPrimitives.ReadUInt32LittleEndian(tocBytes[40..]))
         {
             throw new CorruptBlockException($"{f.Path}: table of contents fails its checksum");
         }
@@ -193,7 +201,7 @@ internal sealed class IndexReader : IDisposable
             offsets.Add(off);
         }
         Flush();
-        return new IndexReader(f, version, symbolOffsets, names, toc);
+        return new IndexReader(f, version, seriesShift, symbolOffsets, names, toc);
 
         void Flush()
         {
@@ -367,7 +375,7 @@ internal sealed class IndexReader : IDisposable
         int limit = (int)Math.Min(int.MaxValue, _postingsEnd - off);
         int pos = 0;
         ulong n = ReadUvarint(body, ref pos);
-        if (n > (ulong)(_seriesEnd - _seriesOff)) // ids are distinct entry offsets
+        if (n > (ulong)(_seriesEnd - _seriesOff)) // ids are distinct entries
         {
             throw new CorruptBlockException($"{_f.Path}: postings list at offset {off} has a bad count");
         }
@@ -422,7 +430,7 @@ internal sealed class IndexReader : IDisposable
     /// <summary>Reads series <paramref name="id"/>: its labels and (when <paramref name="chunks"/> is given) its chunk metas.</summary>
     public Labels Series(uint id, List<ChunkMeta>? chunks)
     {
-        long pos = _version == 1 ? (long)id * IndexWriter.SeriesAlignV1 : _seriesOff + id;
+        long pos = _version == 1 ? (long)id * IndexWriter.SeriesAlignV1 : _seriesOff + ((long)id << _seriesShift);
         long end = _version == 1 ? _f.Length : _seriesEnd;
         if (pos >= end)
         {
@@ -518,17 +526,16 @@ internal sealed class IndexReader : IDisposable
         var metas = new List<ChunkMeta>();
         while (pos < seriesEnd)
         {
-            if (_version == 1)
+            // Version 1 aligns entries to file offsets, version 2 to offsets from the first entry.
+            long from = _version == 1 ? 0 : _seriesOff, align = 1L << _seriesShift;
+            long aligned = from + (pos - from + align - 1) / align * align;
+            if (aligned >= seriesEnd)
             {
-                long aligned = (pos + IndexWriter.SeriesAlignV1 - 1) / IndexWriter.SeriesAlignV1 * IndexWriter.SeriesAlignV1;
-                if (aligned >= seriesEnd)
-                {
-                    m.SeriesPadding += seriesEnd - pos;
-                    break;
-                }
-                m.SeriesPadding += aligned - pos;
-                pos = aligned;
+                m.SeriesPadding += seriesEnd - pos;
+                break;
             }
+            m.SeriesPadding += aligned - pos;
+            pos = aligned;
             var r = new ByteReader(_f.Span(pos, (int)Math.Min(10, seriesEnd - pos)));
             int len = r.Length();
             var p = new ByteReader(_f.Span(pos + r.Position, len));

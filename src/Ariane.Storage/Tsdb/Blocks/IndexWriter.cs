@@ -8,8 +8,8 @@ namespace Ariane.Tsdb.Blocks;
 internal readonly record struct ChunkMeta(long MinT, long MaxT, ulong Ref);
 
 /// <summary>
-/// Writes a block's <c>index</c> file, format version 2 (docs/format/block.md): header, symbols, series entries back
-/// to back (a series' id in the block is its entry's offset from the first one) with one CRC32C over them all,
+/// Writes a block's <c>index</c> file, format version 2 (docs/format/block.md): header, symbols, series entries at
+/// 8-byte aligned offsets from the first one (that offset ÷ 8 is a series' id in the block) with one CRC32C over them all,
 /// postings lists bit-packed as differences in one section (the list of every series first), the postings table and a table of contents. Chunk metas are
 /// stored relative to the block's start and to the previous chunk. Symbols first, then series in label order, then
 /// <see cref="Finish"/>. Version 1 (16-byte aligned entries with a CRC each, u32 postings) is still read by
@@ -25,6 +25,14 @@ internal sealed class IndexWriter : IDisposable
     /// <summary>Version 1's alignment of series entries: a series' id was its entry's offset ÷ 16.</summary>
     public const int SeriesAlignV1 = 16;
 
+    /// <summary>
+    /// Series entries start at multiples of 2^<see cref="SeriesShift"/> bytes from the first one, and a series' id is
+    /// that offset shifted right: ids are u32, so the entries of a block may take up to 32 GiB (the shift is stored in
+    /// the header, byte 5). Padding costs 3.5 bytes an entry on average and makes the postings' differences 3 bits
+    /// narrower: about even with no alignment, for 8 times the room.
+    /// </summary>
+    public const int SeriesShift = 3;
+
     private readonly FileStream _f;
     private readonly ByteBuffer _buf = new(4096);
     private readonly Dictionary<string, int> _symbols = new(StringComparer.Ordinal);
@@ -35,6 +43,7 @@ internal sealed class IndexWriter : IDisposable
     private long _symbolsOff;
     private long _seriesOff = -1;
     private uint _seriesCrc;
+    private readonly uint _headerCrc;
     private Labels? _lastLabels;
 
     /// <summary>Starts an index whose chunk times are stored relative to <paramref name="baseTime"/> (the block's min time).</summary>
@@ -46,6 +55,8 @@ internal sealed class IndexWriter : IDisposable
         hdr.Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(hdr, Magic);
         hdr[4] = Version;
+        hdr[5] = SeriesShift;
+        _headerCrc = Crc32C.Append(0, hdr);
         Write(hdr);
     }
 
@@ -91,11 +102,19 @@ internal sealed class IndexWriter : IDisposable
         {
             _seriesOff = _pos;
         }
-        if (_pos - _seriesOff > uint.MaxValue)
+        int pad = (int)(-(_pos - _seriesOff) & ((1 << SeriesShift) - 1));
+        if (pad > 0)
+        {
+            Span<byte> zeros = stackalloc byte[1 << SeriesShift];
+            zeros.Clear();
+            _seriesCrc = Crc32C.Append(_seriesCrc, zeros[..pad]);
+            Write(zeros[..pad]);
+        }
+        if ((_pos - _seriesOff) >> SeriesShift > uint.MaxValue)
         {
             throw new InvalidOperationException("index series section too large");
         }
-        uint id = (uint)(_pos - _seriesOff);
+        uint id = (uint)((_pos - _seriesOff) >> SeriesShift);
         _buf.Clear();
         var span = labels.AsSpan();
         _buf.Uvarint((ulong)span.Length);
@@ -197,7 +216,8 @@ internal sealed class IndexWriter : IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(toc[16..], postingsOff);
         BinaryPrimitives.WriteInt64LittleEndian(toc[24..], tableOff);
         BinaryPrimitives.WriteInt64LittleEndian(toc[32..], _baseTime);
-        BinaryPrimitives.WriteUInt32LittleEndian(toc[40..], Crc32C.Append(0, toc[..40]));
+        // The table of contents' CRC covers the header too (its version and series alignment).
+        BinaryPrimitives.WriteUInt32LittleEndian(toc[40..], Crc32C.Append(_headerCrc, toc[..40]));
         Write(toc);
         _f.Flush(flushToDisk: true);
         _f.Dispose();
