@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Ariane.Model;
 using Ariane.Tsdb.Wal;
@@ -397,12 +399,18 @@ internal sealed class IndexReader : IDisposable
         {
             throw new CorruptBlockException($"{_f.Path}: postings list at offset {off} is truncated or has a bad width");
         }
-        var bits = body[pos..];
+        // Checked above: 8 bytes are readable from every field's first byte, so the loop loads words unchecked.
+        ref byte bits = ref Unsafe.Add(ref MemoryMarshal.GetReference(body), pos);
         ulong mask = (1UL << w) - 1;
-        int at = 0;
+        long at = 0;
         for (int i = 1; i < ids.Length; i++, at += w)
         {
-            id += dmin + (uint)((BinaryPrimitives.ReadUInt64LittleEndian(bits[(at >> 3)..]) >> (at & 7)) & mask);
+            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bits, (nint)(at >> 3)));
+            if (!BitConverter.IsLittleEndian)
+            {
+                word = BinaryPrimitives.ReverseEndianness(word);
+            }
+            id += dmin + (uint)((word >> (int)(at & 7)) & mask);
             ids[i] = id;
         }
         return ids;
