@@ -13,7 +13,7 @@ namespace Ariane.Bench;
 /// </summary>
 internal sealed class ChunkData
 {
-    public sealed record Chunk(string Kind, long[] Ts, double[] Vs, ChunkEncoding Enc, byte[] Data, byte[] Xor);
+    public sealed record Chunk(string Kind, long[] Ts, double[] Vs, ChunkEncoding Enc, byte[] Data, byte[] Xor, ChunkEncoding Enc1, byte[] Data1);
 
     public ChunkData(int instances = 2, double hours = 6, int samplesPerChunk = BlockWriter.SamplesPerChunk)
     {
@@ -26,6 +26,7 @@ internal sealed class ChunkData
         }
         var chooser = new ChunkEncoder(samplesPerChunk);
         var xorOnly = new ChunkEncoder(samplesPerChunk) { AllowDelta = false };
+        var format1 = new ChunkEncoder(samplesPerChunk) { TimesInIndex = false };
         for (int s = 0; s < n; s++)
         {
             string kind = Kind(ds.LabelPairs(s));
@@ -42,7 +43,8 @@ internal sealed class ChunkData
                 var enc = chooser.Encode(ts, vs, out var data);
                 var d = data.ToArray();
                 xorOnly.Encode(ts, vs, out var xor);
-                Chunks.Add(new Chunk(kind, ts, vs, enc, d, xor.ToArray()));
+                var enc1 = format1.Encode(ts, vs, out var data1);
+                Chunks.Add(new Chunk(kind, ts, vs, enc, d, xor.ToArray(), enc1, data1.ToArray()));
             }
         }
     }
@@ -99,7 +101,7 @@ internal sealed class ChunkData
             k.Chunks++;
             k.Xor += c.Xor.Length;
             k.Chosen += c.Data.Length;
-            k.Delta += c.Enc == ChunkEncoding.Delta ? 1 : 0;
+            k.Delta += c.Enc != ChunkEncoding.Xor ? 1 : 0;
             k.Brotli += Math.Min(c.Data.Length, BrotliEncoder.TryCompress(c.Data, buf, out int b, 11, 22) ? b + 1 : c.Data.Length);
             k.All.AddRange(c.Data);
             kinds[c.Kind] = k;
@@ -190,7 +192,19 @@ public class ChunkEncodingBenchmarks
         double sum = 0;
         foreach (var c in _chunks)
         {
-            ChunkDecoder.Decode(ChunkEncoding.Xor, c.Xor, c.Ts.Length, _ts, _vs);
+            ChunkDecoder.Decode(ChunkEncoding.Xor, c.Xor, c.Ts.Length, c.Ts[0], c.Ts[^1], _ts, _vs);
+            sum += _vs[c.Ts.Length - 1];
+        }
+        return sum / SampleCount;
+    }
+
+    [Benchmark]
+    public double DecodeChosenFormat1()
+    {
+        double sum = 0;
+        foreach (var c in _chunks)
+        {
+            ChunkDecoder.Decode(c.Enc1, c.Data1, c.Ts.Length, c.Ts[0], c.Ts[^1], _ts, _vs);
             sum += _vs[c.Ts.Length - 1];
         }
         return sum / SampleCount;
@@ -202,7 +216,7 @@ public class ChunkEncodingBenchmarks
         double sum = 0;
         foreach (var c in _chunks)
         {
-            ChunkDecoder.Decode(c.Enc, c.Data, c.Ts.Length, _ts, _vs);
+            ChunkDecoder.Decode(c.Enc, c.Data, c.Ts.Length, c.Ts[0], c.Ts[^1], _ts, _vs);
             sum += _vs[c.Ts.Length - 1];
         }
         return sum / SampleCount;

@@ -48,8 +48,12 @@ internal static partial class TsdbCommand
         var id = new Argument<string>("block id") { Description = "Block to analyze (default is the last block).", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "" };
         var limit = new Option<int>("--limit") { Description = "How many items to show in each list.", DefaultValueFactory = _ => 20 };
         var extended = new Option<bool>("--extended") { Description = "Run extended analysis." };
-        var cmd = new Command("analyze", "Analyze churn, label pair cardinality and compaction efficiency.") { path, id, limit, extended };
-        cmd.SetAction(pr => Analyze(pr.GetValue(path)!, pr.GetValue(id)!, pr.GetValue(limit), pr.GetValue(extended), Console.Out, Console.Error));
+        var bytes = new Option<bool>("--bytes")
+        {
+            Description = "Ariane only: break down the bytes of the block's index and chunk files by part, then of every block of the folder.",
+        };
+        var cmd = new Command("analyze", "Analyze churn, label pair cardinality and compaction efficiency.") { path, id, limit, extended, bytes };
+        cmd.SetAction(pr => Analyze(pr.GetValue(path)!, pr.GetValue(id)!, pr.GetValue(limit), pr.GetValue(extended), Console.Out, Console.Error, pr.GetValue(bytes)));
         return cmd;
     }
 
@@ -171,7 +175,7 @@ internal static partial class TsdbCommand
     }
 
     /// <summary><c>tsdb analyze</c>: churn and cardinality of one block (the newest by default), as promtool prints them.</summary>
-    public static int Analyze(string dir, string blockId, int limit, bool extended, TextWriter o, TextWriter err)
+    public static int Analyze(string dir, string blockId, int limit, bool extended, TextWriter o, TextWriter err, bool bytes = false)
     {
         if (!CheckDir(dir, err))
         {
@@ -187,6 +191,18 @@ internal static partial class TsdbCommand
                 return 1;
             }
             o.Write(BlockAnalysis.Render(block, limit, extended));
+            if (bytes)
+            {
+                var one = new BlockBytes();
+                one.Measure(block);
+                o.Write("\nBytes of block " + block.Meta.Ulid + ":\n" + one.Render());
+                var all = new BlockBytes();
+                foreach (var b in blocks)
+                {
+                    all.Measure(b);
+                }
+                o.Write("\nBytes of every block in " + dir + ":\n" + all.Render());
+            }
             return 0;
         }
         catch (CorruptBlockException e)

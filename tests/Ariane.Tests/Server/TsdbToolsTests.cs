@@ -266,6 +266,12 @@ public class TsdbCommandTests
         Assert.Contains("\nHighest cardinality labels:\n2 code\n1 __name__\n1 path\n", output);
         Assert.Contains("\nHighest cardinality metric names:\n2 http_requests_total\n", output);
         Assert.Contains("Fullness: Amount of samples in chunks (100% is 240 samples)\n     10%: ", output);
+        Assert.DoesNotContain("Bytes of", output, StringComparison.Ordinal); // an Ariane extension, only when asked
+
+        (rc, output, err) = Run((o, e) => TsdbCommand.Analyze(data, "", 20, extended: false, o, e, bytes: true));
+        Assert.True(rc == 0, err);
+        Assert.Contains("\nBytes of block ", output);
+        Assert.Contains("\nBytes of every block in " + data + ":\nBlocks: 4, ", output);
 
         (rc, output, err) = Run((o, e) => TsdbCommand.Dump(data, 1_700_004_500_000, 1_700_004_560_000, "http_requests_total{code=\"200\"}", o, e));
         Assert.True(rc == 0, err);

@@ -170,7 +170,7 @@ public class BlockTests
         string index = Path.Combine(b.Dir, "index");
         var bytes = File.ReadAllBytes(index);
         // Every byte of the index is covered by some checksum (or is series padding); flip a few in turn.
-        foreach (int at in new[] { 9, bytes.Length / 3, bytes.Length / 2, bytes.Length - 30, bytes.Length - 2 })
+        foreach (int at in new[] { 5, 9, bytes.Length / 3, bytes.Length / 2, bytes.Length - 30, bytes.Length - 2 })
         {
             var copy = (byte[])bytes.Clone();
             copy[at] ^= 0x5A;
@@ -212,6 +212,54 @@ public class BlockTests
                 }
             }
             Assert.Equal(6, refs.Count);
+        }
+        finally
+        {
+            b.Close();
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(1000)]
+    public void Postings_of_every_label_pair_list_exactly_its_series(int n)
+    {
+        // Entries of varied lengths (so the ids' differences vary), lists dense, sparse, single and whole.
+        var series = new List<ISeries>();
+        for (int i = 0; i < n; i++)
+        {
+            var labels = L("__name__", "m", "edge", i == 0 || i == n - 1 ? "yes" : "no", "i", i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture),
+                "mod3", (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture), "pad", new string('x', i * 7919 % 300));
+            series.Add(new ArraySeries(labels, [1000L + i], [i], 1));
+        }
+        series.Sort((a, b) => a.Labels.CompareTo(b.Labels));
+        using var dir = new TempDir();
+        var meta = BlockWriter.Write(dir.Path, 0, 10_000, new ListSeriesSet(series), BlockLineage.Fresh, TimeProvider.System);
+        var b = Block.Open(Path.Combine(dir.Path, meta!.Ulid));
+        try
+        {
+            var all = b.Index.AllPostings();
+            Assert.Equal(n, all.Length);
+            var byPair = new Dictionary<(string, string), List<uint>>();
+            foreach (uint id in all)
+            {
+                foreach (var l in b.Index.Series(id, null))
+                {
+                    if (!byPair.TryGetValue((l.Name, l.Value), out var list))
+                    {
+                        byPair[(l.Name, l.Value)] = list = [];
+                    }
+                    list.Add(id);
+                }
+            }
+            foreach (var ((name, value), ids) in byPair)
+            {
+                Assert.Equal(ids, b.Index.Postings(name, value));
+            }
+            Assert.Empty(b.Index.Postings("mod3", "3"));
+            Assert.Empty(b.Index.Postings("nope", "0"));
         }
         finally
         {

@@ -10,21 +10,31 @@ public class DeltaChunkTests
 {
     private const long T0 = 1_700_000_000_000;
 
-    // Encodes through the block writer's chooser, decodes through the one decoder, checks every bit.
+    // Encodes through the block writer's chooser, decodes through the one decoder, checks every bit; also in the
+    // layout of format 1 (first timestamp in the chunk), which blocks written then still hold (its choice may differ:
+    // being larger, it loses to XOR more often). Returns the current writer's choice.
     private static ChunkEncoding RoundTrip(long[] ts, double[] vs, bool allowDelta = true)
     {
-        var enc = new ChunkEncoder(Math.Max(1, ts.Length)) { AllowDelta = allowDelta };
-        var e = enc.Encode(ts, vs, out var data);
-        var gotT = new long[ts.Length];
-        var gotV = new double[ts.Length];
-        // Decode from an exact-size copy, so that reading past the end would fail.
-        ChunkDecoder.Decode(e, data.ToArray(), ts.Length, gotT, gotV);
-        for (int i = 0; i < ts.Length; i++)
+        ChunkEncoding chosen = 0;
+        foreach (bool timesInIndex in new[] { true, false })
         {
-            Assert.Equal(ts[i], gotT[i]);
-            Assert.Equal(BitConverter.DoubleToUInt64Bits(vs[i]), BitConverter.DoubleToUInt64Bits(gotV[i]));
+            var enc = new ChunkEncoder(Math.Max(1, ts.Length)) { AllowDelta = allowDelta, TimesInIndex = timesInIndex };
+            var e = enc.Encode(ts, vs, out var data);
+            var gotT = new long[ts.Length];
+            var gotV = new double[ts.Length];
+            // Decode from an exact-size copy, so that reading past the end would fail.
+            ChunkDecoder.Decode(e, data.ToArray(), ts.Length, ts[0], ts[^1], gotT, gotV);
+            for (int i = 0; i < ts.Length; i++)
+            {
+                Assert.Equal(ts[i], gotT[i]);
+                Assert.Equal(BitConverter.DoubleToUInt64Bits(vs[i]), BitConverter.DoubleToUInt64Bits(gotV[i]));
+            }
+            if (timesInIndex)
+            {
+                chosen = e;
+            }
         }
-        return e;
+        return chosen;
     }
 
     private static long[] Regular(int n, long step = 15_000) => Enumerable.Range(0, n).Select(i => T0 + i * step).ToArray();
@@ -72,7 +82,7 @@ public class DeltaChunkTests
     public void RoundTripsBitExactlyInTheExpectedEncoding(string name, double[] vs, bool delta)
     {
         Assert.NotNull(name);
-        Assert.Equal(delta ? ChunkEncoding.Delta : ChunkEncoding.Xor, RoundTrip(Regular(vs.Length), vs));
+        Assert.Equal(delta ? ChunkEncoding.DeltaIndexTimes : ChunkEncoding.Xor, RoundTrip(Regular(vs.Length), vs));
         RoundTrip(Regular(vs.Length), vs, allowDelta: false);
     }
 
@@ -119,23 +129,27 @@ public class DeltaChunkTests
         {
             ts[i] += i * 7 % 5; // up to 4 ms early or late
         }
-        Assert.Equal(ChunkEncoding.Delta, RoundTrip(ts, Enumerable.Repeat(1.0, 120).ToArray()));
+        Assert.Equal(ChunkEncoding.DeltaIndexTimes, RoundTrip(ts, Enumerable.Repeat(1.0, 120).ToArray()));
     }
 
     [Fact]
     public void TruncatedOrDamagedDataFailsWithInvalidData()
     {
         var vs = Enumerable.Range(0, 120).Select(i => i * 1000.0 + (i % 7)).ToArray();
-        var enc = new ChunkEncoder();
-        Assert.Equal(ChunkEncoding.Delta, enc.Encode(Regular(120), vs, out var data));
-        var bytes = data.ToArray();
         var ts = new long[120];
         var got = new double[120];
-        for (int cut = 0; cut < bytes.Length; cut++)
+        foreach (bool timesInIndex in new[] { true, false })
         {
-            Assert.Throws<InvalidDataException>(() => ChunkDecoder.Decode(ChunkEncoding.Delta, bytes.AsSpan(0, cut), 120, ts, got));
+            var enc = new ChunkEncoder { TimesInIndex = timesInIndex };
+            var e = enc.Encode(Regular(120), vs, out var data);
+            Assert.Equal(timesInIndex ? ChunkEncoding.DeltaIndexTimes : ChunkEncoding.Delta, e);
+            var bytes = data.ToArray();
+            for (int cut = 0; cut < bytes.Length; cut++)
+            {
+                Assert.Throws<InvalidDataException>(() => ChunkDecoder.Decode(e, bytes.AsSpan(0, cut), 120, T0, T0 + 119 * 15_000, ts, got));
+            }
+            Assert.Throws<InvalidDataException>(() => ChunkDecoder.Decode((ChunkEncoding)77, bytes, 120, T0, T0 + 119 * 15_000, ts, got));
         }
-        Assert.Throws<InvalidDataException>(() => ChunkDecoder.Decode((ChunkEncoding)77, bytes, 120, ts, got));
     }
 
     [Property(MaxTest = 300)]
@@ -180,18 +194,20 @@ public class DeltaChunkTests
         return DeltaRoundTrip(ts, vs);
     }
 
-    // Encodes in the delta encoding itself (whether or not it is the smallest) and checks every bit.
-    private static bool DeltaRoundTrip(long[] ts, double[] vs)
+    // Encodes in the delta encoding itself (whether or not it is the smallest), in both layouts, and checks every bit.
+    private static bool DeltaRoundTrip(long[] ts, double[] vs) => DeltaRoundTrip(ts, vs, true) && DeltaRoundTrip(ts, vs, false);
+
+    private static bool DeltaRoundTrip(long[] ts, double[] vs, bool timesInIndex)
     {
         var dst = new byte[DeltaChunk.MaxSize(ts.Length)];
-        int len = DeltaChunk.TryEncode(ts, vs, new long[ts.Length], dst);
+        int len = DeltaChunk.TryEncode(ts, vs, new long[ts.Length], dst, timesInIndex);
         if (len < 0)
         {
             return false;
         }
         var gotT = new long[ts.Length];
         var gotV = new double[ts.Length];
-        DeltaChunk.Decode(dst.AsSpan(0, len), ts.Length, gotT, gotV);
+        DeltaChunk.Decode(dst.AsSpan(0, len), ts.Length, ts[0], ts[^1], timesInIndex, gotT, gotV);
         for (int i = 0; i < ts.Length; i++)
         {
             if (gotT[i] != ts[i] || BitConverter.DoubleToUInt64Bits(gotV[i]) != BitConverter.DoubleToUInt64Bits(vs[i]))

@@ -138,20 +138,20 @@ public sealed class Block
     internal uint[] MatchingSeries(ReadOnlySpan<Model.LabelMatcher> matchers) => BlockPostings.Select(_index, matchers);
 
     /// <summary>
-    /// Reads the chunk at <paramref name="chunkRef"/> (checking its CRC) and decodes its samples into
+    /// Reads the chunk of <paramref name="c"/> (checking its CRC) and decodes its samples into
     /// <paramref name="ts"/> and <paramref name="vs"/> (at least <see cref="XorDecoder.MaxSamples"/> long) through
     /// <see cref="ChunkDecoder"/>; a chunk that does not decode is reported as corrupt. The caller holds the block.
     /// </summary>
-    internal void DecodeChunk(ulong chunkRef, Span<long> ts, Span<double> vs, out int count)
+    internal void DecodeChunk(ChunkMeta c, Span<long> ts, Span<double> vs, out int count)
     {
-        var data = _chunks.Read(chunkRef, out var enc, out count);
+        var data = _chunks.Read(c.Ref, out var enc, out count);
         try
         {
-            ChunkDecoder.Decode(enc, data, count, ts, vs);
+            ChunkDecoder.Decode(enc, data, count, c.MinT, c.MaxT, ts, vs);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            throw new CorruptBlockException($"{Dir}: chunk {chunkRef:x}: {e.Message}");
+            throw new CorruptBlockException($"{Dir}: chunk {c.Ref:x}: {e.Message}");
         }
     }
 
@@ -173,7 +173,7 @@ public sealed class Block
                 _index.Series(id, metas);
                 foreach (var c in metas)
                 {
-                    DecodeChunk(c.Ref, ts, vs, out _);
+                    DecodeChunk(c, ts, vs, out _);
                 }
             }
             return null;

@@ -288,6 +288,8 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
     private int _next;
     private ChunkEncoding _enc;
     private int _length;
+    private long _chunkMinT;
+    private long _chunkMaxT;
 
     public BlockSeriesIterator(Block block, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted) =>
         Reset(block, chunks, mint, maxt, deleted);
@@ -318,6 +320,8 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
             // With the bytes after the chunk, the XOR decoder loads whole words up to its last sample.
             data = _block.Chunks.Read(c.Ref, 8, out _enc, out count, out _length);
             maxT = c.MaxT;
+            _chunkMinT = c.MinT;
+            _chunkMaxT = c.MaxT;
             return true;
         }
         _next = _chunks.Length;
@@ -336,7 +340,7 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
         }
         try
         {
-            ChunkDecoder.Decode(_enc, data[.._length], count, ts, vs);
+            ChunkDecoder.Decode(_enc, data[.._length], count, _chunkMinT, _chunkMaxT, ts, vs);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {

@@ -69,7 +69,7 @@ internal static class BlockWriter
             long samples = 0, chunksWritten = 0, seriesWritten = 0;
             long minSeen = long.MaxValue, maxSeen = long.MinValue;
             using (var chunks = new ChunkWriter(tmp))
-            using (var index = new IndexWriter(Path.Combine(tmp, "index")))
+            using (var index = new IndexWriter(Path.Combine(tmp, "index"), mint))
             {
                 index.AddSymbols(sortedSymbols);
                 var metas = new List<ChunkMeta>();

@@ -12,15 +12,21 @@ internal enum ChunkEncoding : byte
 
     /// <summary>
     /// Decimal values and timestamps as frame-of-reference deltas in fixed-width bit fields
-    /// (<see cref="Chunks.DeltaChunk"/>); block chunks only.
+    /// (<see cref="Chunks.DeltaChunk"/>), holding its first timestamp; written by format 1.
     /// </summary>
     Delta = 2,
+
+    /// <summary>
+    /// <see cref="Delta"/> without the first timestamp, nor the interval when it is regular: the decoder takes the
+    /// chunk's first and last timestamps from the index's chunk meta. What block writers use since format 2.
+    /// </summary>
+    DeltaIndexTimes = 3,
 }
 
 /// <summary>
-/// Writes a block's chunk files <c>chunks/000001</c>, <c>000002</c>, ...: an 8-byte header (magic, version),
+/// Writes a block's chunk files <c>chunks/000001</c>, <c>000002</c>, ...: an 8-byte header (magic, version 2),
 /// then chunk records <c>len uvarint | payload | crc32c(payload) u32le</c>, payload = <c>encoding u8 |
-/// sample count u16le | data</c>. A chunk's reference is <c>file number &lt;&lt; 32 | offset of its record</c>.
+/// sample count u8 | data</c> (version 1's count was a u16, still read by <see cref="ChunkReader"/>). A chunk's reference is <c>file number &lt;&lt; 32 | offset of its record</c>.
 /// A file takes no more records once past <see cref="MaxFileSize"/>. A chunk identical (encoding, count and data) to
 /// one written in the last <see cref="DedupeWindow"/> bytes is not written again: its reference is returned, so
 /// series with the same samples share one record (a classic histogram's upper buckets and its count, counters
@@ -29,8 +35,11 @@ internal enum ChunkEncoding : byte
 internal sealed class ChunkWriter : IDisposable
 {
     public const uint Magic = 0x4B484341; // "ACHK" little-endian
-    public const byte Version = 1;
+    public const byte Version = 2;
     public const int HeaderSize = 8;
+
+    /// <summary>The most samples a record holds (its count is one byte).</summary>
+    public const int MaxSamples = byte.MaxValue;
     public const long MaxFileSize = 512L << 20;
 
     /// <summary>How many bytes of recent chunk payloads are kept to find identical chunks.</summary>
@@ -63,12 +72,16 @@ internal sealed class ChunkWriter : IDisposable
     /// <summary>Writes a chunk and returns its reference.</summary>
     public ulong Write(ChunkEncoding encoding, int count, ReadOnlySpan<byte> data)
     {
+        if ((uint)count > MaxSamples)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "a chunk record holds at most 255 samples");
+        }
         _rec.Clear();
-        int payload = 3 + data.Length;
+        int payload = 2 + data.Length;
         _rec.Uvarint((ulong)payload);
         int start = _rec.Length;
         _rec.Byte((byte)encoding);
-        _rec.U16((ushort)count);
+        _rec.Byte((byte)count);
         _rec.Bytes(data);
         var payloadBytes = _rec.Span[start..];
         ulong key = System.IO.Hashing.XxHash3.HashToUInt64(payloadBytes);
@@ -146,8 +159,13 @@ internal sealed class ChunkWriter : IDisposable
 internal sealed class ChunkReader : IDisposable
 {
     private readonly MappedFile[] _files;
+    private readonly byte[] _headerSizes; // per file: bytes of a record's payload before the data (3 in version 1, 2 since)
 
-    private ChunkReader(MappedFile[] files) => _files = files;
+    private ChunkReader(MappedFile[] files, byte[] headerSizes)
+    {
+        _files = files;
+        _headerSizes = headerSizes;
+    }
 
     public static ChunkReader Open(string blockDir)
     {
@@ -155,6 +173,7 @@ internal sealed class ChunkReader : IDisposable
         var names = Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
         Array.Sort(names, StringComparer.Ordinal);
         var files = new MappedFile[names.Length];
+        var headerSizes = new byte[names.Length];
         try
         {
             for (int i = 0; i < names.Length; i++)
@@ -165,10 +184,11 @@ internal sealed class ChunkReader : IDisposable
                 }
                 files[i] = new MappedFile(names[i]);
                 var hdr = files[i].Span(0, ChunkWriter.HeaderSize);
-                if (BinaryPrimitives.ReadUInt32LittleEndian(hdr) != ChunkWriter.Magic || hdr[4] != ChunkWriter.Version)
+                if (BinaryPrimitives.ReadUInt32LittleEndian(hdr) != ChunkWriter.Magic || hdr[4] is not (1 or ChunkWriter.Version))
                 {
                     throw new CorruptBlockException($"{names[i]}: not an Ariane chunk file (bad magic or version)");
                 }
+                headerSizes[i] = (byte)(hdr[4] == 1 ? 3 : 2);
             }
         }
         catch
@@ -179,7 +199,7 @@ internal sealed class ChunkReader : IDisposable
             }
             throw;
         }
-        return new ChunkReader(files);
+        return new ChunkReader(files, headerSizes);
     }
 
     /// <summary>Total bytes of the chunk files.</summary>
@@ -217,23 +237,63 @@ internal sealed class ChunkReader : IDisposable
             throw new CorruptBlockException($"chunk reference {chunkRef:x} names file {fileNo}, which does not exist");
         }
         var f = _files[fileNo - 1];
+        int hs = _headerSizes[fileNo - 1];
         var r = new ByteReader(f.Span(offset, (int)Math.Min(16, f.Length - offset)));
         int len = r.Length();
         long start = offset + r.Position;
         var rec = f.Span(start, len + 4);
         var payload = rec[..len];
-        if (len < 3 || Crc32C.Append(0, payload) != BinaryPrimitives.ReadUInt32LittleEndian(rec[len..]))
+        if (len < hs || Crc32C.Append(0, payload) != BinaryPrimitives.ReadUInt32LittleEndian(rec[len..]))
         {
             throw new CorruptBlockException($"{f.Path}: chunk at offset {offset} fails its checksum");
         }
         encoding = (ChunkEncoding)payload[0];
-        count = BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]);
-        length = len - 3;
+        count = hs == 3 ? BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]) : payload[1];
+        length = len - hs;
         if (slack <= 0)
         {
-            return payload[3..];
+            return payload[hs..];
         }
-        return f.Span(start + 3, (int)Math.Min(len - 3 + slack, f.Length - start - 3));
+        return f.Span(start + hs, (int)Math.Min(len - hs + slack, f.Length - start - hs));
+    }
+
+    /// <summary>Adds the bytes of every chunk file, record by record, to <paramref name="m"/> (for <c>tsdb analyze --bytes</c>).</summary>
+    public void Measure(BlockBytes m)
+    {
+        for (int i = 0; i < _files.Length; i++)
+        {
+            var f = _files[i];
+            int hs = _headerSizes[i];
+            m.ChunkFileHeaders += ChunkWriter.HeaderSize;
+            long pos = ChunkWriter.HeaderSize;
+            while (pos < f.Length)
+            {
+                var r = new ByteReader(f.Span(pos, (int)Math.Min(16, f.Length - pos)));
+                int len = r.Length();
+                var payload = f.Span(pos + r.Position, len);
+                var enc = (ChunkEncoding)payload[0];
+                int count = hs == 3 ? BinaryPrimitives.ReadUInt16LittleEndian(payload[1..]) : payload[1];
+                m.Records++;
+                m.RecordFraming += r.Position + 4;
+                m.RecordHeaders += hs;
+                var data = payload[hs..];
+                if (enc is ChunkEncoding.Delta or ChunkEncoding.DeltaIndexTimes)
+                {
+                    var (th, vh, tb, vb) = Chunks.DeltaChunk.Layout(data, count, enc == ChunkEncoding.DeltaIndexTimes);
+                    m.DeltaRecords++;
+                    m.DeltaTimeHeader += th;
+                    m.DeltaValueHeader += vh;
+                    m.DeltaTimeBits += tb;
+                    m.DeltaValueBits += vb;
+                }
+                else
+                {
+                    m.XorRecords++;
+                    m.XorData += data.Length;
+                }
+                pos += r.Position + len + 4;
+            }
+        }
     }
 
     public void Dispose()

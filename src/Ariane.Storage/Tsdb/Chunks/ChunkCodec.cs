@@ -14,10 +14,12 @@ internal static class ChunkDecoder
     /// <summary>
     /// Decodes the <paramref name="count"/> samples of a chunk of encoding <paramref name="encoding"/> whose data is
     /// <paramref name="data"/> into <paramref name="ts"/> and <paramref name="vs"/> (each at least
-    /// <paramref name="count"/> long). Reads nothing past <paramref name="data"/>; allocation-free once warm.
+    /// <paramref name="count"/> long). <paramref name="minT"/> and <paramref name="maxT"/> are the chunk's first and
+    /// last timestamps as the index's chunk meta holds them (<see cref="ChunkEncoding.DeltaIndexTimes"/> does not
+    /// store them). Reads nothing past <paramref name="data"/>; allocation-free once warm.
     /// </summary>
     /// <exception cref="InvalidDataException">An unknown encoding, or data that do not hold the samples.</exception>
-    public static void Decode(ChunkEncoding encoding, ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
+    public static void Decode(ChunkEncoding encoding, ReadOnlySpan<byte> data, int count, long minT, long maxT, Span<long> ts, Span<double> vs)
     {
         if ((uint)count > (uint)ts.Length || (uint)count > (uint)vs.Length)
         {
@@ -37,9 +39,10 @@ internal static class ChunkDecoder
                 XorDecoder.Decode(buf, 0, count, ts, vs);
                 break;
             case ChunkEncoding.Delta:
+            case ChunkEncoding.DeltaIndexTimes:
                 try
                 {
-                    DeltaChunk.Decode(data, count, ts, vs);
+                    DeltaChunk.Decode(data, count, minT, maxT, encoding == ChunkEncoding.DeltaIndexTimes, ts, vs);
                 }
                 catch (IndexOutOfRangeException)
                 {
@@ -72,8 +75,15 @@ internal sealed class ChunkEncoder
         _delta = new byte[DeltaChunk.MaxSize(maxSamples)];
     }
 
-    /// <summary>Whether <see cref="ChunkEncoding.Delta"/> may be chosen (false: XOR only, as before it existed).</summary>
+    /// <summary>Whether a delta encoding may be chosen (false: XOR only, as before it existed).</summary>
     public bool AllowDelta { get; init; } = true;
+
+    /// <summary>
+    /// Whether the delta encoding leaves the first and last timestamps to the index
+    /// (<see cref="ChunkEncoding.DeltaIndexTimes"/>, what block writers use) rather than storing the first one
+    /// (<see cref="ChunkEncoding.Delta"/>, format 1).
+    /// </summary>
+    public bool TimesInIndex { get; init; } = true;
 
     /// <summary>
     /// Encodes the samples (timestamps increasing, at most the constructor's <c>maxSamples</c>) and returns the
@@ -90,11 +100,11 @@ internal sealed class ChunkEncoder
         int xorLen = _xor.ByteLength;
         if (AllowDelta)
         {
-            int len = DeltaChunk.TryEncode(ts, vs, _scratch, _delta);
+            int len = DeltaChunk.TryEncode(ts, vs, _scratch, _delta, TimesInIndex);
             if (len >= 0 && len <= xorLen)
             {
                 data = _delta.AsSpan(0, len);
-                return ChunkEncoding.Delta;
+                return TimesInIndex ? ChunkEncoding.DeltaIndexTimes : ChunkEncoding.Delta;
             }
         }
         data = _xor.Used;

@@ -12,6 +12,9 @@ namespace Ariane.Tsdb.Chunks;
 /// layout is in docs/format/block.md. Only finite values are accepted (NaN, the stale marker and ±Inf go to
 /// XOR), and every sample is checked by decoding it while encoding, so decoding is bit-exact; the arithmetic
 /// used (one IEEE division or addition per value) gives the same bits on every platform .NET runs on.
+/// Two layouts: <see cref="Blocks.ChunkEncoding.Delta"/> holds its first timestamp, and
+/// <see cref="Blocks.ChunkEncoding.DeltaIndexTimes"/> takes its first and last timestamps from the index's chunk
+/// meta (so it stores neither, nor the interval when every interval is the same).
 /// </summary>
 internal static class DeltaChunk
 {
@@ -49,7 +52,15 @@ internal static class DeltaChunk
     /// most <see cref="MaxExponent"/> places either way, or deltas too wide). <paramref name="m"/> is scratch of at
     /// least <c>ts.Length</c> entries. Timestamps must increase.
     /// </summary>
-    public static int TryEncode(ReadOnlySpan<long> ts, ReadOnlySpan<double> vs, Span<long> m, Span<byte> dst)
+    public static int TryEncode(ReadOnlySpan<long> ts, ReadOnlySpan<double> vs, Span<long> m, Span<byte> dst) =>
+        TryEncode(ts, vs, m, dst, timesInIndex: false);
+
+    /// <summary>
+    /// As <see cref="TryEncode(ReadOnlySpan{long}, ReadOnlySpan{double}, Span{long}, Span{byte})"/>; with
+    /// <paramref name="timesInIndex"/> in the layout of <see cref="Blocks.ChunkEncoding.DeltaIndexTimes"/>, whose
+    /// decoder is given the first and last timestamps.
+    /// </summary>
+    public static int TryEncode(ReadOnlySpan<long> ts, ReadOnlySpan<double> vs, Span<long> m, Span<byte> dst, bool timesInIndex)
     {
         int n = ts.Length;
         if (n == 0 || n != vs.Length || m.Length < n)
@@ -79,7 +90,10 @@ internal static class DeltaChunk
         }
 
         int pos = 0;
-        pos += PutVarint(dst[pos..], ts[0]);
+        if (!timesInIndex)
+        {
+            pos += PutVarint(dst[pos..], ts[0]);
+        }
         long tdMin = 0, vdMin = 0;
         int tw = 0, vw = 0;
         if (n > 1)
@@ -101,8 +115,20 @@ internal static class DeltaChunk
             {
                 return -1;
             }
-            pos += PutVarint(dst[pos..], tdMin);
-            dst[pos++] = (byte)tw;
+            if (timesInIndex)
+            {
+                // The interval is implied by the first and last timestamps when it never varies.
+                dst[pos++] = (byte)tw;
+                if (tw > 0)
+                {
+                    pos += PutVarint(dst[pos..], tdMin);
+                }
+            }
+            else
+            {
+                pos += PutVarint(dst[pos..], tdMin);
+                dst[pos++] = (byte)tw;
+            }
         }
         dst[pos++] = mode;
         if ((mode & Accumulated) != 0)
@@ -252,7 +278,14 @@ internal static class DeltaChunk
     /// Decodes <paramref name="count"/> samples of a chunk whose data is <paramref name="data"/> into
     /// <paramref name="ts"/> and <paramref name="vs"/>. Reads nothing past <paramref name="data"/>.
     /// </summary>
-    public static void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
+    public static void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs) =>
+        Decode(data, count, 0, 0, timesInIndex: false, ts, vs);
+
+    /// <summary>
+    /// Decodes a chunk of either layout; <paramref name="minT"/> and <paramref name="maxT"/>, its first and last
+    /// timestamps as the index holds them, are used when <paramref name="timesInIndex"/>.
+    /// </summary>
+    public static void Decode(ReadOnlySpan<byte> data, int count, long minT, long maxT, bool timesInIndex, Span<long> ts, Span<double> vs)
     {
         if (count <= 0)
         {
@@ -261,13 +294,21 @@ internal static class DeltaChunk
         ts = ts[..count];
         vs = vs[..count];
         int pos = 0;
-        long t = GetVarint(data, ref pos);
+        long t = timesInIndex ? minT : GetVarint(data, ref pos);
         long tdMin = 0;
         int tw = 0;
         if (count > 1)
         {
-            tdMin = GetVarint(data, ref pos);
-            tw = data[pos++];
+            if (timesInIndex)
+            {
+                tw = data[pos++];
+                tdMin = tw > 0 ? GetVarint(data, ref pos) : (maxT - minT) / (count - 1);
+            }
+            else
+            {
+                tdMin = GetVarint(data, ref pos);
+                tw = data[pos++];
+            }
         }
         byte mode = data[pos++];
         int e = mode & 0x1F;
@@ -357,6 +398,54 @@ internal static class DeltaChunk
                 vs[i] = m / p;
             }
         }
+    }
+
+    /// <summary>
+    /// Splits a chunk's bytes into its timestamp header, value header, timestamp fields and value fields (the last
+    /// byte's padding counted with the value fields), for <c>tsdb analyze --bytes</c>.
+    /// </summary>
+    public static (int TimeHeader, int ValueHeader, int TimeBits, int ValueBits) Layout(ReadOnlySpan<byte> data, int count, bool timesInIndex)
+    {
+        int pos = 0;
+        int tw = 0;
+        if (!timesInIndex)
+        {
+            GetVarint(data, ref pos);
+        }
+        if (count > 1)
+        {
+            if (timesInIndex)
+            {
+                tw = data[pos++];
+                if (tw > 0)
+                {
+                    GetVarint(data, ref pos);
+                }
+            }
+            else
+            {
+                GetVarint(data, ref pos);
+                tw = data[pos++];
+            }
+        }
+        int timeHeader = pos;
+        byte mode = data[pos++];
+        if ((mode & Accumulated) != 0)
+        {
+            pos += 8;
+        }
+        else
+        {
+            GetVarint(data, ref pos);
+        }
+        if (count > 1)
+        {
+            GetVarint(data, ref pos);
+            pos++;
+        }
+        int valueHeader = pos - timeHeader;
+        int timeBits = (int)((long)Math.Max(0, count - 1) * tw / 8);
+        return (timeHeader, valueHeader, timeBits, data.Length - pos - timeBits);
     }
 
     // The 57 or more bits from bit offset off, least significant first (the caller masks).
