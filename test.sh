@@ -24,6 +24,18 @@ if [ ${#need[@]} -gt 0 ]; then
   done
 fi
 
+# clang, which the NativeAOT build of the server links with (the launcher also takes a lone versioned clang-N, but
+# Debian's 'clang' package is the ordinary way to get it).
+if ! command -v clang >/dev/null 2>&1; then
+  echo "test.sh: installing clang"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang >/dev/null 2>&1 || {
+    $sudo apt-get update -qq >/dev/null || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang >/dev/null || {
+      echo "test.sh: apt-get install clang failed" >&2; exit 1; }
+  }
+fi
+
 export ARIANE_REPORT_DIR="$root/.build/test-reports"
 rm -rf "$ARIANE_REPORT_DIR"; mkdir -p "$ARIANE_REPORT_DIR"
 
@@ -32,6 +44,15 @@ if ! dotnet build Ariane.slnx -c Release -nologo -v quiet >"$root/.build/build.l
   grep -E 'error' "$root/.build/build.log" | sort -u | head -n 50
   echo "test.sh: build failed"; echo "0 passed, 1 failed"; exit 1
 fi
+
+# The tests that start the server run the binary users run: the NativeAOT build the launcher publishes.
+echo "test.sh: building the server binary (./ariane, NativeAOT)"
+started=$SECONDS
+if ! ./ariane --help >/dev/null 2>"$root/.build/launcher.log"; then
+  cat "$root/.build/launcher.log"
+  echo "test.sh: ./ariane could not build the server"; echo "0 passed, 1 failed"; exit 1
+fi
+echo "test.sh: server binary ready after $((SECONDS - started))s"
 
 log="$root/.build/test.log"
 dotnet test tests/Ariane.Tests/Ariane.Tests.csproj -c Release --no-build -nologo \

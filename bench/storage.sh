@@ -29,7 +29,9 @@ wal_series=1000000
 wal_samples=4
 settle=30
 keep=0
-declare -A listen_port=([ariane]=19295 [prometheus]=19290 [victoriametrics]=19528) # apart from ingest.sh and query.sh, which may run at the same time
+# Apart from ingest.sh's and query.sh's defaults, which may run at the same time; override with ARIANE_PORT,
+# PROMETHEUS_PORT, VM_PORT as there when another run holds these.
+declare -A listen_port=([ariane]="${ARIANE_PORT:-19295}" [prometheus]="${PROMETHEUS_PORT:-19290}" [victoriametrics]="${VM_PORT:-19528}")
 declare -A label=([ariane]=Ariane [prometheus]="Prometheus 2.42" [victoriametrics]="VictoriaMetrics 1.79")
 
 usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }

@@ -194,6 +194,19 @@ public static class MetricsEndpoints
         }
         w.Family("dotnet_gc_heap_size_bytes", "gauge", "Bytes currently thought to be allocated on the managed heap.");
         w.Sample("dotnet_gc_heap_size_bytes", GC.GetTotalMemory(false));
+        // As of the last collection: what survived it, by generation (3 = large objects, 4 = pinned), and what the GC
+        // holds from the OS; heap_size above also counts what was allocated since, garbage included.
+        var info = GC.GetGCMemoryInfo();
+        var generations = info.GenerationInfo;
+        w.Family("dotnet_gc_generation_size_bytes", "gauge", "Bytes in each generation after the last garbage collection (3 = large object heap, 4 = pinned object heap).");
+        for (int g = 0; g < generations.Length; g++)
+        {
+            w.Sample("dotnet_gc_generation_size_bytes", "generation", g.ToString(System.Globalization.CultureInfo.InvariantCulture), generations[g].SizeAfterBytes);
+        }
+        w.Family("dotnet_gc_heap_fragmented_bytes", "gauge", "Free space inside the managed heap after the last garbage collection.");
+        w.Sample("dotnet_gc_heap_fragmented_bytes", info.FragmentedBytes);
+        w.Family("dotnet_gc_heap_committed_bytes", "gauge", "Memory the garbage collector has committed from the operating system.");
+        w.Sample("dotnet_gc_heap_committed_bytes", info.TotalCommittedBytes);
         w.Family("dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.");
         w.Sample("dotnet_gc_allocated_bytes_total", GC.GetTotalAllocatedBytes());
         w.Family("dotnet_gc_pause_seconds_total", "counter", "Total time the runtime paused for garbage collection.");

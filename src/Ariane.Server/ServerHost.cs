@@ -6,6 +6,7 @@ using Ariane.Server.Api.V1;
 using Ariane.Server.Cli;
 using Ariane.Server.Logging;
 using Ariane.Tsdb;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 
 namespace Ariane.Server;
@@ -46,7 +47,9 @@ public static class ServerHost
         else
         {
             builder.Logging.AddConsole(c => c.FormatterName = LogfmtFormatter.FormatterName);
-            builder.Logging.AddConsoleFormatter<LogfmtFormatter, ConsoleFormatterOptions>();
+            // Registered directly: AddConsoleFormatter<,> would also bind formatter options from configuration through
+            // reflection, which NativeAOT cannot keep; the logfmt formatter has no options to bind.
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, LogfmtFormatter>());
             builder.Services.AddSingleton(time);
         }
         builder.WebHost.ConfigureKestrel(k =>

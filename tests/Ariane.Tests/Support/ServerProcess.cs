@@ -47,8 +47,42 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The ariane.dll next to the tests.</summary>
-    public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "ariane.dll");
+    private static readonly Lazy<string> Binary = new(BuildBinary, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// The server binary users run: the NativeAOT build that the repository's <c>./ariane</c> launcher publishes into
+    /// .build/server. The first call runs the launcher once (<c>--help</c>), which rebuilds it if a source changed.
+    /// </summary>
+    public static string ServerBinary => Binary.Value;
+
+    private static string BuildBinary()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !(File.Exists(Path.Combine(dir.FullName, "ariane")) && File.Exists(Path.Combine(dir.FullName, "Ariane.slnx"))))
+        {
+            dir = dir.Parent;
+        }
+        if (dir is null)
+        {
+            throw new InvalidOperationException($"no repository with the ariane launcher above {AppContext.BaseDirectory}");
+        }
+        var psi = new ProcessStartInfo(Path.Combine(dir.FullName, "ariane"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("--help");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'./ariane --help' exited with {p.ExitCode}:\n{stderr}{stdout.GetAwaiter().GetResult()}");
+        }
+        return Path.Combine(dir.FullName, ".build", "server", "ariane");
+    }
 
     /// <summary>A free TCP port on loopback.</summary>
     public static int FreePort()
@@ -70,13 +104,12 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess Launch(string dataDir, string[] command, string[] extraArgs, out int port, bool addDefaults = true)
     {
         port = FreePort();
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(ServerBinary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(ServerDll);
         foreach (var c in command)
         {
             psi.ArgumentList.Add(c);
