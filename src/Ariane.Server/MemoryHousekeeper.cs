@@ -16,7 +16,7 @@ namespace Ariane.Server;
 internal sealed class MemoryHousekeeper : IDisposable
 {
     /// <summary>How often it looks, and how long a pooled array must have been idle to be dropped.</summary>
-    public static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(10);
 
     private const long ReleasedEnough = 1 << 20;
     private const long HeapFloor = 16 << 20;
