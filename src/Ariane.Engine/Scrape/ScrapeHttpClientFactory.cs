@@ -94,6 +94,19 @@ internal static class ScrapeHttpClientFactory
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
+            Authorize(request);
+            return base.SendAsync(request, ct);
+        }
+
+        // Scrapes run synchronously on the scheduler's threads (see ScrapeScheduler).
+        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken ct)
+        {
+            Authorize(request);
+            return base.Send(request, ct);
+        }
+
+        private void Authorize(HttpRequestMessage request)
+        {
             if (cfg.BasicAuth is { } basic)
             {
                 string password = basic.PasswordFile is { Length: > 0 } pf ? File.ReadAllText(pf).TrimEnd('\n', '\r') : basic.Password ?? "";
@@ -110,7 +123,6 @@ internal static class ScrapeHttpClientFactory
                 string cred = cfg.BearerTokenFile is { Length: > 0 } bf ? File.ReadAllText(bf).TrimEnd('\n', '\r') : cfg.BearerToken ?? "";
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cred);
             }
-            return base.SendAsync(request, ct);
         }
     }
 }

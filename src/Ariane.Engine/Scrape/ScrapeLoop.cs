@@ -57,7 +57,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private int _lastAdded;
     private bool _hadReport;
     private readonly CancellationTokenSource _stop = new();
-    private Task? _run;
+    private ScrapeScheduler? _scheduler;
+    private long _due;                   // UTC ticks of the scrape scheduled next (or running)
+    private long _lastDurationTicks = -1; // of the last successful scrape; -1 after a failure
+    private TaskCompletionSource? _ended;
 
     /// <summary>Creates the loop; <see cref="Start"/> begins scraping.</summary>
     public ScrapeLoop(ScrapeTarget target, IAppendable storage, HttpClient client, TimeProvider time, Action<string>? log = null)
@@ -76,8 +79,14 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// <summary>The target this loop scrapes.</summary>
     public ScrapeTarget Target => _target;
 
-    /// <summary>Starts the loop in the background.</summary>
-    public void Start() => _run = Task.Run(() => RunAsync(_stop.Token));
+    /// <summary>Schedules the loop's scrapes on <paramref name="scheduler"/>, the first at the target's offset.</summary>
+    internal void Start(ScrapeScheduler scheduler)
+    {
+        _scheduler = scheduler;
+        var now = _time.GetUtcNow();
+        _due = (now + InitialDelay(now)).UtcTicks;
+        scheduler.Add(this, _due);
+    }
 
     /// <summary>
     /// Stops the loop. With <paramref name="markStale"/> (the target went away) the series it exposed are
@@ -85,17 +94,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(bool markStale)
     {
+        // Off the schedule first, so that the scrape cancelled next is not rescheduled.
+        var running = _scheduler?.RemoveAsync(this) ?? Task.CompletedTask;
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            try
-            {
-                await _run.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
+        await running.ConfigureAwait(false);
         if (markStale)
         {
             long ts = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -141,31 +143,57 @@ public sealed class ScrapeLoop : IAsyncDisposable
         return TimeSpan.FromTicks(next - nowTicks);
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    // State the scheduler reads and writes under its lock.
+    internal bool Running;
+    internal bool Stopped;
+
+    /// <summary>
+    /// How long the scheduler should expect the next scrape to take: twice the last one plus 20 ms, or without a
+    /// last one (or after a failure, which may have been a timeout) long enough that another thread keeps time.
+    /// </summary>
+    internal long ExpectedDurationTicks => _lastDurationTicks < 0 ? long.MaxValue : 2 * _lastDurationTicks + 20 * TimeSpan.TicksPerMillisecond;
+
+    /// <summary>The due time after the current one (UTC ticks), skipping the slots a long scrape overran.</summary>
+    internal long NextDue(long nowTicks)
     {
-        await Task.Delay(InitialDelay(_time.GetUtcNow()), _time, stop).ConfigureAwait(false);
-        using var timer = new PeriodicTimer(_target.Interval, _time);
-        do
+        long interval = Math.Max(_target.Interval.Ticks, TimeSpan.TicksPerMillisecond);
+        _due += interval;
+        if (_due <= nowTicks)
         {
-            try
-            {
-                await ScrapeOnceAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // A bug here must not end the loop: log it and try again next interval.
-                _log?.Invoke($"scrape loop error target={_target.Url} err=\"{e.Message}\"");
-            }
+            _due += ((nowTicks - _due) / interval + 1) * interval;
         }
-        while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
+        return _due;
     }
 
-    /// <summary>Performs one scrape now and appends its result.</summary>
-    public async Task ScrapeOnceAsync(CancellationToken stop)
+    /// <summary>A task that completes when the running scrape has ended (called under the scheduler's lock).</summary>
+    internal Task WhenScrapeEnds() => (_ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Called under the scheduler's lock when a scheduled scrape has ended.</summary>
+    internal void ScrapeEnded()
+    {
+        _ended?.TrySetResult();
+        _ended = null;
+    }
+
+    /// <summary>Runs the scrape the scheduler found due, on the scheduler's thread.</summary>
+    internal void ScrapeScheduled()
+    {
+        var stop = _stop.Token;
+        if (stop.IsCancellationRequested)
+        {
+            return;
+        }
+        try
+        {
+            ScrapeOnce(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Performs one scrape now, on the calling thread (it blocks on the target), and appends its result.</summary>
+    public void ScrapeOnce(CancellationToken stop)
     {
         var start = _time.GetUtcNow();
         long ts = start.ToUnixTimeMilliseconds();
@@ -176,7 +204,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         IAppender? app = null;
         try
         {
-            (buf, int len, string? contentType) = await FetchAsync(stop).ConfigureAwait(false);
+            (buf, int len, string? contentType) = Fetch(stop);
             app = _storage.Appender();
             stats = AppendBody(app, buf.AsMemory(0, len), contentType, ts);
         }
@@ -206,6 +234,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
         }
         var duration = Stopwatch.GetElapsedTime(t0);
+        _lastDurationTicks = error is null ? duration.Ticks : -1;
         // The synthetic series go in the same batch as the samples: one commit, one WAL write per scrape.
         AppendReport(app, ts, error is null, duration, stats);
         try
@@ -231,7 +260,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         _ => e.Message,
     };
 
-    private async Task<(byte[] Buffer, int Length, string? ContentType)> FetchAsync(CancellationToken stop)
+    private (byte[] Buffer, int Length, string? ContentType) Fetch(CancellationToken stop)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
         cts.CancelAfter(_target.Timeout);
@@ -240,51 +269,56 @@ public sealed class ScrapeLoop : IAsyncDisposable
         req.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
         req.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds",
             _target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var resp = await _client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
+        using var resp = _client.Send(req, HttpCompletionOption.ResponseHeadersRead, cts.Token);
         if (resp.StatusCode != HttpStatusCode.OK)
         {
             throw new ScrapeException($"server returned HTTP status {(int)resp.StatusCode} {resp.ReasonPhrase}");
         }
+        string? contentType = resp.Content.Headers.ContentType?.ToString();
         long limit = _target.Config.BodySizeLimit > 0 ? _target.Config.BodySizeLimit : long.MaxValue;
-        var stream = await resp.Content.ReadAsStreamAsync(cts.Token).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        // The token ends at the headers: for a body that stalls, the deadline closes the connection under the read.
+        using var abort = cts.Token.UnsafeRegister(static r => ((HttpResponseMessage)r!).Dispose(), resp);
+        byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        int len = 0;
+        try
         {
-            if (string.Equals(resp.Content.Headers.ContentEncoding.FirstOrDefaultEncoding(), "gzip", StringComparison.OrdinalIgnoreCase))
+            using var body = resp.Content.ReadAsStream(cts.Token);
+            using var gzip = string.Equals(resp.Content.Headers.ContentEncoding.FirstOrDefaultEncoding(), "gzip", StringComparison.OrdinalIgnoreCase)
+                ? new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
+                : null;
+            Stream stream = gzip ?? body;
+            while (true)
             {
-                stream = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress);
-            }
-            byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
-            int len = 0;
-            try
-            {
-                while (true)
+                if (len == buf.Length)
                 {
-                    if (len == buf.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
-                        buf.AsSpan(0, len).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buf);
-                        buf = bigger;
-                    }
-                    int n = await stream.ReadAsync(buf.AsMemory(len), cts.Token).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-                    len += n;
-                    if (len > limit)
-                    {
-                        throw new ScrapeException($"body size limit exceeded: the response is larger than {limit} bytes");
-                    }
+                    var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
+                    buf.AsSpan(0, len).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buf);
+                    buf = bigger;
+                }
+                int n = stream.Read(buf.AsSpan(len));
+                if (n == 0)
+                {
+                    break;
+                }
+                len += n;
+                if (len > limit)
+                {
+                    throw new ScrapeException($"body size limit exceeded: the response is larger than {limit} bytes");
                 }
             }
-            catch
-            {
-                ArrayPool<byte>.Shared.Return(buf);
-                throw;
-            }
-            return (buf, len, resp.Content.Headers.ContentType?.ToString());
         }
+        catch (Exception e)
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+            if (cts.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                // The deadline (or a stop) closed the connection under the read.
+                throw new OperationCanceledException(null, e, stop.IsCancellationRequested ? stop : cts.Token);
+            }
+            throw;
+        }
+        return (buf, len, contentType);
     }
 
     /// <summary>
