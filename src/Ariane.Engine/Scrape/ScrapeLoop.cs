@@ -41,7 +41,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
 
     private readonly ScrapeTarget _target;
     private readonly IAppendable _storage;
-    private readonly HttpClient _client;
+    private readonly ScrapeHttpClient _client;
+    private readonly string _requestHeaders;
     private readonly TimeProvider _time;
     private readonly Action<string>? _log;
     private readonly ScrapeCache _cache = new();
@@ -63,8 +64,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private TaskCompletionSource? _ended;
 
     /// <summary>Creates the loop; <see cref="Start"/> begins scraping.</summary>
-    public ScrapeLoop(ScrapeTarget target, IAppendable storage, HttpClient client, TimeProvider time, Action<string>? log = null)
+    internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, Action<string>? log = null)
     {
+        _requestHeaders = "Accept: " + AcceptHeader.Value + "\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: "
+            + target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\r\n";
         _target = target;
         _storage = storage;
         _client = client;
@@ -264,26 +267,20 @@ public sealed class ScrapeLoop : IAsyncDisposable
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
         cts.CancelAfter(_target.Timeout);
-        using var req = new HttpRequestMessage(HttpMethod.Get, _target.Url);
-        req.Headers.TryAddWithoutValidation("Accept", AcceptHeader.Value);
-        req.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
-        req.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds",
-            _target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var resp = _client.Send(req, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        if (resp.StatusCode != HttpStatusCode.OK)
+        // The deadline closes the connection under a blocked call, headers or body.
+        using var resp = _client.Get(_target.Url, _requestHeaders, cts.Token);
+        if (resp.StatusCode != (int)HttpStatusCode.OK)
         {
-            throw new ScrapeException($"server returned HTTP status {(int)resp.StatusCode} {resp.ReasonPhrase}");
+            throw new ScrapeException($"server returned HTTP status {resp.StatusCode} {resp.ReasonPhrase}");
         }
-        string? contentType = resp.Content.Headers.ContentType?.ToString();
+        string? contentType = resp.ContentType;
         long limit = _target.Config.BodySizeLimit > 0 ? _target.Config.BodySizeLimit : long.MaxValue;
-        // The token ends at the headers: for a body that stalls, the deadline closes the connection under the read.
-        using var abort = cts.Token.UnsafeRegister(static r => ((HttpResponseMessage)r!).Dispose(), resp);
         byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
         int len = 0;
         try
         {
-            using var body = resp.Content.ReadAsStream(cts.Token);
-            using var gzip = string.Equals(resp.Content.Headers.ContentEncoding.FirstOrDefaultEncoding(), "gzip", StringComparison.OrdinalIgnoreCase)
+            var body = resp.Body;
+            using var gzip = string.Equals(resp.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase)
                 ? new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
                 : null;
             Stream stream = gzip ?? body;
@@ -553,16 +550,4 @@ public sealed class ScrapeLoop : IAsyncDisposable
         MetricType.StateSet => "stateset",
         _ => "unknown",
     };
-}
-
-internal static class HeaderExtensions
-{
-    public static string? FirstOrDefaultEncoding(this ICollection<string> encodings)
-    {
-        foreach (var e in encodings)
-        {
-            return e;
-        }
-        return null;
-    }
 }

@@ -105,7 +105,7 @@ public sealed class ScrapePool
     private readonly ScrapeScheduler _scheduler;
     private readonly TimeProvider _time;
     private readonly Action<string> _log;
-    private readonly HttpClient _client;
+    private readonly ScrapeHttpClient _client;
     private readonly object _sync = new();
     private readonly Dictionary<string, IReadOnlyList<TargetGroup>> _groupsByProvider = new(StringComparer.Ordinal);
     private readonly List<IDiscoverer> _discoverers = [];
@@ -122,7 +122,7 @@ public sealed class ScrapePool
         _scheduler = scheduler;
         _time = time;
         _log = log;
-        _client = ScrapeHttpClientFactory.Create(config);
+        _client = new ScrapeHttpClient(config.HttpClient, time);
     }
 
     /// <summary>The job name.</summary>

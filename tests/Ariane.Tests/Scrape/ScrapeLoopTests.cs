@@ -77,7 +77,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         var g = StaticDiscovery.Groups(cfg)[0];
         var res = TargetLabeler.Populate(g.Targets[0], g.Labels, cfg);
         var target = new ScrapeTarget(res.Final!, res.Target!, res.Discovered, cfg);
-        return new ScrapeLoop(target, _head, new HttpClient(), _time);
+        return new ScrapeLoop(target, _head, new ScrapeHttpClient(cfg.HttpClient, _time), _time);
     }
 
     private List<(long T, double V)> Samples(string selector)
