@@ -52,6 +52,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
     // Cache entry indexes of the series seen (without an explicit timestamp) by the last and the current scrape.
     private List<int> _prevSeen = [];
     private List<int> _curSeen = [];
+    // Cache entry indexes of every series of the last and the current body, in body order (a guess for the next).
+    private List<int> _prevOrder = [];
+    private List<int> _curOrder = [];
     private ExpositionParser? _parser;
     private string? _parserContentType;
     private int _iter;
@@ -340,6 +343,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
         bool readMetadata = _iter <= 2 || _iter % 8 == 0 || _lastAdded > 0;
         var metadata = readMetadata ? new Dictionary<string, MetricMetadata>(StringComparer.Ordinal) : null;
         int appended = 0;
+        // Targets list their series in the same order every time: the n-th series is most likely the entry that
+        // was n-th last time, which is checked first (reading the entries in order instead of at random).
+        var prevOrder = _prevOrder;
+        _curOrder.Clear();
         Entry entry;
         while ((entry = p.Next()) != Entry.EOF)
         {
@@ -377,7 +384,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 explicitTs = true;
             }
             double v = p.Value;
-            int ci = _cache.Find(p.Series(), out var key);
+            int n = _curOrder.Count;
+            int ci = _cache.Find(p.Series(), n < prevOrder.Count ? prevOrder[n] : -1, out var key);
             bool isNew = false;
             if (ci < 0)
             {
@@ -385,6 +393,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 ci = _cache.Add(key, lset);
                 isNew = true;
             }
+            _curOrder.Add(ci);
             ref var ce = ref _cache[ci];
             if (ce.Labels is null)
             {
@@ -429,6 +438,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
         }
         (_prevSeen, _curSeen) = (_curSeen, _prevSeen);
+        (_prevOrder, _curOrder) = (_curOrder, _prevOrder);
         if (metadata is not null)
         {
             _target.SetMetadata(metadata);
