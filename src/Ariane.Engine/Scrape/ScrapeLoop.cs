@@ -62,7 +62,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private bool _hadReport;
     private readonly CancellationTokenSource _stop = new();
     private ScrapeScheduler? _scheduler;
-    private long _due;                   // UTC ticks of the scrape scheduled next (or running)
+    private long _due;                   // when the scrape scheduled next (or running) is due, as a TimeProvider timestamp
     private long _lastDurationTicks = -1; // of the last successful scrape; -1 after a failure
     private TaskCompletionSource? _ended;
 
@@ -89,8 +89,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
     internal void Start(ScrapeScheduler scheduler)
     {
         _scheduler = scheduler;
-        var now = _time.GetUtcNow();
-        _due = (now + InitialDelay(now)).UtcTicks;
+        // The offset is taken from the wall clock; the schedule then runs on the monotonic one, so a clock
+        // change neither stalls nor bunches scrapes.
+        _due = _time.GetTimestamp() + ToTimestamp(InitialDelay(_time.GetUtcNow()));
         scheduler.Add(this, _due);
     }
 
@@ -157,19 +158,24 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// How long the scheduler should expect the next scrape to take: twice the last one plus 20 ms, or without a
     /// last one (or after a failure, which may have been a timeout) long enough that another thread keeps time.
     /// </summary>
-    internal long ExpectedDurationTicks => _lastDurationTicks < 0 ? long.MaxValue : 2 * _lastDurationTicks + 20 * TimeSpan.TicksPerMillisecond;
+    internal long ExpectedDuration => _lastDurationTicks < 0 ? long.MaxValue : ToTimestamp(TimeSpan.FromTicks(2 * _lastDurationTicks + 20 * TimeSpan.TicksPerMillisecond));
 
-    /// <summary>The due time after the current one (UTC ticks), skipping the slots a long scrape overran.</summary>
-    internal long NextDue(long nowTicks)
+    /// <summary>
+    /// The due time after the current one (a <see cref="TimeProvider.GetTimestamp"/> value), skipping the slots a long
+    /// scrape overran.
+    /// </summary>
+    internal long NextDue(long now)
     {
-        long interval = Math.Max(_target.Interval.Ticks, TimeSpan.TicksPerMillisecond);
+        long interval = Math.Max(ToTimestamp(_target.Interval), 1);
         _due += interval;
-        if (_due <= nowTicks)
+        if (_due <= now)
         {
-            _due += ((nowTicks - _due) / interval + 1) * interval;
+            _due += ((now - _due) / interval + 1) * interval;
         }
         return _due;
     }
+
+    private long ToTimestamp(TimeSpan t) => (long)(t.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));
 
     /// <summary>A task that completes when the running scrape has ended (called under the scheduler's lock).</summary>
     internal Task WhenScrapeEnds() => (_ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;

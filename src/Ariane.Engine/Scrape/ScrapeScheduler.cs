@@ -13,8 +13,8 @@ namespace Ariane.Scrape;
 /// Threads beyond the first that stay idle for a while end.
 /// </para>
 /// <para>
-/// Due times follow the wall clock of the <see cref="TimeProvider"/> (each loop's stable offset within its
-/// interval); the threads sleep in real time, so a fake clock does not drive them (tests call
+/// Due times are the <see cref="TimeProvider"/>'s monotonic timestamps (each loop's first one at its stable offset
+/// within the interval on the wall clock); the threads sleep in real time, so a fake clock does not drive them (tests call
 /// <see cref="ScrapeLoop.ScrapeOnce"/> directly).
 /// </para>
 /// </summary>
@@ -30,7 +30,7 @@ internal sealed class ScrapeScheduler : IDisposable
     private int _threads;
     private int _idle;
     private bool _timekeeper;     // a thread is sleeping until the earliest due scrape
-    private long _timekeeperWake; // when it wakes (UTC ticks), long.MaxValue when the queue was empty
+    private long _timekeeperWake; // when it wakes (a TimeProvider timestamp), long.MaxValue when the queue was empty
     private bool _disposed;
 
     public ScrapeScheduler(TimeProvider time, Action<string>? log)
@@ -39,7 +39,7 @@ internal sealed class ScrapeScheduler : IDisposable
         _log = log;
     }
 
-    /// <summary>Schedules <paramref name="loop"/>'s first scrape at <paramref name="dueTicks"/> (UTC ticks).</summary>
+    /// <summary>Schedules <paramref name="loop"/>'s first scrape at <paramref name="dueTicks"/> (a <see cref="TimeProvider.GetTimestamp"/> value).</summary>
     public void Add(ScrapeLoop loop, long dueTicks)
     {
         lock (_lock)
@@ -82,7 +82,7 @@ internal sealed class ScrapeScheduler : IDisposable
                     loop.Running = false;
                     if (!loop.Stopped)
                     {
-                        Enqueue(loop, loop.NextDue(_time.GetUtcNow().UtcTicks));
+                        Enqueue(loop, loop.NextDue(_time.GetTimestamp()));
                     }
                     loop.ScrapeEnded();
                     loop = null;
@@ -111,7 +111,7 @@ internal sealed class ScrapeScheduler : IDisposable
     {
         while (!_disposed)
         {
-            long now = _time.GetUtcNow().UtcTicks;
+            long now = _time.GetTimestamp();
             if (_due.TryPeek(out var loop, out long due))
             {
                 if (loop.Stopped)
@@ -135,7 +135,7 @@ internal sealed class ScrapeScheduler : IDisposable
                 _timekeeper = true;
                 _timekeeperWake = due;
                 // Round up so that the thread does not wake a little early and sleep again.
-                int ms = due == long.MaxValue ? Timeout.Infinite : (int)Math.Min(int.MaxValue, (due - now + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+                int ms = due == long.MaxValue ? Timeout.Infinite : (int)Math.Min(int.MaxValue, Math.Ceiling((due - now) * 1000.0 / _time.TimestampFrequency));
                 Monitor.Wait(_lock, ms);
                 _timekeeper = false;
                 continue;
@@ -159,7 +159,7 @@ internal sealed class ScrapeScheduler : IDisposable
     /// </summary>
     private void HandOverIfNeeded(ScrapeLoop loop, long now)
     {
-        if (_timekeeper || !_due.TryPeek(out _, out long next) || next - now > loop.ExpectedDurationTicks)
+        if (_timekeeper || !_due.TryPeek(out _, out long next) || next - now > loop.ExpectedDuration)
         {
             return;
         }
