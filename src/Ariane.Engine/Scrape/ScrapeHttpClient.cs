@@ -108,7 +108,14 @@ internal sealed class ScrapeHttpClient : IDisposable
         {
             ct.ThrowIfCancellationRequested();
             conn.Stream.Write(request, 0, requestLength);
-            if (!conn.ReadHead(out var head))
+            conn.Start = conn.End = 0;
+            bool got;
+            Head head;
+            // Informational responses (103 Early Hints, a 100 Continue nobody asked for) precede the real one.
+            while ((got = conn.ReadHead(out head)) && head.Status is >= 100 and < 200 and not 101)
+            {
+            }
+            if (!got)
             {
                 abort.Dispose();
                 conn.Dispose();
@@ -141,7 +148,8 @@ internal sealed class ScrapeHttpClient : IDisposable
     private byte[] BuildRequest(Uri url, string headers, bool authorize, out int length)
     {
         var sb = new StringBuilder(256);
-        sb.Append("GET ").Append(url.PathAndQuery).Append(" HTTP/1.1\r\nHost: ").Append(url.IdnHost);
+        sb.Append("GET ").Append(url.PathAndQuery).Append(" HTTP/1.1\r\nHost: ")
+            .Append(url.HostNameType == UriHostNameType.IPv6 ? url.Host : url.IdnHost); // an IPv6 literal in brackets
         if (!url.IsDefaultPort)
         {
             sb.Append(':').Append(url.Port);
@@ -182,13 +190,14 @@ internal sealed class ScrapeHttpClient : IDisposable
     private Connection Connect(Uri url, string key, CancellationToken ct)
     {
         string host = url.IdnHost;
+        string address = url.HostNameType == UriHostNameType.IPv6 ? url.DnsSafeHost : host; // without the brackets
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using (ct.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
         {
             try
             {
                 ct.ThrowIfCancellationRequested();
-                socket.Connect(IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, url.Port) : new DnsEndPoint(host, url.Port));
+                socket.Connect(IPAddress.TryParse(address, out var ip) ? new IPEndPoint(ip, url.Port) : new DnsEndPoint(address, url.Port));
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -206,7 +215,7 @@ internal sealed class ScrapeHttpClient : IDisposable
             var options = _tls is null ? new SslClientAuthenticationOptions() : Clone(_tls);
             if (string.IsNullOrEmpty(options.TargetHost))
             {
-                options.TargetHost = host;
+                options.TargetHost = address;
             }
             using (ct.UnsafeRegister(static s => ((Stream)s!).Dispose(), ssl))
             {
@@ -475,7 +484,13 @@ internal sealed class ScrapeHttpClient : IDisposable
         /// <summary>Reads the status line and headers; false if the connection ended before any byte of them.</summary>
         public bool ReadHead(out Head head)
         {
-            Start = End = 0;
+            // Bytes already read after a previous head (an informational response's) are the start of this one.
+            if (Start > 0)
+            {
+                Buffer.AsSpan(Start, End - Start).CopyTo(Buffer);
+                End -= Start;
+                Start = 0;
+            }
             int scanned = 0;
             while (true)
             {

@@ -146,6 +146,39 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Ipv6LiteralTargets()
+    {
+        var loop = Loop($"[::1]:{_server.Port}", "/length");
+        loop.ScrapeOnce(default);
+        AssertUp(loop);
+    }
+
+    [Fact]
+    public async Task InformationalResponsesBeforeTheRealOneAreSkipped()
+    {
+        // A raw server: an early-hints response and the real one in one write, as a proxy may send them.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serve = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buf = new byte[4096];
+            int n = 0;
+            while (!System.Text.Encoding.ASCII.GetString(buf, 0, n).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                n += await stream.ReadAsync(buf.AsMemory(n));
+            }
+            await stream.WriteAsync("HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: 4\r\n\r\nm 1\n"u8.ToArray());
+        });
+        var loop = Loop($"127.0.0.1:{port}", "/metrics");
+        loop.ScrapeOnce(default);
+        await serve;
+        AssertUp(loop);
+    }
+
+    [Fact]
     public void RedirectsAreNotFollowedWhenTheConfigSaysSo()
     {
         var loop = Loop(_server.Address, "/redirect", "    follow_redirects: false");
