@@ -43,7 +43,7 @@ public class ScrapeAppendBenchmarks
         var cfg = ConfigLoader.Load("scrape_configs:\n  - job_name: bench\n    static_configs:\n      - targets: ['127.0.0.1:1']\n", "bench.yml").ScrapeConfigs[0];
         var g = StaticDiscovery.Groups(cfg)[0];
         var res = TargetLabeler.Populate(g.Targets[0], g.Labels, cfg);
-        _loop = new ScrapeLoop(new ScrapeTarget(res.Final!, res.Target!, res.Discovered, cfg), _head, new HttpClient(), TimeProvider.System);
+        _loop = new ScrapeLoop(new ScrapeTarget(res.Final!, res.Target!, res.Discovered, cfg), _head, new ScrapeHttpClient(cfg.HttpClient, TimeProvider.System), TimeProvider.System);
     }
 
     /// <summary>Removes the head's folder.</summary>

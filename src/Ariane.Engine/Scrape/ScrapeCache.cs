@@ -44,14 +44,24 @@ internal sealed class ScrapeCache
     /// <summary>
     /// Finds the entry for raw series bytes: its index, or -1; <paramref name="key"/> is what <see cref="Add"/> takes.
     /// </summary>
-    public int Find(ReadOnlySpan<byte> series, out UInt128 key)
+    public int Find(ReadOnlySpan<byte> series, out UInt128 key) => Find(series, -1, out key);
+
+    /// <summary>
+    /// As <see cref="Find(ReadOnlySpan{byte}, out UInt128)"/>, trying the entry at <paramref name="likely"/> (or none,
+    /// when negative) before the hash table.
+    /// </summary>
+    public int Find(ReadOnlySpan<byte> series, int likely, out UInt128 key)
     {
         key = XxHash128.HashToUInt128(series);
+        var entries = _entries;
+        if ((uint)likely < (uint)entries.Length && entries[likely].KeyLow == (ulong)key && entries[likely].KeyHigh == (ulong)(key >> 64))
+        {
+            return likely;
+        }
         if (_buckets.Length == 0)
         {
             return -1;
         }
-        var entries = _entries;
         for (int i = _buckets[Bucket(key, _buckets.Length)] - 1; i >= 0; i = entries[i].Next - 1)
         {
             if (entries[i].KeyLow == (ulong)key && entries[i].KeyHigh == (ulong)(key >> 64))

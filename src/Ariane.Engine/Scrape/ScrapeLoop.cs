@@ -41,7 +41,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
 
     private readonly ScrapeTarget _target;
     private readonly IAppendable _storage;
-    private readonly HttpClient _client;
+    private readonly ScrapeHttpClient _client;
+    private readonly string _requestHeaders;
     private readonly TimeProvider _time;
     private readonly Action<string>? _log;
     private readonly ScrapeCache _cache = new();
@@ -51,17 +52,25 @@ public sealed class ScrapeLoop : IAsyncDisposable
     // Cache entry indexes of the series seen (without an explicit timestamp) by the last and the current scrape.
     private List<int> _prevSeen = [];
     private List<int> _curSeen = [];
+    // Cache entry indexes of every series of the last and the current body, in body order (a guess for the next).
+    private List<int> _prevOrder = [];
+    private List<int> _curOrder = [];
     private ExpositionParser? _parser;
     private string? _parserContentType;
     private int _iter;
     private int _lastAdded;
     private bool _hadReport;
     private readonly CancellationTokenSource _stop = new();
-    private Task? _run;
+    private ScrapeScheduler? _scheduler;
+    private long _due;                   // when the scrape scheduled next (or running) is due, as a TimeProvider timestamp
+    private long _lastDurationTicks = -1; // of the last successful scrape; -1 after a failure
+    private TaskCompletionSource? _ended;
 
     /// <summary>Creates the loop; <see cref="Start"/> begins scraping.</summary>
-    public ScrapeLoop(ScrapeTarget target, IAppendable storage, HttpClient client, TimeProvider time, Action<string>? log = null)
+    internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, Action<string>? log = null)
     {
+        _requestHeaders = "Accept: " + AcceptHeader.Value + "\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: "
+            + target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\r\n";
         _target = target;
         _storage = storage;
         _client = client;
@@ -76,8 +85,15 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// <summary>The target this loop scrapes.</summary>
     public ScrapeTarget Target => _target;
 
-    /// <summary>Starts the loop in the background.</summary>
-    public void Start() => _run = Task.Run(() => RunAsync(_stop.Token));
+    /// <summary>Schedules the loop's scrapes on <paramref name="scheduler"/>, the first at the target's offset.</summary>
+    internal void Start(ScrapeScheduler scheduler)
+    {
+        _scheduler = scheduler;
+        // The offset is taken from the wall clock; the schedule then runs on the monotonic one, so a clock
+        // change neither stalls nor bunches scrapes.
+        _due = _time.GetTimestamp() + ToTimestamp(InitialDelay(_time.GetUtcNow()));
+        scheduler.Add(this, _due);
+    }
 
     /// <summary>
     /// Stops the loop. With <paramref name="markStale"/> (the target went away) the series it exposed are
@@ -85,17 +101,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(bool markStale)
     {
+        // Off the schedule first, so that the scrape cancelled next is not rescheduled.
+        var running = _scheduler?.RemoveAsync(this) ?? Task.CompletedTask;
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            try
-            {
-                await _run.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
+        await running.ConfigureAwait(false);
         if (markStale)
         {
             long ts = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -141,31 +150,62 @@ public sealed class ScrapeLoop : IAsyncDisposable
         return TimeSpan.FromTicks(next - nowTicks);
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    // State the scheduler reads and writes under its lock.
+    internal bool Running;
+    internal bool Stopped;
+
+    /// <summary>
+    /// How long the scheduler should expect the next scrape to take: twice the last one plus 20 ms, or without a
+    /// last one (or after a failure, which may have been a timeout) long enough that another thread keeps time.
+    /// </summary>
+    internal long ExpectedDuration => _lastDurationTicks < 0 ? long.MaxValue : ToTimestamp(TimeSpan.FromTicks(2 * _lastDurationTicks + 20 * TimeSpan.TicksPerMillisecond));
+
+    /// <summary>
+    /// The due time after the current one (a <see cref="TimeProvider.GetTimestamp"/> value), skipping the slots a long
+    /// scrape overran.
+    /// </summary>
+    internal long NextDue(long now)
     {
-        await Task.Delay(InitialDelay(_time.GetUtcNow()), _time, stop).ConfigureAwait(false);
-        using var timer = new PeriodicTimer(_target.Interval, _time);
-        do
+        long interval = Math.Max(ToTimestamp(_target.Interval), 1);
+        _due += interval;
+        if (_due <= now)
         {
-            try
-            {
-                await ScrapeOnceAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // A bug here must not end the loop: log it and try again next interval.
-                _log?.Invoke($"scrape loop error target={_target.Url} err=\"{e.Message}\"");
-            }
+            _due += ((now - _due) / interval + 1) * interval;
         }
-        while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
+        return _due;
     }
 
-    /// <summary>Performs one scrape now and appends its result.</summary>
-    public async Task ScrapeOnceAsync(CancellationToken stop)
+    private long ToTimestamp(TimeSpan t) => (long)(t.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));
+
+    /// <summary>A task that completes when the running scrape has ended (called under the scheduler's lock).</summary>
+    internal Task WhenScrapeEnds() => (_ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Called under the scheduler's lock when a scheduled scrape has ended.</summary>
+    internal void ScrapeEnded()
+    {
+        _ended?.TrySetResult();
+        _ended = null;
+    }
+
+    /// <summary>Runs the scrape the scheduler found due, on the scheduler's thread.</summary>
+    internal void ScrapeScheduled()
+    {
+        var stop = _stop.Token;
+        if (stop.IsCancellationRequested)
+        {
+            return;
+        }
+        try
+        {
+            ScrapeOnce(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Performs one scrape now, on the calling thread (it blocks on the target), and appends its result.</summary>
+    public void ScrapeOnce(CancellationToken stop)
     {
         var start = _time.GetUtcNow();
         long ts = start.ToUnixTimeMilliseconds();
@@ -176,7 +216,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         IAppender? app = null;
         try
         {
-            (buf, int len, string? contentType) = await FetchAsync(stop).ConfigureAwait(false);
+            (buf, int len, string? contentType) = Fetch(stop);
             app = _storage.Appender();
             stats = AppendBody(app, buf.AsMemory(0, len), contentType, ts);
         }
@@ -206,6 +246,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
         }
         var duration = Stopwatch.GetElapsedTime(t0);
+        _lastDurationTicks = error is null ? duration.Ticks : -1;
         // The synthetic series go in the same batch as the samples: one commit, one WAL write per scrape.
         AppendReport(app, ts, error is null, duration, stats);
         try
@@ -231,60 +272,59 @@ public sealed class ScrapeLoop : IAsyncDisposable
         _ => e.Message,
     };
 
-    private async Task<(byte[] Buffer, int Length, string? ContentType)> FetchAsync(CancellationToken stop)
+    private (byte[] Buffer, int Length, string? ContentType) Fetch(CancellationToken stop)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
         cts.CancelAfter(_target.Timeout);
-        using var req = new HttpRequestMessage(HttpMethod.Get, _target.Url);
-        req.Headers.TryAddWithoutValidation("Accept", AcceptHeader.Value);
-        req.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
-        req.Headers.TryAddWithoutValidation("X-Prometheus-Scrape-Timeout-Seconds",
-            _target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var resp = await _client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
-        if (resp.StatusCode != HttpStatusCode.OK)
+        // The deadline closes the connection under a blocked call, headers or body.
+        using var resp = _client.Get(_target.Url, _requestHeaders, cts.Token);
+        if (resp.StatusCode != (int)HttpStatusCode.OK)
         {
-            throw new ScrapeException($"server returned HTTP status {(int)resp.StatusCode} {resp.ReasonPhrase}");
+            throw new ScrapeException($"server returned HTTP status {resp.StatusCode} {resp.ReasonPhrase}");
         }
+        string? contentType = resp.ContentType;
         long limit = _target.Config.BodySizeLimit > 0 ? _target.Config.BodySizeLimit : long.MaxValue;
-        var stream = await resp.Content.ReadAsStreamAsync(cts.Token).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        int len = 0;
+        try
         {
-            if (string.Equals(resp.Content.Headers.ContentEncoding.FirstOrDefaultEncoding(), "gzip", StringComparison.OrdinalIgnoreCase))
+            var body = resp.Body;
+            using var gzip = string.Equals(resp.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase)
+                ? new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
+                : null;
+            Stream stream = gzip ?? body;
+            while (true)
             {
-                stream = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress);
-            }
-            byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
-            int len = 0;
-            try
-            {
-                while (true)
+                if (len == buf.Length)
                 {
-                    if (len == buf.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
-                        buf.AsSpan(0, len).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buf);
-                        buf = bigger;
-                    }
-                    int n = await stream.ReadAsync(buf.AsMemory(len), cts.Token).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-                    len += n;
-                    if (len > limit)
-                    {
-                        throw new ScrapeException($"body size limit exceeded: the response is larger than {limit} bytes");
-                    }
+                    var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
+                    buf.AsSpan(0, len).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buf);
+                    buf = bigger;
+                }
+                int n = stream.Read(buf.AsSpan(len));
+                if (n == 0)
+                {
+                    break;
+                }
+                len += n;
+                if (len > limit)
+                {
+                    throw new ScrapeException($"body size limit exceeded: the response is larger than {limit} bytes");
                 }
             }
-            catch
-            {
-                ArrayPool<byte>.Shared.Return(buf);
-                throw;
-            }
-            return (buf, len, resp.Content.Headers.ContentType?.ToString());
         }
+        catch (Exception e)
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+            if (cts.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                // The deadline (or a stop) closed the connection under the read.
+                throw new OperationCanceledException(null, e, stop.IsCancellationRequested ? stop : cts.Token);
+            }
+            throw;
+        }
+        return (buf, len, contentType);
     }
 
     /// <summary>
@@ -309,6 +349,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
         bool readMetadata = _iter <= 2 || _iter % 8 == 0 || _lastAdded > 0;
         var metadata = readMetadata ? new Dictionary<string, MetricMetadata>(StringComparer.Ordinal) : null;
         int appended = 0;
+        // Targets list their series in the same order every time: the n-th series is most likely the entry that
+        // was n-th last time, which is checked first (reading the entries in order instead of at random).
+        var prevOrder = _prevOrder;
+        _curOrder.Clear();
         Entry entry;
         while ((entry = p.Next()) != Entry.EOF)
         {
@@ -346,7 +390,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 explicitTs = true;
             }
             double v = p.Value;
-            int ci = _cache.Find(p.Series(), out var key);
+            int n = _curOrder.Count;
+            int ci = _cache.Find(p.Series(), n < prevOrder.Count ? prevOrder[n] : -1, out var key);
             bool isNew = false;
             if (ci < 0)
             {
@@ -354,6 +399,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 ci = _cache.Add(key, lset);
                 isNew = true;
             }
+            _curOrder.Add(ci);
             ref var ce = ref _cache[ci];
             if (ce.Labels is null)
             {
@@ -398,6 +444,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
         }
         (_prevSeen, _curSeen) = (_curSeen, _prevSeen);
+        (_prevOrder, _curOrder) = (_curOrder, _prevOrder);
         if (metadata is not null)
         {
             _target.SetMetadata(metadata);
@@ -519,16 +566,4 @@ public sealed class ScrapeLoop : IAsyncDisposable
         MetricType.StateSet => "stateset",
         _ => "unknown",
     };
-}
-
-internal static class HeaderExtensions
-{
-    public static string? FirstOrDefaultEncoding(this ICollection<string> encodings)
-    {
-        foreach (var e in encodings)
-        {
-            return e;
-        }
-        return null;
-    }
 }

@@ -18,6 +18,7 @@ public sealed class ScrapeManager : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Action<string> _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ScrapeScheduler _scheduler;
     private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
 
     /// <summary>Creates an idle manager; <see cref="ApplyConfigAsync"/> starts scraping.</summary>
@@ -26,6 +27,7 @@ public sealed class ScrapeManager : IAsyncDisposable
         _storage = storage;
         _time = time;
         _log = log;
+        _scheduler = new ScrapeScheduler(time, log);
     }
 
     /// <summary>The pools by job name, for the targets and metadata APIs.</summary>
@@ -55,7 +57,7 @@ public sealed class ScrapeManager : IAsyncDisposable
                     next[sc.JobName] = existing;
                     continue;
                 }
-                var pool = new ScrapePool(sc, _storage, _time, _log);
+                var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log);
                 next[sc.JobName] = pool;
                 pool.Start();
             }
@@ -85,6 +87,7 @@ public sealed class ScrapeManager : IAsyncDisposable
                 await pool.DisposeAsync(markStale: false).ConfigureAwait(false);
             }
             _pools = new(StringComparer.Ordinal);
+            _scheduler.Dispose();
         }
         finally
         {
@@ -99,9 +102,10 @@ public sealed class ScrapePool
     private readonly ScrapeConfig _config;
     private readonly string _configText;
     private readonly IAppendable _storage;
+    private readonly ScrapeScheduler _scheduler;
     private readonly TimeProvider _time;
     private readonly Action<string> _log;
-    private readonly HttpClient _client;
+    private readonly ScrapeHttpClient _client;
     private readonly object _sync = new();
     private readonly Dictionary<string, IReadOnlyList<TargetGroup>> _groupsByProvider = new(StringComparer.Ordinal);
     private readonly List<IDiscoverer> _discoverers = [];
@@ -110,14 +114,15 @@ public sealed class ScrapePool
     private Dictionary<string, ScrapeLoop> _loops = new(StringComparer.Ordinal);
     private List<DroppedTarget> _dropped = [];
 
-    internal ScrapePool(ScrapeConfig config, IAppendable storage, TimeProvider time, Action<string> log)
+    internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, Action<string> log)
     {
         _config = config;
         _configText = ScrapeConfigFingerprint.Of(config);
         _storage = storage;
+        _scheduler = scheduler;
         _time = time;
         _log = log;
-        _client = ScrapeHttpClientFactory.Create(config);
+        _client = new ScrapeHttpClient(config.HttpClient, time);
     }
 
     /// <summary>The job name.</summary>
@@ -221,7 +226,7 @@ public sealed class ScrapePool
                         {
                             var nl = new ScrapeLoop(target, _storage, _client, _time, _log);
                             next[key] = nl;
-                            nl.Start();
+                            nl.Start(_scheduler);
                         }
                     }
                 }

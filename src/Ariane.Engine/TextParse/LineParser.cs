@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Numerics;
 using System.Text;
 using System.Text.Unicode;
 using Ariane.Model;
@@ -437,10 +438,19 @@ public abstract class LineParser : ExpositionParser
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
 
+    private static ReadOnlySpan<ulong> UInt64PowersOf10 =>
+    [
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000,
+        1000000000000, 10000000000000, 100000000000000, 1000000000000000, 10000000000000000, 100000000000000000,
+        1000000000000000000, 10000000000000000000,
+    ];
+
     /// <summary>
-    /// The common case of a scrape value, exactly and fast: <c>[sign]digits[.digits][e[sign]digits]</c> whose digits fit in
-    /// 2^53 and whose decimal exponent is within ±22, so one multiplication or division by an exact power of ten gives
-    /// the correctly rounded double (Clinger's fast path). Anything else is left to the general parser.
+    /// The common case of a scrape value, exactly and fast: <c>[sign]digits[.digits][e[sign]digits]</c> with at most
+    /// 19 significant digits. Up to 15 digits with a decimal exponent within ±22, one multiplication or division by an
+    /// exact power of ten gives the correctly rounded double (Clinger's fast path); otherwise, with the exponent
+    /// within ±19 (the 17-digit values Go clients print, such as <c>26069.712316872417</c>), the value is rounded
+    /// from an exact integer product or quotient (<see cref="RoundExact"/>). Anything else is left to the general parser.
     /// </summary>
     private static bool TryParseSimpleFloat(ReadOnlySpan<byte> s, out double v)
     {
@@ -460,7 +470,7 @@ public abstract class LineParser : ExpositionParser
             any = true;
             if (mant != 0 || s[i] != '0')
             {
-                if (++digits > 15)
+                if (++digits > 19)
                 {
                     return false;
                 }
@@ -474,7 +484,7 @@ public abstract class LineParser : ExpositionParser
                 any = true;
                 if (mant != 0 || s[i] != '0')
                 {
-                    if (++digits > 15)
+                    if (++digits > 19)
                     {
                         return false;
                     }
@@ -511,14 +521,118 @@ public abstract class LineParser : ExpositionParser
             }
             exp += eneg ? -e : e;
         }
-        if (i != s.Length || exp < -22 || exp > 22)
+        if (i != s.Length)
         {
             return false;
         }
-        double d = mant;
-        d = exp >= 0 ? d * PowersOf10[exp] : d / PowersOf10[-exp];
+        double d;
+        if (mant == 0)
+        {
+            d = 0;
+        }
+        else if (digits <= 15 && exp >= -22 && exp <= 22)
+        {
+            d = mant;
+            d = exp >= 0 ? d * PowersOf10[exp] : d / PowersOf10[-exp];
+        }
+        else if (exp >= -19 && exp <= 19)
+        {
+            d = exp >= 0
+                ? RoundExact((UInt128)mant * UInt64PowersOf10[exp], 0)
+                : RoundQuotient(mant, UInt64PowersOf10[-exp]);
+        }
+        else
+        {
+            return false;
+        }
         v = neg ? -d : d;
         return true;
+    }
+
+    /// <summary>
+    /// <paramref name="mant"/> / <paramref name="div"/> correctly rounded: the dividend shifted left so that the
+    /// quotient has 63 or 64 significant bits and still fits in 64, then the quotient rounded with the remainder as a
+    /// sticky bit.
+    /// </summary>
+    private static double RoundQuotient(ulong mant, ulong div)
+    {
+        int divBits = 64 - BitOperations.LeadingZeroCount(div);
+        int shift = divBits + 63 - (64 - BitOperations.LeadingZeroCount(mant)); // 3..126
+        ulong hi = shift >= 64 ? mant << (shift - 64) : mant >> (64 - shift);
+        ulong lo = shift >= 64 ? 0 : mant << shift;
+        ulong q = DivRem128(hi, lo, div, out ulong r);
+        int drop = 64 - BitOperations.LeadingZeroCount(q) - 53; // 10 or 11
+        ulong m = q >> drop;
+        ulong rest = q & ((1UL << drop) - 1);
+        ulong half = 1UL << (drop - 1);
+        if (rest > half || (rest == half && (r != 0 || (m & 1) != 0)))
+        {
+            m++; // may carry to 2^53, which is still exact as a double
+        }
+        return Math.ScaleB((double)m, drop - shift);
+    }
+
+    /// <summary>
+    /// (<paramref name="hi"/>·2^64 + <paramref name="lo"/>) / <paramref name="div"/> for <paramref name="hi"/> &lt;
+    /// <paramref name="div"/> (so the quotient fits in 64 bits): schoolbook division in two 32-bit quotient digits
+    /// with a normalised divisor, each digit estimated from the divisor's top half and corrected at most twice.
+    /// </summary>
+    private static ulong DivRem128(ulong hi, ulong lo, ulong div, out ulong rem)
+    {
+        const ulong B = 1UL << 32;
+        int s = BitOperations.LeadingZeroCount(div);
+        div <<= s;
+        ulong dh = div >> 32, dl = div & 0xFFFFFFFF;
+        ulong n32 = s == 0 ? hi : (hi << s) | (lo >> (64 - s));
+        ulong n10 = lo << s;
+        ulong n1 = n10 >> 32, n0 = n10 & 0xFFFFFFFF;
+        ulong q1 = n32 / dh, rhat = n32 - q1 * dh;
+        while (q1 >= B || q1 * dl > ((rhat << 32) | n1))
+        {
+            q1--;
+            rhat += dh;
+            if (rhat >= B)
+            {
+                break;
+            }
+        }
+        ulong n21 = (n32 << 32) + n1 - q1 * div; // exact modulo 2^64: the true value is below div
+        ulong q0 = n21 / dh;
+        rhat = n21 - q0 * dh;
+        while (q0 >= B || q0 * dl > ((rhat << 32) | n0))
+        {
+            q0--;
+            rhat += dh;
+            if (rhat >= B)
+            {
+                break;
+            }
+        }
+        rem = ((n21 << 32) + n0 - q0 * div) >> s;
+        return (q1 << 32) + q0;
+    }
+
+    /// <summary>
+    /// The double nearest to <paramref name="x"/> × 2^<paramref name="exp2"/> (ties to even), where
+    /// <paramref name="sticky"/> says that <paramref name="x"/> was truncated (the true value is a little larger).
+    /// Only for results in the normal range, which every caller's are (at most 2^128, at least 10^-19).
+    /// </summary>
+    private static double RoundExact(UInt128 x, int exp2, bool sticky = false)
+    {
+        int bits = 128 - (int)UInt128.LeadingZeroCount(x);
+        if (bits <= 53)
+        {
+            return Math.ScaleB((double)(ulong)x, exp2); // exact (sticky is only ever set with 64+ bits)
+        }
+        int drop = bits - 53;
+        ulong m = (ulong)(x >> drop);
+        UInt128 rest = x & ((UInt128.One << drop) - 1);
+        UInt128 half = UInt128.One << (drop - 1);
+        if (rest > half || (rest == half && (sticky || (m & 1) != 0)))
+        {
+            m++; // may carry to 2^53, which is still exact as a double
+        }
+        return Math.ScaleB((double)m, exp2 + drop);
     }
 
     /// <summary>Parses a decimal int64 with an optional sign, as Go's strconv.ParseInt(s, 10, 64).</summary>

@@ -27,6 +27,15 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         {
             ["/metrics"] = TestTargetServer.Text(() => _body),
             ["/hang"] = async ctx => await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted),
+            ["/stall"] = async ctx =>
+            {
+                // Headers and the start of a body, then nothing: the deadline must still end the scrape.
+                ctx.Response.ContentType = "text/plain; version=0.0.4";
+                ctx.Response.ContentLength = 1000;
+                await ctx.Response.Body.WriteAsync("m 1\n"u8.ToArray());
+                await ctx.Response.Body.FlushAsync();
+                await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
+            },
             ["/garbage"] = TestTargetServer.Text(() => "this is { not a metric\n"),
             ["/error"] = ctx => { ctx.Response.StatusCode = 500; return Task.CompletedTask; },
             ["/big"] = TestTargetServer.Text(() => string.Concat(Enumerable.Range(0, 1000).Select(i => $"m{i} {i}\n"))),
@@ -68,7 +77,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         var g = StaticDiscovery.Groups(cfg)[0];
         var res = TargetLabeler.Populate(g.Targets[0], g.Labels, cfg);
         var target = new ScrapeTarget(res.Final!, res.Target!, res.Discovered, cfg);
-        return new ScrapeLoop(target, _head, new HttpClient(), _time);
+        return new ScrapeLoop(target, _head, new ScrapeHttpClient(cfg.HttpClient, _time), _time);
     }
 
     private List<(long T, double V)> Samples(string selector)
@@ -104,7 +113,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "# TYPE a counter\n# HELP a Help of a.\na{x=\"1\"} 1\na{x=\"2\"} 2\nb 3 1699999999000\n";
         var loop = Loop();
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         Assert.Equal([(T0, 1.0)], Samples("a{x=\"1\"}"));
         Assert.Equal([(1699999999000L, 3.0)], Samples("b"));
         Assert.Equal("{__name__=\"a\", instance=\"" + _server.Address + "\", job=\"test\", x=\"2\"}", Series("a{x=\"2\"}")[0].ToString());
@@ -117,7 +126,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         Assert.Equal(new MetricMetadata("counter", "Help of a.", ""), loop.Target.Metadata["a"]);
 
         _time.Advance(TimeSpan.FromSeconds(15));
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         Assert.Equal([(T0 + 15000, 0.0)], Samples("scrape_series_added").Skip(1).ToList());
     }
 
@@ -126,10 +135,10 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a 1\nb 2\nc 3 1699999999000\n";
         var loop = Loop();
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         _body = "a 1\n";
         _time.Advance(TimeSpan.FromSeconds(15));
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         var b = Samples("b");
         Assert.Equal(2, b.Count);
         Assert.True(SampleValue.IsStaleNaN(b[1].V));
@@ -143,17 +152,17 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a 1\n";
         var loop = Loop();
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         _body = "garbage {{{\n";
         _time.Advance(TimeSpan.FromSeconds(15));
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         Assert.True(SampleValue.IsStaleNaN(Samples("a").Last().V));
         Assert.Equal(0.0, Samples("up").Last().V);
         Assert.Equal(TargetHealth.Down, loop.Target.Health);
 
         _body = "a 2\n";
         _time.Advance(TimeSpan.FromSeconds(15));
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         Assert.Equal(2.0, Samples("a").Last().V);
         _time.Advance(TimeSpan.FromSeconds(5));
         await loop.StopAsync(markStale: true);
@@ -165,6 +174,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         // path, timeout, extra config, expected lastError fragment
         { "/hang", "500ms", "", "context deadline exceeded" },
+        { "/stall", "500ms", "", "context deadline exceeded" },
         { "/garbage", "10s", "", "line 1" },
         { "/error", "10s", "", "server returned HTTP status 500" },
         { "/big", "10s", "    body_size_limit: 100B", "body size limit exceeded" },
@@ -180,7 +190,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "m{label=\"toolongvalue\"} 1\n";
         var loop = Loop(extra, path, timeout);
-        await loop.ScrapeOnceAsync(default);
+        loop.ScrapeOnce(default);
         Assert.Equal(TargetHealth.Down, loop.Target.Health);
         Assert.Contains(fragment, loop.Target.LastError);
         Assert.Equal([(T0, 0.0)], Samples("up"));
@@ -191,11 +201,11 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     public async Task GzipAndOpenMetricsBodiesAreUnderstood()
     {
         var gz = Loop(path: "/gzip");
-        await gz.ScrapeOnceAsync(default);
+        gz.ScrapeOnce(default);
         Assert.Equal([(T0, 42.0)], Samples("zipped_metric"));
 
         var om = Loop(path: "/om");
-        await om.ScrapeOnceAsync(default);
+        om.ScrapeOnce(default);
         Assert.Equal([(1700000000500L, 3.0)], Samples("c_total"));
         Assert.Equal("counter", om.Target.Metadata["c"].Type);
     }
@@ -205,7 +215,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a{job=\"inner\"} 1\ndrop_me 2\n";
         var plain = Loop("    metric_relabel_configs:\n      - source_labels: [__name__]\n        regex: drop_me\n        action: drop");
-        await plain.ScrapeOnceAsync(default);
+        plain.ScrapeOnce(default);
         Assert.Equal("inner", Series("a")[0].Get("exported_job"));
         Assert.Equal("test", Series("a")[0].Get("job"));
         Assert.Empty(Samples("drop_me"));
@@ -217,7 +227,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a{job=\"inner\"} 1\n";
         var honor = Loop("    honor_labels: true");
-        await honor.ScrapeOnceAsync(default);
+        honor.ScrapeOnce(default);
         Assert.Equal("inner", Series("a")[0].Get("job"));
         Assert.Equal("", Series("a")[0].Get("exported_job"));
     }

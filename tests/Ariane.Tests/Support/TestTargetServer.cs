@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -22,13 +23,20 @@ public sealed class TestTargetServer : IAsyncDisposable
     /// <summary>host:port, for static_configs.</summary>
     public string Address => $"127.0.0.1:{Port}";
 
-    /// <summary>Starts a server with one handler per path.</summary>
-    public static async Task<TestTargetServer> StartAsync(Dictionary<string, RequestDelegate> routes)
+    /// <summary>Starts a server with one handler per path; with <paramref name="tls"/>, over HTTPS with that certificate.</summary>
+    public static async Task<TestTargetServer> StartAsync(Dictionary<string, RequestDelegate> routes, X509Certificate2? tls = null)
     {
         int port = ServerProcess.FreePort();
         var b = WebApplication.CreateSlimBuilder();
         b.Logging.ClearProviders();
-        b.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port));
+        b.WebHost.UseKestrelHttpsConfiguration();
+        b.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o =>
+        {
+            if (tls is not null)
+            {
+                o.UseHttps(tls);
+            }
+        }));
         var app = b.Build();
         foreach (var (path, handler) in routes)
         {
