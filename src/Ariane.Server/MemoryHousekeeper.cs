@@ -20,6 +20,7 @@ internal sealed class MemoryHousekeeper : IDisposable
 
     private const long ReleasedEnough = 1 << 20;
     private const long HeapFloor = 16 << 20;
+    private const long CompactBelow = 64 << 20;
 
     private readonly ITimer _timer;
 
@@ -42,8 +43,18 @@ internal sealed class MemoryHousekeeper : IDisposable
         bool grown = last.HeapSizeBytes > 2 * alive + HeapFloor;
         if (released >= ReleasedEnough || grown)
         {
-            // Background (concurrent) collection: threads keep running; freed regions go back to the system after it.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: false, compacting: false);
+            if (alive < CompactBelow)
+            {
+                // A small live heap: compact, so that the space the garbage held goes back to the system (a
+                // non-compacting collection leaves it as free space inside regions that stay committed). The pause
+                // is a few milliseconds per megabyte alive.
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            else
+            {
+                // Background (concurrent) collection: threads keep running; wholly free regions go back after it.
+                GC.Collect(2, GCCollectionMode.Forced, blocking: false, compacting: false);
+            }
             Interlocked.Increment(ref s_collections);
         }
     }
