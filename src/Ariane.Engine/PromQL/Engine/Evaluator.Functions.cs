@@ -276,6 +276,23 @@ internal sealed partial class Evaluator
     /// Prometheus does: each step's window is held while the step is evaluated (and counted as queried), the output
     /// series from then on.
     /// </summary>
+    /// <summary>
+    /// Counts one series' output against the sample limit as Prometheus does: the output so far plus the series'
+    /// largest window is held, then the series' output is added while its last window is still held. False when the
+    /// series has no output.
+    /// </summary>
+    private bool HoldSeriesOutput(RangeCallState st, long maxWindow, int count, long lastWindow)
+    {
+        _ctx.Hold(st.Held0 + st.OutputSamples + maxWindow);
+        if (count == 0)
+        {
+            return false;
+        }
+        st.OutputSamples += count;
+        _ctx.Hold(st.Held0 + st.OutputSamples + lastWindow);
+        return true;
+    }
+
     private void EvalRangeSeries(RangeCallState st, RangeSeries rs) =>
         EvalRangeSeries(st, rs.Labels, rs.DropName, rs.Points.AsSpan(0, rs.Count), rs);
 
@@ -297,13 +314,10 @@ internal sealed partial class Evaluator
             }
             var o = EvalWindowsFast(st.Fn, pts, count, new WindowGrid(_start, _end, _interval, st.At, st.Offset, st.Range), Scratch, st.Output, _totals.PerStep);
             _totals.Total += o.Windows;
-            _ctx.Hold(st.Held0 + st.OutputSamples + o.MaxWindow);
-            if (o.Count == 0)
+            if (!HoldSeriesOutput(st, o.MaxWindow, o.Count, o.LastWindow))
             {
                 return;
             }
-            st.OutputSamples += o.Count;
-            _ctx.Hold(st.Held0 + st.OutputSamples + o.LastWindow);
             var fast = new Series(!DelayedNameRemoval && dropName ? DropMetadata(labels) : labels, dropName, o.Count);
             fast.Points.AddRange(st.Output.AsSpan(0, o.Count));
             st.Result.Add(fast);
@@ -369,16 +383,11 @@ internal sealed partial class Evaluator
         {
             _totals.Total += windows;
         }
-        // Prometheus holds the output so far plus the series' window at each step, then adds the series' output
-        // while its last window is still held.
-        _ctx.Hold(st.Held0 + st.OutputSamples + maxWindow);
-        if (outS is null)
+        if (!HoldSeriesOutput(st, maxWindow, outS?.Points.Count ?? 0, lastWindow))
         {
             return;
         }
-        st.OutputSamples += outS.Points.Count;
-        _ctx.Hold(st.Held0 + st.OutputSamples + lastWindow);
-        st.Result.Add(outS);
+        st.Result.Add(outS!);
         if (st.CheckCounter)
         {
             CheckCounterName(st, labels);

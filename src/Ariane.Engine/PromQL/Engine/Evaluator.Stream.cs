@@ -113,15 +113,10 @@ internal sealed partial class Evaluator
                     ref var o = ref outs[i];
                     // The per-step counts, if asked for, were added as the windows were cut.
                     _totals.Total += o.Windows;
-                    // Prometheus holds the output so far plus the series' window at each step, then adds the
-                    // series' output while its last window is still held.
-                    _ctx.Hold(st.Held0 + st.OutputSamples + o.MaxWindow);
-                    if (o.Count == 0)
+                    if (!HoldSeriesOutput(st, o.MaxWindow, o.Count, o.LastWindow))
                     {
                         continue;
                     }
-                    st.OutputSamples += o.Count;
-                    _ctx.Hold(st.Held0 + st.OutputSamples + o.LastWindow);
                     var labels = series[round + i].Labels;
                     if (st.CheckCounter)
                     {

@@ -317,7 +317,7 @@ public static class QueryApi
         }
         buf[n++] = (byte)',';
         buf[n++] = (byte)'"';
-        n += FormatValue(buf[n..^2], v);
+        n += ShortestFloat.FormatPrometheus(v, buf[n..^2]); // as ApiFormat.Value spells it
         buf[n++] = (byte)'"';
         buf[n++] = (byte)']';
         w.WriteRawValue(buf[..n], skipInputValidation: true);
@@ -348,12 +348,6 @@ public static class QueryApi
             return slot[.._lengths[i]];
         }
     }
-
-    /// <summary>
-    /// Formats a sample value as <see cref="ApiFormat.Value"/> does into <paramref name="buf"/> (ASCII only, nothing to
-    /// escape; at least 32 bytes) and returns its length.
-    /// </summary>
-    private static int FormatValue(Span<byte> buf, double v) => ShortestFloat.FormatPrometheus(v, buf);
 
     /// <summary>Writes a millisecond time as Prometheus does: seconds with up to three decimals, trailing zeros dropped.</summary>
     internal static void WriteTime(Utf8JsonWriter w, long ms)
