@@ -46,6 +46,14 @@ public interface IAppender
     AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value);
 
     /// <summary>
+    /// Adds a sample with its start timestamp (OpenMetrics' created time, OTLP's start time): the time the
+    /// counter, or for a delta sample the interval, started. 0 means none, as in Prometheus. Storages that keep no
+    /// start timestamps drop it.
+    /// </summary>
+    AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value, long startTimestampMs) =>
+        Append(ref seriesRef, labels, timestampMs, value);
+
+    /// <summary>
     /// The storage's own (interned) labels of a series this storage handed <paramref name="seriesRef"/> out for, or
     /// null when unknown. Callers that cache label sets per series (the scrape cache) keep this copy instead of
     /// theirs, so each series' labels are held once.
@@ -121,6 +129,9 @@ public interface ISampleIterator
     /// <summary>The current value.</summary>
     double V { get; }
 
+    /// <summary>The current sample's start timestamp in milliseconds, 0 when it has none.</summary>
+    long ST => 0;
+
     /// <summary>
     /// Copies the samples that <see cref="Next"/> would step to, up to the first after <paramref name="maxt"/>, into
     /// <paramref name="ts"/> and <paramref name="vs"/> (at most as many as the shorter holds) and returns how many:
@@ -141,6 +152,29 @@ public interface ISampleIterator
             }
             ts[n] = t;
             vs[n] = V;
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// <see cref="Read(long, Span{long}, Span{double})"/> that also copies each sample's start timestamp (0 when it
+    /// has none) into <paramref name="sts"/>, which is at least as long as the shorter of the other two.
+    /// </summary>
+    int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts)
+    {
+        int want = Math.Min(ts.Length, vs.Length);
+        int n = 0;
+        while (n < want && Next())
+        {
+            long t = T;
+            if (t > maxt)
+            {
+                break;
+            }
+            ts[n] = t;
+            vs[n] = V;
+            sts[n] = ST;
             n++;
         }
         return n;

@@ -188,7 +188,9 @@ public sealed partial class ScriptRunner : IDisposable
                 {
                     continue;
                 }
-                var st = app.Append(ref seriesRef, s.Labels, i * load.IntervalMs, s.Values[i].Value);
+                long t = i * load.IntervalMs;
+                long? stOffset = s.StartOffsetsMs?[i];
+                var st = app.Append(ref seriesRef, s.Labels, t, s.Values[i].Value, stOffset is { } o ? t + o : 0);
                 if (st != AppendStatus.Ok)
                 {
                     rejected[st] = rejected.GetValueOrDefault(st) + 1;
