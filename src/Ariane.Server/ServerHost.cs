@@ -69,6 +69,10 @@ public static class ServerHost
         {
             log.LogWarning("Prometheus flag accepted but not applied yet: {Flag}={Value}", flag, value);
         }
+        if (o.StartTimestampStorage)
+        {
+            log.LogInformation("Start timestamp storage enabled: OpenMetrics <metric>_created samples are parsed as start timestamps instead of normal samples.");
+        }
 
         PrometheusConfig config;
         try
@@ -113,7 +117,7 @@ public static class ServerHost
         log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
             Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
-        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m));
+        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m)) { StartTimestamps = o.StartTimestampStorage };
         using var housekeeper = new MemoryHousekeeper(time);
         var state = new ServerState(o, db, scrape, config, time);
         var reloadGate = new SemaphoreSlim(1, 1);

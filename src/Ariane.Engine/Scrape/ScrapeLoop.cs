@@ -67,6 +67,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private TaskCompletionSource? _ended;
 
     /// <summary>Creates the loop; <see cref="Start"/> begins scraping.</summary>
+    /// <summary>
+    /// Whether OpenMetrics <c>_created</c> samples are taken as the start timestamps of their series' samples instead
+    /// of being stored as series (Prometheus's <c>--enable-feature=st-storage</c>).
+    /// </summary>
+    internal bool ParseStartTimestamps { get; set; }
+
     internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, Action<string>? log = null)
     {
         _requestHeaders = "Accept: " + AcceptHeader.Value + "\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: "
@@ -381,6 +387,18 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 default:
                     continue;
             }
+            long st = 0;
+            if (ParseStartTimestamps && p.IsOpenMetrics)
+            {
+                if (p.IsCreatedSample)
+                {
+                    continue; // the series' start time, not a sample of its own
+                }
+                if (p.TryGetStartTimestamp(out long created))
+                {
+                    st = created;
+                }
+            }
             stats.Scraped++;
             long ts = defaultTs;
             bool explicitTs = false;
@@ -413,7 +431,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 continue;
             }
             ce.LastIter = _iter;
-            var status = app.Append(ref ce.Ref, ce.Labels, ts, v);
+            var status = app.Append(ref ce.Ref, ce.Labels, ts, v, st);
             if (status != AppendStatus.Ok)
             {
                 stats.Rejected++;

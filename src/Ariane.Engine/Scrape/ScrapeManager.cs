@@ -22,6 +22,12 @@ public sealed class ScrapeManager : IAsyncDisposable
     private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
 
     /// <summary>Creates an idle manager; <see cref="ApplyConfigAsync"/> starts scraping.</summary>
+    /// <summary>
+    /// Whether scrapes take OpenMetrics <c>_created</c> samples as start timestamps (<c>--enable-feature=st-storage</c>);
+    /// applies to scrape loops started afterwards.
+    /// </summary>
+    public bool StartTimestamps { get; init; }
+
     public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log)
     {
         _storage = storage;
@@ -57,7 +63,7 @@ public sealed class ScrapeManager : IAsyncDisposable
                     next[sc.JobName] = existing;
                     continue;
                 }
-                var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log);
+                var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log) { StartTimestamps = StartTimestamps };
                 next[sc.JobName] = pool;
                 pool.Start();
             }
@@ -113,6 +119,9 @@ public sealed class ScrapePool
     private readonly List<Task> _tasks = [];
     private Dictionary<string, ScrapeLoop> _loops = new(StringComparer.Ordinal);
     private List<DroppedTarget> _dropped = [];
+
+    /// <summary>Whether its scrape loops take OpenMetrics <c>_created</c> samples as start timestamps.</summary>
+    internal bool StartTimestamps { get; init; }
 
     internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, Action<string> log)
     {
@@ -224,7 +233,7 @@ public sealed class ScrapePool
                         }
                         else
                         {
-                            var nl = new ScrapeLoop(target, _storage, _client, _time, _log);
+                            var nl = new ScrapeLoop(target, _storage, _client, _time, _log) { ParseStartTimestamps = StartTimestamps };
                             next[key] = nl;
                             nl.Start(_scheduler);
                         }

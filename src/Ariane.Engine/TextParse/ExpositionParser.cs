@@ -139,4 +139,20 @@ public abstract class ExpositionParser
 
     /// <summary>After <see cref="Entry.Help"/>: the unescaped help text; after <see cref="Entry.Unit"/>: the unit; after <see cref="Entry.Comment"/>: the comment.</summary>
     public abstract string Text { get; }
+
+    /// <summary>
+    /// After <see cref="Entry.Series"/>: whether the sample is the <c>_created</c> sample of a counter, histogram or
+    /// summary, which start-timestamp parsing takes as its series' start time instead of a sample (OpenMetrics only).
+    /// </summary>
+    public virtual bool IsCreatedSample => false;
+
+    /// <summary>
+    /// After <see cref="Entry.Series"/>: the start timestamp (ms) of a counter's, histogram's or summary's sample, from
+    /// the family's <c>_created</c> sample with the same labels; false when there is none (OpenMetrics only).
+    /// </summary>
+    public virtual bool TryGetStartTimestamp(out long ms)
+    {
+        ms = 0;
+        return false;
+    }
 }

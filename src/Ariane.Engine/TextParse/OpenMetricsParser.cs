@@ -43,6 +43,9 @@ public sealed partial class OpenMetricsParser : LineParser
         base.Reset(body);
         _eof = false;
         ResetValidation();
+        _stFamily = -1;
+        _stFoundLine = -1;
+        _stNoneFrom = int.MaxValue;
     }
 
     /// <inheritdoc/>

@@ -103,7 +103,7 @@ public static class CliApp
             o.QueryLookbackDelta = lookback;
             o.QueryMaxSamples = pr.GetValue(qMaxSamples);
             o.QueryMaxConcurrency = pr.GetValue(qConcurrency);
-            o.IgnoredFlags.AddRange(ignored);
+            o.IgnoredFlags.AddRange(ApplyFeatures(o, ignored));
             foreach (var opt in cmd.Options)
             {
                 if (opt.Name.StartsWith("--", StringComparison.Ordinal))
@@ -125,6 +125,43 @@ public static class CliApp
             return await ServerHost.RunAsync(o).ConfigureAwait(false);
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Acts on the <c>--enable-feature</c> values Ariane implements (<c>st-storage</c>; <c>use-start-timestamps</c>,
+    /// always on here) and returns the flags still to report as ignored (other features among them).
+    /// </summary>
+    internal static List<KeyValuePair<string, string>> ApplyFeatures(ServeOptions o, List<KeyValuePair<string, string>> ignored)
+    {
+        var rest = new List<KeyValuePair<string, string>>();
+        foreach (var (flag, value) in ignored)
+        {
+            if (flag != "--enable-feature")
+            {
+                rest.Add(new(flag, value));
+                continue;
+            }
+            var unknown = new List<string>();
+            foreach (string f in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                switch (f)
+                {
+                    case "st-storage":
+                        o.StartTimestampStorage = true;
+                        break;
+                    case "use-start-timestamps":
+                        break;
+                    default:
+                        unknown.Add(f);
+                        break;
+                }
+            }
+            if (unknown.Count > 0)
+            {
+                rest.Add(new(flag, string.Join(',', unknown)));
+            }
+        }
+        return rest;
     }
 
     // Retention and block ranges as Prometheus reads them; returns an error message or null.

@@ -60,6 +60,13 @@ public sealed class ServeOptions
     /// <summary>Prometheus flags that were given but do not apply yet, as name → value.</summary>
     public List<KeyValuePair<string, string>> IgnoredFlags { get; } = [];
 
+    /// <summary>
+    /// <c>--enable-feature=st-storage</c>: scrapes take OpenMetrics <c>_created</c> samples as their series' start
+    /// timestamps (kept per sample, used by rate, increase, irate, resets and start_timestamp) instead of storing them
+    /// as series.
+    /// </summary>
+    public bool StartTimestampStorage { get; set; }
+
     /// <summary>Every flag and its effective value, for /api/v1/status/flags.</summary>
     public SortedDictionary<string, string> AllFlags { get; } = new(StringComparer.Ordinal);
 }

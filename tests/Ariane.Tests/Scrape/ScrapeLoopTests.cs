@@ -50,6 +50,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
                 }
                 await ctx.Response.Body.WriteAsync(ms.ToArray());
             },
+            ["/omst"] = TestTargetServer.Text(() => _body, "application/openmetrics-text; version=1.0.0; charset=utf-8"),
             ["/om"] = TestTargetServer.Text(() => "# TYPE c counter\n# HELP c A counter.\nc_total 3 1700000000.5\n# EOF\n",
                 "application/openmetrics-text; version=1.0.0; charset=utf-8"),
         });
@@ -94,6 +95,72 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
             }
         }
         return list;
+    }
+
+    private List<(long T, double V, long St)> SamplesWithStart(string selector)
+    {
+        using var q = _head.Querier(long.MinValue, long.MaxValue);
+        var ss = q.Select(true, Ariane.PromQL.Parser.SelectorParser.Parse(selector));
+        var list = new List<(long, double, long)>();
+        while (ss.MoveNext())
+        {
+            var it = ss.Current.Iterator();
+            while (it.Next())
+            {
+                list.Add((it.T, it.V, it.ST));
+            }
+        }
+        return list;
+    }
+
+    [Fact]
+    public void WithStartTimestampParsingCreatedSamplesBecomeTheStartTimesOfTheirSeries()
+    {
+        _body = """
+            # TYPE c counter
+            c_total{a="1"} 5
+            c_created{a="1"} 1699999000.5
+            c_total{a="2"} 7
+            # TYPE h histogram
+            h_bucket{le="1",x="y"} 1
+            h_bucket{x="y",le="+Inf"} 2
+            h_count{x="y"} 2
+            h_sum{x="y"} 3
+            h_created{x="y"} 1699999100
+            # TYPE s summary
+            s{quantile="0.5"} 1
+            s_count 3
+            s_sum 4
+            s_created 1699999200
+            # TYPE g gauge
+            g 1
+            # EOF
+
+            """;
+        var plain = Loop(path: "/omst");
+        plain.ScrapeOnce(default);
+        Assert.Equal([(T0, 1699999000.5, 0L)], SamplesWithStart("c_created"));
+        Assert.Equal([(T0, 5.0, 0L)], SamplesWithStart("c_total{a=\"1\"}"));
+
+        _time.Advance(TimeSpan.FromSeconds(15));
+        long t1 = T0 + 15_000;
+        plain.ParseStartTimestamps = true;
+        plain.ScrapeOnce(default);
+        Assert.Equal([(T0, 5.0, 0L), (t1, 5.0, 1699999000500L)], SamplesWithStart("c_total{a=\"1\"}"));
+        Assert.Equal([(T0, 7.0, 0L), (t1, 7.0, 0L)], SamplesWithStart("c_total{a=\"2\"}"));
+        foreach (string h in new[] { "h_bucket{le=\"1\"}", "h_bucket{le=\"+Inf\"}", "h_count", "h_sum" })
+        {
+            Assert.Equal(1699999100000L, SamplesWithStart(h)[^1].St);
+        }
+        foreach (string q in new[] { "s", "s_count", "s_sum" })
+        {
+            Assert.Equal(1699999200000L, SamplesWithStart(q)[^1].St);
+        }
+        Assert.Equal([(T0, 1.0, 0L), (t1, 1.0, 0L)], SamplesWithStart("g"));
+        // The _created series got no sample in the second scrape (it went stale: a marker at t1).
+        Assert.Equal(T0, SamplesWithStart("c_created")[0].T);
+        Assert.True(Ariane.Model.SampleValue.IsStaleNaN(SamplesWithStart("c_created")[^1].V));
+        Assert.Equal([(t1, 10.0, 0L)], SamplesWithStart("scrape_samples_scraped").Where(x => x.T == t1));
     }
 
     private List<Labels> Series(string selector)

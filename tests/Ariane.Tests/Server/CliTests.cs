@@ -17,6 +17,18 @@ public class CliTests
         Assert.Contains("--bogus.flag", errors[0]);
     }
 
+    [Fact]
+    public void StStorageFeatureIsAppliedAndOtherFeaturesReportedAsIgnored()
+    {
+        var (ignored, _) = PrometheusFlags.Classify(
+            ["--enable-feature=exemplar-storage,st-storage", "--enable-feature", "use-start-timestamps", "--web.external-url=http://x/"]);
+        var o = new ServeOptions();
+        var rest = CliApp.ApplyFeatures(o, ignored);
+        Assert.True(o.StartTimestampStorage);
+        Assert.Equal([new("--enable-feature", "exemplar-storage"), new("--web.external-url", "http://x/")], rest);
+        Assert.False(new ServeOptions().StartTimestampStorage);
+    }
+
     [Theory]
     [InlineData(0, "0s")]
     [InlineData(15_000, "15s")]
