@@ -22,9 +22,14 @@ internal sealed partial class Evaluator
     private sealed class SeriesScratch
     {
         public FloatPoint[] Buf = new FloatPoint[256];
+
+        /// <summary>The start timestamp of each point of <see cref="Buf"/>, when the read asked for them.</summary>
+        public long[] StBuf = [];
         public readonly long[] Ts = new long[ReadBatch];
         public readonly double[] Vs = new double[ReadBatch];
+        public long[] Sts = [];
         public int[] ResetPrefix = [];
+        public int[] OverlapPrefix = [];
         public int[] Deque = [];
         public double[] SumPrefix = [];
         public ISampleIterator? It;
@@ -37,6 +42,9 @@ internal sealed partial class Evaluator
         public long MaxWindow;
         public long LastWindow;
         public long Windows;
+
+        /// <summary>A window held a sample whose start time overlaps the previous sample (raised as a warning in order).</summary>
+        public bool Overlap;
     }
 
     /// <summary>Where a matrix selector's windows sit: per step t, the samples in ((at ?? t) - offset - range, (at ?? t) - offset].</summary>
@@ -122,6 +130,10 @@ internal sealed partial class Evaluator
                     {
                         CheckCounterName(st, labels);
                     }
+                    if (o.Overlap)
+                    {
+                        WarnStartTimeOverlap(st, labels);
+                    }
                     sink(labels, outBuf.AsSpan(i * steps, o.Count));
                 }
             }
@@ -198,6 +210,9 @@ internal sealed partial class Evaluator
         }
     }
 
+    private void WarnStartTimeOverlap(RangeCallState st, Labels labels) =>
+        _ctx.Warn($"sample has start time that overlaps with previous sample timestamp for metric \"{labels.Get(Labels.MetricName)}\"", st.MatrixArgPosition);
+
     /// <summary>
     /// Reads the samples of <paramref name="s"/> in [mint, maxt] into the scratch buffer (grown as needed) and returns
     /// how many; with <paramref name="skipStale"/>, staleness markers are left out.
@@ -255,10 +270,82 @@ internal sealed partial class Evaluator
         return n;
     }
 
+    /// <summary>
+    /// <see cref="ReadSamples"/> that also reads each kept sample's start timestamp into the scratch's
+    /// <see cref="SeriesScratch.StBuf"/>; <paramref name="hasSt"/> says whether any of them is set (not 0), so that
+    /// series without start timestamps can take the plain computations.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ReadSamplesSt(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc, out bool hasSt)
+    {
+        hasSt = false;
+        var it = sc.It = s.Iterator(sc.It);
+        if (!it.Seek(mint) || it.T > maxt)
+        {
+            return 0;
+        }
+        if (sc.Sts.Length == 0)
+        {
+            sc.Sts = new long[ReadBatch];
+        }
+        var buf = sc.Buf;
+        var stb = sc.StBuf;
+        if (stb.Length < buf.Length)
+        {
+            stb = sc.StBuf = new long[buf.Length];
+        }
+        int n = 0;
+        long any = 0;
+        double v0 = it.V;
+        if (!(skipStale && SampleValue.IsStaleNaN(v0)))
+        {
+            buf[0] = new FloatPoint(it.T, v0);
+            any = stb[0] = it.ST;
+            n = 1;
+        }
+        var ts = sc.Ts;
+        var vs = sc.Vs;
+        var sts = sc.Sts;
+        int k;
+        do
+        {
+            k = it.Read(maxt, ts, vs, sts);
+            if (buf.Length - n < k)
+            {
+                int size = Math.Max(buf.Length * 2, n + k);
+                Array.Resize(ref buf, size);
+                Array.Resize(ref stb, size);
+                sc.Buf = buf;
+                sc.StBuf = stb;
+            }
+            for (int i = 0; i < k; i++)
+            {
+                double v = vs[i];
+                if (skipStale && SampleValue.IsStaleNaN(v))
+                {
+                    continue;
+                }
+                buf[n] = new FloatPoint(ts[i], v);
+                long st = sts[i];
+                stb[n++] = st;
+                any |= st;
+            }
+        }
+        while (k == ts.Length);
+        hasSt = any != 0;
+        return n;
+    }
+
     /// <summary>Reads one series and evaluates <paramref name="fn"/> at every step; thread-safe given its own scratch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SeriesOut EvalSeriesFast(RangeFn fn, ISeries s, long mint, long maxt, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
     {
+        if (fn is RangeFn.Rate or RangeFn.Increase)
+        {
+            // Counters use start timestamps (resets, the window's start); a series without any takes the plain path.
+            int n = ReadSamplesSt(s, mint, maxt, true, sc, out bool hasSt);
+            return EvalWindowsFast(fn, sc.Buf, n, g, sc, output, perStep, hasSt ? sc.StBuf : null);
+        }
         int count = ReadSamples(s, mint, maxt, true, sc);
         return EvalWindowsFast(fn, sc.Buf, count, g, sc, output, perStep);
     }
@@ -269,7 +356,8 @@ internal sealed partial class Evaluator
     /// O(1) beyond the window search; the results are the ones the window-by-window functions give.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static SeriesOut EvalWindowsFast(RangeFn fn, ReadOnlySpan<FloatPoint> pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
+    private static SeriesOut EvalWindowsFast(RangeFn fn, ReadOnlySpan<FloatPoint> pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep,
+        long[]? sts = null)
     {
         var res = default(SeriesOut);
         if (count == 0)
@@ -281,6 +369,9 @@ internal sealed partial class Evaluator
         {
             switch (fn)
             {
+                case RangeFn.Rate or RangeFn.Increase when sts is not null:
+                    PrepareResetsSt(sc, pts, sts, count);
+                    break;
                 case RangeFn.Rate or RangeFn.Increase:
                     PrepareResets(sc, pts, count);
                     break;
@@ -326,6 +417,19 @@ internal sealed partial class Evaluator
             double v;
             switch (fn)
             {
+                case RangeFn.Rate or RangeFn.Increase when sts is not null:
+                    {
+                        bool resets = len > 1 && rp[hi - 1] != rp[lo];
+                        if (len > 1 && sc.OverlapPrefix[hi - 1] != sc.OverlapPrefix[lo])
+                        {
+                            res.Overlap = true;
+                        }
+                        if (!ExtrapolatedRateSt(window, sts.AsSpan(lo, len), refT - g.Range, refT, g.Range, resets, fn == RangeFn.Rate, out v))
+                        {
+                            continue;
+                        }
+                        break;
+                    }
                 case RangeFn.Rate or RangeFn.Increase or RangeFn.Delta:
                     {
                         bool isCounter = fn != RangeFn.Delta;
@@ -419,6 +523,42 @@ internal sealed partial class Evaluator
                 r++;
             }
             rp[i] = r;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PrepareResets"/> for a series with start timestamps: a reset is a value drop or a start-time reset
+    /// (<see cref="IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
+    /// sample (<see cref="IsStartTimeOverlap"/>).
+    /// </summary>
+    private static void PrepareResetsSt(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, long[] sts, int count)
+    {
+        if (sc.ResetPrefix.Length < count)
+        {
+            sc.ResetPrefix = new int[Math.Max(count, sc.ResetPrefix.Length * 2)];
+        }
+        if (sc.OverlapPrefix.Length < count)
+        {
+            sc.OverlapPrefix = new int[Math.Max(count, sc.OverlapPrefix.Length * 2)];
+        }
+        var rp = sc.ResetPrefix;
+        var op = sc.OverlapPrefix;
+        int r = 0, o = 0;
+        rp[0] = 0;
+        op[0] = 0;
+        for (int i = 1; i < count; i++)
+        {
+            long prevT = pts[i - 1].T;
+            if (pts[i].F < pts[i - 1].F || IsStartTimeReset(prevT, sts[i - 1], pts[i].T, sts[i]))
+            {
+                r++;
+            }
+            if (IsStartTimeOverlap(prevT, sts[i - 1], sts[i]))
+            {
+                o++;
+            }
+            rp[i] = r;
+            op[i] = o;
         }
     }
 
