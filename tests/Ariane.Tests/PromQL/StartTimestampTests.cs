@@ -199,6 +199,37 @@ public sealed class StartTimestampTests
     }
 
     /// <summary>
+    /// Start times that appear only after many samples (past the first bulk reads), in a series read after one whose
+    /// samples all have start times: the points before them have none, not the previous series' start times.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void StartTimesFirstSeenLateInALongSeries(bool fast)
+    {
+        const int count = 3000;
+        var all = new (long, double, long)[count];
+        var late = new (long, double, long)[count];
+        for (int i = 0; i < count; i++)
+        {
+            long t = (i + 1) * 15_000L;
+            all[i] = (t, i, t - 1);
+            late[i] = (t, i, i == 2600 ? t - 1 : 0);
+        }
+        var s = new MemStorage()
+            .AddWithSt(Labels.FromStrings("__name__", "x_total", "st", "all"), all)
+            .AddWithSt(Labels.FromStrings("__name__", "x_total", "st", "late"), late);
+        long end = count * 15_000L;
+        var r = Engine(fast).Instant(s, "resets(x_total[1d])", end);
+        Assert.Equal([count - 1, 1], r.Vector.Select(v => v.F));
+        r = Engine(fast).Instant(s, "increase(x_total[1d])", end);
+        Assert.Null(r.Error);
+        // "all": every sample restarted from 0 (the first's start time is inside the range): the sum of the values.
+        Assert.Equal((count - 1) * count / 2.0, r.Vector[0].F, 6);
+        r = Engine(fast).Range(s, "start_timestamp(x_total{st=\"late\"})", end - 600 * 15_000L, end, 15_000);
+        Assert.Equal(Enumerable.Range(2399, 601).Select(i => i == 2600 ? (i + 1) * 15 - 0.001 : 0), r.Matrix.Single().Points.Select(p => p.F));
+    }
+
+    /// <summary>
     /// Enough series for the streaming path to run rounds on several threads, with start times of every kind, against
     /// the general path: the same answers bit for bit, and the same warnings in the same order.
     /// </summary>

@@ -166,7 +166,7 @@ internal sealed partial class Evaluator
                 var s = set.Current;
                 if (st.UsesStartTimestamps)
                 {
-                    int k = ReadSamplesSt(s, mint, maxt, true, sc, out bool hasSt);
+                    int k = ReadSamples(s, mint, maxt, true, sc, true, out bool hasSt);
                     EvalRangeSeries(st, s.Labels, false, sc.Buf.AsSpan(0, k), null, hasSt ? sc.StBuf.AsSpan(0, k) : default);
                     continue;
                 }

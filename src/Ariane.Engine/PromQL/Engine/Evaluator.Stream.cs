@@ -23,7 +23,7 @@ internal sealed partial class Evaluator
     {
         public FloatPoint[] Buf = new FloatPoint[256];
 
-        /// <summary>The start timestamp of each point of <see cref="Buf"/>, when the read asked for them.</summary>
+        /// <summary>The start timestamp of each point of <see cref="Buf"/>, when the last read asked for them and found any.</summary>
         public long[] StBuf = [];
         public readonly long[] Ts = new long[ReadBatch];
         public readonly double[] Vs = new double[ReadBatch];
@@ -217,9 +217,19 @@ internal sealed partial class Evaluator
     /// Reads the samples of <paramref name="s"/> in [mint, maxt] into the scratch buffer (grown as needed) and returns
     /// how many; with <paramref name="skipStale"/>, staleness markers are left out.
     /// </summary>
+    private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc) =>
+        ReadSamples(s, mint, maxt, skipStale, sc, false, out _);
+
+    /// <summary>
+    /// <see cref="ReadSamples(ISeries, long, long, bool, SeriesScratch)"/> that, <paramref name="withSt"/>, also reads
+    /// the samples' start timestamps: when any is set (<paramref name="hasSt"/>), the scratch's
+    /// <see cref="SeriesScratch.StBuf"/> holds one per point (0: none); otherwise it is left alone, and the points are
+    /// copied as without them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc)
+    private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc, bool withSt, out bool hasSt)
     {
+        hasSt = false;
         var it = sc.It = s.Iterator(sc.It);
         var buf = sc.Buf;
         if (!it.Seek(mint) || it.T > maxt)
@@ -231,20 +241,48 @@ internal sealed partial class Evaluator
         if (!(skipStale && SampleValue.IsStaleNaN(v0)))
         {
             buf[n++] = new FloatPoint(it.T, v0);
+            long st0 = withSt ? it.ST : 0;
+            if (st0 != 0)
+            {
+                hasSt = true;
+                StartTimesFor(sc, 0, true)[0] = st0;
+            }
         }
         var ts = sc.Ts;
         var vs = sc.Vs;
+        var sts = withSt ? sc.Sts.Length > 0 ? sc.Sts : sc.Sts = new long[ReadBatch] : [];
         int k;
         do
         {
-            k = it.Read(maxt, ts, vs);
+            k = withSt ? it.Read(maxt, ts, vs, sts) : it.Read(maxt, ts, vs);
             if (buf.Length - n < k)
             {
                 Array.Resize(ref buf, Math.Max(buf.Length * 2, n + k));
                 sc.Buf = buf;
             }
+            if (withSt && !hasSt && AnySet(sts, k))
+            {
+                // The first start times: the points so far had none.
+                hasSt = true;
+                StartTimesFor(sc, n, true);
+            }
             var dst = buf.AsSpan(n, k);
-            if (skipStale)
+            if (hasSt)
+            {
+                var stb = StartTimesFor(sc, n, false);
+                int m = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    double v = vs[i];
+                    if (!(skipStale && SampleValue.IsStaleNaN(v)))
+                    {
+                        stb[n + m] = sts[i];
+                        dst[m++] = new FloatPoint(ts[i], v);
+                    }
+                }
+                n += m;
+            }
+            else if (skipStale)
             {
                 int m = 0;
                 for (int i = 0; i < k; i++)
@@ -270,70 +308,42 @@ internal sealed partial class Evaluator
         return n;
     }
 
-    /// <summary>
-    /// <see cref="ReadSamples"/> that also reads each kept sample's start timestamp into the scratch's
-    /// <see cref="SeriesScratch.StBuf"/>; <paramref name="hasSt"/> says whether any of them is set (not 0), so that
-    /// series without start timestamps can take the plain computations.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ReadSamplesSt(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc, out bool hasSt)
+    /// <summary>Whether any of the first <paramref name="k"/> start times is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AnySet(long[] sts, int k)
     {
-        hasSt = false;
-        var it = sc.It = s.Iterator(sc.It);
-        if (!it.Seek(mint) || it.T > maxt)
-        {
-            return 0;
-        }
-        if (sc.Sts.Length == 0)
-        {
-            sc.Sts = new long[ReadBatch];
-        }
-        var buf = sc.Buf;
-        var stb = sc.StBuf;
-        if (stb.Length < buf.Length)
-        {
-            stb = sc.StBuf = new long[buf.Length];
-        }
-        int n = 0;
+        // A plain loop rather than a generic span search: this is compiled fully optimised with its caller, so the
+        // first queries do not run unoptimised vector code while the JIT tiers it up.
         long any = 0;
-        double v0 = it.V;
-        if (!(skipStale && SampleValue.IsStaleNaN(v0)))
+        for (int i = 0; i < k; i++)
         {
-            buf[0] = new FloatPoint(it.T, v0);
-            any = stb[0] = it.ST;
-            n = 1;
+            any |= sts[i];
         }
-        var ts = sc.Ts;
-        var vs = sc.Vs;
-        var sts = sc.Sts;
-        int k;
-        do
+        return any != 0;
+    }
+
+    /// <summary>
+    /// The scratch's start-time buffer, at least as long as its point buffer, keeping the start times of the first
+    /// <paramref name="n"/> points, or with <paramref name="fresh"/> setting them to none (they were read before any
+    /// start time was seen).
+    /// </summary>
+    private static long[] StartTimesFor(SeriesScratch sc, int n, bool fresh)
+    {
+        var stb = sc.StBuf;
+        if (stb.Length < sc.Buf.Length)
         {
-            k = it.Read(maxt, ts, vs, sts);
-            if (buf.Length - n < k)
+            var grown = new long[sc.Buf.Length];
+            if (!fresh)
             {
-                int size = Math.Max(buf.Length * 2, n + k);
-                Array.Resize(ref buf, size);
-                Array.Resize(ref stb, size);
-                sc.Buf = buf;
-                sc.StBuf = stb;
+                stb.AsSpan(0, n).CopyTo(grown);
             }
-            for (int i = 0; i < k; i++)
-            {
-                double v = vs[i];
-                if (skipStale && SampleValue.IsStaleNaN(v))
-                {
-                    continue;
-                }
-                buf[n] = new FloatPoint(ts[i], v);
-                long st = sts[i];
-                stb[n++] = st;
-                any |= st;
-            }
+            sc.StBuf = stb = grown;
         }
-        while (k == ts.Length);
-        hasSt = any != 0;
-        return n;
+        else if (fresh)
+        {
+            stb.AsSpan(0, n).Clear();
+        }
+        return stb;
     }
 
     /// <summary>Reads one series and evaluates <paramref name="fn"/> at every step; thread-safe given its own scratch.</summary>
@@ -343,7 +353,7 @@ internal sealed partial class Evaluator
         if (fn is RangeFn.Rate or RangeFn.Increase)
         {
             // Counters use start timestamps (resets, the window's start); a series without any takes the plain path.
-            int n = ReadSamplesSt(s, mint, maxt, true, sc, out bool hasSt);
+            int n = ReadSamples(s, mint, maxt, true, sc, true, out bool hasSt);
             return EvalWindowsFast(fn, sc.Buf, n, g, sc, output, perStep, hasSt ? sc.StBuf : null);
         }
         int count = ReadSamples(s, mint, maxt, true, sc);

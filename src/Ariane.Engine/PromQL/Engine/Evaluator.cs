@@ -419,7 +419,7 @@ internal sealed partial class Evaluator
         {
             _ctx.CheckDone();
             var ss = set.Current;
-            int n = value == SelectorValue.StartTimestamp ? ReadSamplesSt(ss, mint, lastRef, false, sc, out _) : ReadSamples(ss, mint, lastRef, false, sc);
+            int n = ReadSamples(ss, mint, lastRef, false, sc, value == SelectorValue.StartTimestamp, out bool hasSt);
             var pts = sc.Buf;
             Series? outS = null;
             int j = 0;
@@ -443,7 +443,7 @@ internal sealed partial class Evaluator
                 double f = value switch
                 {
                     SelectorValue.Timestamp => p.T / 1000.0,
-                    SelectorValue.StartTimestamp => sc.StBuf[j - 1] / 1000.0,
+                    SelectorValue.StartTimestamp => hasSt ? sc.StBuf[j - 1] / 1000.0 : 0,
                     _ => p.F,
                 };
                 outS.Points.Add(new FloatPoint(ts, f));
