@@ -201,6 +201,8 @@ internal sealed class ChainIterator(int sourceCount) : ISampleIterator
 
     public double V => _its[_i].V;
 
+    public long ST => _its[_i].ST;
+
     public bool Next()
     {
         while (_i < _count)
@@ -236,14 +238,20 @@ internal sealed class ChainIterator(int sourceCount) : ISampleIterator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Read(long maxt, Span<long> ts, Span<double> vs)
+    public int Read(long maxt, Span<long> ts, Span<double> vs) => Read(maxt, ts, vs, default, false);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts) => Read(maxt, ts, vs, sts, true);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts, bool withSt)
     {
         int want = Math.Min(ts.Length, vs.Length);
         int n = 0;
         while (n < want && _i < _count)
         {
             var it = _its[_i];
-            int k = it.Read(maxt, ts[n..], vs[n..]);
+            int k = withSt ? it.Read(maxt, ts[n..], vs[n..], sts[n..]) : it.Read(maxt, ts[n..], vs[n..]);
             n += k;
             if (n == want)
             {
