@@ -413,11 +413,13 @@ public sealed partial class Head : IStorage, IDisposable
             }
         }
 
-        public void Sample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: false);
+        public void Sample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: false, 0);
 
-        public void OutOfOrderSample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: true);
+        public void Sample(ulong seriesRef, long t, double v, long st) => Apply(seriesRef, t, v, ooo: false, Chunks.StartTimes.Sanitize(t, st));
 
-        private void Apply(ulong seriesRef, long t, double v, bool ooo)
+        public void OutOfOrderSample(ulong seriesRef, long t, double v) => Apply(seriesRef, t, v, ooo: true, 0);
+
+        private void Apply(ulong seriesRef, long t, double v, bool ooo, long st)
         {
             if (t < head._minValidTime)
             {
@@ -433,7 +435,7 @@ public sealed partial class Head : IStorage, IDisposable
             SampleResult r;
             lock (s)
             {
-                r = ooo ? s.AppendOoo(t, v) : s.Append(t, v);
+                r = ooo ? s.AppendOoo(t, v) : s.Append(t, v, st);
             }
             if (r != SampleResult.Appended)
             {

@@ -256,6 +256,8 @@ internal sealed class DeletedSkippingIterator(ISampleIterator inner, Interval[] 
 
     public double V => inner.V;
 
+    public long ST => inner.ST;
+
     public bool Next()
     {
         while (inner.Next())

@@ -145,11 +145,12 @@ public sealed partial class Head
                 }
                 bool open = false;
                 long baseT = 0;
+                bool withSt = snap.Starts is not null;
                 while (it.Next())
                 {
                     if (!open)
                     {
-                        buf.BeginRecord(WalRecordType.Samples);
+                        buf.BeginRecord(withSt ? WalRecordType.SamplesWithStartTimes : WalRecordType.Samples);
                         buf.WriteUvarint(s.Ref);
                         buf.WriteVarint(it.T);
                         baseT = it.T;
@@ -159,6 +160,10 @@ public sealed partial class Head
                     buf.WriteVarint(0);
                     buf.WriteVarint(it.T - baseT);
                     buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(it.V));
+                    if (withSt)
+                    {
+                        buf.WriteUvarint(WalStartTime.Code(it.T, it.ST));
+                    }
                     if (buf.OpenPayloadLength > 1 << 20)
                     {
                         buf.EndRecord();

@@ -237,21 +237,19 @@ internal sealed class ChainIterator(int sourceCount) : ISampleIterator
         return false;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Read(long maxt, Span<long> ts, Span<double> vs) => Read(maxt, ts, vs, default, false);
+    public int Read(long maxt, Span<long> ts, Span<double> vs) => ReadCore(maxt, ts, vs, default, false);
+
+    public int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts) => ReadCore(maxt, ts, vs, sts, true);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts) => Read(maxt, ts, vs, sts, true);
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts, bool withSt)
+    private int ReadCore(long maxt, Span<long> ts, Span<double> vs, Span<long> sts, bool wantSt)
     {
         int want = Math.Min(ts.Length, vs.Length);
         int n = 0;
         while (n < want && _i < _count)
         {
             var it = _its[_i];
-            int k = withSt ? it.Read(maxt, ts[n..], vs[n..], sts[n..]) : it.Read(maxt, ts[n..], vs[n..]);
+            int k = wantSt ? it.Read(maxt, ts[n..], vs[n..], sts[n..]) : it.Read(maxt, ts[n..], vs[n..]);
             n += k;
             if (n == want)
             {
@@ -286,6 +284,8 @@ internal sealed class MergeIterator : ISampleIterator
     public long T => _its[_cur].T;
 
     public double V => _its[_cur].V;
+
+    public long ST => _its[_cur].ST;
 
     public bool Next()
     {

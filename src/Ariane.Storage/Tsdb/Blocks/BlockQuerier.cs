@@ -290,6 +290,8 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
     private int _length;
     private long _chunkMinT;
     private long _chunkMaxT;
+    private byte[] _stCodes = [];
+    private int _stLen = -1;    // length of the current chunk's start-timestamp codes in _stCodes, -1 when it has none
 
     public BlockSeriesIterator(Block block, ChunkMeta[] chunks, long mint, long maxt, Interval[]? deleted) =>
         Reset(block, chunks, mint, maxt, deleted);
@@ -319,6 +321,11 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
             }
             // With the bytes after the chunk, the XOR decoder loads whole words up to its last sample.
             data = _block.Chunks.Read(c.Ref, 8, out _enc, out count, out _length);
+            _stLen = -1;
+            if ((_enc & ChunkEncoding.StartTimesFlag) != 0)
+            {
+                data = SplitStartTimes(data);
+            }
             maxT = c.MaxT;
             _chunkMinT = c.MinT;
             _chunkMaxT = c.MaxT;
@@ -329,6 +336,45 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
         count = 0;
         maxT = 0;
         return false;
+    }
+
+    // Keeps the start-timestamp codes of a chunk that has them and returns its base data (the slack after it kept).
+    private ReadOnlySpan<byte> SplitStartTimes(ReadOnlySpan<byte> data)
+    {
+        ReadOnlySpan<byte> rest, codes;
+        try
+        {
+            rest = ChunkDecoder.SplitStartTimes(data[.._length], out codes);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptBlockException($"{_block.Dir}: {e.Message}");
+        }
+        if (_stCodes.Length < codes.Length)
+        {
+            _stCodes = new byte[Math.Max(codes.Length, 2 * _stCodes.Length)];
+        }
+        codes.CopyTo(_stCodes);
+        _stLen = codes.Length;
+        int skip = _length - rest.Length;
+        _length = rest.Length;
+        _enc &= ~ChunkEncoding.StartTimesFlag;
+        return data[skip..];
+    }
+
+    protected override bool MayHaveStartTimes => _stLen >= 0;
+
+    protected override bool DecodeStartTimes(ReadOnlySpan<long> ts, Span<long> sts)
+    {
+        try
+        {
+            StartTimes.Decode(_stCodes.AsSpan(0, _stLen), ts, sts);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptBlockException($"{_block.Dir}: {e.Message}");
+        }
+        return true;
     }
 
     protected override void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs)
@@ -348,7 +394,7 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
         }
     }
 
-    protected override int Filter(Span<long> ts, Span<double> vs, int n)
+    protected override int Filter(Span<long> ts, Span<double> vs, Span<long> sts, int n)
     {
         if (_deleted is null)
         {
@@ -361,6 +407,10 @@ internal sealed class BlockSeriesIterator : ChunkSeriesIterator
             {
                 ts[k] = ts[i];
                 vs[k] = vs[i];
+                if (!sts.IsEmpty)
+                {
+                    sts[k] = sts[i];
+                }
                 k++;
             }
         }

@@ -76,6 +76,7 @@ internal static class BlockWriter
                 var encoder = new ChunkEncoder(SamplesPerChunk) { AllowDelta = AllowDelta };
                 var cts = new long[SamplesPerChunk];
                 var cvs = new double[SamplesPerChunk];
+                var csts = new long[SamplesPerChunk];
                 ISampleIterator? it = null;
                 foreach (var s in list)
                 {
@@ -100,11 +101,12 @@ internal static class BlockWriter
                         }
                         if (n == SamplesPerChunk)
                         {
-                            metas.Add(WriteChunk(chunks, encoder, cts, cvs, n));
+                            metas.Add(WriteChunk(chunks, encoder, cts, cvs, csts, n));
                             n = 0;
                         }
                         cts[n] = t;
                         cvs[n] = it.V;
+                        csts[n] = it.ST;
                         n++;
                         lastT = t;
                         samples++;
@@ -112,7 +114,7 @@ internal static class BlockWriter
                     while (it.Next());
                     if (n > 0)
                     {
-                        metas.Add(WriteChunk(chunks, encoder, cts, cvs, n));
+                        metas.Add(WriteChunk(chunks, encoder, cts, cvs, csts, n));
                     }
                     if (metas.Count == 0)
                     {
@@ -162,9 +164,9 @@ internal static class BlockWriter
     }
 
     // Encodes samples [0, n) of the buffers in the smallest encoding that holds them and writes the chunk.
-    private static ChunkMeta WriteChunk(ChunkWriter chunks, ChunkEncoder encoder, long[] ts, double[] vs, int n)
+    private static ChunkMeta WriteChunk(ChunkWriter chunks, ChunkEncoder encoder, long[] ts, double[] vs, long[] sts, int n)
     {
-        var enc = encoder.Encode(ts.AsSpan(0, n), vs.AsSpan(0, n), out var data);
+        var enc = encoder.Encode(ts.AsSpan(0, n), vs.AsSpan(0, n), sts.AsSpan(0, n), out var data);
         return new ChunkMeta(ts[0], ts[n - 1], chunks.Write(enc, n, data));
     }
 

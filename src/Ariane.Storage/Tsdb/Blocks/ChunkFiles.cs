@@ -21,6 +21,13 @@ internal enum ChunkEncoding : byte
     /// chunk's first and last timestamps from the index's chunk meta. What block writers use since format 2.
     /// </summary>
     DeltaIndexTimes = 3,
+
+    /// <summary>
+    /// A flag on any of the others: the chunk also holds its samples' start timestamps. Its data are then
+    /// <c>codes length uvarint | start-timestamp codes (see <see cref="Chunks.StartTimes"/>) | data of the base
+    /// encoding</c>. Chunks without start timestamps never carry the flag.
+    /// </summary>
+    StartTimesFlag = 0x80,
 }
 
 /// <summary>

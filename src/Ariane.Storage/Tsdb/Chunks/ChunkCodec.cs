@@ -19,12 +19,63 @@ internal static class ChunkDecoder
     /// store them). Reads nothing past <paramref name="data"/>; allocation-free once warm.
     /// </summary>
     /// <exception cref="InvalidDataException">An unknown encoding, or data that do not hold the samples.</exception>
-    public static void Decode(ChunkEncoding encoding, ReadOnlySpan<byte> data, int count, long minT, long maxT, Span<long> ts, Span<double> vs)
+    public static void Decode(ChunkEncoding encoding, ReadOnlySpan<byte> data, int count, long minT, long maxT, Span<long> ts, Span<double> vs) =>
+        Decode(encoding, data, count, minT, maxT, ts, vs, default);
+
+    /// <summary>
+    /// <see cref="Decode(ChunkEncoding, ReadOnlySpan{byte}, int, long, long, Span{long}, Span{double})"/> that also
+    /// decodes the start timestamps into <paramref name="sts"/> when it is not empty; true when the chunk has them
+    /// (<paramref name="sts"/> is left alone otherwise).
+    /// </summary>
+    public static bool Decode(ChunkEncoding encoding, ReadOnlySpan<byte> data, int count, long minT, long maxT, Span<long> ts, Span<double> vs, Span<long> sts)
     {
         if ((uint)count > (uint)ts.Length || (uint)count > (uint)vs.Length)
         {
             throw new ArgumentException($"{count} samples do not fit the buffers");
         }
+        if ((encoding & ChunkEncoding.StartTimesFlag) != 0)
+        {
+            data = SplitStartTimes(data, out var codes);
+            DecodeBase(encoding & ~ChunkEncoding.StartTimesFlag, data, count, minT, maxT, ts, vs);
+            if (!sts.IsEmpty)
+            {
+                StartTimes.Decode(codes, ts[..count], sts[..count]);
+            }
+            return true;
+        }
+        DecodeBase(encoding, data, count, minT, maxT, ts, vs);
+        return false;
+    }
+
+    /// <summary>Splits the data of a chunk with <see cref="ChunkEncoding.StartTimesFlag"/> into its start-timestamp codes and the base encoding's data (returned).</summary>
+    /// <exception cref="InvalidDataException">The codes' length runs past the data.</exception>
+    public static ReadOnlySpan<byte> SplitStartTimes(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> codes)
+    {
+        ulong len = 0;
+        int pos = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            if (pos >= data.Length || shift > 28)
+            {
+                throw new InvalidDataException("start-timestamp column: bad length");
+            }
+            byte b = data[pos++];
+            len |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+        }
+        if (len > (ulong)(data.Length - pos))
+        {
+            throw new InvalidDataException("start-timestamp column: runs past the chunk");
+        }
+        codes = data.Slice(pos, (int)len);
+        return data[(pos + (int)len)..];
+    }
+
+    private static void DecodeBase(ChunkEncoding encoding, ReadOnlySpan<byte> data, int count, long minT, long maxT, Span<long> ts, Span<double> vs)
+    {
         switch (encoding)
         {
             case ChunkEncoding.Xor:
@@ -67,12 +118,14 @@ internal sealed class ChunkEncoder
 {
     private readonly long[] _scratch;
     private readonly byte[] _delta;
+    private readonly byte[] _withSt;
     private XorAppender _xor = new(256);
 
     public ChunkEncoder(int maxSamples = XorAppender.SamplesPerChunk)
     {
         _scratch = new long[maxSamples];
         _delta = new byte[DeltaChunk.MaxSize(maxSamples)];
+        _withSt = new byte[5 + (10 * maxSamples) + Math.Max(_delta.Length, 18 * maxSamples + 16)];
     }
 
     /// <summary>Whether a delta encoding may be chosen (false: XOR only, as before it existed).</summary>
@@ -84,6 +137,34 @@ internal sealed class ChunkEncoder
     /// (<see cref="ChunkEncoding.Delta"/>, format 1).
     /// </summary>
     public bool TimesInIndex { get; init; } = true;
+
+    /// <summary>
+    /// Encodes the samples with their start timestamps <paramref name="sts"/> (0: none): as the plain form when
+    /// none is set, else with <see cref="ChunkEncoding.StartTimesFlag"/>. <paramref name="data"/> is valid until the
+    /// next call.
+    /// </summary>
+    public ChunkEncoding Encode(ReadOnlySpan<long> ts, ReadOnlySpan<double> vs, ReadOnlySpan<long> sts, out ReadOnlySpan<byte> data)
+    {
+        var enc = Encode(ts, vs, out var baseData);
+        if (sts.IsEmpty || !StartTimes.Any(sts[..ts.Length]))
+        {
+            data = baseData;
+            return enc;
+        }
+        // The codes first (after their length), so that the base data still end the chunk (the XOR decoder reads
+        // whole words past its end).
+        Span<byte> codes = _withSt.AsSpan(5, 10 * ts.Length);
+        int codesLen = StartTimes.Encode(ts, sts[..ts.Length], codes);
+        Span<byte> lenBytes = stackalloc byte[5];
+        int lenLen = 0;
+        StartTimes.Write(lenBytes, ref lenLen, (ulong)codesLen);
+        // Move the codes right behind their length, then the base data after them.
+        int start = 5 - lenLen;
+        lenBytes[..lenLen].CopyTo(_withSt.AsSpan(start));
+        baseData.CopyTo(_withSt.AsSpan(5 + codesLen));
+        data = _withSt.AsSpan(start, lenLen + codesLen + baseData.Length);
+        return enc | ChunkEncoding.StartTimesFlag;
+    }
 
     /// <summary>
     /// Encodes the samples (timestamps increasing, at most the constructor's <c>maxSamples</c>) and returns the

@@ -14,6 +14,8 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
 {
     private long[] _ts = new long[XorDecoder.MaxSamples];
     private double[] _vs = new double[XorDecoder.MaxSamples];
+    private long[]? _sts;       // the current chunk's start timestamps when it has any (allocated on first use)
+    private bool _chunkSt;      // whether _sts holds the current chunk's start timestamps
     private long _chunkMaxT;
     private int _n;             // samples decoded from the current chunk (after filtering)
     private int _i;             // index of the next sample in it
@@ -21,6 +23,7 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
     private bool _done;
     private long _t;
     private double _v;
+    private long _st;
 
     /// <summary>The first timestamp wanted.</summary>
     protected long Mint { get; private set; }
@@ -39,6 +42,8 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
         _done = false;
         _t = long.MinValue;
         _v = 0;
+        _st = 0;
+        _chunkSt = false;
     }
 
     /// <summary>
@@ -51,9 +56,21 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
 
     /// <summary>
     /// Drops samples that must not be seen (a block's deleted intervals) from the decoded chunk in place and returns
-    /// how many are left. The default keeps them all.
+    /// how many are left, moving <paramref name="sts"/> along when it is not empty. The default keeps them all.
     /// </summary>
-    protected virtual int Filter(Span<long> ts, Span<double> vs, int n) => n;
+    protected virtual int Filter(Span<long> ts, Span<double> vs, Span<long> sts, int n) => n;
+
+    /// <summary>
+    /// Whether the chunk <see cref="NextChunk"/> gave last may have start timestamps (a cheap check, so chunks
+    /// without are never asked for them). The default: none.
+    /// </summary>
+    protected virtual bool MayHaveStartTimes => false;
+
+    /// <summary>
+    /// Fills <paramref name="sts"/> with the start timestamps of the chunk decoded into <paramref name="ts"/> (not yet
+    /// filtered); false, leaving it alone, when the chunk has none. Called only when <see cref="MayHaveStartTimes"/>.
+    /// </summary>
+    protected virtual bool DecodeStartTimes(ReadOnlySpan<long> ts, Span<long> sts) => false;
 
     /// <summary>Decodes the chunk <see cref="NextChunk"/> gave; XOR unless the source says otherwise (a block's chunk encodings).</summary>
     protected virtual void Decode(ReadOnlySpan<byte> data, int count, Span<long> ts, Span<double> vs) =>
@@ -64,6 +81,9 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
 
     /// <inheritdoc/>
     public double V => _v;
+
+    /// <inheritdoc/>
+    public long ST => _st;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -79,13 +99,14 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
                     _done = true;
                     return false;
                 }
-                double v = _vs[_i++];
+                int i = _i++;
                 if (t < Mint)
                 {
                     continue;
                 }
                 _t = t;
-                _v = v;
+                _v = _vs[i];
+                _st = _chunkSt ? _sts![i] : 0;
                 return true;
             }
             if (!OpenChunk(Mint))
@@ -132,8 +153,13 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
     }
 
     /// <inheritdoc/>
+    public int Read(long maxt, Span<long> ts, Span<double> vs) => ReadCore(maxt, ts, vs, default, false);
+
+    /// <inheritdoc/>
+    public int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts) => ReadCore(maxt, ts, vs, sts, true);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Read(long maxt, Span<long> ts, Span<double> vs)
+    private int ReadCore(long maxt, Span<long> ts, Span<double> vs, Span<long> sts, bool wantSt)
     {
         if (maxt > Maxt)
         {
@@ -165,9 +191,21 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
                 {
                     _ts.AsSpan(i, k).CopyTo(ts[n..]);
                     _vs.AsSpan(i, k).CopyTo(vs[n..]);
+                    if (wantSt)
+                    {
+                        if (_chunkSt)
+                        {
+                            _sts.AsSpan(i, k).CopyTo(sts[n..]);
+                        }
+                        else
+                        {
+                            sts.Slice(n, k).Clear();
+                        }
+                    }
                     n += k;
                     _t = _ts[j - 1];
                     _v = _vs[j - 1];
+                    _st = _chunkSt ? _sts![j - 1] : 0;
                 }
                 _i = j;
                 if (j < _n && _ts[j] > maxt)
@@ -192,7 +230,19 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
                 var dts = ts.Slice(n, count);
                 var dvs = vs.Slice(n, count);
                 Decode(data, count, dts, dvs);
-                int kept = Filter(dts, dvs, count);
+                // Start timestamps go where the caller wants them, or (for ST) into the iterator's own buffer.
+                Span<long> dsts = default;
+                bool hasSt = false;
+                if (MayHaveStartTimes)
+                {
+                    dsts = wantSt ? sts.Slice(n, count) : StBuffer(count);
+                    hasSt = DecodeStartTimes(dts, dsts);
+                    if (!hasSt)
+                    {
+                        dsts = default;
+                    }
+                }
+                int kept = Filter(dts, dvs, dsts, count);
                 int skip = 0;
                 while (skip < kept && dts[skip] < Mint)
                 {
@@ -202,10 +252,19 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
                 {
                     dts[skip..kept].CopyTo(dts);
                     dvs[skip..kept].CopyTo(dvs);
+                    if (hasSt)
+                    {
+                        dsts[skip..kept].CopyTo(dsts);
+                    }
                     kept -= skip;
+                }
+                if (wantSt && !hasSt)
+                {
+                    sts.Slice(n, kept).Clear();
                 }
                 if (kept > 0)
                 {
+                    _st = hasSt ? dsts[kept - 1] : 0;
                     n += kept;
                     _t = ts[n - 1];
                     _v = vs[n - 1];
@@ -213,22 +272,11 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
                 _n = 0;
                 _i = 0;
                 _inChunk = true;
+                _chunkSt = false;
                 continue;
             }
             Enter(data, count);
         }
-        return n;
-    }
-
-    /// <summary>
-    /// <see cref="Read(long, Span{long}, Span{double})"/> with start timestamps: chunks keep none yet, so every one is
-    /// 0 (none). The bulk copy stays as fast as without them, which the counter functions' queries rely on.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts)
-    {
-        int n = Read(maxt, ts, vs);
-        sts[..n].Clear();
         return n;
     }
 
@@ -254,8 +302,18 @@ internal abstract class ChunkSeriesIterator : ISampleIterator
             _vs = new double[count];
         }
         Decode(data, count, _ts, _vs);
-        _n = Filter(_ts, _vs, count);
+        _chunkSt = MayHaveStartTimes && DecodeStartTimes(_ts.AsSpan(0, count), StBuffer(count));
+        _n = Filter(_ts, _vs, _chunkSt ? _sts : default, count);
         _i = 0;
         _inChunk = true;
+    }
+
+    private Span<long> StBuffer(int count)
+    {
+        if (_sts is null || _sts.Length < Math.Max(count, _ts.Length))
+        {
+            _sts = new long[Math.Max(count, _ts.Length)];
+        }
+        return _sts.AsSpan(0, count);
     }
 }

@@ -10,7 +10,7 @@ namespace Ariane.Tsdb;
 /// </summary>
 internal sealed class HeadAppender(Head head) : IAppender
 {
-    private readonly record struct Pending(MemSeries Series, long T, double V, bool Ooo);
+    private readonly record struct Pending(MemSeries Series, long T, double V, bool Ooo, long St);
 
     // Samples records are split at this payload size so replay never needs a huge buffer.
     private const int MaxSamplesRecord = 1 << 20;
@@ -21,9 +21,13 @@ internal sealed class HeadAppender(Head head) : IAppender
     private Pending[] _pending = [];
     private int _count;
     private int _oooCount;
+    private int _stCount;
     private bool _done;
 
-    public AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value)
+    public AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value) =>
+        Append(ref seriesRef, labels, timestampMs, value, 0);
+
+    public AppendStatus Append(ref ulong seriesRef, Labels labels, long timestampMs, double value, long startTimestampMs)
     {
         if (_done)
         {
@@ -73,10 +77,16 @@ internal sealed class HeadAppender(Head head) : IAppender
         {
             Grow();
         }
-        _pending[_count++] = new Pending(s, timestampMs, value, ooo);
+        // Out-of-order samples keep no start timestamp (see MemSeries.StartTimes).
+        long st = ooo ? 0 : Chunks.StartTimes.Sanitize(timestampMs, startTimestampMs);
+        _pending[_count++] = new Pending(s, timestampMs, value, ooo, st);
         if (ooo)
         {
             _oooCount++;
+        }
+        if (st != 0)
+        {
+            _stCount++;
         }
         return AppendStatus.Ok;
     }
@@ -151,16 +161,18 @@ internal sealed class HeadAppender(Head head) : IAppender
 
     private void Encode(WalBuffer buf)
     {
+        // A batch with start timestamps writes its in-order samples in records that carry them.
+        var inOrder = _stCount > 0 ? WalRecordType.SamplesWithStartTimes : WalRecordType.Samples;
         if (_oooCount == 0)
         {
-            Encode(buf, WalRecordType.Samples, ooo: false);
+            Encode(buf, inOrder, ooo: false);
         }
         else
         {
             // Out-of-order samples go in records of their own type, so that replay puts them back where they were.
             if (_oooCount < _count)
             {
-                Encode(buf, WalRecordType.Samples, ooo: false);
+                Encode(buf, inOrder, ooo: false);
             }
             Encode(buf, WalRecordType.OutOfOrderSamples, ooo: true);
         }
@@ -170,6 +182,7 @@ internal sealed class HeadAppender(Head head) : IAppender
     {
         int i = 0;
         bool all = _oooCount == 0;
+        bool withSt = type == WalRecordType.SamplesWithStartTimes;
         while (true)
         {
             while (i < _count && !all && _pending[i].Ooo != ooo)
@@ -195,6 +208,10 @@ internal sealed class HeadAppender(Head head) : IAppender
                 buf.WriteVarint((long)(p.Series.Ref - baseRef));
                 buf.WriteVarint(p.T - baseT);
                 buf.WriteUInt64(BitConverter.DoubleToUInt64Bits(p.V));
+                if (withSt)
+                {
+                    buf.WriteUvarint(WalStartTime.Code(p.T, p.St));
+                }
             }
             buf.EndRecord();
         }
@@ -233,7 +250,7 @@ internal sealed class HeadAppender(Head head) : IAppender
             }
             lock (p.Series)
             {
-                r = p.Series.Append(p.T, p.V);
+                r = p.Series.Append(p.T, p.V, p.St);
             }
             if (r == SampleResult.Appended)
             {

@@ -189,6 +189,10 @@ internal sealed class SeriesIterator : ChunkSeriesIterator
         ResetRange(mint, maxt);
     }
 
+    protected override bool MayHaveStartTimes => _snap.Starts is not null;
+
+    protected override bool DecodeStartTimes(ReadOnlySpan<long> ts, Span<long> sts) => _snap.Starts!.Fill(ts, sts);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override bool NextChunk(long minT, out ReadOnlySpan<byte> data, out int count, out long maxT)
     {

@@ -11,13 +11,32 @@ internal sealed partial class MemSeries
     /// <summary>Samples held unencoded before they are cut into an out-of-order chunk (32 as Prometheus).</summary>
     public const int OooBufferCap = 32;
 
-    private OooData? _ooo;
+    /// <summary>The out-of-order part, kept in the series' <see cref="Extras"/>.</summary>
+    private OooData? OooPart
+    {
+        get => _extras?.Ooo;
+        set
+        {
+            if (value is not null)
+            {
+                (_extras ??= new Extras()).Ooo = value;
+            }
+            else if (_extras is not null)
+            {
+                _extras.Ooo = null;
+                if (_extras.IsEmpty)
+                {
+                    _extras = null;
+                }
+            }
+        }
+    }
 
     /// <summary>True when the series holds out-of-order samples. Caller holds the lock.</summary>
-    public bool HasOoo => _ooo is not null;
+    public bool HasOoo => OooPart is not null;
 
     /// <summary>The oldest out-of-order sample's time, or long.MaxValue. Caller holds the lock.</summary>
-    public long OooMinT => _ooo?.MinT ?? long.MaxValue;
+    public long OooMinT => OooPart?.MinT ?? long.MaxValue;
 
     /// <summary>
     /// Adds a sample older than the newest one. Same timestamp and value as an out-of-order sample already held
@@ -31,21 +50,21 @@ internal sealed partial class MemSeries
         {
             return BitConverter.DoubleToUInt64Bits(it.V) == BitConverter.DoubleToUInt64Bits(v) ? SampleResult.SameSample : SampleResult.DuplicateTimestamp;
         }
-        var o = _ooo ??= new OooData();
+        var o = OooPart ??= new OooData();
         return o.Add(t, v);
     }
 
     /// <summary>Every out-of-order sample, sorted by time (a fresh copy for a querier). Caller holds the lock.</summary>
-    public (long[] T, double[] V) OooSnapshot() => _ooo is null ? ([], []) : _ooo.All();
+    public (long[] T, double[] V) OooSnapshot() => OooPart is null ? ([], []) : OooPart.All();
 
     /// <summary>Drops out-of-order samples before <paramref name="mint"/>; returns how many. Caller holds the lock.</summary>
     public int TruncateOooBefore(long mint)
     {
-        if (_ooo is null || _ooo.MinT >= mint)
+        if (OooPart is null || OooPart.MinT >= mint)
         {
             return 0;
         }
-        var (ts, vs) = _ooo.All();
+        var (ts, vs) = OooPart.All();
         int keep = 0;
         while (keep < ts.Length && ts[keep] < mint)
         {
@@ -54,7 +73,7 @@ internal sealed partial class MemSeries
         int dropped = keep;
         if (keep == ts.Length)
         {
-            _ooo = null;
+            OooPart = null;
             return dropped;
         }
         var o = new OooData();
@@ -62,7 +81,7 @@ internal sealed partial class MemSeries
         {
             o.Add(ts[i], vs[i]);
         }
-        _ooo = o;
+        OooPart = o;
         return dropped;
     }
 

@@ -73,8 +73,11 @@ internal sealed partial class MemSeries
         return BitConverter.DoubleToUInt64Bits(v) == _head.LastValueBits ? SampleResult.SameSample : SampleResult.DuplicateTimestamp;
     }
 
-    /// <summary>Appends a sample; the caller holds the lock on this series.</summary>
-    public SampleResult Append(long t, double v)
+    /// <summary>
+    /// Appends a sample with start timestamp <paramref name="st"/> (0: none, see <see cref="StartTimes"/>); the
+    /// caller holds the lock on this series.
+    /// </summary>
+    public SampleResult Append(long t, double v, long st = 0)
     {
         // The head chunk is never empty once the series has a sample (a cut is followed by an append at once),
         // so its MaxT and last value are the series' newest sample.
@@ -90,6 +93,10 @@ internal sealed partial class MemSeries
         if (_head.Count >= XorAppender.SamplesPerChunk)
         {
             CutHeadChunk();
+        }
+        if (st != 0 || _extras is { St.Head: not null })
+        {
+            AppendStartTime(t, st);
         }
         _head.Append(t, v);
         // Publish the new newest timestamp for lock-free Check readers.
@@ -130,12 +137,26 @@ internal sealed partial class MemSeries
             PackedChunk.Write(seg, used, _head.Count, maxT);
             _open = seg;
         }
+        if (_extras is { St: not null })
+        {
+            CloseStartTimes(_head.MinT);
+        }
         // The next chunk will likely be about as big as this one.
         _head = new XorAppender(used.Length + 8) { MaxT = maxT };
     }
 
     /// <summary>Drops finished chunks that end before <paramref name="mint"/>; returns how many. Caller holds the lock.</summary>
     public int TruncateChunksBefore(long mint)
+    {
+        int dropped = TruncateSegmentsBefore(mint);
+        if (dropped > 0 && _extras is { St: not null })
+        {
+            TruncateStartTimes();
+        }
+        return dropped;
+    }
+
+    private int TruncateSegmentsBefore(long mint)
     {
         if (_open is null)
         {
@@ -189,7 +210,7 @@ internal sealed partial class MemSeries
     }
 
     /// <summary>Takes a consistent view of the samples for a querier. Caller holds the lock.</summary>
-    public SeriesSnapshot Snapshot() => new(_closed, Filled(_closed), _open, _head.Data, _head.Count, _head.MinT, _head.MaxT);
+    public SeriesSnapshot Snapshot() => new(_closed, Filled(_closed), _open, _head.Data, _head.Count, _head.MinT, _head.MaxT, _extras is { St: not null } ? StartTimesSnapshot() : null);
 
     /// <summary>How many leading slots of <paramref name="closed"/> hold a segment (the rest are null).</summary>
     private static int Filled(byte[][]? closed)
@@ -235,7 +256,7 @@ internal sealed partial class MemSeries
     /// <summary>Bytes held by chunk data, headers included. Caller holds the lock.</summary>
     public long ChunkBytes()
     {
-        long n = _head.Data.Length + (_open?.Length ?? 0);
+        long n = _head.Data.Length + (_open?.Length ?? 0) + StartTimeBytes();
         for (int i = 0; i < Filled(_closed); i++)
         {
             n += _closed![i].Length;
@@ -362,7 +383,7 @@ internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT
 /// <paramref name="Closed"/> (the writer may fill later slots), the open segment (or null when there are no
 /// finished chunks), and the head chunk's data and bounds.
 /// </summary>
-internal readonly record struct SeriesSnapshot(byte[][]? Closed, int ClosedCount, byte[]? Open, byte[] HeadData, int HeadCount, long HeadMinT, long HeadMaxT)
+internal readonly record struct SeriesSnapshot(byte[][]? Closed, int ClosedCount, byte[]? Open, byte[] HeadData, int HeadCount, long HeadMinT, long HeadMaxT, StartTimesView? Starts = null)
 {
     public bool IsEmpty => HeadCount == 0 && Open is null;
 

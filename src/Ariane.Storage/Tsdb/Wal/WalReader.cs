@@ -14,6 +14,9 @@ internal interface IWalReplayHandler
     /// <summary>One sample.</summary>
     void Sample(ulong seriesRef, long t, double v);
 
+    /// <summary>One sample with its start timestamp (0: none); handlers that keep none take it as a plain sample.</summary>
+    void Sample(ulong seriesRef, long t, double v, long st) => Sample(seriesRef, t, v);
+
     /// <summary>One out-of-order sample.</summary>
     void OutOfOrderSample(ulong seriesRef, long t, double v);
 
@@ -203,6 +206,21 @@ internal static class WalReader
                         labels[k] = new Label(d.String(handler.Interner), d.String(handler.Interner));
                     }
                     handler.Series(r, Labels.FromSorted(labels));
+                }
+                break;
+            case WalRecordType.SamplesWithStartTimes:
+                if (d.End)
+                {
+                    break;
+                }
+                ulong stBaseRef = d.Uvarint();
+                long stBaseT = d.Varint();
+                while (!d.End)
+                {
+                    ulong r = (ulong)((long)stBaseRef + d.Varint());
+                    long t = stBaseT + d.Varint();
+                    double v = BitConverter.UInt64BitsToDouble(d.UInt64());
+                    handler.Sample(r, t, v, WalStartTime.FromCode(d.Uvarint(), t));
                 }
                 break;
             case WalRecordType.Samples:

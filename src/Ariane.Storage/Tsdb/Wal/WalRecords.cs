@@ -20,6 +20,38 @@ internal enum WalRecordType : byte
 
     /// <summary>A batch of out-of-order samples (accepted within the out-of-order window), encoded as <see cref="Samples"/>.</summary>
     OutOfOrderSamples = 4,
+
+    /// <summary>
+    /// A batch of samples with start timestamps: as <see cref="Samples"/>, each sample followed by
+    /// <see cref="WalStartTime.Code"/> of its start timestamp.
+    /// </summary>
+    SamplesWithStartTimes = 5,
+}
+
+/// <summary>How a <see cref="WalRecordType.SamplesWithStartTimes"/> record codes a sample's start timestamp.</summary>
+internal static class WalStartTime
+{
+    /// <summary>0 for none, else the zigzag of <c>t − st</c> plus one (<paramref name="st"/> as <see cref="Chunks.StartTimes.Sanitize"/> left it).</summary>
+    public static ulong Code(long t, long st)
+    {
+        if (st == 0)
+        {
+            return 0;
+        }
+        long d = t - st;
+        return ((ulong)((d << 1) ^ (d >> 63))) + 1;
+    }
+
+    /// <summary>The start timestamp <paramref name="code"/> stands for at <paramref name="t"/>.</summary>
+    public static long FromCode(ulong code, long t)
+    {
+        if (code == 0)
+        {
+            return 0;
+        }
+        code--;
+        return t - ((long)(code >> 1) ^ -(long)(code & 1));
+    }
 }
 
 /// <summary>
