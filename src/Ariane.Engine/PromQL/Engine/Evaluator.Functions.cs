@@ -781,6 +781,7 @@ internal sealed partial class Evaluator
     /// counter is taken to have been 0 then instead of extrapolating to the left; that also gives a single sample a
     /// result. <paramref name="scanResets"/> false says the window has no reset of either kind.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ExtrapolatedRateSt(ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, long rangeStart, long rangeEnd, long range, bool scanResets, bool isRate,
         out double result)
     {

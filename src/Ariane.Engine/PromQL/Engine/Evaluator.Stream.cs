@@ -541,6 +541,7 @@ internal sealed partial class Evaluator
     /// (<see cref="IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
     /// sample (<see cref="IsStartTimeOverlap"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PrepareResetsSt(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, long[] sts, int count)
     {
         if (sc.ResetPrefix.Length < count)
