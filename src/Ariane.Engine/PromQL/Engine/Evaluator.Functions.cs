@@ -22,36 +22,16 @@ internal sealed partial class Evaluator
 
         if (name == "timestamp" && args[0] is VectorSelector tvs)
         {
-            var m = EvalVectorSelector(tvs, SelectorValue.Timestamp);
-            foreach (var s in m)
-            {
-                s.DropName = true;
-                if (!DelayedNameRemoval)
-                {
-                    s.Metric = DropMetadata(s.Metric);
-                }
-            }
-            return m;
+            return SelectorTimes(tvs, SelectorValue.Timestamp);
         }
 
         if (name == "start_timestamp")
         {
-            if (args[0] is VectorSelector svs)
-            {
-                var m = EvalVectorSelector(svs, SelectorValue.StartTimestamp);
-                foreach (var s in m)
-                {
-                    s.DropName = true;
-                    if (!DelayedNameRemoval)
-                    {
-                        s.Metric = DropMetadata(s.Metric);
-                    }
-                }
-                return m;
-            }
-            // Any other expression has lost its samples' start times: evaluated (for its errors, annotations and
-            // sample counts), but the answer is empty.
-            return RangeEval(static (_, _, _) => { }, [EvalMatrix(args[0])]);
+            // Any other expression than a selector has lost its samples' start times: it is evaluated (for its errors,
+            // annotations and sample counts), but the answer is empty.
+            return args[0] is VectorSelector svs
+                ? SelectorTimes(svs, SelectorValue.StartTimestamp)
+                : RangeEval(static (_, _, _) => { }, [EvalMatrix(args[0])]);
         }
 
         int matrixArg = -1;
@@ -91,6 +71,21 @@ internal sealed partial class Evaluator
             return RangeEval(f, inputs, keepOrder);
         }
         return EvalRangeFunction(c, args, matrixArg);
+    }
+
+    /// <summary>timestamp() or start_timestamp() of a selector: the picked samples' times, without the metric name.</summary>
+    private Matrix SelectorTimes(VectorSelector vs, SelectorValue value)
+    {
+        var m = EvalVectorSelector(vs, value);
+        foreach (var s in m)
+        {
+            s.DropName = true;
+            if (!DelayedNameRemoval)
+            {
+                s.Metric = DropMetadata(s.Metric);
+            }
+        }
+        return m;
     }
 
     // ---- functions over range vectors ----
