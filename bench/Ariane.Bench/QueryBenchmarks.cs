@@ -16,7 +16,7 @@ internal sealed class QueryData : IDisposable
 {
     private readonly string _dir;
 
-    public QueryData(int instances = 60, double hours = 6, bool blocks = false)
+    public QueryData(int instances = 60, double hours = 6, bool blocks = false, bool startTimestamps = false)
     {
         // A whole minute, as query.sh picks it; the data ends 7.5 s before it.
         EndMs = 1_795_480_000_000L / 60_000 * 60_000;
@@ -48,6 +48,13 @@ internal sealed class QueryData : IDisposable
             labels[s] = Labels.FromSorted(arr);
         }
         var refs = new ulong[labels.Length];
+        // With start timestamps, every counter (a name ending in _total) started a second before the data: the
+        // counter functions then take their start-time path, which finds no reset in this data.
+        var starts = new long[labels.Length];
+        for (int s = 0; s < labels.Length; s++)
+        {
+            starts[s] = startTimestamps && labels[s].Get(Labels.MetricName).EndsWith("_total", StringComparison.Ordinal) ? ds.StartMs - 1000 : 0;
+        }
         for (int k = 0; k < ds.Steps; k++)
         {
             var values = ds.Step(k);
@@ -55,7 +62,7 @@ internal sealed class QueryData : IDisposable
             var app = appendable.Appender();
             for (int s = 0; s < labels.Length; s++)
             {
-                app.Append(ref refs[s], labels[s], t, values[s]);
+                app.Append(ref refs[s], labels[s], t, values[s], starts[s]);
             }
             app.Commit();
         }
@@ -87,21 +94,27 @@ internal sealed class QueryData : IDisposable
     }
 
     /// <summary>
-    /// <c>queries [--rounds 10] [--only 0,1] [--blocks]</c>: p50 and allocations of each of query.sh's queries through
-    /// the engine alone, in this process; a quick loop for engine work, not the side-by-side figure. With
+    /// <c>queries [--rounds 10] [--only 0,1] [--blocks] [--st]</c>: p50 and allocations of each of query.sh's queries
+    /// through the engine alone, in this process; a quick loop for engine work, not the side-by-side figure. With
     /// <c>--blocks</c> the data go through the database, so the older hours are read from on-disk blocks, as in the
-    /// server.
+    /// server; with <c>--st</c> the counters carry start timestamps.
     /// </summary>
     public static void Run(string[] args)
     {
         int rounds = 10;
         var only = new HashSet<int>();
-        bool blocks = false, decode = false;
+        bool blocks = false, decode = false, startTimestamps = false;
         for (int i = 1; i < args.Length; i += 2)
         {
             if (args[i] == "--blocks")
             {
                 blocks = true;
+                i--;
+                continue;
+            }
+            if (args[i] == "--st")
+            {
+                startTimestamps = true;
                 i--;
                 continue;
             }
@@ -129,7 +142,7 @@ internal sealed class QueryData : IDisposable
             }
         }
         var sw = Stopwatch.StartNew();
-        using var data = new QueryData(blocks: blocks);
+        using var data = new QueryData(blocks: blocks, startTimestamps: startTimestamps);
         Console.WriteLine($"loaded in {sw.Elapsed.TotalSeconds:F1} s, {data.Blocks} blocks");
         if (decode)
         {

@@ -7,7 +7,8 @@ namespace Ariane.Tests.PromQL;
 /// <summary>
 /// The dedicated path of the common range functions (streamed and parallel series, prefix sums and reset counts)
 /// against the general window-by-window path, on a head with enough series to be split across threads: the same
-/// series, timestamps and bit-for-bit values, and the same sample counts.
+/// series, timestamps and bit-for-bit values, the same warnings and the same sample counts. Some counters carry start
+/// timestamps (restarts, delta-like stretches, overlaps), which only rate, increase, irate and resets read.
 /// </summary>
 public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastPathTests.Data>
 {
@@ -35,6 +36,7 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
                 labels[s] = Labels.FromStrings("__name__", "m_total", "kind", kind, "job", "j" + (s % 7), "id", s.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             var refs = new ulong[seriesCount];
+            var starts = new long[seriesCount];
             // 3 h every 15 s, 7.5 s off the minute grid; some series pause, restart, go stale or carry NaN and infinities.
             for (int k = 0; k < 720; k++)
             {
@@ -72,7 +74,22 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
                             };
                             break;
                     }
-                    app.Append(ref refs[s], labels[s], t, v);
+                    // Start timestamps on some counters: the time of the last restart (cumulative), the previous
+                    // sample's time for some stretches (delta-like resets), or a minute back (overlapping: warns).
+                    long st = 0;
+                    if (s % 10 == 0)
+                    {
+                        st = starts[s] = starts[s] == 0 || v == 0 ? t - 1 : starts[s];
+                        if (k % 120 is > 60 and < 70)
+                        {
+                            st = t - 15_000;
+                        }
+                    }
+                    else if (s % 30 == 1)
+                    {
+                        st = t - 60_000;
+                    }
+                    app.Append(ref refs[s], labels[s], t, v, st);
                 }
                 app.Commit();
             }
@@ -109,7 +126,21 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
         data.Add("min_over_time(m_total[20m] offset 3m)");
         data.Add("max_over_time((m_total / (m_total - m_total))[15m:30s])");
         data.Add("rate(m_total[5m] @ 1700005000)");
+        data.Add("irate(m_total[5m])");
+        data.Add("resets(m_total[20m])");
         return data;
+    }
+
+    [Fact]
+    public void TheHeadsStartTimestampsReachTheCounterFunctions()
+    {
+        long start = Start + 40 * 60_000, end = Start + 3 * 3600_000;
+        var r = new QueryEngine().Range(_head, "rate(m_total[5m])", start, end, 60_000);
+        Assert.Contains(r.Warnings, w => w.Message.StartsWith("sample has start time that overlaps", StringComparison.Ordinal));
+        // A delta-like stretch of a growing counter (samples 61 to 69 start at the sample before): in the window of
+        // samples 58 to 65, the five from 61 on are resets.
+        var resets = new QueryEngine().Instant(_head, "resets(m_total{id=\"0\"}[2m])", Start + 7_500 + 65 * 15_000L);
+        Assert.Equal(5, Assert.Single(resets.Vector).F);
     }
 
     [Theory]
@@ -139,6 +170,7 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
                         $"{a.Matrix[i].Metric} @{p.T}: {p.F:R} (dedicated) vs {q.F:R} (general)");
                 }
             }
+            Assert.Equal(b.Warnings, a.Warnings);
             Assert.Equal(b.Stats!.TotalQueryableSamples, a.Stats!.TotalQueryableSamples);
             Assert.Equal(b.Stats.PeakSamples, a.Stats.PeakSamples);
             Assert.Equal(b.Stats.TotalQueryableSamplesPerStep, a.Stats.TotalQueryableSamplesPerStep);

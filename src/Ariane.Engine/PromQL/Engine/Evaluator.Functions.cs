@@ -22,16 +22,16 @@ internal sealed partial class Evaluator
 
         if (name == "timestamp" && args[0] is VectorSelector tvs)
         {
-            var m = EvalVectorSelector(tvs, timestamps: true);
-            foreach (var s in m)
-            {
-                s.DropName = true;
-                if (!DelayedNameRemoval)
-                {
-                    s.Metric = DropMetadata(s.Metric);
-                }
-            }
-            return m;
+            return SelectorTimes(tvs, SelectorValue.Timestamp);
+        }
+
+        if (name == "start_timestamp")
+        {
+            // Any other expression than a selector has lost its samples' start times: it is evaluated (for its errors,
+            // annotations and sample counts), but the answer is empty.
+            return args[0] is VectorSelector svs
+                ? SelectorTimes(svs, SelectorValue.StartTimestamp)
+                : RangeEval(static (_, _, _) => { }, [EvalMatrix(args[0])]);
         }
 
         int matrixArg = -1;
@@ -71,6 +71,21 @@ internal sealed partial class Evaluator
             return RangeEval(f, inputs, keepOrder);
         }
         return EvalRangeFunction(c, args, matrixArg);
+    }
+
+    /// <summary>timestamp() or start_timestamp() of a selector: the picked samples' times, without the metric name.</summary>
+    private Matrix SelectorTimes(VectorSelector vs, SelectorValue value)
+    {
+        var m = EvalVectorSelector(vs, value);
+        foreach (var s in m)
+        {
+            s.DropName = true;
+            if (!DelayedNameRemoval)
+            {
+                s.Metric = DropMetadata(s.Metric);
+            }
+        }
+        return m;
     }
 
     // ---- functions over range vectors ----
@@ -144,6 +159,12 @@ internal sealed partial class Evaluator
             {
                 _ctx.CheckDone();
                 var s = set.Current;
+                if (st.UsesStartTimestamps)
+                {
+                    int k = ReadSamples(s, mint, maxt, true, sc, true, out bool hasSt);
+                    EvalRangeSeries(st, s.Labels, false, sc.Buf.AsSpan(0, k), null, hasSt ? sc.StBuf.AsSpan(0, k) : default);
+                    continue;
+                }
                 int n = ReadSamples(s, mint, maxt, true, sc);
                 EvalRangeSeries(st, new RangeSeries(s.Labels, sc.Buf, n, false));
             }
@@ -241,6 +262,9 @@ internal sealed partial class Evaluator
         public readonly double[][] Scalars = scalars;
         public readonly bool KeepName = name is "last_over_time" or "first_over_time";
         public readonly bool CheckCounter = name is "rate" or "increase";
+
+        /// <summary>Whether the function reads its samples' start timestamps (over a plain matrix selector only).</summary>
+        public readonly bool UsesStartTimestamps = name is "rate" or "increase" or "irate" or "resets";
         public readonly Matrix Result = [];
         public readonly List<double> Buf = [];
 
@@ -300,12 +324,13 @@ internal sealed partial class Evaluator
     /// <see cref="EvalRangeSeries(RangeCallState, RangeSeries)"/> over the points <paramref name="pts"/> of a series
     /// (a subquery's output, read in place); <paramref name="rs"/> is needed only by anchored and smoothed windows.
     /// </summary>
-    private void EvalRangeSeries(RangeCallState st, Labels labels, bool seriesDropName, ReadOnlySpan<FloatPoint> pts, RangeSeries? rs)
+    private void EvalRangeSeries(RangeCallState st, Labels labels, bool seriesDropName, ReadOnlySpan<FloatPoint> pts, RangeSeries? rs,
+        ReadOnlySpan<long> sts = default)
     {
         bool dropName = !st.KeepName || seriesDropName;
         int count = pts.Length;
         bool plain = !st.Anchored && !st.Smoothed;
-        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths)
+        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths && sts.IsEmpty)
         {
             int nsteps = NumSteps;
             if (st.Output.Length < nsteps)
@@ -333,15 +358,22 @@ internal sealed partial class Evaluator
         long maxWindow = 0, lastWindow = 0;
         var perStep = _totals.PerStep;
         long windows = 0;
+        bool overlap = false;
         for (long ts = _start; ts <= _end; ts += _interval)
         {
             step++;
             long refT = (st.At ?? ts) - st.Offset;
             ReadOnlySpan<FloatPoint> window;
+            ReadOnlySpan<long> windowSts = default;
             if (plain)
             {
                 (lo, hi) = Window(pts, count, refT, st.Range, lo, hi);
                 window = pts.Slice(lo, hi - lo);
+                if (!sts.IsEmpty)
+                {
+                    windowSts = sts.Slice(lo, hi - lo);
+                    overlap |= st.CheckCounter && HasStartTimeOverlap(window, windowSts);
+                }
             }
             else
             {
@@ -363,7 +395,7 @@ internal sealed partial class Evaluator
                 windows -= window.Length;
             }
             double v;
-            bool ok = RangeFunction(st.Name, window, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, labels, st.Call), st.Buf, out v);
+            bool ok = RangeFunction(st.Name, window, windowSts, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, labels, st.Call), st.Buf, out v);
             if (!ok)
             {
                 continue;
@@ -392,6 +424,23 @@ internal sealed partial class Evaluator
         {
             CheckCounterName(st, labels);
         }
+        if (overlap)
+        {
+            WarnStartTimeOverlap(st, labels);
+        }
+    }
+
+    /// <summary>Whether a sample of the window has a start time overlapping the sample before it (<see cref="IsStartTimeOverlap"/>).</summary>
+    private static bool HasStartTimeOverlap(ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts)
+    {
+        for (int i = 1; i < w.Length; i++)
+        {
+            if (IsStartTimeOverlap(w[i - 1].T, sts[i - 1], sts[i]))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void CheckMatrixDuplicates(Matrix m)
@@ -412,7 +461,11 @@ internal sealed partial class Evaluator
         public double Scalar(int arg) => Scalars[arg][Step];
     }
 
-    private bool RangeFunction(string name, ReadOnlySpan<FloatPoint> w, in RangeCall rc, List<double> buf, out double v)
+    /// <summary>
+    /// Evaluates the range function <paramref name="name"/> over one window <paramref name="w"/>; <paramref name="sts"/>
+    /// holds the samples' start timestamps for the functions that use them, or is empty.
+    /// </summary>
+    private bool RangeFunction(string name, ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, in RangeCall rc, List<double> buf, out double v)
     {
         v = 0;
         int n = w.Length;
@@ -426,6 +479,10 @@ internal sealed partial class Evaluator
                     if (rc.Anchored || rc.Smoothed)
                     {
                         return ExtendedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, rc.Smoothed, isCounter, isRate, out v);
+                    }
+                    if (isCounter && !sts.IsEmpty)
+                    {
+                        return ExtrapolatedRateSt(w, sts, rc.RefT - rc.Range, rc.RefT, rc.Range, true, isRate, out v);
                     }
                     return ExtrapolatedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, isCounter, isRate, out v);
                 }
@@ -444,7 +501,8 @@ internal sealed partial class Evaluator
                         return false;
                     }
                     bool isRate = name == "irate";
-                    v = isRate && b.F < a.F ? b.F : b.F - a.F;
+                    bool reset = isRate && (b.F < a.F || (!sts.IsEmpty && IsStartTimeReset(a.T, sts[n - 2], b.T, sts[n - 1])));
+                    v = reset ? b.F : b.F - a.F;
                     if (isRate)
                     {
                         v /= dt / 1000.0;
@@ -471,7 +529,8 @@ internal sealed partial class Evaluator
                     for (int i = first + 1; i < n; i++)
                     {
                         double prev = w[i - 1].F, cur = w[i].F;
-                        if (name == "changes" ? cur != prev && !(double.IsNaN(cur) && double.IsNaN(prev)) : cur < prev)
+                        if (name == "changes" ? cur != prev && !(double.IsNaN(cur) && double.IsNaN(prev))
+                            : cur < prev || (!sts.IsEmpty && IsStartTimeReset(w[i - 1].T, sts[i - 1], w[i].T, sts[i])))
                         {
                             count++;
                         }
@@ -661,6 +720,18 @@ internal sealed partial class Evaluator
                 }
             }
         }
+        result = Extrapolate(result, w[0].F, firstT, lastT, n, rangeStart, rangeEnd, range, isCounter, isRate);
+        return true;
+    }
+
+    /// <summary>
+    /// The extrapolation of <see cref="ExtrapolatedRate(ReadOnlySpan{FloatPoint}, long, long, long, bool, bool, bool, out double)"/>:
+    /// <paramref name="result"/>, the increase from the first sample to the last of <paramref name="n"/> (at least 2),
+    /// stretched towards the range's ends.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Extrapolate(double result, double firstV, long firstT, long lastT, int n, long rangeStart, long rangeEnd, long range, bool isCounter, bool isRate)
+    {
         double durationToStart = (firstT - rangeStart) / 1000.0;
         double durationToEnd = (rangeEnd - lastT) / 1000.0;
         double sampledInterval = (lastT - firstT) / 1000.0;
@@ -673,9 +744,9 @@ internal sealed partial class Evaluator
         if (isCounter)
         {
             double durationToZero = durationToStart;
-            if (result > 0 && w[0].F >= 0)
+            if (result > 0 && firstV >= 0)
             {
-                durationToZero = sampledInterval * (w[0].F / result);
+                durationToZero = sampledInterval * (firstV / result);
             }
             if (durationToZero < durationToStart)
             {
@@ -695,9 +766,85 @@ internal sealed partial class Evaluator
         {
             factor /= range / 1000.0;
         }
+        return result * factor;
+    }
+
+    /// <summary>
+    /// <see cref="ExtrapolatedRate(ReadOnlySpan{FloatPoint}, long, long, long, bool, bool, bool, out double)"/> of a
+    /// counter whose samples carry start timestamps <paramref name="sts"/> (0: none): a start-time reset counts as a
+    /// counter reset, and when the first sample's start time lies inside the range (and before the sample), the
+    /// counter is taken to have been 0 then instead of extrapolating to the left; that also gives a single sample a
+    /// result. <paramref name="scanResets"/> false says the window has no reset of either kind.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool ExtrapolatedRateSt(ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, long rangeStart, long rangeEnd, long range, bool scanResets, bool isRate,
+        out double result)
+    {
+        result = 0;
+        int n = w.Length;
+        long firstT = w[0].T, lastT = w[n - 1].T, firstSt = sts[0];
+        bool fromStart = firstSt != 0 && firstSt > rangeStart && firstSt < firstT;
+        if (n < 2 && !fromStart)
+        {
+            return false;
+        }
+        result = w[n - 1].F - w[0].F;
+        if (scanResets)
+        {
+            for (int i = 1; i < n; i++)
+            {
+                if (w[i].F < w[i - 1].F || IsStartTimeReset(w[i - 1].T, sts[i - 1], w[i].T, sts[i]))
+                {
+                    result += w[i - 1].F;
+                }
+            }
+        }
+        if (!fromStart)
+        {
+            result = Extrapolate(result, w[0].F, firstT, lastT, n, rangeStart, rangeEnd, range, true, isRate);
+            return true;
+        }
+        // A zero at the start time: the increase includes the first value, the interval starts there, and only the
+        // right end is extrapolated, by the real samples' spacing (none for a single sample).
+        result += w[0].F;
+        double sampledInterval = (lastT - firstSt) / 1000.0;
+        double avg = n > 1 ? (lastT - firstT) / 1000.0 / (n - 1) : 0;
+        double durationToEnd = (rangeEnd - lastT) / 1000.0;
+        if (durationToEnd >= avg * 1.1)
+        {
+            durationToEnd = avg / 2;
+        }
+        double factor = (sampledInterval + durationToEnd) / sampledInterval;
+        if (isRate)
+        {
+            factor /= range / 1000.0;
+        }
         result *= factor;
         return true;
     }
+
+    /// <summary>
+    /// Whether a sample with start time <paramref name="currSt"/> at <paramref name="currT"/> starts its counter again
+    /// after the previous sample (<paramref name="prevT"/>, start time <paramref name="prevSt"/>); 0 is no start time.
+    /// A start time at or after the sample's own time is unknown (OTel's "unknown start" is ST = T); one before the
+    /// previous sample overlaps it, no reset. One equal to the previous sample's time is a reset (a delta sample)
+    /// only when the previous sample had a sensible start time of its own; without one it is a cumulative series
+    /// whose start was unknown.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsStartTimeReset(long prevT, long prevSt, long currT, long currSt)
+    {
+        if (currSt == 0 || currSt >= currT || currSt < prevT)
+        {
+            return false;
+        }
+        return currSt > prevT || (prevSt != 0 && prevSt < prevT);
+    }
+
+    /// <summary>Whether a sample's start time <paramref name="currSt"/> reaches back before the previous sample, other than by sharing its start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsStartTimeOverlap(long prevT, long prevSt, long currSt) =>
+        currSt != 0 && currSt < prevT && currSt != prevSt;
 
     private static (double Slope, double Intercept) LinearRegression(ReadOnlySpan<FloatPoint> samples, long interceptTime)
     {

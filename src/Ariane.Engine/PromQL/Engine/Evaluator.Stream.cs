@@ -22,9 +22,14 @@ internal sealed partial class Evaluator
     private sealed class SeriesScratch
     {
         public FloatPoint[] Buf = new FloatPoint[256];
+
+        /// <summary>The start timestamp of each point of <see cref="Buf"/>, when the last read asked for them and found any.</summary>
+        public long[] StBuf = [];
         public readonly long[] Ts = new long[ReadBatch];
         public readonly double[] Vs = new double[ReadBatch];
+        public long[] Sts = [];
         public int[] ResetPrefix = [];
+        public int[] OverlapPrefix = [];
         public int[] Deque = [];
         public double[] SumPrefix = [];
         public ISampleIterator? It;
@@ -37,6 +42,9 @@ internal sealed partial class Evaluator
         public long MaxWindow;
         public long LastWindow;
         public long Windows;
+
+        /// <summary>A window held a sample whose start time overlaps the previous sample (raised as a warning in order).</summary>
+        public bool Overlap;
     }
 
     /// <summary>Where a matrix selector's windows sit: per step t, the samples in ((at ?? t) - offset - range, (at ?? t) - offset].</summary>
@@ -122,6 +130,10 @@ internal sealed partial class Evaluator
                     {
                         CheckCounterName(st, labels);
                     }
+                    if (o.Overlap)
+                    {
+                        WarnStartTimeOverlap(st, labels);
+                    }
                     sink(labels, outBuf.AsSpan(i * steps, o.Count));
                 }
             }
@@ -198,13 +210,26 @@ internal sealed partial class Evaluator
         }
     }
 
+    private void WarnStartTimeOverlap(RangeCallState st, Labels labels) =>
+        _ctx.Warn($"sample has start time that overlaps with previous sample timestamp for metric \"{labels.Get(Labels.MetricName)}\"", st.MatrixArgPosition);
+
     /// <summary>
     /// Reads the samples of <paramref name="s"/> in [mint, maxt] into the scratch buffer (grown as needed) and returns
     /// how many; with <paramref name="skipStale"/>, staleness markers are left out.
     /// </summary>
+    private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc) =>
+        ReadSamples(s, mint, maxt, skipStale, sc, false, out _);
+
+    /// <summary>
+    /// <see cref="ReadSamples(ISeries, long, long, bool, SeriesScratch)"/> that, <paramref name="withSt"/>, also reads
+    /// the samples' start timestamps: when any is set (<paramref name="hasSt"/>), the scratch's
+    /// <see cref="SeriesScratch.StBuf"/> holds one per point (0: none); otherwise it is left alone, and the points are
+    /// copied as without them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc)
+    private static int ReadSamples(ISeries s, long mint, long maxt, bool skipStale, SeriesScratch sc, bool withSt, out bool hasSt)
     {
+        hasSt = false;
         var it = sc.It = s.Iterator(sc.It);
         var buf = sc.Buf;
         if (!it.Seek(mint) || it.T > maxt)
@@ -216,20 +241,48 @@ internal sealed partial class Evaluator
         if (!(skipStale && SampleValue.IsStaleNaN(v0)))
         {
             buf[n++] = new FloatPoint(it.T, v0);
+            long st0 = withSt ? it.ST : 0;
+            if (st0 != 0)
+            {
+                hasSt = true;
+                StartTimesFor(sc, 0, true)[0] = st0;
+            }
         }
         var ts = sc.Ts;
         var vs = sc.Vs;
+        var sts = withSt ? sc.Sts.Length > 0 ? sc.Sts : sc.Sts = new long[ReadBatch] : [];
         int k;
         do
         {
-            k = it.Read(maxt, ts, vs);
+            k = withSt ? it.Read(maxt, ts, vs, sts) : it.Read(maxt, ts, vs);
             if (buf.Length - n < k)
             {
                 Array.Resize(ref buf, Math.Max(buf.Length * 2, n + k));
                 sc.Buf = buf;
             }
+            if (withSt && !hasSt && AnySet(sts, k))
+            {
+                // The first start times: the points so far had none.
+                hasSt = true;
+                StartTimesFor(sc, n, true);
+            }
             var dst = buf.AsSpan(n, k);
-            if (skipStale)
+            if (hasSt)
+            {
+                var stb = StartTimesFor(sc, n, false);
+                int m = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    double v = vs[i];
+                    if (!(skipStale && SampleValue.IsStaleNaN(v)))
+                    {
+                        stb[n + m] = sts[i];
+                        dst[m++] = new FloatPoint(ts[i], v);
+                    }
+                }
+                n += m;
+            }
+            else if (skipStale)
             {
                 int m = 0;
                 for (int i = 0; i < k; i++)
@@ -255,10 +308,54 @@ internal sealed partial class Evaluator
         return n;
     }
 
+    /// <summary>Whether any of the first <paramref name="k"/> start times is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AnySet(long[] sts, int k)
+    {
+        // A plain loop rather than a generic span search: this is compiled fully optimised with its caller, so the
+        // first queries do not run unoptimised vector code while the JIT tiers it up.
+        long any = 0;
+        for (int i = 0; i < k; i++)
+        {
+            any |= sts[i];
+        }
+        return any != 0;
+    }
+
+    /// <summary>
+    /// The scratch's start-time buffer, at least as long as its point buffer, keeping the start times of the first
+    /// <paramref name="n"/> points, or with <paramref name="fresh"/> setting them to none (they were read before any
+    /// start time was seen).
+    /// </summary>
+    private static long[] StartTimesFor(SeriesScratch sc, int n, bool fresh)
+    {
+        var stb = sc.StBuf;
+        if (stb.Length < sc.Buf.Length)
+        {
+            var grown = new long[sc.Buf.Length];
+            if (!fresh)
+            {
+                stb.AsSpan(0, n).CopyTo(grown);
+            }
+            sc.StBuf = stb = grown;
+        }
+        else if (fresh)
+        {
+            stb.AsSpan(0, n).Clear();
+        }
+        return stb;
+    }
+
     /// <summary>Reads one series and evaluates <paramref name="fn"/> at every step; thread-safe given its own scratch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static SeriesOut EvalSeriesFast(RangeFn fn, ISeries s, long mint, long maxt, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
     {
+        if (fn is RangeFn.Rate or RangeFn.Increase)
+        {
+            // Counters use start timestamps (resets, the window's start); a series without any takes the plain path.
+            int n = ReadSamples(s, mint, maxt, true, sc, true, out bool hasSt);
+            return EvalWindowsFast(fn, sc.Buf, n, g, sc, output, perStep, hasSt ? sc.StBuf : null);
+        }
         int count = ReadSamples(s, mint, maxt, true, sc);
         return EvalWindowsFast(fn, sc.Buf, count, g, sc, output, perStep);
     }
@@ -269,7 +366,8 @@ internal sealed partial class Evaluator
     /// O(1) beyond the window search; the results are the ones the window-by-window functions give.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static SeriesOut EvalWindowsFast(RangeFn fn, ReadOnlySpan<FloatPoint> pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep)
+    private static SeriesOut EvalWindowsFast(RangeFn fn, ReadOnlySpan<FloatPoint> pts, int count, in WindowGrid g, SeriesScratch sc, Span<FloatPoint> output, long[]? perStep,
+        long[]? sts = null)
     {
         var res = default(SeriesOut);
         if (count == 0)
@@ -281,6 +379,9 @@ internal sealed partial class Evaluator
         {
             switch (fn)
             {
+                case RangeFn.Rate or RangeFn.Increase when sts is not null:
+                    PrepareResetsSt(sc, pts, sts, count);
+                    break;
                 case RangeFn.Rate or RangeFn.Increase:
                     PrepareResets(sc, pts, count);
                     break;
@@ -326,6 +427,19 @@ internal sealed partial class Evaluator
             double v;
             switch (fn)
             {
+                case RangeFn.Rate or RangeFn.Increase when sts is not null:
+                    {
+                        bool resets = len > 1 && rp[hi - 1] != rp[lo];
+                        if (len > 1 && sc.OverlapPrefix[hi - 1] != sc.OverlapPrefix[lo])
+                        {
+                            res.Overlap = true;
+                        }
+                        if (!ExtrapolatedRateSt(window, sts.AsSpan(lo, len), refT - g.Range, refT, g.Range, resets, fn == RangeFn.Rate, out v))
+                        {
+                            continue;
+                        }
+                        break;
+                    }
                 case RangeFn.Rate or RangeFn.Increase or RangeFn.Delta:
                     {
                         bool isCounter = fn != RangeFn.Delta;
@@ -419,6 +533,43 @@ internal sealed partial class Evaluator
                 r++;
             }
             rp[i] = r;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PrepareResets"/> for a series with start timestamps: a reset is a value drop or a start-time reset
+    /// (<see cref="IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
+    /// sample (<see cref="IsStartTimeOverlap"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PrepareResetsSt(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, long[] sts, int count)
+    {
+        if (sc.ResetPrefix.Length < count)
+        {
+            sc.ResetPrefix = new int[Math.Max(count, sc.ResetPrefix.Length * 2)];
+        }
+        if (sc.OverlapPrefix.Length < count)
+        {
+            sc.OverlapPrefix = new int[Math.Max(count, sc.OverlapPrefix.Length * 2)];
+        }
+        var rp = sc.ResetPrefix;
+        var op = sc.OverlapPrefix;
+        int r = 0, o = 0;
+        rp[0] = 0;
+        op[0] = 0;
+        for (int i = 1; i < count; i++)
+        {
+            long prevT = pts[i - 1].T;
+            if (pts[i].F < pts[i - 1].F || IsStartTimeReset(prevT, sts[i - 1], pts[i].T, sts[i]))
+            {
+                r++;
+            }
+            if (IsStartTimeOverlap(prevT, sts[i - 1], sts[i]))
+            {
+                o++;
+            }
+            rp[i] = r;
+            op[i] = o;
         }
     }
 

@@ -390,7 +390,15 @@ internal sealed partial class Evaluator
 
     // ---- selectors ----
 
-    private Matrix EvalVectorSelector(VectorSelector vs, bool timestamps = false)
+    /// <summary>What an instant selector's points carry: the sample's value, its timestamp or its start timestamp (in seconds).</summary>
+    private enum SelectorValue : byte
+    {
+        Value,
+        Timestamp,
+        StartTimestamp,
+    }
+
+    private Matrix EvalVectorSelector(VectorSelector vs, SelectorValue value = SelectorValue.Value)
     {
         long off = DurationMs(vs.Offset, vs.OffsetExpr);
         long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
@@ -411,7 +419,7 @@ internal sealed partial class Evaluator
         {
             _ctx.CheckDone();
             var ss = set.Current;
-            int n = ReadSamples(ss, mint, lastRef, false, sc);
+            int n = ReadSamples(ss, mint, lastRef, false, sc, value == SelectorValue.StartTimestamp, out bool hasSt);
             var pts = sc.Buf;
             Series? outS = null;
             int j = 0;
@@ -432,7 +440,13 @@ internal sealed partial class Evaluator
                     continue;
                 }
                 outS ??= new Series(ss.Labels, false, steps);
-                outS.Points.Add(new FloatPoint(ts, timestamps ? p.T / 1000.0 : p.F));
+                double f = value switch
+                {
+                    SelectorValue.Timestamp => p.T / 1000.0,
+                    SelectorValue.StartTimestamp => hasSt ? sc.StBuf[j - 1] / 1000.0 : 0,
+                    _ => p.F,
+                };
+                outS.Points.Add(new FloatPoint(ts, f));
             }
             if (outS is not null)
             {
