@@ -208,28 +208,15 @@ internal static class WalReader
                     handler.Series(r, Labels.FromSorted(labels));
                 }
                 break;
+            case WalRecordType.Samples:
+            case WalRecordType.OutOfOrderSamples:
             case WalRecordType.SamplesWithStartTimes:
                 if (d.End)
                 {
                     break;
                 }
-                ulong stBaseRef = d.Uvarint();
-                long stBaseT = d.Varint();
-                while (!d.End)
-                {
-                    ulong r = (ulong)((long)stBaseRef + d.Varint());
-                    long t = stBaseT + d.Varint();
-                    double v = BitConverter.UInt64BitsToDouble(d.UInt64());
-                    handler.Sample(r, t, v, WalStartTime.FromCode(d.Uvarint(), t));
-                }
-                break;
-            case WalRecordType.Samples:
-            case WalRecordType.OutOfOrderSamples:
-                if (d.End)
-                {
-                    break;
-                }
                 bool ooo = type == WalRecordType.OutOfOrderSamples;
+                bool withSt = type == WalRecordType.SamplesWithStartTimes;
                 ulong baseRef = d.Uvarint();
                 long baseT = d.Varint();
                 while (!d.End)
@@ -237,7 +224,11 @@ internal static class WalReader
                     ulong r = (ulong)((long)baseRef + d.Varint());
                     long t = baseT + d.Varint();
                     double v = BitConverter.UInt64BitsToDouble(d.UInt64());
-                    if (ooo)
+                    if (withSt)
+                    {
+                        handler.Sample(r, t, v, WalStartTime.FromCode(d.Uvarint(), t));
+                    }
+                    else if (ooo)
                     {
                         handler.OutOfOrderSample(r, t, v);
                     }
