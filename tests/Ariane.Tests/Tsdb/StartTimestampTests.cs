@@ -136,6 +136,17 @@ public sealed class StartTimestampTests : IDisposable
             db.Compact(); // blocks of an hour; the head keeps the rest, its WAL checkpointed
             Assert.True(db.Blocks.Count >= 4);
             Check(db, 400);
+            // tsdb analyze --bytes accounts for the start-timestamp columns, and for every byte.
+            long withSt = 0;
+            foreach (var b in db.Blocks)
+            {
+                var m = new BlockBytes();
+                m.Measure(b);
+                Assert.Equal(Directory.GetFiles(Path.Combine(b.Dir, "chunks")).Sum(f => new FileInfo(f).Length), m.Chunks);
+                withSt += m.StartTimeRecords;
+                Assert.Equal(m.StartTimeRecords > 0, m.StartTimeBytes > 0);
+            }
+            Assert.True(withSt >= 3);
         }
         using (var db = Open())
         {

@@ -38,6 +38,8 @@ public sealed class BlockBytes
     public long DeltaValueHeader { get; set; }
     public long DeltaTimeBits { get; set; }
     public long DeltaValueBits { get; set; }
+    public long StartTimeRecords { get; set; }
+    public long StartTimeBytes { get; set; }
 
     /// <summary>Bytes of the index files.</summary>
     public long Index => IndexHeaderToc + Symbols + SeriesLabels + SeriesChunkMetas + SeriesFraming + SeriesPadding
@@ -45,7 +47,7 @@ public sealed class BlockBytes
 
     /// <summary>Bytes of the chunk files.</summary>
     public long Chunks => ChunkFileHeaders + RecordFraming + RecordHeaders + XorData
-        + DeltaTimeHeader + DeltaValueHeader + DeltaTimeBits + DeltaValueBits;
+        + DeltaTimeHeader + DeltaValueHeader + DeltaTimeBits + DeltaValueBits + StartTimeBytes;
 
     /// <summary>Adds the meta and tombstones files of a block, and counts it.</summary>
     public void AddBlock(Block b)
@@ -100,6 +102,7 @@ public sealed class BlockBytes
         Row("chunks: delta value headers", DeltaValueHeader, "delta record", DeltaRecords);
         Row("chunks: delta timestamp fields", DeltaTimeBits, "delta record", DeltaRecords);
         Row("chunks: delta value fields", DeltaValueBits, "delta record", DeltaRecords);
+        Row("chunks: start-timestamp columns", StartTimeBytes, "record with them", StartTimeRecords);
         Row("meta.json and tombstones", OtherFiles);
         Row("**total**", total);
         return sb.ToString();

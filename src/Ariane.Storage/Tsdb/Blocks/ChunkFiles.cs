@@ -284,6 +284,14 @@ internal sealed class ChunkReader : IDisposable
                 m.RecordFraming += r.Position + 4;
                 m.RecordHeaders += hs;
                 var data = payload[hs..];
+                if ((enc & ChunkEncoding.StartTimesFlag) != 0)
+                {
+                    var rest = Chunks.ChunkDecoder.SplitStartTimes(data, out _);
+                    m.StartTimeRecords++;
+                    m.StartTimeBytes += data.Length - rest.Length;
+                    data = rest;
+                    enc &= ~ChunkEncoding.StartTimesFlag;
+                }
                 if (enc is ChunkEncoding.Delta or ChunkEncoding.DeltaIndexTimes)
                 {
                     var (th, vh, tb, vb) = Chunks.DeltaChunk.Layout(data, count, enc == ChunkEncoding.DeltaIndexTimes);
