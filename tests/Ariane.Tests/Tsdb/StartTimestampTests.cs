@@ -170,6 +170,47 @@ public sealed class StartTimestampTests : IDisposable
     }
 
     [Fact]
+    public void Hostile_chunk_data_with_the_flag_fails_as_invalid_data_only()
+    {
+        var rnd = new Random(11);
+        var ts = new long[BlockWriter.SamplesPerChunk];
+        var vs = new double[BlockWriter.SamplesPerChunk];
+        var sts = new long[BlockWriter.SamplesPerChunk];
+        var good = new ChunkEncoder(BlockWriter.SamplesPerChunk);
+        for (int i = 0; i < 100; i++)
+        {
+            ts[i] = i * 15_000L;
+            vs[i] = i;
+            sts[i] = i % 5 == 0 ? 0 : -1;
+        }
+        var enc = good.Encode(ts.AsSpan(0, 100), vs.AsSpan(0, 100), sts.AsSpan(0, 100), out var data);
+        var valid = data.ToArray();
+        for (int round = 0; round < 3000; round++)
+        {
+            byte[] bytes = round % 2 == 0 ? new byte[rnd.Next(0, 64)] : (byte[])valid.Clone();
+            if (round % 2 == 0)
+            {
+                rnd.NextBytes(bytes);
+            }
+            else
+            {
+                for (int k = rnd.Next(1, 4); k > 0; k--)
+                {
+                    bytes[rnd.Next(bytes.Length)] = (byte)rnd.Next(256);
+                }
+            }
+            int count = rnd.Next(1, BlockWriter.SamplesPerChunk + 1);
+            try
+            {
+                ChunkDecoder.Decode(enc | (ChunkEncoding)(rnd.Next(4) & 3), bytes, count, 0, 100 * 15_000L, ts, vs, sts);
+            }
+            catch (InvalidDataException)
+            {
+            }
+        }
+    }
+
+    [Fact]
     public void The_column_codes_round_trip()
     {
         var rnd = new Random(7);
