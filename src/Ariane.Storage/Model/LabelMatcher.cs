@@ -86,14 +86,24 @@ public static class RegexFactory
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Compiles <c>^(?:pattern)$</c>; throws <see cref="ArgumentException"/> when the pattern is invalid.</summary>
-    public static Regex Anchored(string pattern) =>
-#pragma warning disable RS0030 // The factory is the sanctioned constructor.
-        new("^(?:" + pattern + @")\z", RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking, Timeout);
-#pragma warning restore RS0030
+    public static Regex Anchored(string pattern) => Make("^(?:" + pattern + @")\z");
 
     /// <summary>Compiles an unanchored pattern (for label_replace-style searches that anchor themselves).</summary>
-    public static Regex Unanchored(string pattern) =>
-#pragma warning disable RS0030
-        new(pattern, RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking, Timeout);
+    public static Regex Unanchored(string pattern) => Make(pattern);
+
+    // Syntax the non-backtracking engine does not run (lookarounds, atomic groups, conditionals: none of it RE2
+    // syntax either) is an invalid pattern like any other, not a different kind of failure.
+    private static Regex Make(string pattern)
+    {
+        try
+        {
+#pragma warning disable RS0030 // The factory is the sanctioned constructor.
+            return new(pattern, RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking, Timeout);
 #pragma warning restore RS0030
+        }
+        catch (NotSupportedException e)
+        {
+            throw new ArgumentException("invalid or unsupported syntax: " + e.Message, nameof(pattern), e);
+        }
+    }
 }

@@ -189,6 +189,9 @@ public class PromQLParserTests
     [InlineData("rate(foo[5m]", "1:13: parse error: unclosed left parenthesis")]
     [InlineData("foo[5m", "1:7: parse error: unclosed left bracket")]
     [InlineData("foo{a=~\"(\"}", "1:5: parse error: error parsing regexp")]
+    [InlineData("foo{a=~\"(?=x)\"}", "1:5: parse error: error parsing regexp")] // lookarounds are not RE2 (found by MutatedQueries)
+    [InlineData("foo{a!~\"x(?<!y)\"}", "1:5: parse error: error parsing regexp")]
+    [InlineData("foo{a=~\"(?>x)\"}", "1:5: parse error: error parsing regexp")]
     public void MoreErrors(string input, string messagePrefix)
     {
         var ex = Assert.Throws<PromQLParseException>(() => PromQLParser.Parse(input));
