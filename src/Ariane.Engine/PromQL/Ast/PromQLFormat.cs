@@ -7,6 +7,17 @@ namespace Ariane.PromQL.Ast;
 /// <summary>Formatting helpers shared by the printer and the parser's error messages (Go's strconv and Prometheus's model formats).</summary>
 public static class PromQLFormat
 {
+    /// <summary>
+    /// A duration literal given in seconds (<c>offset 1.5</c>, <c>x[90]</c>) as ticks, cut to whole milliseconds toward
+    /// zero: what the engine evaluates anyway (as Prometheus, which truncates durations to milliseconds when it
+    /// evaluates), and what the printer can write back exactly (durations print in milliseconds).
+    /// </summary>
+    public static long SecondsToWholeMsTicks(double seconds)
+    {
+        long t = SecondsToTicks(seconds);
+        return t - (t % TimeSpan.TicksPerMillisecond);
+    }
+
     /// <summary>Converts seconds to <see cref="TimeSpan"/> ticks, rounding to the nearest tick.</summary>
     public static long SecondsToTicks(double seconds)
     {

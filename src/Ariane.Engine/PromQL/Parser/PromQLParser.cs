@@ -858,7 +858,7 @@ internal sealed partial class ParserState
 
     private static (TimeSpan Literal, DurationExpr? Expr) SplitDuration(Expr d) => d switch
     {
-        NumberLiteral n => (TimeSpan.FromTicks(PromQLFormat.SecondsToTicks(n.Value)), null),
+        NumberLiteral n => (TimeSpan.FromTicks(PromQLFormat.SecondsToWholeMsTicks(n.Value)), null),
         DurationExpr de => (TimeSpan.Zero, de),
         _ => (TimeSpan.Zero, null),
     };
@@ -869,7 +869,8 @@ internal sealed partial class ParserState
     private Expr ParsePositiveDuration(string context, string expected)
     {
         var d = ParseDurationExpr(0, context, expected);
-        if (d is NumberLiteral n && !(n.Value > 0))
+        // Durations count in whole milliseconds (see SecondsToWholeMsTicks): one under a millisecond is 0 too.
+        if (d is NumberLiteral n && !(n.Value > 0 && PromQLFormat.SecondsToWholeMsTicks(n.Value) > 0))
         {
             AddError(n.Position.Start, "duration must be greater than 0");
             return new NumberLiteral(0, false, n.Position);
@@ -883,7 +884,7 @@ internal sealed partial class ParserState
         DurationExpr? expr = null;
         if (d is NumberLiteral n)
         {
-            lit = TimeSpan.FromTicks(PromQLFormat.SecondsToTicks(n.Value));
+            lit = TimeSpan.FromTicks(PromQLFormat.SecondsToWholeMsTicks(n.Value));
         }
         else
         {
