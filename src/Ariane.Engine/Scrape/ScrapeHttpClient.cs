@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Ariane.Config;
+using Ariane.Storage;
 
 namespace Ariane.Scrape;
 
@@ -650,7 +651,7 @@ internal sealed class ScrapeHttpClient : IDisposable
     }
 
     /// <summary>A response body framed by Content-Length, chunked encoding, or the end of the connection.</summary>
-    private sealed class BodyStream(Connection conn, Head head) : Stream
+    private sealed class BodyStream(Connection conn, Head head) : ForwardReadStream
     {
         private long _remaining = head.Chunked ? 0 : head.ContentLength; // of the body, or of the current chunk
         private bool _done = head.Status is 204 or 304 || head.ContentLength == 0;
@@ -776,29 +777,5 @@ internal sealed class ScrapeHttpClient : IDisposable
         }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

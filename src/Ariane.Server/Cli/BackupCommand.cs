@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 using Ariane.Server.Api.V1;
+using Ariane.Storage;
 
 namespace Ariane.Server.Cli;
 
@@ -413,22 +414,8 @@ internal static class BackupCommand
     }
 
     /// <summary>A read-only stream that copies what it reads to another stream, counting the bytes.</summary>
-    private sealed class TeeStream(Stream source, Stream copy, Action<int> counted) : Stream
+    private sealed class TeeStream(Stream source, Stream copy, Action<int> counted) : ForwardReadStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override int Read(byte[] buffer, int offset, int count)
         {
             int n = source.Read(buffer, offset, count);
@@ -447,15 +434,5 @@ internal static class BackupCommand
             counted(n);
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -139,42 +139,33 @@ public interface ISampleIterator
     /// stands on the last sample copied. Fewer than the buffers hold means no sample up to maxt is left; the
     /// iterator's position is then unspecified (it may have stepped onto a later sample).
     /// </summary>
-    int Read(long maxt, Span<long> ts, Span<double> vs)
-    {
-        int want = Math.Min(ts.Length, vs.Length);
-        int n = 0;
-        while (n < want && Next())
-        {
-            long t = T;
-            if (t > maxt)
-            {
-                break;
-            }
-            ts[n] = t;
-            vs[n] = V;
-            n++;
-        }
-        return n;
-    }
+    int Read(long maxt, Span<long> ts, Span<double> vs) => ReadByNext(this, maxt, ts, vs, default);
 
     /// <summary>
     /// <see cref="Read(long, Span{long}, Span{double})"/> that also copies each sample's start timestamp (0 when it
     /// has none) into <paramref name="sts"/>, which is at least as long as the shorter of the other two.
     /// </summary>
-    int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts)
+    int Read(long maxt, Span<long> ts, Span<double> vs, Span<long> sts) => ReadByNext(this, maxt, ts, vs, sts);
+
+    // The default bulk reads: a Next loop, copying start timestamps too when sts is not empty.
+    private static int ReadByNext(ISampleIterator it, long maxt, Span<long> ts, Span<double> vs, Span<long> sts)
     {
         int want = Math.Min(ts.Length, vs.Length);
+        bool withSt = !sts.IsEmpty;
         int n = 0;
-        while (n < want && Next())
+        while (n < want && it.Next())
         {
-            long t = T;
+            long t = it.T;
             if (t > maxt)
             {
                 break;
             }
             ts[n] = t;
-            vs[n] = V;
-            sts[n] = ST;
+            vs[n] = it.V;
+            if (withSt)
+            {
+                sts[n] = it.ST;
+            }
             n++;
         }
         return n;

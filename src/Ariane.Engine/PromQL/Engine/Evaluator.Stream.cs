@@ -396,9 +396,9 @@ internal sealed partial class Evaluator
         // smaller one behind a larger one dropped, equal ones kept in order): each step's answer is its front, and
         // each sample is pushed and dropped once, instead of scanning every window.
         bool extreme = fn is RangeFn.MaxOverTime or RangeFn.MinOverTime;
-        if (extreme && sc.Deque.Length < count)
+        if (extreme)
         {
-            sc.Deque = new int[Math.Max(count, sc.Deque.Length * 2)];
+            AtLeast(ref sc.Deque, count);
         }
         var dq = sc.Deque;
         int dqHead = 0, dqTail = 0, pushed = 0, dqLo = 0;
@@ -519,10 +519,7 @@ internal sealed partial class Evaluator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PrepareResets(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, int count)
     {
-        if (sc.ResetPrefix.Length < count)
-        {
-            sc.ResetPrefix = new int[Math.Max(count, sc.ResetPrefix.Length * 2)];
-        }
+        AtLeast(ref sc.ResetPrefix, count);
         var rp = sc.ResetPrefix;
         int r = 0;
         rp[0] = 0;
@@ -536,6 +533,15 @@ internal sealed partial class Evaluator
         }
     }
 
+    /// <summary>Replaces a scratch array shorter than <paramref name="n"/> by one of at least n and twice its length (contents not kept).</summary>
+    private static void AtLeast<T>(ref T[] a, int n)
+    {
+        if (a.Length < n)
+        {
+            a = new T[Math.Max(n, a.Length * 2)];
+        }
+    }
+
     /// <summary>
     /// <see cref="PrepareResets"/> for a series with start timestamps: a reset is a value drop or a start-time reset
     /// (<see cref="IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
@@ -544,14 +550,8 @@ internal sealed partial class Evaluator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PrepareResetsSt(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, long[] sts, int count)
     {
-        if (sc.ResetPrefix.Length < count)
-        {
-            sc.ResetPrefix = new int[Math.Max(count, sc.ResetPrefix.Length * 2)];
-        }
-        if (sc.OverlapPrefix.Length < count)
-        {
-            sc.OverlapPrefix = new int[Math.Max(count, sc.OverlapPrefix.Length * 2)];
-        }
+        AtLeast(ref sc.ResetPrefix, count);
+        AtLeast(ref sc.OverlapPrefix, count);
         var rp = sc.ResetPrefix;
         var op = sc.OverlapPrefix;
         int r = 0, o = 0;
@@ -596,10 +596,7 @@ internal sealed partial class Evaluator
         {
             return false;
         }
-        if (sc.SumPrefix.Length < count + 1)
-        {
-            sc.SumPrefix = new double[Math.Max(count + 1, sc.SumPrefix.Length * 2)];
-        }
+        AtLeast(ref sc.SumPrefix, count + 1);
         var sp = sc.SumPrefix;
         double sum = 0;
         sp[0] = 0;
