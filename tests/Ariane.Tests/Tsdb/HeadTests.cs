@@ -198,6 +198,37 @@ public class HeadTests
         Assert.Equal(want == AppendStatus.DuplicateTimestamp ? 1 : 0, h.Head.DuplicateSamples);
     }
 
+    // The same cases as above with the earlier samples still uncommitted in the same batch: the appender must see its
+    // own pending samples (a remote-write request may hold several samples of a series), not just the committed ones,
+    // so that it reports the refusal instead of logging the sample and dropping it silently at commit.
+    [Theory]
+    [InlineData(100, 5.0, AppendStatus.Ok)]
+    [InlineData(85, 5.0, AppendStatus.OutOfOrder)]
+    [InlineData(50, 1.0, AppendStatus.OutOfOrder)]
+    [InlineData(90, 1.0, AppendStatus.Ok)]   // equal to the newest pending sample: a silent no-op
+    [InlineData(90, 2.0, AppendStatus.DuplicateTimestamp)]
+    public void OutOfOrderAndDuplicatesWithinOneBatch(long t, double v, AppendStatus want)
+    {
+        using var h = new TempHead();
+        var s = L("__name__", "m");
+        var other = L("__name__", "n");
+        h.Add(s, (70, 0));
+        var app = h.Head.Appender();
+        ulong r = 0, ro = 0;
+        Assert.Equal(AppendStatus.Ok, app.Append(ref r, s, 80, 0));
+        Assert.Equal(AppendStatus.Ok, app.Append(ref ro, other, 80, 0)); // another series in between
+        Assert.Equal(AppendStatus.Ok, app.Append(ref r, s, 90, 1));
+        Assert.Equal(want, app.Append(ref r, s, t, v));
+        app.Commit();
+        int stored = want == AppendStatus.Ok && t > 90 ? 4 : 3;
+        Assert.Equal(stored, TempHead.Dump(h.Head, ms: [LabelMatcher.Eq("__name__", "m")]).Single().Samples.Count);
+        Assert.Equal(want == AppendStatus.OutOfOrder ? 1 : 0, h.Head.OutOfOrderSamples);
+        Assert.Equal(want == AppendStatus.DuplicateTimestamp ? 1 : 0, h.Head.DuplicateSamples);
+        // The WAL holds only what was applied, so a restart sees the same.
+        h.Reopen();
+        Assert.Equal(stored, TempHead.Dump(h.Head, ms: [LabelMatcher.Eq("__name__", "m")]).Single().Samples.Count);
+    }
+
     [Fact]
     public void StaleNaNDuplicateIsComparedBitwise()
     {

@@ -98,6 +98,27 @@ public sealed class OutOfOrderTests : IDisposable
     }
 
     [Fact]
+    public void Within_the_window_an_out_of_order_sample_behind_one_of_its_own_batch_is_kept()
+    {
+        using (var db = Open(TimeSpan.FromMinutes(30)))
+        {
+            Assert.Equal(AppendStatus.Ok, Add(db, A, 10 * Min, 10));
+            var app = db.Appender();
+            ulong r = 0;
+            Assert.Equal(AppendStatus.Ok, app.Append(ref r, A, 20 * Min, 20));
+            Assert.Equal(AppendStatus.Ok, app.Append(ref r, A, 15 * Min, 15)); // behind the batch's own 20, ahead of the stored 10
+            Assert.Equal(AppendStatus.Ok, app.Append(ref r, A, 12 * Min, 12));
+            app.Commit();
+            Assert.Equal([(10 * Min, 10.0), (12 * Min, 12.0), (15 * Min, 15.0), (20 * Min, 20.0)], Read(db, A));
+            Assert.Equal(2, db.Head.OutOfOrderSamplesAppended);
+        }
+        using (var db = Open(TimeSpan.FromMinutes(30)))
+        {
+            Assert.Equal([(10 * Min, 10.0), (12 * Min, 12.0), (15 * Min, 15.0), (20 * Min, 20.0)], Read(db, A));
+        }
+    }
+
+    [Fact]
     public void They_survive_a_restart_and_a_compaction_into_blocks()
     {
         var want = new List<(long, double)>();

@@ -18,6 +18,12 @@ internal sealed class HeadAppender(Head head) : IAppender
     [ThreadStatic]
     private static WalBuffer? t_buffer;
 
+    private static int s_lastBatch;
+
+    // Marks the series this batch holds pending in-order samples of (MemSeries.PendingBatch); ids wrap, which is safe
+    // because a mark is trusted only when the pending slot it names holds that series.
+    private readonly int _batch = Interlocked.Increment(ref s_lastBatch);
+
     private Pending[] _pending = [];
     private int _count;
     private int _oooCount;
@@ -49,7 +55,14 @@ internal sealed class HeadAppender(Head head) : IAppender
             seriesRef = s.Ref;
         }
         bool ooo = false;
-        switch (s.Check(timestampMs, value))
+        var check = s.Check(timestampMs, value);
+        if (check == SampleResult.Appended && s.PendingBatch == _batch)
+        {
+            // Newer than what is committed, but this batch may already hold newer samples of the series, which Check
+            // cannot see: without this, the sample would be logged and then dropped at commit without a word.
+            check = CheckPending(s, timestampMs, value);
+        }
+        switch (check)
         {
             case SampleResult.OutOfOrder:
                 long window = head.OooWindowMs;
@@ -84,11 +97,37 @@ internal sealed class HeadAppender(Head head) : IAppender
         {
             _oooCount++;
         }
+        else
+        {
+            s.PendingBatch = _batch;
+            s.PendingIndex = _count - 1;
+        }
         if (st != 0)
         {
             _stCount++;
         }
         return AppendStatus.Ok;
+    }
+
+    // Checks a sample against the newest in-order sample this batch holds for the series, as MemSeries.Check does
+    // against the committed ones.
+    private SampleResult CheckPending(MemSeries s, long t, double v)
+    {
+        int i = s.PendingIndex;
+        if ((uint)i >= (uint)_count || !ReferenceEquals(_pending[i].Series, s))
+        {
+            return SampleResult.Appended;
+        }
+        ref readonly var last = ref _pending[i];
+        if (t > last.T)
+        {
+            return SampleResult.Appended;
+        }
+        if (t < last.T)
+        {
+            return SampleResult.OutOfOrder;
+        }
+        return BitConverter.DoubleToUInt64Bits(v) == BitConverter.DoubleToUInt64Bits(last.V) ? SampleResult.SameSample : SampleResult.DuplicateTimestamp;
     }
 
     public Labels? SeriesLabels(ulong seriesRef) => seriesRef == 0 ? null : head.Series.GetByRef(seriesRef)?.Labels;

@@ -46,6 +46,14 @@ internal sealed partial class MemSeries
     /// <summary>The next series in the same hash bucket of <see cref="StripeSeries"/>.</summary>
     public MemSeries? NextInHash;
 
+    /// <summary>
+    /// The appender batch that last took an in-order sample of this series, and that sample's slot in its pending list,
+    /// so that the batch can check a later sample against its own uncommitted ones (<see cref="Check"/> sees only
+    /// committed samples). Written without the lock by whichever batch appends; a batch trusts it only when the slot
+    /// holds this series, so a race with another batch costs only the check, never a wrong answer about another series.
+    /// </summary>
+    public int PendingBatch, PendingIndex;
+
     private byte[][]? _closed;  // full segments, oldest first, then null slots; never all null (null instead); implies _open is set
     private byte[]? _open;      // the newest segment, null while there are no finished chunks
     private XorAppender _head;
