@@ -5,7 +5,7 @@ using Ariane.Storage;
 
 namespace Ariane.Remote;
 
-/// <summary>A remote-write payload that is not a valid WriteRequest; answered with HTTP 400.</summary>
+/// <summary>A remote-write payload that is not a valid WriteRequest; answered with HTTP 400 and nothing stored.</summary>
 public sealed class RemoteWriteException(string message) : Exception(message);
 
 /// <summary>What one remote-write request did.</summary>
@@ -17,24 +17,52 @@ public struct RemoteWriteResult
     /// <summary>Samples appended.</summary>
     public int Samples;
 
-    /// <summary>Samples refused by storage (out of order, duplicate, invalid labels).</summary>
+    /// <summary>Samples refused: by storage (out of order, duplicate, ...) or with their series (see <see cref="RejectedSeries"/>).</summary>
     public int Rejected;
 
-    /// <summary>The first refusal, described for the response body.</summary>
+    /// <summary>Series refused whole: over a label limit, or with invalid or duplicate label names.</summary>
+    public int RejectedSeries;
+
+    /// <summary>The first refusal, described for the response body (echoed input truncated).</summary>
     public string? FirstRejection;
+
+    /// <summary>True when anything in the request was refused, which the receiver answers with HTTP 400.</summary>
+    public readonly bool AnyRejected => Rejected > 0 || RejectedSeries > 0;
+
+    /// <summary>The response body for a request with refusals: how much was refused and the first reason.</summary>
+    public readonly string Summary()
+    {
+        string series = RejectedSeries > 0 ? $" ({RejectedSeries} of {Series} series refused)" : "";
+        return $"{Rejected} of {Rejected + Samples} samples rejected{series}; first: {FirstRejection}";
+    }
+
+    internal void Reject(int samples, string reason)
+    {
+        Rejected += samples;
+        FirstRejection ??= reason;
+    }
 }
 
 /// <summary>
 /// Decodes a Prometheus remote-write 1.0 <c>WriteRequest</c> (protobuf, already snappy-decompressed) straight
-/// into an appender, without generated classes or intermediate objects: strings are made only for labels.
+/// into an appender, without generated classes or intermediate objects: strings are made only for labels, and only
+/// for series within the <see cref="RemoteWriteLimits"/>, which are checked on the raw bytes first.
 /// </summary>
 public static class RemoteWriteDecoder
 {
+    // Echoed input (series, label names and values) is cut to this many characters in error messages, as Mimir does.
+    private const int MaxEcho = 200;
+
+    /// <summary>Appends every sample of the request under the default limits.</summary>
+    public static RemoteWriteResult Decode(ReadOnlySpan<byte> request, IAppender app) => Decode(request, app, RemoteWriteLimits.Default);
+
     /// <summary>
-    /// Appends every sample of the request. Refused samples are counted, not fatal: the good ones are kept
-    /// (the caller commits) and the caller reports the refusals with HTTP 400 so the sender does not retry them.
+    /// Appends every sample of the request. Refusals are counted, not fatal, as the remote-write spec allows and
+    /// Prometheus's 2.0 receiver and Mimir do: a series over a limit or with invalid labels is skipped whole, a sample
+    /// storage refuses is skipped alone, the rest is kept (the caller commits) and the caller reports the refusals with
+    /// HTTP 400 so the sender does not retry them. Only a malformed protobuf throws <see cref="RemoteWriteException"/>.
     /// </summary>
-    public static RemoteWriteResult Decode(ReadOnlySpan<byte> request, IAppender app)
+    public static RemoteWriteResult Decode(ReadOnlySpan<byte> request, IAppender app, RemoteWriteLimits limits)
     {
         var result = new RemoteWriteResult();
         var labels = new List<Label>(16);
@@ -44,7 +72,7 @@ public static class RemoteWriteDecoder
             var (field, wire) = r.ReadTag();
             if (field == 1 && wire == 2)
             {
-                DecodeTimeSeries(r.ReadBytes(), app, labels, ref result);
+                DecodeTimeSeries(r.ReadBytes(), app, limits, labels, ref result);
             }
             else
             {
@@ -54,38 +82,102 @@ public static class RemoteWriteDecoder
         return result;
     }
 
-    private static void DecodeTimeSeries(ReadOnlySpan<byte> ts, IAppender app, List<Label> labels, ref RemoteWriteResult result)
+    private static void DecodeTimeSeries(ReadOnlySpan<byte> ts, IAppender app, RemoteWriteLimits limits, List<Label> labels, ref RemoteWriteResult result)
     {
-        labels.Clear();
-        // Labels come first in practice, but the wire format allows any order: collect labels in a first pass.
+        result.Series++;
+        // First pass, on the bytes alone: count labels and samples and find the first label over a length limit, so
+        // that a hostile series (a million labels, a 100 MB value) costs one scan and no allocation.
+        int labelCount = 0, sampleCount = 0;
+        ReadOnlySpan<byte> longName = default, longValueName = default, longValue = default;
+        bool hasLongName = false, hasLongValue = false;
         var r = new ProtoReader(ts);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
             if (field == 1 && wire == 2)
             {
-                labels.Add(DecodeLabel(r.ReadBytes()));
+                labelCount++;
+                ReadLabel(r.ReadBytes(), out var name, out var value);
+                if (!hasLongName && limits.MaxLabelNameLength > 0 && name.Length > limits.MaxLabelNameLength)
+                {
+                    hasLongName = true;
+                    longName = name;
+                }
+                if (!hasLongValue && limits.MaxLabelValueLength > 0 && value.Length > limits.MaxLabelValueLength)
+                {
+                    hasLongValue = true;
+                    longValueName = name;
+                    longValue = value;
+                }
+            }
+            else
+            {
+                if (field == 2 && wire == 2)
+                {
+                    sampleCount++;
+                }
+                r.Skip(wire);
+            }
+        }
+        if (limits.MaxLabelNamesPerSeries > 0 && labelCount > limits.MaxLabelNamesPerSeries)
+        {
+            RejectSeries(ref result, sampleCount,
+                $"received a series whose number of labels exceeds the limit (actual: {labelCount}, limit: {limits.MaxLabelNamesPerSeries}) series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-names-per-series)");
+            return;
+        }
+        if (hasLongName)
+        {
+            RejectSeries(ref result, sampleCount,
+                $"received a series whose label name length exceeds the limit (actual: {longName.Length}, limit: {limits.MaxLabelNameLength}), label: '{Echo(longName)}' series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-name-length)");
+            return;
+        }
+        if (hasLongValue)
+        {
+            RejectSeries(ref result, sampleCount,
+                $"received a series whose label value length exceeds the limit (actual: {longValue.Length}, limit: {limits.MaxLabelValueLength}), label: '{Echo(longValueName)}', value: '{Echo(longValue)}' (truncated) series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-value-length)");
+            return;
+        }
+
+        // Within the limits: build the label set. Prometheus sorts what the sender did not, and refuses (its 2.0
+        // receiver with a 400, as here) a series without a metric name, with an empty or non-UTF-8 name, or with a
+        // name twice.
+        labels.Clear();
+        r = new ProtoReader(ts);
+        while (!r.AtEnd)
+        {
+            var (field, wire) = r.ReadTag();
+            if (field == 1 && wire == 2)
+            {
+                ReadLabel(r.ReadBytes(), out var name, out var value);
+                if (name.IsEmpty || !TryReadUtf8(name, out string n) || !TryReadUtf8(value, out string v))
+                {
+                    RejectSeries(ref result, sampleCount, $"invalid metric name or labels, got {SeriesText(ts)}");
+                    return;
+                }
+                labels.Add(new Label(n, v));
             }
             else
             {
                 r.Skip(wire);
             }
         }
-        result.Series++;
         var arr = labels.ToArray();
         Array.Sort(arr, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         for (int i = 1; i < arr.Length; i++)
         {
             if (string.Equals(arr[i].Name, arr[i - 1].Name, StringComparison.Ordinal))
             {
-                throw new RemoteWriteException($"duplicate label name {arr[i].Name} in series {Labels.FromSorted(arr)}");
+                RejectSeries(ref result, sampleCount, $"invalid labels for series, labels {SeriesText(ts)}, duplicated label {Truncate(arr[i].Name)}");
+                return;
             }
         }
         var lset = Labels.FromSorted(arr);
-        if (lset.Count == 0)
+        if (lset.Name.Length == 0)
         {
-            throw new RemoteWriteException("series without labels");
+            RejectSeries(ref result, sampleCount, $"invalid metric name or labels, got {SeriesText(ts)}");
+            return;
         }
+
         ulong sref = 0;
         r = new ProtoReader(ts);
         while (!r.AtEnd)
@@ -119,8 +211,8 @@ public static class RemoteWriteDecoder
                 }
                 else
                 {
-                    result.Rejected++;
-                    result.FirstRejection ??= $"{Describe(status)} for series {lset} at timestamp {t}";
+                    // Each refusal's text is made only for the first.
+                    result.Reject(1, result.FirstRejection ?? $"{Describe(status)} for series {Truncate(lset.ToString())} at timestamp {t}");
                 }
             }
             else
@@ -130,7 +222,17 @@ public static class RemoteWriteDecoder
         }
     }
 
-    private static string Describe(AppendStatus s) => s switch
+    private static void RejectSeries(ref RemoteWriteResult result, int samples, string reason)
+    {
+        result.RejectedSeries++;
+        result.Reject(samples, reason);
+    }
+
+    /// <summary>
+    /// Prometheus's text for a refusal by storage; a status without a text of its own here (one added to storage later)
+    /// is named by its enum name rather than lost.
+    /// </summary>
+    public static string Describe(AppendStatus s) => s switch
     {
         AppendStatus.OutOfOrder => "out of order sample",
         AppendStatus.OutOfBounds => "out of bounds",
@@ -140,46 +242,90 @@ public static class RemoteWriteDecoder
         _ => s.ToString(),
     };
 
-    private static Label DecodeLabel(ReadOnlySpan<byte> b)
+    private static void ReadLabel(ReadOnlySpan<byte> b, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {
-        string name = "", value = "";
+        name = default;
+        value = default;
         var r = new ProtoReader(b);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
             if (field == 1 && wire == 2)
             {
-                name = ReadUtf8(r.ReadBytes());
+                name = r.ReadBytes();
             }
             else if (field == 2 && wire == 2)
             {
-                value = ReadUtf8(r.ReadBytes());
+                value = r.ReadBytes();
             }
             else
             {
                 r.Skip(wire);
             }
         }
-        if (name.Length == 0)
-        {
-            throw new RemoteWriteException("label with an empty name");
-        }
-        return new Label(name, value);
     }
 
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
-
-    private static string ReadUtf8(ReadOnlySpan<byte> b)
+    private static bool TryReadUtf8(ReadOnlySpan<byte> b, out string s)
     {
-        try
+        if (System.Text.Unicode.Utf8.IsValid(b))
         {
-            return StrictUtf8.GetString(b);
+            s = Encoding.UTF8.GetString(b);
+            return true;
         }
-        catch (DecoderFallbackException)
-        {
-            throw new RemoteWriteException("label name or value is not valid UTF-8");
-        }
+        s = "";
+        return false;
     }
+
+    // The series as the sender wrote it, for an error message: {name="value", ...} in wire order, cut after MaxEcho
+    // characters; built from the first bytes of each label only, so that a huge series costs nothing here.
+    private static string SeriesText(ReadOnlySpan<byte> ts)
+    {
+        var sb = new StringBuilder("{");
+        var r = new ProtoReader(ts);
+        bool first = true;
+        while (!r.AtEnd && sb.Length <= MaxEcho)
+        {
+            var (field, wire) = r.ReadTag();
+            if (field == 1 && wire == 2)
+            {
+                ReadLabel(r.ReadBytes(), out var name, out var value);
+                if (!first)
+                {
+                    sb.Append(", ");
+                }
+                first = false;
+                sb.Append(Lenient(name)).Append("=\"");
+                foreach (char c in Lenient(value))
+                {
+                    switch (c)
+                    {
+                        case '\\': sb.Append("\\\\"); break;
+                        case '"': sb.Append("\\\""); break;
+                        case '\n': sb.Append("\\n"); break;
+                        default: sb.Append(c); break;
+                    }
+                }
+                sb.Append('"');
+            }
+            else
+            {
+                r.Skip(wire);
+            }
+        }
+        if (sb.Length > MaxEcho)
+        {
+            sb.Length = MaxEcho;
+            return sb.Append('…').ToString();
+        }
+        return sb.Append('}').ToString();
+    }
+
+    // At most MaxEcho + 1 characters of UTF-8 bytes, invalid sequences replaced: for display only.
+    private static string Lenient(ReadOnlySpan<byte> b) => Encoding.UTF8.GetString(b[..Math.Min(b.Length, 4 * (MaxEcho + 1))]);
+
+    private static string Echo(ReadOnlySpan<byte> b) => Truncate(Lenient(b));
+
+    private static string Truncate(string s) => s.Length <= MaxEcho ? s : string.Concat(s.AsSpan(0, MaxEcho), "…");
 }
 
 /// <summary>A minimal forward-only protobuf wire-format reader over a span; malformed input throws <see cref="RemoteWriteException"/>.</summary>

@@ -52,6 +52,8 @@ public static class CliApp
             config, path, listen, lifecycle, admin, rw, publicOk, level, format, retTime, retOld, retSize, minBlock, maxBlock, sync,
             qTimeout, qLookback, qMaxSamples, qConcurrency,
         };
+        var rwFlags = new RemoteWriteFlags();
+        rwFlags.AddTo(cmd);
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(async (pr, ct) =>
         {
@@ -83,6 +85,11 @@ public static class CliApp
                 return 2;
             }
             o.WalSyncInterval = syncInterval;
+            if (rwFlags.Apply(pr, o) is { } rwError)
+            {
+                await Console.Error.WriteLineAsync("error: " + rwError).ConfigureAwait(false);
+                return 2;
+            }
             if (StorageFlags(o, pr.GetValue(retTime) ?? pr.GetValue(retOld), pr.GetValue(retSize), pr.GetValue(minBlock)!, pr.GetValue(maxBlock)) is { } storageError)
             {
                 await Console.Error.WriteLineAsync("error: " + storageError).ConfigureAwait(false);

@@ -21,6 +21,12 @@ public sealed class ServeOptions
     /// <summary><c>--web.enable-remote-write-receiver</c>: accept POST /api/v1/write.</summary>
     public bool EnableRemoteWriteReceiver { get; set; }
 
+    /// <summary>
+    /// The receiver's bounds on one request (<c>--web.remote-write-receiver.max-*</c>, see <see cref="RemoteWriteFlags"/>);
+    /// the defaults are in <see cref="Ariane.Remote.RemoteWriteLimits"/>.
+    /// </summary>
+    public Ariane.Remote.RemoteWriteLimits RemoteWrite { get; set; } = Ariane.Remote.RemoteWriteLimits.Default;
+
     /// <summary><c>--web.allow-unauthenticated-public</c>: Ariane's own escape hatch to listen beyond loopback without authentication.</summary>
     public bool AllowUnauthenticatedPublic { get; set; }
 

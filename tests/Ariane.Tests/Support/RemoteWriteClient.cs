@@ -22,4 +22,25 @@ public static class RemoteWriteClient
         using var r = await c.SendAsync(req);
         return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
     }
+
+    /// <summary>
+    /// Posts <paramref name="body"/> as it is (already compressed, or not) with the given Content-Type and
+    /// Content-Encoding (null: no such header); returns the HTTP status code and the response body.
+    /// </summary>
+    public static async Task<(int Code, string Body)> SendRawAsync(HttpClient c, byte[] body, string? contentType = "application/x-protobuf", string? encoding = "snappy")
+    {
+        using var content = new ByteArrayContent(body);
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+        if (encoding is not null)
+        {
+            content.Headers.ContentEncoding.Add(encoding);
+        }
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/write") { Content = content };
+        req.Headers.Add("X-Prometheus-Remote-Write-Version", "0.1.0");
+        using var r = await c.SendAsync(req);
+        return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
+    }
 }

@@ -1,18 +1,21 @@
 using System.Buffers;
 using Ariane.Remote;
 using Ariane.Storage;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Ariane.Server.Api.V1;
 
 /// <summary>The remote-write 1.0 receiver at POST /api/v1/write (snappy-compressed protobuf WriteRequest).</summary>
 public static class RemoteWriteApi
 {
-    /// <summary>The largest request body accepted, compressed.</summary>
+    /// <summary>
+    /// The request body limit Kestrel applies to every endpoint (see ServerHost); the receiver replaces it per request by
+    /// its own, <see cref="RemoteWriteLimits.MaxRequestBytes"/>.
+    /// </summary>
     public const int MaxCompressedBytes = 32 << 20;
 
-    /// <summary>The largest request accepted once decompressed.</summary>
-    public const int MaxDecompressedBytes = 256 << 20;
-
+    private const string ProtobufMediaType = "application/x-protobuf";
+    private const string WriteRequestV1 = "prometheus.WriteRequest";
 
     /// <summary>Maps the endpoint.</summary>
     public static void Map(WebApplication app, ServerState s)
@@ -29,6 +32,12 @@ public static class RemoteWriteApi
             return;
         }
         Interlocked.Increment(ref s.RemoteWrite.Requests);
+        if (CheckHeaders(ctx.Request) is { } unsupported)
+        {
+            await Fail(ctx, s, 415, unsupported).ConfigureAwait(false);
+            return;
+        }
+        var limits = s.Options.RemoteWrite;
         // Both buffers come from a pool (BufferPool, which lets idle arrays go): a remote-write stream would otherwise put two large arrays a
         // request on the large object heap, which only full collections reclaim (measured: +85 MB resident while
         // loading a day of data).
@@ -39,32 +48,42 @@ public static class RemoteWriteApi
             int compressedLen;
             try
             {
-                (compressed, compressedLen) = await ReadBodyAsync(ctx).ConfigureAwait(false);
+                (compressed, compressedLen) = await ReadBodyAsync(ctx, limits.MaxRequestBytes).ConfigureAwait(false);
             }
             catch (InvalidDataException e)
             {
                 await Fail(ctx, s, 413, e.Message).ConfigureAwait(false);
                 return;
             }
-            int rawLen;
-            try
+            catch (BadHttpRequestException e)
             {
-                var input = compressed.AsSpan(0, compressedLen);
-                int len = Snappier.Snappy.GetUncompressedLength(input);
-                if (len > MaxDecompressedBytes)
-                {
-                    await Fail(ctx, s, 413, $"decompressed request of {len} bytes is over the limit of {MaxDecompressedBytes}").ConfigureAwait(false);
-                    return;
-                }
-                raw = BufferPool<byte>.Shared.Rent(Math.Max(len, 1));
-                rawLen = Snappier.Snappy.Decompress(compressed.AsSpan(0, compressedLen), raw);
-            }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException)
-            {
-                await Fail(ctx, s, 400, "snappy: corrupt input: " + e.Message).ConfigureAwait(false);
+                // A body the server could not read (a broken chunked encoding): the sender's fault, as Prometheus says.
+                await Fail(ctx, s, 400, e.Message).ConfigureAwait(false);
                 return;
             }
-            await Store(ctx, s, raw.AsMemory(0, rawLen)).ConfigureAwait(false);
+            var input = compressed.AsSpan(0, compressedLen);
+            // The declared length is checked against what the body could hold before any buffer is sized by it.
+            if (!SnappyBlock.TryGetDecodedLength(input, out long len, out _))
+            {
+                await Fail(ctx, s, 400, SnappyBlock.CorruptInput).ConfigureAwait(false);
+                return;
+            }
+            if (len > limits.MaxDecompressedBytes)
+            {
+                await Fail(ctx, s, 413, $"decompressed request of {len} bytes is over the limit of {limits.MaxDecompressedBytes} bytes (--web.remote-write-receiver.max-decompressed-request-size)").ConfigureAwait(false);
+                return;
+            }
+            raw = BufferPool<byte>.Shared.Rent(Math.Max((int)len, 1));
+            try
+            {
+                SnappyBlock.Decode(input, raw.AsSpan(0, (int)len));
+            }
+            catch (InvalidDataException e)
+            {
+                await Fail(ctx, s, 400, e.Message).ConfigureAwait(false);
+                return;
+            }
+            await Store(ctx, s, raw.AsMemory(0, (int)len), limits).ConfigureAwait(false);
         }
         finally
         {
@@ -79,13 +98,47 @@ public static class RemoteWriteApi
         }
     }
 
-    private static async Task Store(HttpContext ctx, ServerState s, ReadOnlyMemory<byte> raw)
+    // Remote write must come as protobuf (the 1.0 spec's Content-Type), so that a browser's simple cross-origin POST
+    // (text/plain, a form, or a body without a type) cannot write: 415, as Prometheus 3 answers a wrong type. Prometheus
+    // takes a missing type as protobuf; Ariane does not, since a page can send a body without one and no preflight.
+    // An encoding other than snappy is refused the same way.
+    private static string? CheckHeaders(HttpRequest req)
+    {
+        string contentType = req.ContentType ?? "";
+        var parts = contentType.Split(';', StringSplitOptions.TrimEntries);
+        if (!string.Equals(parts[0], ProtobufMediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"expected {ProtobufMediaType} as the first (media) part, got {(contentType.Length == 0 ? "no" : Truncate(contentType))} content-type";
+        }
+        for (int i = 1; i < parts.Length; i++)
+        {
+            int eq = parts[i].IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && parts[i].AsSpan(0, eq).Trim().Equals("proto", StringComparison.OrdinalIgnoreCase))
+            {
+                string proto = parts[i][(eq + 1)..].Trim().Trim('"');
+                if (proto != WriteRequestV1)
+                {
+                    return $"{Truncate(proto)} protobuf message is not accepted by this server; accepted [{WriteRequestV1}]";
+                }
+            }
+        }
+        string encoding = req.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !string.Equals(encoding.Trim(), "snappy", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"{Truncate(encoding)} encoding (compression) is not accepted by this server; only snappy is acceptable";
+        }
+        return null;
+    }
+
+    private static string Truncate(string s) => s.Length <= 100 ? s : string.Concat(s.AsSpan(0, 100), "…");
+
+    private static async Task Store(HttpContext ctx, ServerState s, ReadOnlyMemory<byte> raw, RemoteWriteLimits limits)
     {
         var app = s.Db.Appender();
         RemoteWriteResult result;
         try
         {
-            result = RemoteWriteDecoder.Decode(raw.Span, app);
+            result = RemoteWriteDecoder.Decode(raw.Span, app, limits);
         }
         catch (RemoteWriteException e)
         {
@@ -104,22 +157,28 @@ public static class RemoteWriteApi
             return;
         }
         Interlocked.Add(ref s.RemoteWrite.SamplesIn, result.Samples);
-        if (result.Rejected > 0)
+        if (result.AnyRejected)
         {
-            // The good samples are kept; the sender must not retry the refused ones, hence 400, as Prometheus answers.
+            // The good samples are kept; the sender must not retry the refused ones, hence 400, as Prometheus's 2.0
+            // receiver answers a partial write (its 1.0 receiver drops the whole request instead).
             Interlocked.Add(ref s.RemoteWrite.SamplesRejected, result.Rejected);
-            await Fail(ctx, s, 400, $"{result.Rejected} of {result.Rejected + result.Samples} samples rejected; first: {result.FirstRejection}").ConfigureAwait(false);
+            await Fail(ctx, s, 400, result.Summary()).ConfigureAwait(false);
             return;
         }
         ctx.Response.StatusCode = 204;
     }
 
     // The body in a pooled buffer (return it to BufferPool<byte>.Shared) and its length.
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext ctx)
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext ctx, int max)
     {
-        if (ctx.Request.ContentLength > MaxCompressedBytes)
+        if (ctx.Request.ContentLength > max)
         {
-            throw new InvalidDataException($"request body of {ctx.Request.ContentLength} bytes is over the limit of {MaxCompressedBytes}");
+            throw new InvalidDataException($"request body of {ctx.Request.ContentLength} bytes is over the limit of {max} bytes (--web.remote-write-receiver.max-request-size)");
+        }
+        // This loop enforces the receiver's own limit, with its message; Kestrel's server-wide one would cut in first.
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = null;
         }
         var buf = BufferPool<byte>.Shared.Rent(ctx.Request.ContentLength is long n and > 0 ? (int)n + 1 : 64 * 1024);
         int len = 0;
@@ -129,11 +188,11 @@ public static class RemoteWriteApi
             {
                 if (len == buf.Length)
                 {
-                    if (len >= MaxCompressedBytes)
+                    if (len > max)
                     {
-                        throw new InvalidDataException($"request body is over the limit of {MaxCompressedBytes} bytes");
+                        throw new InvalidDataException($"request body is over the limit of {max} bytes (--web.remote-write-receiver.max-request-size)");
                     }
-                    var bigger = BufferPool<byte>.Shared.Rent(Math.Min(MaxCompressedBytes + 1, buf.Length * 2));
+                    var bigger = BufferPool<byte>.Shared.Rent((int)Math.Min(max + 1L, buf.Length * 2L));
                     buf.AsSpan(0, len).CopyTo(bigger);
                     BufferPool<byte>.Shared.Return(buf);
                     buf = bigger;
@@ -144,9 +203,9 @@ public static class RemoteWriteApi
                     break;
                 }
                 len += read;
-                if (len > MaxCompressedBytes)
+                if (len > max)
                 {
-                    throw new InvalidDataException($"request body is over the limit of {MaxCompressedBytes} bytes");
+                    throw new InvalidDataException($"request body is over the limit of {max} bytes (--web.remote-write-receiver.max-request-size)");
                 }
             }
             return (buf, len);
@@ -163,7 +222,10 @@ public static class RemoteWriteApi
         Interlocked.Increment(ref s.RemoteWrite.BadRequests);
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "text/plain; charset=utf-8";
-        return ctx.Response.WriteAsync(message + "\n");
+        // With its length, as Go's http.Error answers, so that the answer is whole even while a client still sends.
+        var body = System.Text.Encoding.UTF8.GetBytes(message + "\n");
+        ctx.Response.ContentLength = body.Length;
+        return ctx.Response.Body.WriteAsync(body).AsTask();
     }
 }
 
