@@ -85,96 +85,85 @@ public static class RemoteWriteDecoder
     private static void DecodeTimeSeries(ReadOnlySpan<byte> ts, IAppender app, RemoteWriteLimits limits, List<Label> labels, ref RemoteWriteResult result)
     {
         result.Series++;
-        // First pass, on the bytes alone: count labels and samples and find the first label over a length limit, so
-        // that a hostile series (a million labels, a 100 MB value) costs one scan and no allocation.
-        int labelCount = 0, sampleCount = 0;
-        ReadOnlySpan<byte> longName = default, longValueName = default, longValue = default;
-        bool hasLongName = false, hasLongValue = false;
+        // One pass over the labels, checking each on its bytes before its strings are made: from the first label over a
+        // limit (or invalid) on, labels are only counted, so that a hostile series (a million labels, a 100 MB value)
+        // costs one scan and no allocation.
+        labels.Clear();
+        int labelCount = 0;
+        var refusal = Refusal.None;
+        ReadOnlySpan<byte> badName = default, badValue = default;
         var r = new ProtoReader(ts);
         while (!r.AtEnd)
         {
             var (field, wire) = r.ReadTag();
-            if (field == 1 && wire == 2)
+            if (field != 1 || wire != 2)
             {
-                labelCount++;
-                ReadLabel(r.ReadBytes(), out var name, out var value);
-                if (!hasLongName && limits.MaxLabelNameLength > 0 && name.Length > limits.MaxLabelNameLength)
-                {
-                    hasLongName = true;
-                    longName = name;
-                }
-                if (!hasLongValue && limits.MaxLabelValueLength > 0 && value.Length > limits.MaxLabelValueLength)
-                {
-                    hasLongValue = true;
-                    longValueName = name;
-                    longValue = value;
-                }
+                r.Skip(wire);
+                continue;
+            }
+            labelCount++;
+            ReadLabel(r.ReadBytes(), out var name, out var value);
+            if (refusal != Refusal.None || (limits.MaxLabelNamesPerSeries > 0 && labelCount > limits.MaxLabelNamesPerSeries))
+            {
+                continue;
+            }
+            if (limits.MaxLabelNameLength > 0 && name.Length > limits.MaxLabelNameLength)
+            {
+                refusal = Refusal.LongName;
+                badName = name;
+            }
+            else if (limits.MaxLabelValueLength > 0 && value.Length > limits.MaxLabelValueLength)
+            {
+                refusal = Refusal.LongValue;
+                badName = name;
+                badValue = value;
+            }
+            else if (name.IsEmpty || !TryReadUtf8(name, out string n) || !TryReadUtf8(value, out string v))
+            {
+                refusal = Refusal.Invalid;
             }
             else
             {
-                if (field == 2 && wire == 2)
-                {
-                    sampleCount++;
-                }
-                r.Skip(wire);
+                labels.Add(new Label(n, v));
             }
         }
         if (limits.MaxLabelNamesPerSeries > 0 && labelCount > limits.MaxLabelNamesPerSeries)
         {
-            RejectSeries(ref result, sampleCount,
+            RejectSeries(ref result, ts,
                 $"received a series whose number of labels exceeds the limit (actual: {labelCount}, limit: {limits.MaxLabelNamesPerSeries}) series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-names-per-series)");
             return;
         }
-        if (hasLongName)
+        switch (refusal)
         {
-            RejectSeries(ref result, sampleCount,
-                $"received a series whose label name length exceeds the limit (actual: {longName.Length}, limit: {limits.MaxLabelNameLength}), label: '{Echo(longName)}' series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-name-length)");
-            return;
-        }
-        if (hasLongValue)
-        {
-            RejectSeries(ref result, sampleCount,
-                $"received a series whose label value length exceeds the limit (actual: {longValue.Length}, limit: {limits.MaxLabelValueLength}), label: '{Echo(longValueName)}', value: '{Echo(longValue)}' (truncated) series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-value-length)");
-            return;
+            case Refusal.LongName:
+                RejectSeries(ref result, ts,
+                    $"received a series whose label name length exceeds the limit (actual: {badName.Length}, limit: {limits.MaxLabelNameLength}), label: '{Echo(badName)}' series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-name-length)");
+                return;
+            case Refusal.LongValue:
+                RejectSeries(ref result, ts,
+                    $"received a series whose label value length exceeds the limit (actual: {badValue.Length}, limit: {limits.MaxLabelValueLength}), label: '{Echo(badName)}', value: '{Echo(badValue)}' (truncated) series: '{SeriesText(ts)}' (limit: --web.remote-write-receiver.max-label-value-length)");
+                return;
+            case Refusal.Invalid:
+                RejectSeries(ref result, ts, $"invalid metric name or labels, got {SeriesText(ts)}");
+                return;
         }
 
-        // Within the limits: build the label set. Prometheus sorts what the sender did not, and refuses (its 2.0
-        // receiver with a 400, as here) a series without a metric name, with an empty or non-UTF-8 name, or with a
-        // name twice.
-        labels.Clear();
-        r = new ProtoReader(ts);
-        while (!r.AtEnd)
-        {
-            var (field, wire) = r.ReadTag();
-            if (field == 1 && wire == 2)
-            {
-                ReadLabel(r.ReadBytes(), out var name, out var value);
-                if (name.IsEmpty || !TryReadUtf8(name, out string n) || !TryReadUtf8(value, out string v))
-                {
-                    RejectSeries(ref result, sampleCount, $"invalid metric name or labels, got {SeriesText(ts)}");
-                    return;
-                }
-                labels.Add(new Label(n, v));
-            }
-            else
-            {
-                r.Skip(wire);
-            }
-        }
+        // Prometheus sorts what the sender did not, and refuses (its 2.0 receiver with a 400, as here) a series without a
+        // metric name, with an empty or non-UTF-8 name, or with a name twice.
         var arr = labels.ToArray();
         Array.Sort(arr, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         for (int i = 1; i < arr.Length; i++)
         {
             if (string.Equals(arr[i].Name, arr[i - 1].Name, StringComparison.Ordinal))
             {
-                RejectSeries(ref result, sampleCount, $"invalid labels for series, labels {SeriesText(ts)}, duplicated label {Truncate(arr[i].Name)}");
+                RejectSeries(ref result, ts, $"invalid labels for series, labels {SeriesText(ts)}, duplicated label {Truncate(arr[i].Name)}");
                 return;
             }
         }
         var lset = Labels.FromSorted(arr);
         if (lset.Name.Length == 0)
         {
-            RejectSeries(ref result, sampleCount, $"invalid metric name or labels, got {SeriesText(ts)}");
+            RejectSeries(ref result, ts, $"invalid metric name or labels, got {SeriesText(ts)}");
             return;
         }
 
@@ -222,8 +211,28 @@ public static class RemoteWriteDecoder
         }
     }
 
-    private static void RejectSeries(ref RemoteWriteResult result, int samples, string reason)
+    private enum Refusal : byte
     {
+        None,
+        LongName,
+        LongValue,
+        Invalid,
+    }
+
+    // Refuses a series with all its samples, which are counted here (only refused series need the count).
+    private static void RejectSeries(ref RemoteWriteResult result, ReadOnlySpan<byte> ts, string reason)
+    {
+        int samples = 0;
+        var r = new ProtoReader(ts);
+        while (!r.AtEnd)
+        {
+            var (field, wire) = r.ReadTag();
+            if (field == 2 && wire == 2)
+            {
+                samples++;
+            }
+            r.Skip(wire);
+        }
         result.RejectedSeries++;
         result.Reject(samples, reason);
     }
@@ -265,15 +274,20 @@ public static class RemoteWriteDecoder
         }
     }
 
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
     private static bool TryReadUtf8(ReadOnlySpan<byte> b, out string s)
     {
-        if (System.Text.Unicode.Utf8.IsValid(b))
+        try
         {
-            s = Encoding.UTF8.GetString(b);
+            s = StrictUtf8.GetString(b);
             return true;
         }
-        s = "";
-        return false;
+        catch (DecoderFallbackException)
+        {
+            s = "";
+            return false;
+        }
     }
 
     // The series as the sender wrote it, for an error message: {name="value", ...} in wire order, cut after MaxEcho
