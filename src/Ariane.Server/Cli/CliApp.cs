@@ -229,6 +229,33 @@ public static class CliApp
             return rc;
         });
         check.Subcommands.Add(cfg);
+        check.Subcommands.Add(CheckWebConfigCommand());
         return check;
+    }
+
+    // promtool check web-config: the same validation as at start-up (certificates and keys loaded, hashes checked).
+    private static Command CheckWebConfigCommand()
+    {
+        var files = new Argument<string[]>("file") { Description = "Web configuration files (--web.config.file) to check.", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("web-config", "Check that web configuration files are valid; exit 1 on any error.") { files };
+        cmd.SetAction(pr =>
+        {
+            int rc = 0;
+            foreach (var f in pr.GetValue(files)!)
+            {
+                try
+                {
+                    WebConfigLoader.LoadFile(f);
+                    Console.Error.WriteLine($"{f} SUCCESS");
+                }
+                catch (ConfigException e)
+                {
+                    Console.Error.WriteLine($"{f} FAILED: {e.Message}");
+                    rc = 1;
+                }
+            }
+            return rc;
+        });
+        return cmd;
     }
 }

@@ -62,6 +62,18 @@ public sealed class BasicAuthenticator
         return ok;
     }
 
+    /// <summary>How many verifications are cached (at most 100).</summary>
+    internal int CacheCount
+    {
+        get
+        {
+            lock (_cacheGate)
+            {
+                return _cache.Count;
+            }
+        }
+    }
+
     private static bool Verify(string password, string hash)
     {
         try
@@ -88,7 +100,7 @@ public sealed class BasicAuthenticator
         }
     }
 
-    private string Dummy(int cost)
+    internal string Dummy(int cost)
     {
         cost = Math.Clamp(cost, 4, 31);
         lock (_dummies)

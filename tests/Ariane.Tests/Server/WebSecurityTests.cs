@@ -294,6 +294,24 @@ public sealed class WebSecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckWebConfigReportsEachFile()
+    {
+        WriteServerCert("server");
+        File.WriteAllText(P("good.yml"), "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+        File.WriteAllText(P("bad.yml"), "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: Maybe\n");
+        await using (var p = ServerProcess.Launch(_dir.Path, ["check", "web-config", P("good.yml"), P("bad.yml")], [], out _, addDefaults: false))
+        {
+            Assert.Equal(1, await p.WaitExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains(P("good.yml") + " SUCCESS", p.Output);
+            Assert.Contains(P("bad.yml") + " FAILED: " + P("bad.yml") + ":4:21: invalid ClientAuth: Maybe", p.Output);
+        }
+        await using (var p = ServerProcess.Launch(_dir.Path, ["check", "web-config", P("good.yml")], [], out _, addDefaults: false))
+        {
+            Assert.Equal(0, await p.WaitExitAsync(TimeSpan.FromSeconds(60)));
+        }
+    }
+
+    [Fact]
     public async Task OffLoopbackListeningIsAllowedWithBasicAuthOrWithTheOptOutWhichWarns()
     {
         string hash = BCrypt.Net.BCrypt.HashPassword("pw", 4);
