@@ -294,6 +294,24 @@ public sealed class WebSecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task RateLimitAnswers429PastTheBurst()
+    {
+        // One request an hour with a burst of 200: the readiness probe takes a few, the rest of the burst goes here, and
+        // from then on every request is refused.
+        await using var s = await ServerProcess.StartAsync(Path.Combine(_dir.Path, "data"), WriteWebConfig("rate_limit:\n  interval: 1h\n  burst: 200\n"));
+        var codes = new List<HttpStatusCode>();
+        for (int i = 0; i < 210; i++)
+        {
+            using var r = await s.Client.GetAsync("/-/healthy");
+            codes.Add(r.StatusCode);
+        }
+        int first = codes.IndexOf(HttpStatusCode.TooManyRequests);
+        Assert.True(first > 150, $"first 429 at request {first}");
+        Assert.All(codes[..first], c => Assert.Equal(HttpStatusCode.OK, c));
+        Assert.All(codes[first..], c => Assert.Equal(HttpStatusCode.TooManyRequests, c));
+    }
+
+    [Fact]
     public async Task CheckWebConfigReportsEachFile()
     {
         WriteServerCert("server");
