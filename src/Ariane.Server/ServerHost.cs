@@ -294,6 +294,13 @@ public static class ServerHost
         {
             log.LogInformation("Basic authentication is enabled. users={Users}", web.BasicAuthUsers.Count);
         }
+        if (web is not null && (web.Tls is not null || web.BasicAuthUsers.Count > 0) && string.IsNullOrEmpty(o.ConfigFile))
+        {
+            // The embedded default config scrapes this server over plain HTTP without credentials, as Prometheus's
+            // default prometheus.yml scrapes itself: behind TLS or basic auth those scrapes are refused.
+            log.LogWarning("The embedded default configuration scrapes Ariane itself over plain HTTP without credentials, which this web configuration refuses (its targets will be down): " +
+                "give a --config.file whose jobs set scheme: https, tls_config and basic_auth (see docs/operations.md#security)");
+        }
         if (!IPAddress.IsLoopback(endpoint.Address) && web?.Authenticates != true)
         {
             log.LogWarning("Listening on {Address} beyond loopback without authentication: anyone who can reach it can read all data{Admin}. " +

@@ -60,6 +60,7 @@ public sealed class WebSecurityTests : IDisposable
         await using var s = await StartHttps(WriteWebConfig($"tls_server_config:\n  cert_file: {P("server.crt")}\n  key_file: {P("server.key")}\n"), () => _pki.Handler());
         Assert.Contains("TLS is enabled. http2=True", s.Output);
         Assert.Contains("Listening on https://", s.Output);
+        Assert.Contains("The embedded default configuration scrapes Ariane itself over plain HTTP", s.Output);
 
         using var c = new HttpClient(_pki.Handler()) { BaseAddress = s.BaseAddress };
         using (var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/status/buildinfo") { Version = HttpVersion.Version20 })
