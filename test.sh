@@ -11,6 +11,7 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
 # The official Python client, an OpenMetrics target that writes _created samples (start timestamps).
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || need+=(python3-prometheus-client)
+[ -x /usr/bin/curl ] || need+=(curl)  # a second real TLS client for the web config tests (WebSecurityTests)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -5,7 +5,10 @@ using Ariane.Scrape;
 using Ariane.Server.Api.V1;
 using Ariane.Server.Cli;
 using Ariane.Server.Logging;
+using Ariane.Server.Web;
 using Ariane.Tsdb;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 
@@ -27,11 +30,26 @@ public static class ServerHost
             await Console.Error.WriteLineAsync($"error: invalid --web.listen-address \"{o.ListenAddress}\": expected host:port").ConfigureAwait(false);
             return 2;
         }
-        if (!IPAddress.IsLoopback(endpoint.Address) && !o.AllowUnauthenticatedPublic)
+        WebConfig? web = null;
+        string? webError = null;
+        if (o.WebConfigFile.Length > 0)
+        {
+            try
+            {
+                web = WebConfigLoader.LoadFile(o.WebConfigFile);
+            }
+            catch (ConfigException e)
+            {
+                webError = e.Message; // logged once the logger exists; the server does not start
+            }
+        }
+        bool secured = web is not null && (web.Tls is not null || web.BasicAuthUsers.Count > 0);
+        if (webError is null && !IPAddress.IsLoopback(endpoint.Address) && !secured && !o.AllowUnauthenticatedPublic)
         {
             await Console.Error.WriteLineAsync(
-                $"error: refusing to listen on {o.ListenAddress} without authentication. Ariane listens on loopback by default; " +
-                "to expose it unauthenticated anyway (e.g. behind an authenticating proxy) add --web.allow-unauthenticated-public").ConfigureAwait(false);
+                $"error: refusing to listen on {o.ListenAddress} without TLS or authentication. Ariane listens on loopback by default; " +
+                "give a --web.config.file with tls_server_config or basic_auth_users (see docs/operations.md#security), or, to expose it " +
+                "unauthenticated anyway (e.g. behind an authenticating proxy), add --web.allow-unauthenticated-public").ConfigureAwait(false);
             return 2;
         }
 
@@ -52,9 +70,28 @@ public static class ServerHost
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, LogfmtFormatter>());
             builder.Services.AddSingleton(time);
         }
+        WebConfigSource? webSource = null;
+        TlsServer? tls = null;
+        ILogger? webLog = null;
+        if (web is not null)
+        {
+            webSource = new WebConfigSource(o.WebConfigFile, web, e => webLog?.LogError("Unable to parse web configuration file err={Error}", e));
+            if (web.Tls is not null)
+            {
+                tls = new TlsServer(webSource);
+            }
+        }
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(endpoint);
+            k.Listen(endpoint, lo =>
+            {
+                if (tls is not null)
+                {
+                    // HTTP/2 only over TLS and only if the file allows it, as in the toolkit (fixed at start).
+                    lo.Protocols = web!.Http2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    lo.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = tls.OnConnectionAsync });
+                }
+            });
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = RemoteWriteApi.MaxCompressedBytes;
         });
@@ -64,7 +101,20 @@ public static class ServerHost
         var log = loggers.CreateLogger("Ariane.main");
         var scrapeLog = loggers.CreateLogger("Ariane.scrape");
 
+        webLog = loggers.CreateLogger("Ariane.web");
+        if (tls is not null)
+        {
+            tls.Log = webLog;
+        }
+
         log.LogInformation("Starting Ariane version={Version}", StatusApi.Version);
+        if (webError is not null)
+        {
+            log.LogError("Unable to validate web configuration file err={Error}", webError);
+            await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
+            return 1;
+        }
+        LogWebSecurity(o, endpoint, web, log);
         foreach (var (flag, value) in o.IgnoredFlags)
         {
             log.LogWarning("Prometheus flag accepted but not applied yet: {Flag}={Value}", flag, value);
@@ -157,6 +207,12 @@ public static class ServerHost
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         state.Quit = lifetime.StopApplication;
 
+        if (webSource is not null)
+        {
+            // Before every endpoint, health and readiness included: Prometheus wraps its whole router the same way.
+            var security = new WebSecurity(webSource, time);
+            app.Use(security.InvokeAsync);
+        }
         MetadataApi.Map(app, state);
         QueryApi.Map(app, state);
         ParseQueryApi.Map(app);
@@ -184,7 +240,7 @@ public static class ServerHost
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
-        log.LogInformation("Listening on http://{Address}", o.ListenAddress);
+        log.LogInformation("Listening on {Scheme}://{Address}", tls is null ? "http" : "https", o.ListenAddress);
 
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {
@@ -217,6 +273,40 @@ public static class ServerHost
         log.LogInformation("See you next time!");
         await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue
         return 0;
+    }
+
+    // What the web configuration turns on, and the warning for a listener beyond loopback that nobody has to log in to.
+    private static void LogWebSecurity(ServeOptions o, IPEndPoint endpoint, WebConfig? web, ILogger log)
+    {
+        if (web?.Tls is { } t)
+        {
+            log.LogInformation("TLS is enabled. http2={Http2} address={Address} client_auth_type={ClientAuth}", web.Http2, o.ListenAddress, t.ClientAuth);
+            if (t.CurvePreferences.Count > 0)
+            {
+                log.LogWarning("tls_server_config.curve_preferences is validated but not applied: .NET does not let a server choose its key exchange groups, so OpenSSL's defaults are used");
+            }
+        }
+        else
+        {
+            log.LogInformation("TLS is disabled. address={Address}", o.ListenAddress);
+        }
+        if (web?.BasicAuthUsers.Count > 0)
+        {
+            log.LogInformation("Basic authentication is enabled. users={Users}", web.BasicAuthUsers.Count);
+        }
+        if (web is not null && (web.Tls is not null || web.BasicAuthUsers.Count > 0) && string.IsNullOrEmpty(o.ConfigFile))
+        {
+            // The embedded default config scrapes this server over plain HTTP without credentials, as Prometheus's
+            // default prometheus.yml scrapes itself: behind TLS or basic auth those scrapes are refused.
+            log.LogWarning("The embedded default configuration scrapes Ariane itself over plain HTTP without credentials, which this web configuration refuses (its targets will be down): " +
+                "give a --config.file whose jobs set scheme: https, tls_config and basic_auth (see docs/operations.md#security)");
+        }
+        if (!IPAddress.IsLoopback(endpoint.Address) && web?.Authenticates != true)
+        {
+            log.LogWarning("Listening on {Address} beyond loopback without authentication: anyone who can reach it can read all data{Admin}. " +
+                "Set basic_auth_users or client_auth_type: RequireAndVerifyClientCert in --web.config.file (see docs/operations.md#security)",
+                o.ListenAddress, o.EnableAdminApi || o.EnableLifecycle ? ", and use the admin or lifecycle endpoints" : "");
+        }
     }
 
     private static PrometheusConfig LoadConfig(ServeOptions o) =>

@@ -32,6 +32,7 @@ public static class CliApp
         var admin = new Option<bool>("--web.enable-admin-api") { Description = "Enable API endpoints for admin control actions." };
         var rw = new Option<bool>("--web.enable-remote-write-receiver") { Description = "Enable the remote write receiver at POST /api/v1/write." };
         var publicOk = new Option<bool>("--web.allow-unauthenticated-public") { Description = "Allow listening on a non-loopback address without authentication." };
+        var webConfig = new Option<string>("--web.config.file") { Description = "[EXPERIMENTAL] Path to a configuration file that can enable TLS or authentication (Prometheus's web configuration format)." };
         var level = new Option<string>("--log.level") { Description = "Only log messages with the given severity or above: debug, info, warn, error.", DefaultValueFactory = _ => defaults.LogLevel };
         level.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var format = new Option<string>("--log.format") { Description = "Output format of log messages: logfmt, json.", DefaultValueFactory = _ => defaults.LogFormat };
@@ -49,7 +50,7 @@ public static class CliApp
 
         var cmd = new Command("serve", "Start the server. Takes Prometheus's flag names; Prometheus flags that do not apply yet are accepted and reported as ignored.")
         {
-            config, path, listen, lifecycle, admin, rw, publicOk, level, format, retTime, retOld, retSize, minBlock, maxBlock, sync,
+            config, path, listen, lifecycle, admin, rw, publicOk, webConfig, level, format, retTime, retOld, retSize, minBlock, maxBlock, sync,
             qTimeout, qLookback, qMaxSamples, qConcurrency,
         };
         var rwFlags = new RemoteWriteFlags();
@@ -76,6 +77,7 @@ public static class CliApp
                 EnableAdminApi = pr.GetValue(admin),
                 EnableRemoteWriteReceiver = pr.GetValue(rw),
                 AllowUnauthenticatedPublic = pr.GetValue(publicOk),
+                WebConfigFile = pr.GetValue(webConfig) ?? "",
                 LogLevel = pr.GetValue(level)!,
                 LogFormat = pr.GetValue(format)!,
             };
@@ -234,6 +236,33 @@ public static class CliApp
             return rc;
         });
         check.Subcommands.Add(cfg);
+        check.Subcommands.Add(CheckWebConfigCommand());
         return check;
+    }
+
+    // promtool check web-config: the same validation as at start-up (certificates and keys loaded, hashes checked).
+    private static Command CheckWebConfigCommand()
+    {
+        var files = new Argument<string[]>("file") { Description = "Web configuration files (--web.config.file) to check.", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("web-config", "Check that web configuration files are valid; exit 1 on any error.") { files };
+        cmd.SetAction(pr =>
+        {
+            int rc = 0;
+            foreach (var f in pr.GetValue(files)!)
+            {
+                try
+                {
+                    WebConfigLoader.LoadFile(f);
+                    Console.Error.WriteLine($"{f} SUCCESS");
+                }
+                catch (ConfigException e)
+                {
+                    Console.Error.WriteLine($"{f} FAILED: {e.Message}");
+                    rc = 1;
+                }
+            }
+            return rc;
+        });
+        return cmd;
     }
 }

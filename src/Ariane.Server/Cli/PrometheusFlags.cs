@@ -21,7 +21,7 @@ internal static class PrometheusFlags
     {
         "--web.external-url", "--web.route-prefix", "--web.user-assets", "--web.console.templates",
         "--web.console.libraries", "--web.page-title", "--web.cors.origin", "--web.max-connections",
-        "--web.read-timeout", "--web.config.file", "--web.remote-write-receiver.accepted-protobuf-messages",
+        "--web.read-timeout", "--web.remote-write-receiver.accepted-protobuf-messages",
         "--storage.tsdb.wal-segment-size",
         "--storage.tsdb.head-chunks-write-queue-size", "--storage.tsdb.samples-per-chunk",
         "--storage.agent.path", "--storage.agent.wal-compression", "--storage.agent.retention.min-time",

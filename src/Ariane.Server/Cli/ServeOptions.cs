@@ -30,6 +30,12 @@ public sealed class ServeOptions
     /// <summary><c>--web.allow-unauthenticated-public</c>: Ariane's own escape hatch to listen beyond loopback without authentication.</summary>
     public bool AllowUnauthenticatedPublic { get; set; }
 
+    /// <summary>
+    /// <c>--web.config.file</c>: the exporter-toolkit web configuration (TLS, basic auth, headers); empty means plain
+    /// HTTP without authentication.
+    /// </summary>
+    public string WebConfigFile { get; set; } = "";
+
     /// <summary><c>--log.level</c>: debug, info, warn or error.</summary>
     public string LogLevel { get; set; } = "info";
 

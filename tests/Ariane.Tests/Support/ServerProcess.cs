@@ -15,13 +15,21 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _out = new();
     private readonly StringBuilder _err = new();
 
-    private ServerProcess(Process p, int port, string dataDir)
+    private ServerProcess(Process p, int port, string dataDir, ServerClientOptions? client)
     {
         _p = p;
         Port = port;
         DataDir = dataDir;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        string scheme = client?.Https == true ? "https" : "http";
+        BaseAddress = new Uri($"{scheme}://127.0.0.1:{port}");
+        Client = client?.Handler is { } h
+            ? new HttpClient(h(), disposeHandler: true) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) }
+            : new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Client.DefaultRequestHeaders.Authorization = client?.Authorization;
     }
+
+    /// <summary>The server's base URL: http, or https when started with <see cref="ServerClientOptions.Https"/>.</summary>
+    public Uri BaseAddress { get; }
 
     /// <summary>The port listened on.</summary>
     public int Port { get; }
@@ -93,17 +101,24 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>ariane serve</c> with extra flags and waits until /-/ready answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDir, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string dataDir, params string[] extraArgs) => StartAsync(dataDir, null, extraArgs);
+
+    /// <summary>
+    /// Starts <c>ariane serve</c> whose <see cref="Client"/> (readiness probe included) speaks as <paramref name="client"/>
+    /// says (HTTPS, client certificate, credentials), for servers started with a web configuration file.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string dataDir, ServerClientOptions? client, params string[] extraArgs)
     {
-        var s = Launch(dataDir, ["serve"], extraArgs, out _);
+        var s = Launch(dataDir, ["serve"], extraArgs, out _, client: client);
         await s.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return s;
     }
 
     /// <summary>Starts the process without waiting (for tests of start-up failures).</summary>
-    public static ServerProcess Launch(string dataDir, string[] command, string[] extraArgs, out int port, bool addDefaults = true)
+    public static ServerProcess Launch(string dataDir, string[] command, string[] extraArgs, out int port, bool addDefaults = true,
+        ServerClientOptions? client = null, int fixedPort = 0)
     {
-        port = FreePort();
+        port = fixedPort != 0 ? fixedPort : FreePort();
         var psi = new ProcessStartInfo(ServerBinary)
         {
             RedirectStandardOutput = true,
@@ -130,7 +145,7 @@ public sealed class ServerProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
         var p = Process.Start(psi)!;
-        var s = new ServerProcess(p, port, dataDir);
+        var s = new ServerProcess(p, port, dataDir, client);
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (s._out) { s._out.AppendLine(e.Data); } } };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (s._out) { s._err.AppendLine(e.Data); } } };
         p.BeginOutputReadLine();
@@ -221,6 +236,19 @@ public sealed class ServerProcess : IAsyncDisposable
         _p.Dispose();
         Client.Dispose();
     }
+}
+
+/// <summary>How <see cref="ServerProcess.Client"/> talks to a server started with a web configuration file.</summary>
+public sealed class ServerClientOptions
+{
+    /// <summary>Speak HTTPS to the server.</summary>
+    public bool Https { get; init; }
+
+    /// <summary>Makes the client's handler (server certificate validation, client certificate); null for the default.</summary>
+    public Func<HttpMessageHandler>? Handler { get; init; }
+
+    /// <summary>Sent with every request (basic auth).</summary>
+    public System.Net.Http.Headers.AuthenticationHeaderValue? Authorization { get; init; }
 }
 
 /// <summary>A temporary folder removed at dispose.</summary>
