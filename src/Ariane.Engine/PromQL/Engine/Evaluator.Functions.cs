@@ -280,6 +280,9 @@ internal sealed partial class Evaluator
         /// <summary>The points of the output series so far.</summary>
         public long OutputSamples;
 
+        /// <summary>The points preallocated for output series on the general path (<see cref="SeriesCapacity"/>).</summary>
+        public long Reserved;
+
         public long Offset;
         public long? At;
         public long Range;
@@ -420,7 +423,7 @@ internal sealed partial class Evaluator
                 {
                     metric = DropMetadata(metric);
                 }
-                outS = new Series(metric, dropName, StepCapacity);
+                outS = new Series(metric, dropName, SeriesCapacity(NumSteps - step, ref st.Reserved));
             }
             CheckRoom(outS.Points.Count, room);
             outS.Points.Add(new FloatPoint(ts, v));

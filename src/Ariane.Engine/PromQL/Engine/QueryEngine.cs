@@ -124,8 +124,12 @@ public sealed class QueryEngine
         {
             bool instant = step == 0;
             long interval = instant ? 1 : step;
-            // The grid in 64 bits, refused before anything is allocated for it when the sample limit cannot hold it.
-            ctx.CheckSteps((end - start) / interval + 1);
+            // The per-step statistics take a count per step: a grid the sample limit cannot hold is refused before
+            // that array is made. (Without them nothing at this level is sized by the steps; the API allows 11,001.)
+            if (perStepStats)
+            {
+                ctx.CheckSteps((end - start) / interval + 1);
+            }
             var totals = new SampleTotals(perStepStats ? new long[(end - start) / interval + 1] : null);
             var ev = new Evaluator(ctx, start, end, interval, totals);
             var value = ev.Eval(expr);
