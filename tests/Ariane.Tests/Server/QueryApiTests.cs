@@ -169,6 +169,31 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Contains(fragment, root.GetProperty("error").GetString());
     }
 
+    /// <summary>
+    /// A query past its timeout (here the <c>timeout</c> parameter's) answers 503 with error type "timeout", as
+    /// Prometheus, soon after the limit: before, the engine saw the cancelled token and the answer was 499 "canceled".
+    /// A subquery whose step count passes 2^31 is Prometheus's too-many-samples error (422), not a 500.
+    /// </summary>
+    [Fact]
+    public async Task TimeoutsAre503AndStepOverflowIs422()
+    {
+        var s = await Server();
+        // 48 million steps of functions over nothing: seconds of evaluation, within the default sample limit.
+        string slow = Q("count_over_time(abs(abs(abs(absent_metric)))[5d:9ms])");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var (code, root) = await Get(s.Client, $"/api/v1/query?query={slow}&time=1700000000&timeout=300ms");
+        sw.Stop();
+        Assert.Equal(503, code);
+        Assert.Equal("timeout", root.GetProperty("errorType").GetString());
+        Assert.Equal("query timed out in expression evaluation", root.GetProperty("error").GetString());
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(3), $"answered after {sw.Elapsed}");
+
+        (code, root) = await Get(s.Client, $"/api/v1/query?query={Q("count_over_time(qapi_total[30d:1ms])")}&time=1700000285");
+        Assert.Equal(422, code);
+        Assert.Equal("execution", root.GetProperty("errorType").GetString());
+        Assert.Equal("query processing would load too many samples into memory in query execution", root.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task FormatQueryPrintsTheCanonicalForm()
     {

@@ -9,6 +9,13 @@ public sealed record EngineOptions
     /// <summary>The most samples a query may hold in memory at once (<c>--query.max-samples</c>).</summary>
     public int MaxSamples { get; init; } = 50_000_000;
 
+    /// <summary>
+    /// The most bytes of label sets one query may create (label_replace, label_join, count_values: the new values and
+    /// the label arrays holding them), which the sample count does not see. Null: as many bytes as
+    /// <see cref="MaxSamples"/> samples take (16 bytes each), at least 16 MiB, so one limit scales both.
+    /// </summary>
+    public long? MaxLabelBytes { get; init; }
+
     /// <summary>The longest a query may run (<c>--query.timeout</c>); <see cref="Timeout.InfiniteTimeSpan"/> for none.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -74,7 +74,7 @@ internal sealed partial class Evaluator
                     var c = counts[k];
                     o.Add(new Sample(c.L, c.N, false));
                 }
-            }, [input]);
+            }, [input], newLabels: true);
         }
 
         // As Prometheus counts: the parameter and the input are held during the aggregation, the result afterwards.
@@ -121,12 +121,12 @@ internal sealed partial class Evaluator
         var groups = new AggGroup[nGroups];
         var cursors = new int[inputM.Count];
         bool instant = _start == _end;
-        int steps = NumSteps;
+        long steps = NumSteps, reserved = 0;
 
         // Result series: one per group (plain aggregations) or one per input series (k-aggregations).
         var outSeries = new Series?[isK ? inputM.Count : nGroups];
         var instantOrder = new List<Series>();
-        int step = -1;
+        long step = -1;
         for (long ts = _start; ts <= _end; ts += _interval)
         {
             step++;
@@ -203,14 +203,14 @@ internal sealed partial class Evaluator
                         }
                         else
                         {
-                            var os = outSeries[s.Ord] ??= new Series(s.Metric, s.DropName, steps);
+                            var os = outSeries[s.Ord] ??= new Series(s.Metric, s.DropName, SeriesCapacity(steps - step, ref reserved));
                             os.Points.Add(new FloatPoint(ts, s.F));
                         }
                     }
                     continue;
                 }
                 double value = Finish(e.Op, ref g, p);
-                var ser = outSeries[gi] ??= new Series(groupLabels[gi], false, steps);
+                var ser = outSeries[gi] ??= new Series(groupLabels[gi], false, SeriesCapacity(steps - step, ref reserved));
                 ser.DropName |= g.DropName;
                 ser.Points.Add(new FloatPoint(ts, value));
             }
@@ -246,7 +246,7 @@ internal sealed partial class Evaluator
     private Matrix AggregateStreamed(AggregateExpr e, List<string> grouping, Call call, MatrixSelector sel, long original)
     {
         var st = new RangeCallState(call, call.Func.Name, new double[1][], _ctx.CurrentSamples) { MatrixArgPosition = call.Args[0].Position };
-        int steps = NumSteps;
+        int steps = (int)NumSteps; // at most MaxStreamSteps (CanStream)
         var keyToGroup = new Dictionary<string, int>(StringComparer.Ordinal);
         var groupLabels = new List<Labels>();
         var groups = new List<AggGroup[]>();

@@ -17,8 +17,13 @@ internal sealed partial class Evaluator
         {
             var rs = l.NonStale;
             Series? outS = null;
+            long room = _ctx.Room, iter = 0;
             for (long ts = _start; ts <= _end; ts += _interval)
             {
+                if ((++iter & EvalContext.CheckEvery) == 0)
+                {
+                    _ctx.CheckDone();
+                }
                 long data = (at ?? ts) - off;
                 // The samples in (data - lb, data + lb].
                 int lo = LowerBound(rs, data - lb + 1);
@@ -49,7 +54,8 @@ internal sealed partial class Evaluator
                 {
                     continue;
                 }
-                outS ??= new Series(l.Labels, false, NumSteps);
+                outS ??= new Series(l.Labels, false, StepCapacity);
+                CheckRoom(outS.Points.Count, room);
                 outS.Points.Add(new FloatPoint(ts, v));
             }
             if (outS is not null)

@@ -193,7 +193,6 @@ internal sealed partial class Evaluator
         }
         _ctx.CurrentSamples = st.Held0 + st.OutputSamples - subquerySamples;
         var result = st.Result;
-        int steps = NumSteps;
 
         if (name == "absent_over_time")
         {
@@ -205,11 +204,18 @@ internal sealed partial class Evaluator
                     found.Add(p.T);
                 }
             }
-            var abs = new Series(AbsentLabels(args[0]), true, steps);
+            var abs = new Series(AbsentLabels(args[0]), true, StepCapacity);
+            long room = _ctx.Room;
+            long iter = 0;
             for (long ts = _start; ts <= _end; ts += _interval)
             {
+                if ((++iter & EvalContext.CheckEvery) == 0)
+                {
+                    _ctx.CheckDone();
+                }
                 if (!found.Contains(ts))
                 {
+                    CheckRoom(abs.Points.Count, room);
                     abs.Points.Add(new FloatPoint(ts, 1));
                 }
             }
@@ -274,6 +280,9 @@ internal sealed partial class Evaluator
         /// <summary>The points of the output series so far.</summary>
         public long OutputSamples;
 
+        /// <summary>The points preallocated for output series on the general path (<see cref="SeriesCapacity"/>).</summary>
+        public long Reserved;
+
         public long Offset;
         public long? At;
         public long Range;
@@ -330,9 +339,9 @@ internal sealed partial class Evaluator
         bool dropName = !st.KeepName || seriesDropName;
         int count = pts.Length;
         bool plain = !st.Anchored && !st.Smoothed;
-        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths && sts.IsEmpty)
+        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths && sts.IsEmpty && NumSteps <= MaxStreamSteps)
         {
-            int nsteps = NumSteps;
+            int nsteps = (int)NumSteps;
             if (st.Output.Length < nsteps)
             {
                 st.Output = new FloatPoint[nsteps];
@@ -353,15 +362,22 @@ internal sealed partial class Evaluator
             return;
         }
         Series? outS = null;
-        int steps = NumSteps;
-        int lo = 0, hi = 0, step = -1;
+        int lo = 0, hi = 0;
+        long step = -1;
         long maxWindow = 0, lastWindow = 0;
         var perStep = _totals.PerStep;
         long windows = 0;
         bool overlap = false;
+        // The series' points may pass the sample limit long before the grid ends (a subquery of millions of steps):
+        // counted as they are added, so the list never grows past what the limit allows.
+        long room = _ctx.Options.MaxSamples - (st.Held0 + st.OutputSamples);
         for (long ts = _start; ts <= _end; ts += _interval)
         {
             step++;
+            if ((step & EvalContext.CheckEvery) == EvalContext.CheckEvery)
+            {
+                _ctx.CheckDone();
+            }
             long refT = (st.At ?? ts) - st.Offset;
             ReadOnlySpan<FloatPoint> window;
             ReadOnlySpan<long> windowSts = default;
@@ -407,8 +423,9 @@ internal sealed partial class Evaluator
                 {
                     metric = DropMetadata(metric);
                 }
-                outS = new Series(metric, dropName, steps);
+                outS = new Series(metric, dropName, SeriesCapacity(NumSteps - step, ref st.Reserved));
             }
+            CheckRoom(outS.Points.Count, room);
             outS.Points.Add(new FloatPoint(ts, v));
         }
         if (perStep is null)
@@ -456,7 +473,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>What a range function needs besides the window's samples.</summary>
-    private readonly record struct RangeCall(long Ts, long RefT, long Range, bool Anchored, bool Smoothed, double[][] Scalars, int Step, Labels Metric, Call Call)
+    private readonly record struct RangeCall(long Ts, long RefT, long Range, bool Anchored, bool Smoothed, double[][] Scalars, long Step, Labels Metric, Call Call)
     {
         public double Scalar(int arg) => Scalars[arg][Step];
     }
@@ -1167,14 +1184,20 @@ internal sealed partial class Evaluator
             throw Error("invalid destination label name in label_replace(): " + dst);
         }
         var m = EvalMatrix(args[0]);
+        var sb = new StringBuilder();
         foreach (var s in m)
         {
+            // Once a series: a long template makes each one costly.
+            _ctx.CheckDone();
             var match = regex.Match(s.Metric.Get(src));
             if (!match.Success)
             {
                 continue;
             }
-            string res = Expand(repl, match, regex);
+            // The value is built within what the label budget has left, so a template that multiplies a value
+            // ("$1$1$1...") is refused before the memory is taken, not after.
+            string res = Expand(repl, match, regex, sb, _ctx.LabelRoom / 2);
+            _ctx.AddLabelBytes(NewLabelBytes(s.Metric, res));
             s.Metric = new LabelsBuilder(s.Metric).Set(dst, res).Build();
             if (dst == Labels.MetricName)
             {
@@ -1184,13 +1207,23 @@ internal sealed partial class Evaluator
         return MergeSameLabelset(m);
     }
 
-    /// <summary>Go's <c>Regexp.Expand</c>: <c>$1</c>, <c>${1}</c>, <c>$name</c>, <c>${name}</c>, <c>$$</c>; unknown groups expand to nothing.</summary>
-    private static string Expand(string template, Match match, Regex regex)
+    /// <summary>The bytes a label set with one value replaced or added takes: its new label array and the value.</summary>
+    private static long NewLabelBytes(Labels l, string value) => 24 + 16L * (l.Count + 1) + 24 + 2L * value.Length;
+
+    /// <summary>
+    /// Go's <c>Regexp.Expand</c>: <c>$1</c>, <c>${1}</c>, <c>$name</c>, <c>${name}</c>, <c>$$</c>; unknown groups expand to
+    /// nothing. Built in <paramref name="sb"/>, failing as soon as it passes <paramref name="maxChars"/>.
+    /// </summary>
+    private static string Expand(string template, Match match, Regex regex, StringBuilder sb, long maxChars)
     {
-        var sb = new StringBuilder();
+        sb.Clear();
         int i = 0;
         while (i < template.Length)
         {
+            if (sb.Length > maxChars)
+            {
+                throw LabelBytesExceeded();
+            }
             char ch = template[i];
             if (ch != '$' || i + 1 >= template.Length)
             {
@@ -1253,12 +1286,19 @@ internal sealed partial class Evaluator
             }
             if (g is { Success: true })
             {
-                sb.Append(g.Value);
+                if (sb.Length + (long)g.Length > maxChars)
+                {
+                    throw LabelBytesExceeded();
+                }
+                sb.Append(g.ValueSpan);
             }
             i = end;
         }
         return sb.ToString();
     }
+
+    private static PromQLEvalException LabelBytesExceeded() => new(QueryErrorType.Execution,
+        "query processing would create too many bytes of labels in memory in query execution");
 
     private static bool IsGroupName(ReadOnlySpan<char> s)
     {
@@ -1291,9 +1331,15 @@ internal sealed partial class Evaluator
         }
         var m = EvalMatrix(args[0]);
         var sb = new StringBuilder();
+        long iter = 0;
         foreach (var s in m)
         {
+            if ((++iter & EvalContext.CheckEvery) == 0)
+            {
+                _ctx.CheckDone();
+            }
             sb.Clear();
+            long room = _ctx.LabelRoom / 2;
             for (int i = 0; i < srcs.Length; i++)
             {
                 if (i > 0)
@@ -1301,8 +1347,14 @@ internal sealed partial class Evaluator
                     sb.Append(sep);
                 }
                 sb.Append(s.Metric.Get(srcs[i]));
+                if (sb.Length > room)
+                {
+                    throw LabelBytesExceeded();
+                }
             }
-            s.Metric = new LabelsBuilder(s.Metric).Set(dst, sb.ToString()).Build();
+            string joined = sb.ToString();
+            _ctx.AddLabelBytes(NewLabelBytes(s.Metric, joined));
+            s.Metric = new LabelsBuilder(s.Metric).Set(dst, joined).Build();
             if (dst == Labels.MetricName)
             {
                 s.DropName = false;

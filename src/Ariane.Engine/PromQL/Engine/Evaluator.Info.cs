@@ -227,8 +227,13 @@ internal sealed partial class Evaluator
             }
             Series? outS = null;
             int j = 0;
+            long iter = 0;
             for (long ts = _start; ts <= _end; ts += _interval)
             {
+                if ((++iter & EvalContext.CheckEvery) == 0)
+                {
+                    _ctx.CheckDone();
+                }
                 long refT = (at ?? ts) - offset;
                 while (j < pts.Count && pts[j].T <= refT)
                 {
@@ -243,7 +248,7 @@ internal sealed partial class Evaluator
                 {
                     continue;
                 }
-                outS ??= new Series(series.Labels, false, NumSteps);
+                outS ??= new Series(series.Labels, false, StepCapacity);
                 // The value is the sample's own time, to pick the latest of several info series.
                 outS.Points.Add(new FloatPoint(ts, p.T));
             }

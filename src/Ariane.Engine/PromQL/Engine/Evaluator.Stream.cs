@@ -59,7 +59,7 @@ internal sealed partial class Evaluator
 
     /// <summary>Whether <paramref name="fn"/> over <paramref name="sel"/> can take the streaming path.</summary>
     private bool CanStream(RangeFn fn, MatrixSelector sel) =>
-        fn != RangeFn.Other && _ctx.Options.FastPaths && !sel.VectorSelector.Anchored && !sel.VectorSelector.Smoothed;
+        fn != RangeFn.Other && _ctx.Options.FastPaths && !sel.VectorSelector.Anchored && !sel.VectorSelector.Smoothed && NumSteps <= MaxStreamSteps;
 
     /// <summary>
     /// Evaluates <paramref name="st"/>'s function (one with a dedicated path) over every series <paramref name="sel"/>
@@ -83,7 +83,7 @@ internal sealed partial class Evaluator
         {
             series.Add(set.Current);
         }
-        int steps = NumSteps;
+        int steps = (int)NumSteps; // at most MaxStreamSteps (CanStream)
         var perStep = _totals.PerStep;
         int workers = perStep is null ? Math.Min(Environment.ProcessorCount, 4) : 1;
         if (series.Count < 2 * StreamBatch)

@@ -86,6 +86,13 @@ internal sealed class EvalContext
     /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp after which the query has timed out (long.MaxValue: never).</summary>
     public long Deadline { get; init; } = long.MaxValue;
 
+    /// <summary>
+    /// How many iterations a loop over steps or points runs between two <see cref="CheckDone"/> calls (a power of two
+    /// minus one, as a mask): frequent enough that a query stops well within a second of its deadline, rare enough to
+    /// cost nothing in the hot loops.
+    /// </summary>
+    public const int CheckEvery = 0xFFF;
+
     /// <summary>Throws when the query was canceled or has run past its deadline.</summary>
     public void CheckDone()
     {
@@ -116,6 +123,23 @@ internal sealed class EvalContext
         }
     }
 
+    /// <summary>How many more samples the query may hold before it passes the limit.</summary>
+    public long Room => Options.MaxSamples - CurrentSamples;
+
+    /// <summary>
+    /// Fails, before anything is allocated for them, when a step grid of <paramref name="steps"/> steps could not be
+    /// evaluated within the sample limit: every node over the grid that has a value at all steps (a scalar, a dense
+    /// series) holds one sample per step, so a grid with more steps than the limit is refused up front, as a query
+    /// that would load too many samples (a subquery <c>[1y:1ms]</c>: 3×10^10 steps).
+    /// </summary>
+    public void CheckSteps(long steps)
+    {
+        if (steps > Options.MaxSamples)
+        {
+            throw TooManySamples();
+        }
+    }
+
     /// <summary>Fails when <paramref name="held"/> samples would pass the limit, and records them as a peak.</summary>
     public void Hold(long held)
     {
@@ -137,7 +161,41 @@ internal sealed class EvalContext
         }
     }
 
-    private static PromQLEvalException TooManySamples() =>
+    /// <summary>
+    /// Bytes of label sets the query has created (label_replace, label_join, count_values), which the sample count
+    /// does not see: one series' labels can be far larger than its samples.
+    /// </summary>
+    public long LabelBytes;
+
+    /// <summary>The most bytes of new label sets one query may create (see <see cref="EngineOptions.MaxLabelBytes"/>).</summary>
+    public long MaxLabelBytes => Options.MaxLabelBytes ?? Math.Max(16L << 20, Options.MaxSamples * 16L);
+
+    /// <summary>What may still be created under the label budget, in bytes.</summary>
+    public long LabelRoom => MaxLabelBytes - LabelBytes;
+
+    /// <summary>The bytes a new series with labels <paramref name="l"/> holds: its label array and strings, the series and its list.</summary>
+    public static long SeriesBytes(Labels l)
+    {
+        long n = 128 + 24 + 16L * l.Count;
+        foreach (var lb in l.AsSpan())
+        {
+            n += 2L * (lb.Name.Length + lb.Value.Length);
+        }
+        return n;
+    }
+
+    /// <summary>Counts <paramref name="bytes"/> more bytes of created label sets, failing before they are built when that passes the budget.</summary>
+    public void AddLabelBytes(long bytes)
+    {
+        LabelBytes += bytes;
+        if (LabelBytes > MaxLabelBytes)
+        {
+            throw new PromQLEvalException(QueryErrorType.Execution,
+                "query processing would create too many bytes of labels in memory in query execution");
+        }
+    }
+
+    internal static PromQLEvalException TooManySamples() =>
         new(QueryErrorType.Execution, "query processing would load too many samples into memory in query execution");
 }
 
@@ -216,7 +274,52 @@ internal sealed partial class Evaluator
         _totals = totals;
     }
 
-    private int NumSteps => (int)((_end - _start) / _interval) + 1;
+    /// <summary>The number of steps; 64-bit, as a subquery like <c>[1y:1ms]</c> has more than 2^31.</summary>
+    private long NumSteps => (_end - _start) / _interval + 1;
+
+    /// <summary>
+    /// The most points an output series is given room for before it has any: all its steps for the grids of range
+    /// queries (at most 11,000 points), so the common case allocates once; larger grids (subqueries) start there and
+    /// grow as points arrive, so a sparse series over millions of steps does not take memory for all of them.
+    /// </summary>
+    private const int MaxPreallocatedPoints = 11_001;
+
+    /// <summary>The initial capacity of an output series over this evaluator's steps.</summary>
+    private int StepCapacity => (int)Math.Min(NumSteps, MaxPreallocatedPoints);
+
+    /// <summary>
+    /// The initial capacity of a node's next output series that can have up to <paramref name="steps"/> points:
+    /// room for all of them (up to <see cref="MaxPreallocatedPoints"/>) while the node's series together have been
+    /// given no more than the samples the query may still hold (<paramref name="reserved"/> keeps the node's total),
+    /// a small list that grows as points arrive after that. So preallocation is free for the common dense case, and a
+    /// node making a million series (count_values over changing values) does not take memory for points it never has.
+    /// </summary>
+    private int SeriesCapacity(long steps, ref long reserved)
+    {
+        long want = Math.Min(steps, MaxPreallocatedPoints);
+        if (reserved + want <= _ctx.Room)
+        {
+            reserved += want;
+            return (int)want;
+        }
+        return (int)Math.Min(want, 4);
+    }
+
+    /// <summary>
+    /// The largest grid the dedicated paths evaluate (their buffers hold a point per step for a round of series);
+    /// larger grids, which only subqueries have, take the general path, whose series grow as points arrive.
+    /// </summary>
+    private const long MaxStreamSteps = 16_384;
+
+    /// <summary>Fails when a series about to get its <paramref name="count"/>-th point would pass the sample limit given <paramref name="room"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CheckRoom(int count, long room)
+    {
+        if (count >= room)
+        {
+            throw EvalContext.TooManySamples();
+        }
+    }
 
     private bool DelayedNameRemoval => _ctx.Options.EnableDelayedNameRemoval;
 
@@ -289,7 +392,12 @@ internal sealed partial class Evaluator
 
     private Matrix ScalarMatrix(double v)
     {
-        var s = new Series(Labels.Empty, false, NumSteps);
+        // A point per step: refused before the list is made when that passes the limit.
+        if (NumSteps > _ctx.Room)
+        {
+            throw EvalContext.TooManySamples();
+        }
+        var s = new Series(Labels.Empty, false, StepCapacity);
         for (long ts = _start; ts <= _end; ts += _interval)
         {
             s.Points.Add(new FloatPoint(ts, v));
@@ -314,6 +422,7 @@ internal sealed partial class Evaluator
     private double[] ScalarSteps(Expr expr)
     {
         var m = EvalMatrix(expr);
+        // The grid was checked against the sample limit (CheckSteps), so it fits in an array.
         var r = new double[NumSteps];
         if (m.Count == 0)
         {
@@ -413,7 +522,7 @@ internal sealed partial class Evaluator
         long mint = firstRef - lookback + 1;
         var set = _ctx.Select(mint, lastRef, vs.Matchers);
         var result = new Matrix();
-        int steps = NumSteps;
+        long steps = NumSteps, reserved = 0;
         var sc = Scratch;
         while (set.MoveNext())
         {
@@ -423,8 +532,14 @@ internal sealed partial class Evaluator
             var pts = sc.Buf;
             Series? outS = null;
             int j = 0;
+            long room = _ctx.Room;
+            long iter = 0;
             for (long ts = _start; ts <= _end; ts += _interval)
             {
+                if ((++iter & EvalContext.CheckEvery) == 0)
+                {
+                    _ctx.CheckDone();
+                }
                 long refT = (at ?? ts) - off;
                 while (j < n && pts[j].T <= refT)
                 {
@@ -439,7 +554,8 @@ internal sealed partial class Evaluator
                 {
                     continue;
                 }
-                outS ??= new Series(ss.Labels, false, steps);
+                outS ??= new Series(ss.Labels, false, SeriesCapacity(steps, ref reserved));
+                CheckRoom(outS.Points.Count, room);
                 double f = value switch
                 {
                     SelectorValue.Timestamp => p.T / 1000.0,
@@ -470,7 +586,7 @@ internal sealed partial class Evaluator
         }
         foreach (var p in s.Points)
         {
-            _totals.Add((int)((p.T - _start) / _interval), 1);
+            _totals.Add((p.T - _start) / _interval, 1);
         }
     }
 
@@ -597,6 +713,11 @@ internal sealed partial class Evaluator
         {
             start += step;
         }
+        // Steps counted in 64 bits, and a grid the sample limit cannot hold refused before any of it is evaluated.
+        if (end >= start)
+        {
+            _ctx.CheckSteps((end - start) / step + 1);
+        }
         // The child counts its own samples; the caller decides what of them the parent counts, as Prometheus does.
         childTotals = new SampleTotals(null);
         var child = new Evaluator(_ctx, start, end, step, childTotals);
@@ -613,7 +734,7 @@ internal sealed partial class Evaluator
     /// step and assembles the outputs into series. When <paramref name="sigs"/> is given, each gathered sample's
     /// <see cref="Sample.Ord"/> is its series' index in the argument matrix.
     /// </summary>
-    private Matrix RangeEval(StepFunc f, Matrix[] inputs, bool keepOrder = false)
+    private Matrix RangeEval(StepFunc f, Matrix[] inputs, bool keepOrder = false, bool newLabels = false)
     {
         int nArgs = inputs.Length;
         var cursors = new int[nArgs][];
@@ -625,7 +746,8 @@ internal sealed partial class Evaluator
         }
         var output = new List<Sample>();
         bool instant = _start == _end;
-        int steps = NumSteps;
+        long steps = NumSteps;
+        long step = -1;
         Matrix? result = null;
         Dictionary<Labels, (Series S, long LastT)>? bySeries = null;
         List<Series>? order = null;
@@ -633,12 +755,14 @@ internal sealed partial class Evaluator
         // As Prometheus counts: the inputs are held while the steps' outputs accumulate; afterwards only the output.
         long held = _ctx.CurrentSamples;
         long original = held;
+        long reserved = 0;
         foreach (var m in inputs)
         {
             original -= TotalPoints(m);
         }
         for (long ts = _start; ts <= _end; ts += _interval)
         {
+            step++;
             _ctx.CheckDone();
             for (int i = 0; i < nArgs; i++)
             {
@@ -670,6 +794,10 @@ internal sealed partial class Evaluator
                 result = new Matrix(output.Count);
                 foreach (var s in output)
                 {
+                    if (newLabels)
+                    {
+                        _ctx.AddLabelBytes(EvalContext.SeriesBytes(s.Metric));
+                    }
                     var ser = new Series(s.Metric, s.DropName, 1);
                     ser.Points.Add(new FloatPoint(ts, s.F));
                     result.Add(ser);
@@ -693,7 +821,13 @@ internal sealed partial class Evaluator
                 }
                 else
                 {
-                    slot = (new Series(s.Metric, s.DropName, steps), ts);
+                    if (newLabels)
+                    {
+                        // The step function made these labels (count_values' value label): they are new memory,
+                        // which the sample count does not see.
+                        _ctx.AddLabelBytes(EvalContext.SeriesBytes(s.Metric));
+                    }
+                    slot = (new Series(s.Metric, s.DropName, SeriesCapacity(steps - step, ref reserved)), ts);
                     order.Add(slot.S);
                 }
                 slot.S.Points.Add(new FloatPoint(ts, s.F));

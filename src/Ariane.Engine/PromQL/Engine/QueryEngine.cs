@@ -28,20 +28,22 @@ public sealed class QueryEngine
     /// <summary>Parses and runs an instant query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
     public QueryResult Instant(IQuerierSource source, string query, long timeMs, bool perStepStats, CancellationToken ct = default)
     {
+        // The timeout counts from here: parsing compiles the selectors' regular expressions.
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!TryParse(query, out var expr, out var error))
         {
             return error!;
         }
-        return Instant(source, expr!, timeMs, perStepStats, ct);
+        return Run(source, expr!, timeMs, timeMs, 0, perStepStats, started, ct);
     }
 
     /// <summary>Runs an instant query at <paramref name="timeMs"/>.</summary>
     public QueryResult Instant(IQuerierSource source, Expr expr, long timeMs, CancellationToken ct = default) =>
-        Run(source, expr, timeMs, timeMs, 0, false, ct);
+        Run(source, expr, timeMs, timeMs, 0, false, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
 
     /// <summary>Runs an instant query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
     public QueryResult Instant(IQuerierSource source, Expr expr, long timeMs, bool perStepStats, CancellationToken ct = default) =>
-        Run(source, expr, timeMs, timeMs, 0, perStepStats, ct);
+        Run(source, expr, timeMs, timeMs, 0, perStepStats, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
 
     /// <summary>Parses and runs a range query over [start, end] every <paramref name="stepMs"/>; the result is a matrix (or an error).</summary>
     public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, CancellationToken ct = default) =>
@@ -50,11 +52,12 @@ public sealed class QueryEngine
     /// <summary>Parses and runs a range query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
     public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, bool perStepStats, CancellationToken ct = default)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!TryParse(query, out var expr, out var error))
         {
             return error!;
         }
-        return Range(source, expr!, startMs, endMs, stepMs, perStepStats, ct);
+        return Range(source, expr!, startMs, endMs, stepMs, perStepStats, started, ct);
     }
 
     /// <summary>Runs a range query over [start, end] every <paramref name="stepMs"/>.</summary>
@@ -62,7 +65,10 @@ public sealed class QueryEngine
         Range(source, expr, startMs, endMs, stepMs, false, ct);
 
     /// <summary>Runs a range query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
-    public QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, bool perStepStats, CancellationToken ct = default)
+    public QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, bool perStepStats, CancellationToken ct = default) =>
+        Range(source, expr, startMs, endMs, stepMs, perStepStats, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
+
+    private QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, bool perStepStats, long started, CancellationToken ct)
     {
         if (stepMs <= 0)
         {
@@ -77,7 +83,7 @@ public sealed class QueryEngine
             return QueryResult.Failed(QueryErrorType.BadData,
                 $"invalid expression type \"{TypeName(expr.Type)}\" for range query, must be Scalar or instant Vector");
         }
-        return Run(source, expr, startMs, endMs, stepMs, perStepStats, ct);
+        return Run(source, expr, startMs, endMs, stepMs, perStepStats, started, ct);
     }
 
     private bool TryParse(string query, out Expr? expr, out QueryResult? error)
@@ -105,19 +111,25 @@ public sealed class QueryEngine
         _ => "none",
     };
 
-    private QueryResult Run(IQuerierSource source, Expr expr, long start, long end, long step, bool perStepStats, CancellationToken ct)
+    private QueryResult Run(IQuerierSource source, Expr expr, long start, long end, long step, bool perStepStats, long started, CancellationToken ct)
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         long deadline = long.MaxValue;
         if (Options.Timeout > TimeSpan.Zero && Options.Timeout != Timeout.InfiniteTimeSpan)
         {
-            deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(Options.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+            deadline = started + (long)(Options.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         }
         var ctx = new EvalContext(source, Options, start, end, step, ct) { Deadline = deadline };
         try
         {
             bool instant = step == 0;
             long interval = instant ? 1 : step;
+            // The per-step statistics take a count per step: a grid the sample limit cannot hold is refused before
+            // that array is made. (Without them nothing at this level is sized by the steps; the API allows 11,001.)
+            if (perStepStats)
+            {
+                ctx.CheckSteps((end - start) / interval + 1);
+            }
             var totals = new SampleTotals(perStepStats ? new long[(end - start) / interval + 1] : null);
             var ev = new Evaluator(ctx, start, end, interval, totals);
             var value = ev.Eval(expr);
@@ -145,7 +157,10 @@ public sealed class QueryEngine
         }
         catch (OperationCanceledException)
         {
-            return QueryResult.Failed(QueryErrorType.Canceled, "query was canceled in expression evaluation", ctx.Warnings, ctx.Infos);
+            // Past the deadline as well: that is the timeout, whichever of the two was seen first.
+            return ctx.Deadline != long.MaxValue && System.Diagnostics.Stopwatch.GetTimestamp() > ctx.Deadline
+                ? QueryResult.Failed(QueryErrorType.Timeout, "query timed out in expression evaluation", ctx.Warnings, ctx.Infos)
+                : QueryResult.Failed(QueryErrorType.Canceled, "query was canceled in expression evaluation", ctx.Warnings, ctx.Infos);
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException e)
         {

@@ -54,10 +54,10 @@ internal sealed class SampleTotals(long[]? perStep)
 
     public long[]? PerStep { get; } = perStep;
 
-    public void Add(int step, long n)
+    public void Add(long step, long n)
     {
         Total += n;
-        if (PerStep is { } ps && (uint)step < (uint)ps.Length)
+        if (PerStep is { } ps && (ulong)step < (ulong)ps.Length)
         {
             ps[step] += n;
         }

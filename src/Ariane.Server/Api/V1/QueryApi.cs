@@ -151,20 +151,28 @@ public static class QueryApi
         {
             throw new ApiException(ApiErrorType.Timeout, "query timed out in query queue");
         }
+        long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
+        // The query gives its slot back when it has really stopped (so the concurrency limit holds), but the answer
+        // does not wait for that past the deadline: a query stuck where it cannot look at its token (one long storage
+        // call) still gets its 503 at the limit.
+        var work = Task.Run(() => query(cts.Token), CancellationToken.None);
+        _ = work.ContinueWith(static (_, gate) => ((SemaphoreSlim)gate!).Release(), s.QueryGate, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        QueryResult result;
         try
         {
-            long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
-            var result = await Task.Run(() => query(cts.Token), cts.Token).ConfigureAwait(false);
-            return new QueryRun(result, System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted), System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
+            result = await work.WaitAsync(cts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
         {
             throw new ApiException(ApiErrorType.Timeout, "query timed out in expression evaluation");
         }
-        finally
+        if (result.Error is { Type: QueryErrorType.Canceled } && cts.IsCancellationRequested && !ctx.RequestAborted.IsCancellationRequested)
         {
-            s.QueryGate.Release();
+            // The engine saw the token the timeout cancelled: that is a timeout (503), not a client that went away (499).
+            throw new ApiException(ApiErrorType.Timeout, "query timed out in expression evaluation");
         }
+        return new QueryRun(result, System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted), System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
     }
 
     private static async Task Write(HttpContext ctx, string query, QueryRun run, string? stats)

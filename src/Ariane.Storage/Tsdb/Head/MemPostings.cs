@@ -247,6 +247,24 @@ internal sealed class MemPostings
             return result;
         }
         int lists = 0;
+        if (m.Type == MatcherType.Regex && !invert && m.SetMatches is { } set && set.Count < values.Count)
+        {
+            // Literal alternatives (a Grafana multi-value variable): look each up instead of testing every value.
+            foreach (var value in set)
+            {
+                if (values.TryGetValue(value, out var list))
+                {
+                    list.AddTo(result);
+                    lists++;
+                }
+            }
+            if (lists > 1)
+            {
+                result.Sort();
+                Dedup(result);
+            }
+            return result;
+        }
         foreach (var (value, list) in values)
         {
             if (m.Matches(value) != invert)
