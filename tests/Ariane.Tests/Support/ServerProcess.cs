@@ -104,6 +104,12 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess Launch(string dataDir, string[] command, string[] extraArgs, out int port, bool addDefaults = true)
     {
         port = FreePort();
+        return Launch(dataDir, command, extraArgs, port, addDefaults);
+    }
+
+    /// <summary>Starts the process on a port chosen beforehand (for a config that must name it) without waiting.</summary>
+    public static ServerProcess Launch(string dataDir, string[] command, string[] extraArgs, int port, bool addDefaults = true)
+    {
         var psi = new ProcessStartInfo(ServerBinary)
         {
             RedirectStandardOutput = true,

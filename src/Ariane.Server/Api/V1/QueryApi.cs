@@ -143,19 +143,31 @@ public static class QueryApi
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         cts.CancelAfter(timeout);
         long arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+        s.EngineMetrics.Begin();
         try
         {
             await s.QueryGate.WaitAsync(cts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
         {
+            s.EngineMetrics.End();
             throw new ApiException(ApiErrorType.Timeout, "query timed out in query queue");
+        }
+        catch
+        {
+            s.EngineMetrics.End();
+            throw;
         }
         try
         {
             long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
             var result = await Task.Run(() => query(cts.Token), cts.Token).ConfigureAwait(false);
-            return new QueryRun(result, System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted), System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
+            var queued = System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted);
+            if (result.Stats is { } st)
+            {
+                s.EngineMetrics.Observe(queued, st.QueryPreparationTime, st.InnerEvalTime, st.ResultSortTime, s.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+            return new QueryRun(result, queued, System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
         }
         catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
         {
@@ -164,6 +176,7 @@ public static class QueryApi
         finally
         {
             s.QueryGate.Release();
+            s.EngineMetrics.End();
         }
     }
 
