@@ -22,12 +22,12 @@ public static class ServerHost
     public static async Task<int> RunAsync(ServeOptions o)
     {
         var time = TimeProvider.System;
-        if (!TryParseListenAddress(o.ListenAddress, out var endpoint))
+        if (!TryResolveListenAddress(o.ListenAddress, out var endpoints, out string? listenError))
         {
-            await Console.Error.WriteLineAsync($"error: invalid --web.listen-address \"{o.ListenAddress}\": expected host:port").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: invalid --web.listen-address \"{o.ListenAddress}\": {listenError}").ConfigureAwait(false);
             return 2;
         }
-        if (!IPAddress.IsLoopback(endpoint.Address) && !o.AllowUnauthenticatedPublic)
+        if (!endpoints.TrueForAll(e => IPAddress.IsLoopback(e.Address)) && !o.AllowUnauthenticatedPublic)
         {
             await Console.Error.WriteLineAsync(
                 $"error: refusing to listen on {o.ListenAddress} without authentication. Ariane listens on loopback by default; " +
@@ -54,9 +54,16 @@ public static class ServerHost
         }
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(endpoint);
+            foreach (var endpoint in endpoints)
+            {
+                k.Listen(endpoint);
+            }
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = RemoteWriteApi.MaxCompressedBytes;
+            // Grafana sends long GET queries (multi-value variables expand into large regexes); Kestrel's defaults
+            // (8 KB request line, 32 KB of headers) refuse them where Prometheus, as Go's HTTP server, takes 1 MB.
+            k.Limits.MaxRequestLineSize = MaxRequestHeaderBytes;
+            k.Limits.MaxRequestHeadersTotalSize = MaxRequestHeaderBytes;
         });
         builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
         var app = builder.Build();
@@ -157,7 +164,25 @@ public static class ServerHost
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         state.Quit = lifetime.StopApplication;
 
+        // Counts every answered request by its route (prometheus_http_requests_total and friends); the route is
+        // known here because minimal APIs route before user middleware.
+        app.Use(async (ctx, next) =>
+        {
+            long began = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                await next(ctx).ConfigureAwait(false);
+            }
+            finally
+            {
+                string handler = HttpRequestMetrics.HandlerLabel((ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
+                state.HttpMetrics.Observe(handler, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(began));
+            }
+        });
         MetadataApi.Map(app, state);
+        CompatibilityApi.Map(app, state);
+        FederateApi.Map(app, state);
+        RemoteReadApi.Map(app, state);
         QueryApi.Map(app, state);
         ParseQueryApi.Map(app);
         StatusApi.Map(app, state);
@@ -233,30 +258,66 @@ public static class ServerHost
         }
     }
 
-    /// <summary>Parses host:port ("" host or "0.0.0.0" means all interfaces; "localhost" means loopback).</summary>
-    public static bool TryParseListenAddress(string text, out IPEndPoint endpoint)
+    /// <summary>The largest request line and header block accepted, as Go's HTTP server (Prometheus) takes.</summary>
+    public const int MaxRequestHeaderBytes = 1 << 20;
+
+    /// <summary>
+    /// Resolves a <c>host:port</c> listen address into the endpoints to bind: an empty host (<c>:9095</c>) means all
+    /// interfaces, as in Prometheus; an IP literal is itself; a host name (<c>localhost:9095</c>) is every address it
+    /// resolves to (IPv6 ones only where the OS has IPv6), each bound.
+    /// </summary>
+    public static bool TryResolveListenAddress(string text, out List<IPEndPoint> endpoints, out string? error)
     {
-        endpoint = new IPEndPoint(IPAddress.Loopback, 0);
+        endpoints = [];
+        error = null;
         int colon = text.LastIndexOf(':');
-        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), out int port) || port is < 0 or > 65535)
+        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port > 65535)
         {
+            error = "expected host:port";
             return false;
         }
-        string host = text[..colon].Trim('[', ']');
-        IPAddress? addr;
+        string host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
         if (host.Length == 0)
         {
-            addr = IPAddress.IPv6Any;
+            endpoints.Add(new IPEndPoint(System.Net.Sockets.Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any, port));
+            return true;
         }
-        else if (host == "localhost")
+        if (IPAddress.TryParse(host, out var literal))
         {
-            addr = IPAddress.Loopback;
+            endpoints.Add(new IPEndPoint(literal, port));
+            return true;
         }
-        else if (!IPAddress.TryParse(host, out addr))
+        IPAddress[] addresses;
+        try
         {
+            addresses = Dns.GetHostAddresses(host);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            error = $"cannot resolve {host}: {e.Message}";
             return false;
         }
-        endpoint = new IPEndPoint(addr, port);
+        foreach (var a in addresses)
+        {
+            if (a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !System.Net.Sockets.Socket.OSSupportsIPv6)
+            {
+                continue;
+            }
+            var ep = new IPEndPoint(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a, port);
+            if (!endpoints.Contains(ep))
+            {
+                endpoints.Add(ep);
+            }
+        }
+        if (endpoints.Count == 0)
+        {
+            error = $"{host} resolves to no address";
+            return false;
+        }
         return true;
     }
 
