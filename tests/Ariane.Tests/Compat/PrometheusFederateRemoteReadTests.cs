@@ -8,8 +8,9 @@ namespace Ariane.Tests.Compat;
 /// <summary>
 /// The real Prometheus 2.42 (Debian package) as Ariane's client (issue 10, item 16): it federates from Ariane's
 /// <c>/federate</c> with <c>honor_labels: true</c> and stores the same series Ariane has, and with an empty local TSDB
-/// and <c>remote_read</c> pointed at Ariane's <c>/api/v1/read</c> (streamed XOR chunks, its default) it answers
-/// queries over data only Ariane holds with Ariane's samples.
+/// and <c>remote_read</c> pointed at Ariane's <c>/api/v1/read</c> it answers queries over data only Ariane holds with
+/// Ariane's samples. (Prometheus 2.42's remote-read client asks for SAMPLES only, streamed chunks came to its client in
+/// 2.55; <c>RemoteReadStreamedTests</c> reads the streamed answer with a decoder written from Prometheus's.)
 /// </summary>
 public class PrometheusFederateRemoteReadTests
 {
@@ -85,7 +86,7 @@ public class PrometheusFederateRemoteReadTests
             // The series without an instance stays without one: Ariane sent instance="", which honor_labels keeps empty.
             Assert.Equal(1, latest["__name__=fed_up,job=src"]);
 
-            // Remote read (streamed XOR chunks, Prometheus's default): a range query over data only Ariane has.
+            // Remote read (SAMPLES, what Prometheus 2.42 asks for): a range query over data only Ariane has.
             string q = $"/api/v1/query_range?query=rr_only_temperature&start={rrStart / 1000}&end={(rrStart + 479 * 15_000L) / 1000}&step=15";
             using var r = await pc.GetAsync(q);
             string body = await r.Content.ReadAsStringAsync();
@@ -105,7 +106,7 @@ public class PrometheusFederateRemoteReadTests
             }
             SuiteReport.Write("compat-prometheus-federate-remote-read",
                 $"Prometheus 2.42 federating from Ariane (honor_labels): {expected.Count} series stored as Ariane has them; " +
-                $"remote read (streamed XOR chunks) into an empty Prometheus: 2 series × {rrSamples.Length} samples answered exactly");
+                $"remote read (SAMPLES, Prometheus 2.42's only type) into an empty Prometheus: 2 series × {rrSamples.Length} samples answered exactly");
         }
         finally
         {

@@ -267,3 +267,220 @@ public class RemoteReadEndpointTests(SharedServer shared) : IClassFixture<Shared
         Assert.Contains("exceeded sample limit (3)", e.Message);
     }
 }
+
+/// <summary>
+/// The STREAMED_XOR_CHUNKS answer of remote read, read back with a decoder written from Prometheus's
+/// storage/remote/chunked.go and tsdb/chunkenc/xor.go (Prometheus 2.42's client asks for SAMPLES only; streamed
+/// reading arrived in its client in 2.55).
+/// </summary>
+public class RemoteReadStreamedTests
+{
+    [Fact]
+    public async Task StreamedChunksCarryEverySampleInFramesOfTheConfiguredSize()
+    {
+        using var dir = new TempDir();
+        await using var s = await ServerProcess.StartAsync(dir.Path, "--web.enable-remote-write-receiver", "--storage.remote.read-max-bytes-in-frame=600");
+        long t0 = 1_700_000_000_000;
+        var rng = new Random(7);
+        var a = Enumerable.Range(0, 500).Select(i => (T: t0 + i * 15_000L + (i % 7 == 0 ? 3 : 0), V: Math.Round(rng.NextDouble() * 100, 2))).ToArray();
+        var b = Enumerable.Range(0, 3).Select(i => (T: t0 + i * 60_000L, V: (double)i)).ToArray();
+        Assert.Equal(204, await RemoteWriteClient.SendAsync(s.Client, (["__name__", "st_m", "k", "a"], a), (["__name__", "st_m", "k", "b"], b)));
+
+        // ReadRequest { queries: [{t0, t0+1d, __name__="st_m"}], accepted_response_types: [STREAMED_XOR_CHUNKS] }
+        byte[] plain = Ariane.Remote.RemoteReadCodec.EncodeRequest(t0, t0 + 86_400_000, [Ariane.Model.LabelMatcher.Eq("__name__", "st_m")]);
+        plain[^1] = 0x01; // the client codec asks for SAMPLES (packed [0]); ask for streamed chunks instead
+        using var content = new ByteArrayContent(Snappier.Snappy.CompressToArray(plain));
+        using var r = await s.Client.PostAsync("/api/v1/read", content);
+        Assert.Equal(200, (int)r.StatusCode);
+        Assert.Equal("application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse", r.Content.Headers.ContentType!.ToString());
+        byte[] body = await r.Content.ReadAsByteArrayAsync();
+
+        var got = new Dictionary<string, List<(long, double)>>();
+        var order = new List<string>();
+        int frames = 0, pos = 0;
+        while (pos < body.Length)
+        {
+            ulong len = ReadUvarint(body, ref pos);
+            uint crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(pos));
+            pos += 4;
+            var msg = body.AsSpan(pos, (int)len);
+            Assert.Equal(crc, Ariane.Tsdb.Wal.Crc32C.Append(0, msg));
+            Assert.True(len < 600 + 1200, $"frame of {len} bytes"); // the budget, overshot by at most one chunk
+            pos += (int)len;
+            frames++;
+            var (key, samples) = DecodeChunkedSeries(msg.ToArray());
+            if (!got.TryGetValue(key, out var list))
+            {
+                got[key] = list = [];
+                order.Add(key);
+            }
+            list.AddRange(samples);
+        }
+        Assert.Equal(new[] { "k=a", "k=b" }, order); // sorted by labels, each series' frames together
+        Assert.Equal(a.Select(x => (x.T, x.V)), got["k=a"]);
+        Assert.Equal(b.Select(x => (x.T, x.V)), got["k=b"]);
+        Assert.True(frames > 3, $"{frames} frames: the 500-sample series is split over several");
+    }
+
+    private static ulong ReadUvarint(byte[] b, ref int pos)
+    {
+        ulong v = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte x = b[pos++];
+            v |= (ulong)(x & 0x7F) << shift;
+            if (x < 0x80)
+            {
+                return v;
+            }
+        }
+    }
+
+    /// <summary>A ChunkedReadResponse with one ChunkedSeries: its non-name labels as "k=v,…" and its samples.</summary>
+    private static (string Key, List<(long, double)> Samples) DecodeChunkedSeries(byte[] msg)
+    {
+        var labels = new List<string>();
+        var samples = new List<(long, double)>();
+        foreach (var (f, series, _) in Fields(msg))
+        {
+            if (f != 1)
+            {
+                continue;
+            }
+            foreach (var (sf, sv, _) in Fields(series))
+            {
+                if (sf == 1)
+                {
+                    var lf = Fields(sv);
+                    string name = System.Text.Encoding.UTF8.GetString(lf.First(x => x.Field == 1).Value);
+                    string value = System.Text.Encoding.UTF8.GetString(lf.First(x => x.Field == 2).Value);
+                    if (name != "__name__")
+                    {
+                        labels.Add(name + "=" + value);
+                    }
+                }
+                else if (sf == 2)
+                {
+                    var chunk = Fields(sv);
+                    Assert.Equal(1UL, chunk.First(x => x.Field == 3).Varint); // XOR
+                    var data = chunk.First(x => x.Field == 4).Value;
+                    var decoded = DecodeXor(data);
+                    Assert.Equal(decoded[0].Item1, (long)chunk.First(x => x.Field == 1).Varint);
+                    Assert.Equal(decoded[^1].Item1, (long)chunk.First(x => x.Field == 2).Varint);
+                    Assert.True(decoded.Count <= 120);
+                    samples.AddRange(decoded);
+                }
+            }
+        }
+        return (string.Join(",", labels), samples);
+    }
+
+    private static List<(int Field, byte[] Value, ulong Varint)> Fields(byte[] b)
+    {
+        var list = new List<(int, byte[], ulong)>();
+        int pos = 0;
+        while (pos < b.Length)
+        {
+            ulong tag = ReadUvarint(b, ref pos);
+            int field = (int)(tag >> 3), wire = (int)(tag & 7);
+            if (wire == 0)
+            {
+                list.Add((field, [], ReadUvarint(b, ref pos)));
+            }
+            else if (wire == 2)
+            {
+                int len = (int)ReadUvarint(b, ref pos);
+                list.Add((field, b.AsSpan(pos, len).ToArray(), 0));
+                pos += len;
+            }
+            else
+            {
+                throw new InvalidDataException("unexpected wire type " + wire);
+            }
+        }
+        return list;
+    }
+
+    /// <summary>Prometheus's xorIterator: count header, varint t0, raw v0, uvarint first delta, delta-of-deltas, XORed values.</summary>
+    private static List<(long, double)> DecodeXor(byte[] data)
+    {
+        int count = (data[0] << 8) | data[1];
+        long bit = 16;
+        ulong Bits(int n)
+        {
+            ulong v = 0;
+            for (int i = 0; i < n; i++)
+            {
+                v = (v << 1) | (uint)((data[bit >> 3] >> (7 - (int)(bit & 7))) & 1);
+                bit++;
+            }
+            return v;
+        }
+        ulong Uvarint()
+        {
+            ulong v = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                ulong x = Bits(8);
+                v |= (x & 0x7F) << shift;
+                if (x < 0x80)
+                {
+                    return v;
+                }
+            }
+        }
+        var list = new List<(long, double)>();
+        long t = 0, delta = 0;
+        ulong val = 0;
+        int leading = 0, trailing = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (i == 0)
+            {
+                ulong z = Uvarint();
+                t = (long)(z >> 1) ^ -(long)(z & 1UL);
+                val = Bits(64);
+            }
+            else
+            {
+                if (i == 1)
+                {
+                    delta = (long)Uvarint();
+                }
+                else
+                {
+                    int ones = 0;
+                    while (ones < 4 && Bits(1) == 1)
+                    {
+                        ones++;
+                    }
+                    int size = ones switch { 0 => 0, 1 => 14, 2 => 17, 3 => 20, _ => 64 };
+                    long dod = 0;
+                    if (size > 0)
+                    {
+                        ulong raw = Bits(size);
+                        dod = size == 64 ? (long)raw : raw > (1UL << (size - 1)) ? (long)raw - (1L << size) : (long)raw;
+                    }
+                    delta += dod;
+                }
+                t += delta;
+                if (Bits(1) == 1)
+                {
+                    if (Bits(1) == 1)
+                    {
+                        leading = (int)Bits(5);
+                        int sig = (int)Bits(6);
+                        if (sig == 0)
+                        {
+                            sig = 64;
+                        }
+                        trailing = 64 - leading - sig;
+                    }
+                    val ^= Bits(64 - leading - trailing) << trailing;
+                }
+            }
+            list.Add((t, BitConverter.UInt64BitsToDouble(val)));
+        }
+        return list;
+    }
+}
