@@ -132,6 +132,7 @@ public static class MetricsEndpoints
         w.Family("ariane_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
         w.Sample("ariane_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
 
+        PrometheusSelfMetrics.Write(w, s);
         WriteProcess(w);
         WriteRuntime(w);
     }

@@ -25,9 +25,9 @@ public static class ServerHost
     public static async Task<int> RunAsync(ServeOptions o)
     {
         var time = TimeProvider.System;
-        if (!TryParseListenAddress(o.ListenAddress, out var endpoint))
+        if (!TryResolveListenAddress(o.ListenAddress, out var endpoints, out string? listenError))
         {
-            await Console.Error.WriteLineAsync($"error: invalid --web.listen-address \"{o.ListenAddress}\": expected host:port").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: invalid --web.listen-address \"{o.ListenAddress}\": {listenError}").ConfigureAwait(false);
             return 2;
         }
         WebConfig? web = null;
@@ -44,7 +44,8 @@ public static class ServerHost
             }
         }
         bool secured = web is not null && (web.Tls is not null || web.BasicAuthUsers.Count > 0);
-        if (webError is null && !IPAddress.IsLoopback(endpoint.Address) && !secured && !o.AllowUnauthenticatedPublic)
+        bool loopbackOnly = endpoints.TrueForAll(e => IPAddress.IsLoopback(e.Address));
+        if (webError is null && !loopbackOnly && !secured && !o.AllowUnauthenticatedPublic)
         {
             await Console.Error.WriteLineAsync(
                 $"error: refusing to listen on {o.ListenAddress} without TLS or authentication. Ariane listens on loopback by default; " +
@@ -83,17 +84,24 @@ public static class ServerHost
         }
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(endpoint, lo =>
+            foreach (var endpoint in endpoints)
             {
-                if (tls is not null)
+                k.Listen(endpoint, lo =>
                 {
-                    // HTTP/2 only over TLS and only if the file allows it, as in the toolkit (fixed at start).
-                    lo.Protocols = web!.Http2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
-                    lo.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = tls.OnConnectionAsync });
-                }
-            });
+                    if (tls is not null)
+                    {
+                        // HTTP/2 only over TLS and only if the file allows it, as in the toolkit (fixed at start).
+                        lo.Protocols = web!.Http2 ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                        lo.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = tls.OnConnectionAsync });
+                    }
+                });
+            }
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = RemoteWriteApi.MaxCompressedBytes;
+            // Grafana sends long GET queries (multi-value variables expand into large regexes); Kestrel's defaults
+            // (8 KB request line, 32 KB of headers) refuse them where Prometheus, as Go's HTTP server, takes 1 MB.
+            k.Limits.MaxRequestLineSize = MaxRequestHeaderBytes;
+            k.Limits.MaxRequestHeadersTotalSize = MaxRequestHeaderBytes;
         });
         builder.Host.ConfigureHostOptions(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
         var app = builder.Build();
@@ -114,7 +122,7 @@ public static class ServerHost
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
-        LogWebSecurity(o, endpoint, web, log);
+        LogWebSecurity(o, loopbackOnly, web, log);
         foreach (var (flag, value) in o.IgnoredFlags)
         {
             log.LogWarning("Prometheus flag accepted but not applied yet: {Flag}={Value}", flag, value);
@@ -207,6 +215,21 @@ public static class ServerHost
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         state.Quit = lifetime.StopApplication;
 
+        // Counts every answered request by its route (prometheus_http_requests_total and friends); the route is
+        // known here because minimal APIs route before user middleware.
+        app.Use(async (ctx, next) =>
+        {
+            long began = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                await next(ctx).ConfigureAwait(false);
+            }
+            finally
+            {
+                string handler = HttpRequestMetrics.HandlerLabel((ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
+                state.HttpMetrics.Observe(handler, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(began));
+            }
+        });
         if (webSource is not null)
         {
             // Before every endpoint, health and readiness included: Prometheus wraps its whole router the same way.
@@ -214,6 +237,9 @@ public static class ServerHost
             app.Use(security.InvokeAsync);
         }
         MetadataApi.Map(app, state);
+        CompatibilityApi.Map(app, state);
+        FederateApi.Map(app, state);
+        RemoteReadApi.Map(app, state);
         QueryApi.Map(app, state);
         ParseQueryApi.Map(app);
         StatusApi.Map(app, state);
@@ -276,7 +302,7 @@ public static class ServerHost
     }
 
     // What the web configuration turns on, and the warning for a listener beyond loopback that nobody has to log in to.
-    private static void LogWebSecurity(ServeOptions o, IPEndPoint endpoint, WebConfig? web, ILogger log)
+    private static void LogWebSecurity(ServeOptions o, bool loopbackOnly, WebConfig? web, ILogger log)
     {
         if (web?.Tls is { } t)
         {
@@ -301,7 +327,7 @@ public static class ServerHost
             log.LogWarning("The embedded default configuration scrapes Ariane itself over plain HTTP without credentials, which this web configuration refuses (its targets will be down): " +
                 "give a --config.file whose jobs set scheme: https, tls_config and basic_auth (see docs/operations.md#security)");
         }
-        if (!IPAddress.IsLoopback(endpoint.Address) && web?.Authenticates != true)
+        if (!loopbackOnly && web?.Authenticates != true)
         {
             log.LogWarning("Listening on {Address} beyond loopback without authentication: anyone who can reach it can read all data{Admin}. " +
                 "Set basic_auth_users or client_auth_type: RequireAndVerifyClientCert in --web.config.file (see docs/operations.md#security)",
@@ -323,30 +349,66 @@ public static class ServerHost
         }
     }
 
-    /// <summary>Parses host:port ("" host or "0.0.0.0" means all interfaces; "localhost" means loopback).</summary>
-    public static bool TryParseListenAddress(string text, out IPEndPoint endpoint)
+    /// <summary>The largest request line and header block accepted, as Go's HTTP server (Prometheus) takes.</summary>
+    public const int MaxRequestHeaderBytes = 1 << 20;
+
+    /// <summary>
+    /// Resolves a <c>host:port</c> listen address into the endpoints to bind: an empty host (<c>:9095</c>) means all
+    /// interfaces, as in Prometheus; an IP literal is itself; a host name (<c>localhost:9095</c>) is every address it
+    /// resolves to (IPv6 ones only where the OS has IPv6), each bound.
+    /// </summary>
+    public static bool TryResolveListenAddress(string text, out List<IPEndPoint> endpoints, out string? error)
     {
-        endpoint = new IPEndPoint(IPAddress.Loopback, 0);
+        endpoints = [];
+        error = null;
         int colon = text.LastIndexOf(':');
-        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), out int port) || port is < 0 or > 65535)
+        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port > 65535)
         {
+            error = "expected host:port";
             return false;
         }
-        string host = text[..colon].Trim('[', ']');
-        IPAddress? addr;
+        string host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
         if (host.Length == 0)
         {
-            addr = IPAddress.IPv6Any;
+            endpoints.Add(new IPEndPoint(System.Net.Sockets.Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any, port));
+            return true;
         }
-        else if (host == "localhost")
+        if (IPAddress.TryParse(host, out var literal))
         {
-            addr = IPAddress.Loopback;
+            endpoints.Add(new IPEndPoint(literal, port));
+            return true;
         }
-        else if (!IPAddress.TryParse(host, out addr))
+        IPAddress[] addresses;
+        try
         {
+            addresses = Dns.GetHostAddresses(host);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            error = $"cannot resolve {host}: {e.Message}";
             return false;
         }
-        endpoint = new IPEndPoint(addr, port);
+        foreach (var a in addresses)
+        {
+            if (a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !System.Net.Sockets.Socket.OSSupportsIPv6)
+            {
+                continue;
+            }
+            var ep = new IPEndPoint(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a, port);
+            if (!endpoints.Contains(ep))
+            {
+                endpoints.Add(ep);
+            }
+        }
+        if (endpoints.Count == 0)
+        {
+            error = $"{host} resolves to no address";
+            return false;
+        }
         return true;
     }
 

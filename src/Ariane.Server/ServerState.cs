@@ -69,6 +69,12 @@ public sealed class ServerState
     /// <summary>Remote-write receiver counters.</summary>
     public Ariane.Server.Api.V1.RemoteWriteStats RemoteWrite { get; } = new();
 
+    /// <summary>HTTP requests served, by handler and code (<c>prometheus_http_*</c>).</summary>
+    public HttpRequestMetrics HttpMetrics { get; } = new();
+
+    /// <summary>The query engine's timings and load (<c>prometheus_engine_*</c>).</summary>
+    public EngineMetrics EngineMetrics { get; } = new();
+
     /// <summary>Asks the server to stop (POST /-/quit).</summary>
     public Action Quit { get; set; } = () => { };
 }

@@ -25,7 +25,7 @@ public sealed record RemoteReadSeries(Labels Labels, long[] Timestamps, double[]
 /// <c>ReadResponse</c> that answers it (<c>QueryResult</c> → <c>TimeSeries</c> → labels and samples). Histogram
 /// samples in an answer are skipped.
 /// </summary>
-public static class RemoteReadCodec
+public static partial class RemoteReadCodec
 {
     /// <summary>Encodes a ReadRequest for samples with <paramref name="startMs"/> &lt;= t &lt;= <paramref name="endMs"/> of the series matching every matcher.</summary>
     public static byte[] EncodeRequest(long startMs, long endMs, IReadOnlyList<LabelMatcher> matchers)

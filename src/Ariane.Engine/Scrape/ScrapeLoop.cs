@@ -216,6 +216,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
         var start = _time.GetUtcNow();
         long ts = start.ToUnixTimeMilliseconds();
         long t0 = Stopwatch.GetTimestamp();
+        if (_target.LastScrape != default)
+        {
+            ScrapeMetrics.ObserveInterval(_target.Interval, start - _target.LastScrape, ts);
+        }
         byte[]? buf = null;
         string? error = null;
         var stats = new ScrapeStats();
@@ -236,6 +240,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             app?.Rollback();
             error = Describe(e);
             stats = default;
+            ScrapeMetrics.Failed(error);
             // A failed scrape makes everything the target exposed last time stale, as Prometheus does.
             app = _storage.Appender();
             foreach (int entry in _prevSeen)
@@ -435,6 +440,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             if (status != AppendStatus.Ok)
             {
                 stats.Rejected++;
+                ScrapeMetrics.Rejected(status);
                 continue;
             }
             appended++;

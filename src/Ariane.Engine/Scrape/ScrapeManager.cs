@@ -199,6 +199,7 @@ public sealed class ScrapePool
     /// <summary>Replaces one provider's groups and reconciles the loops.</summary>
     internal void Sync(string provider, IReadOnlyList<TargetGroup> groups)
     {
+        long began = System.Diagnostics.Stopwatch.GetTimestamp();
         List<ScrapeLoop> toStop = [];
         lock (_sync)
         {
@@ -250,6 +251,7 @@ public sealed class ScrapePool
             _loops = next;
             _dropped = dropped;
         }
+        ScrapeMetrics.ObserveSync(_config.JobName, System.Diagnostics.Stopwatch.GetElapsedTime(began), _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var l in toStop)
         {
             _ = l.StopAsync(markStale: true);

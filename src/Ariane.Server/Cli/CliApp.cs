@@ -46,12 +46,15 @@ public static class CliApp
         var retSize = new Option<string>("--storage.tsdb.retention.size") { Description = "Maximum number of bytes of storage blocks and WAL (units: B, KB, MB, GB, TB, PB, EB). The oldest blocks go first. 0 means no limit." };
         var minBlock = new Option<string>("--storage.tsdb.min-block-duration") { Description = "Time range of the blocks cut from the head.", DefaultValueFactory = _ => "2h" };
         var maxBlock = new Option<string>("--storage.tsdb.max-block-duration") { Description = "Largest time range of a compacted block. Default: 10% of the retention time, at most 31d." };
+        var rrSamples = new Option<long>("--storage.remote.read-sample-limit") { Description = "Maximum overall number of samples to return via the remote read interface, in a single query. 0 means no limit. Ignored for streamed responses.", DefaultValueFactory = _ => defaults.RemoteReadSampleLimit };
+        var rrConcurrent = new Option<int>("--storage.remote.read-concurrent-limit") { Description = "Maximum number of concurrent remote read calls. 0 means no limit.", DefaultValueFactory = _ => defaults.RemoteReadConcurrentLimit };
+        var rrFrame = new Option<int>("--storage.remote.read-max-bytes-in-frame") { Description = "Maximum number of bytes in a single frame for streaming remote read response types before marshalling.", DefaultValueFactory = _ => defaults.RemoteReadMaxBytesInFrame };
         var sync = new Option<string>("--storage.tsdb.wal-sync-interval") { Description = "How often the write-ahead log is fsynced to disk (commits always reach the OS at once).", DefaultValueFactory = _ => "1s" };
 
         var cmd = new Command("serve", "Start the server. Takes Prometheus's flag names; Prometheus flags that do not apply yet are accepted and reported as ignored.")
         {
             config, path, listen, lifecycle, admin, rw, publicOk, webConfig, level, format, retTime, retOld, retSize, minBlock, maxBlock, sync,
-            qTimeout, qLookback, qMaxSamples, qConcurrency,
+            qTimeout, qLookback, qMaxSamples, qConcurrency, rrSamples, rrConcurrent, rrFrame,
         };
         var rwFlags = new RemoteWriteFlags();
         rwFlags.AddTo(cmd);
@@ -112,6 +115,14 @@ public static class CliApp
             o.QueryLookbackDelta = lookback;
             o.QueryMaxSamples = pr.GetValue(qMaxSamples);
             o.QueryMaxConcurrency = pr.GetValue(qConcurrency);
+            if (pr.GetValue(rrSamples) < 0 || pr.GetValue(rrConcurrent) < 0 || pr.GetValue(rrFrame) <= 0)
+            {
+                await Console.Error.WriteLineAsync("error: --storage.remote.read-sample-limit and --storage.remote.read-concurrent-limit must not be negative, --storage.remote.read-max-bytes-in-frame must be positive").ConfigureAwait(false);
+                return 2;
+            }
+            o.RemoteReadSampleLimit = pr.GetValue(rrSamples);
+            o.RemoteReadConcurrentLimit = pr.GetValue(rrConcurrent);
+            o.RemoteReadMaxBytesInFrame = pr.GetValue(rrFrame);
             o.IgnoredFlags.AddRange(ApplyFeatures(o, ignored));
             foreach (var opt in cmd.Options)
             {

@@ -69,6 +69,15 @@ public sealed class ServeOptions
     /// <summary><c>--query.max-concurrency</c>: queries evaluated at once; more wait in a queue.</summary>
     public int QueryMaxConcurrency { get; set; } = 20;
 
+    /// <summary><c>--storage.remote.read-sample-limit</c>: the most samples one SAMPLES remote-read answer may hold (0: no limit).</summary>
+    public long RemoteReadSampleLimit { get; set; } = 50_000_000;
+
+    /// <summary><c>--storage.remote.read-concurrent-limit</c>: remote-read requests served at once (0: no limit).</summary>
+    public int RemoteReadConcurrentLimit { get; set; } = 10;
+
+    /// <summary><c>--storage.remote.read-max-bytes-in-frame</c>: the size a streamed remote-read frame is cut at.</summary>
+    public int RemoteReadMaxBytesInFrame { get; set; } = 1_048_576;
+
     /// <summary>Prometheus flags that were given but do not apply yet, as name → value.</summary>
     public List<KeyValuePair<string, string>> IgnoredFlags { get; } = [];
 

@@ -185,10 +185,33 @@ public sealed partial class Head : IStorage, IDisposable
     /// <summary>Series in the head (cheap, unlike <see cref="Stats"/>).</summary>
     public long NumSeries => Series.Count;
 
-    /// <summary>The head's totals and top-N cardinality tables, for <c>/api/v1/status/tsdb</c>.</summary>
-    public HeadStats Stats()
+    /// <summary>Chunks held by the head's series (a walk over the series, without the cardinality tables of <see cref="Stats()"/>).</summary>
+    public long NumChunks()
     {
-        var p = Postings.Stats(Labels.MetricName, Math.Max(1, _options.StatsLimit));
+        long chunks = 0;
+        ulong last = Series.LastRef;
+        for (ulong r = 1; r <= last; r++)
+        {
+            var s = Series.GetByRef(r);
+            if (s is null)
+            {
+                continue;
+            }
+            lock (s)
+            {
+                chunks += s.ChunkCount;
+            }
+        }
+        return chunks;
+    }
+
+    /// <summary>The head's totals and top-N cardinality tables, for <c>/api/v1/status/tsdb</c>.</summary>
+    public HeadStats Stats() => Stats(_options.StatsLimit);
+
+    /// <summary>The head's totals and the top <paramref name="limit"/> rows of each cardinality table (<c>?limit=</c>).</summary>
+    public HeadStats Stats(int limit)
+    {
+        var p = Postings.Stats(Labels.MetricName, Math.Max(1, limit));
         long chunks = 0;
         ulong last = Series.LastRef;
         for (ulong r = 1; r <= last; r++)

@@ -47,12 +47,19 @@ public class CliTests
     [InlineData("0.0.0.0:1", true, false)]
     [InlineData("[::1]:9095", true, true)]
     [InlineData("nonsense", false, false)]
+    [InlineData("no-such-host.invalid:9095", false, false)]
+    [InlineData("localhost:0", true, true)]
     public void ListenAddresses(string text, bool valid, bool loopback)
     {
-        Assert.Equal(valid, Ariane.Server.ServerHost.TryParseListenAddress(text, out var ep));
+        Assert.Equal(valid, Ariane.Server.ServerHost.TryResolveListenAddress(text, out var eps, out string? error));
         if (valid)
         {
-            Assert.Equal(loopback, System.Net.IPAddress.IsLoopback(ep.Address));
+            Assert.NotEmpty(eps);
+            Assert.All(eps, ep => Assert.Equal(loopback, System.Net.IPAddress.IsLoopback(ep.Address)));
+        }
+        else
+        {
+            Assert.False(string.IsNullOrEmpty(error));
         }
     }
 }

@@ -114,6 +114,10 @@ public sealed class ServerProcess : IAsyncDisposable
         return s;
     }
 
+    /// <summary>Starts the process on a port chosen beforehand (for a config that must name it) without waiting.</summary>
+    public static ServerProcess Launch(string dataDir, string[] command, string[] extraArgs, int port, bool addDefaults = true) =>
+        Launch(dataDir, command, extraArgs, out _, addDefaults, fixedPort: port);
+
     /// <summary>Starts the process without waiting (for tests of start-up failures).</summary>
     public static ServerProcess Launch(string dataDir, string[] command, string[] extraArgs, out int port, bool addDefaults = true,
         ServerClientOptions? client = null, int fixedPort = 0)

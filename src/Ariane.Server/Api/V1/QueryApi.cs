@@ -143,21 +143,32 @@ public static class QueryApi
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         cts.CancelAfter(timeout);
         long arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+        s.EngineMetrics.Begin();
         try
         {
             await s.QueryGate.WaitAsync(cts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
         {
+            s.EngineMetrics.End();
             throw new ApiException(ApiErrorType.Timeout, "query timed out in query queue");
         }
+        catch
+        {
+            s.EngineMetrics.End();
+            throw;
+        }
         long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
-        // The query gives its slot back when it has really stopped (so the concurrency limit holds), but the answer
-        // does not wait for that past the deadline: a query stuck where it cannot look at its token (one long storage
-        // call) still gets its 503 at the limit.
+        // The query gives its slot back when it has really stopped (so the concurrency limit and the active-query gauge
+        // hold), but the answer does not wait for that past the deadline: a query stuck where it cannot look at its
+        // token (one long storage call) still gets its 503 at the limit.
         var work = Task.Run(() => query(cts.Token), CancellationToken.None);
-        _ = work.ContinueWith(static (_, gate) => ((SemaphoreSlim)gate!).Release(), s.QueryGate, CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = work.ContinueWith(static (_, state) =>
+        {
+            var st = (ServerState)state!;
+            st.QueryGate.Release();
+            st.EngineMetrics.End();
+        }, s, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         QueryResult result;
         try
         {
@@ -172,7 +183,12 @@ public static class QueryApi
             // The engine saw the token the timeout cancelled: that is a timeout (503), not a client that went away (499).
             throw new ApiException(ApiErrorType.Timeout, "query timed out in expression evaluation");
         }
-        return new QueryRun(result, System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted), System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
+        var queued = System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted);
+        if (result.Stats is { } qs)
+        {
+            s.EngineMetrics.Observe(queued, qs.QueryPreparationTime, qs.InnerEvalTime, qs.ResultSortTime, s.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        return new QueryRun(result, queued, System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
     }
 
     private static async Task Write(HttpContext ctx, string query, QueryRun run, string? stats)

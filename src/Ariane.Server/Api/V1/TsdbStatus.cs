@@ -6,10 +6,25 @@ namespace Ariane.Server.Api.V1;
 /// <summary>/api/v1/status/tsdb: head totals and cardinality tables, as Prometheus shapes them.</summary>
 internal static class TsdbStatus
 {
-    public static Task Write(HttpContext ctx, ServerState s)
+    /// <summary>The largest <c>limit</c> accepted, as Prometheus's.</summary>
+    private const int MaxLimit = 10_000;
+
+    public static async Task Write(HttpContext ctx, ServerState s)
     {
-        var st = s.Head.Stats();
-        return ApiResponse.Success(ctx, w =>
+        int limit = 10;
+        if (await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false) is { Length: > 0 } text)
+        {
+            if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit < 1)
+            {
+                throw new ApiException(ApiErrorType.BadData, "limit must be a positive number");
+            }
+            if (limit > MaxLimit)
+            {
+                throw new ApiException(ApiErrorType.BadData, $"limit must not exceed {MaxLimit}");
+            }
+        }
+        var st = s.Head.Stats(limit);
+        await ApiResponse.Success(ctx, w =>
         {
             w.WriteStartObject();
             w.WriteStartObject("headStats"u8);
@@ -50,7 +65,7 @@ internal static class TsdbStatus
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        });
+        }).ConfigureAwait(false);
     }
 
     private static void Table(Utf8JsonWriter w, ReadOnlySpan<byte> name, IReadOnlyList<LabelStat> rows)
