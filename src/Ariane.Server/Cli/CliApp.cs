@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ariane.Config;
+using Ariane.Rules;
 
 namespace Ariane.Server.Cli;
 
@@ -209,9 +210,18 @@ public static class CliApp
 
     private static Command CheckCommand()
     {
-        var check = new Command("check", "Check the validity of configuration files, as promtool check does.");
+        var check = new Command("check", "Check the validity of configuration and rule files, as promtool check does.");
+        Option<string> LintOption() => new Option<string>("--lint")
+        {
+            Description = "Lint checks of rule files: duplicate-rules, all or none.",
+            DefaultValueFactory = _ => "duplicate-rules",
+        }.AcceptOnlyFromAmong("duplicate-rules", "all", "none");
+        Option<bool> LintFatalOption() => new("--lint-fatal") { Description = "Make lint findings exit with code 3." };
+
         var file = new Argument<string[]>("file") { Description = "prometheus.yml files to check.", Arity = ArgumentArity.OneOrMore };
-        var cfg = new Command("config", "Check that configuration files are valid; exit 1 on any error.") { file };
+        var cfgLint = LintOption();
+        var cfgLintFatal = LintFatalOption();
+        var cfg = new Command("config", "Check that configuration files, and the rule files they name, are valid; exit 1 on any error.") { file, cfgLint, cfgLintFatal };
         cfg.SetAction(pr =>
         {
             int rc = 0;
@@ -222,11 +232,47 @@ public static class CliApp
                 if (!result.Success)
                 {
                     rc = 1;
+                    continue;
                 }
+                // As promtool: the rule files of a valid config are checked next, each with its own report.
+                bool legacy = result.Config!.Global.MetricNameValidationScheme == "legacy";
+                rc = Worse(rc, CheckRuleFiles(result.RuleFiles, pr.GetValue(cfgLint) != "none", pr.GetValue(cfgLintFatal), legacy));
             }
             return rc;
         });
         check.Subcommands.Add(cfg);
+
+        var ruleFiles = new Argument<string[]>("rule-files") { Description = "Rule files to check.", Arity = ArgumentArity.OneOrMore };
+        var lint = LintOption();
+        var lintFatal = LintFatalOption();
+        var scheme = new Option<string>("--metric-name-validation-scheme")
+        {
+            Description = "How record, label and annotation names are checked: utf8 (any UTF-8 name, as Prometheus 3) or legacy ([a-zA-Z_:][a-zA-Z0-9_:]*, as Prometheus 2).",
+            DefaultValueFactory = _ => "utf8",
+        }.AcceptOnlyFromAmong("utf8", "legacy");
+        var rules = new Command("rules", "Check that rule files are valid (structure, names, labels, PromQL expressions); exit 1 on any error.") { ruleFiles, lint, lintFatal, scheme };
+        rules.SetAction(pr => CheckRuleFiles(pr.GetValue(ruleFiles)!, pr.GetValue(lint) != "none", pr.GetValue(lintFatal), pr.GetValue(scheme) == "legacy"));
+        check.Subcommands.Add(rules);
         return check;
+    }
+
+    // Failure (1) outranks a fatal lint finding (3), which outranks success.
+    private static int Worse(int a, int b) => a == 1 || b == 1 ? 1 : Math.Max(a, b);
+
+    // promtool check rules: "Checking <file>", then "  SUCCESS: N rules found" or "  FAILED:" and the errors; exit 1
+    // when a file is invalid, 3 with --lint-fatal when one has lint findings, else 0.
+    private static int CheckRuleFiles(IEnumerable<string> files, bool lint, bool lintFatal, bool legacyNames)
+    {
+        int rc = 0;
+        foreach (string f in files)
+        {
+            var result = RuleFileLoader.LoadFile(f, legacyNames);
+            var (stdout, stderr) = result.Report(f, lint);
+            Console.Out.Write(stdout);
+            Console.Out.Flush();
+            Console.Error.Write(stderr);
+            rc = Worse(rc, !result.Success ? 1 : lintFatal && stderr.Length > 0 ? 3 : 0);
+        }
+        return rc;
     }
 }
