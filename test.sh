@@ -5,6 +5,27 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
+if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+
+# Installs Debian packages without starting their services: Debian's packages start a daemon on install (prometheus
+# on :9090, node_exporter on :9100), and the tests start their own on loopback ports they pick. For the install
+# only, /usr/sbin/policy-rc.d answers 101 ("action forbidden"), which invoke-rc.d and deb-systemd-invoke honour, so
+# nothing is started and nothing needs ending afterwards. An existing policy-rc.d (a container's) is left as it is.
+# (ARIANE_POLICY_RC_D moves the file, for the test of this function.)
+apt_install() {
+  local policy="${ARIANE_POLICY_RC_D:-/usr/sbin/policy-rc.d}" made="" rc=0
+  if [ ! -e "$policy" ]; then
+    $sudo sh -c "printf '#!/bin/sh\n# made by Ariane test.sh for one apt-get install\nexit 101\n' > $policy && chmod 755 $policy" && made=1
+    trap '[ -n "$made" ] && $sudo rm -f "$policy"' EXIT INT TERM
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 || {
+    $sudo apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null || rc=1
+  }
+  if [ -n "$made" ]; then $sudo rm -f "$policy"; trap - EXIT INT TERM; fi
+  return $rc
+}
+
 # Real peers the tests run against, from Debian's packages.
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
@@ -12,31 +33,12 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 # The official Python client, an OpenMetrics target that writes _created samples (start timestamps).
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 [ -x /usr/bin/curl ] || need+=(curl)  # a second real TLS client for the web config tests (WebSecurityTests)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "test.sh: installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update -qq >/dev/null || true
-  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || {
-    echo "test.sh: apt-get install ${need[*]} failed" >&2; exit 1; }
-  # The packages start system services listening on the default ports; the tests pick their own ports,
-  # so stop them to keep the machine quiet.
-  for s in prometheus prometheus-node-exporter; do
-    (command -v systemctl >/dev/null && $sudo systemctl stop "$s" >/dev/null 2>&1) || true
-    pkill -x "$s" >/dev/null 2>&1 || true
-  done
-fi
-
 # clang, which the NativeAOT build of the server links with (the launcher also takes a lone versioned clang-N, but
 # Debian's 'clang' package is the ordinary way to get it).
-if ! command -v clang >/dev/null 2>&1; then
-  echo "test.sh: installing clang"
-  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang >/dev/null 2>&1 || {
-    $sudo apt-get update -qq >/dev/null || true
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang >/dev/null || {
-      echo "test.sh: apt-get install clang failed" >&2; exit 1; }
-  }
+command -v clang >/dev/null 2>&1 || need+=(clang)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}"
+  apt_install "${need[@]}" || { echo "test.sh: apt-get install ${need[*]} failed" >&2; exit 1; }
 fi
 
 export ARIANE_REPORT_DIR="$root/.build/test-reports"

@@ -340,6 +340,10 @@ public static class ServerHost
 
     private static void LogUnsupported(PrometheusConfig config, ILogger log)
     {
+        foreach (string section in IgnoredSections.Of(config))
+        {
+            log.LogWarning("Configuration section accepted but not applied: {Section}", section);
+        }
         foreach (var sc in config.ScrapeConfigs)
         {
             foreach (var d in sc.UnsupportedDiscovery)

@@ -4,7 +4,7 @@ using YamlDotNet.RepresentationModel;
 namespace Ariane.Config;
 
 /// <summary>Replaces secret values in config YAML by <c>&lt;secret&gt;</c>, as Prometheus's <c>config.Secret</c> marshals.</summary>
-internal static class ConfigRedactor
+public static class ConfigRedactor
 {
     private const string Mask = "<secret>";
 
@@ -15,6 +15,7 @@ internal static class ConfigRedactor
         "application_credential_secret", "auth_token", "api_key", "client_secret_key",
     };
 
+    /// <summary>The YAML with every secret field's value replaced by <c>&lt;secret&gt;</c>; empty when it does not parse.</summary>
     public static string Redact(string yaml)
     {
         var stream = new YamlStream();

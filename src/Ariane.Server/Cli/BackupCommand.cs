@@ -17,10 +17,11 @@ internal static class BackupCommand
 {
     public static Command Backup()
     {
-        var server = new Option<string>("--server") { Description = "The running server's URL (started with --web.enable-admin-api).", DefaultValueFactory = _ => "http://127.0.0.1:9095" };
+        var server = ServerUrl.Option("The running server's URL (started with --web.enable-admin-api; the scheme may be left out).");
         var file = new Argument<string>("file") { Description = "The archive to write: a tar, or a gzip-compressed tar when the name ends in .gz or .tgz." };
-        var cmd = new Command("backup", "Stream a consistent backup (blocks, WAL, configuration) of a running server into a file, without stopping it.") { server, file };
-        cmd.SetAction((pr, ct) => RunBackupAsync(pr.GetValue(server)!, pr.GetValue(file)!, ct));
+        var secrets = new Option<bool>("--include-secrets") { Description = "Keep the configuration's secrets (passwords, tokens, keys inline and in the files it names) in the archive; without it they are replaced by <secret> and secret files are left out." };
+        var cmd = new Command("backup", "Stream a consistent backup (blocks, WAL, the configuration and the files it names) of a running server into a file, without stopping it.") { server, file, secrets };
+        cmd.SetAction((pr, ct) => RunBackupAsync(pr.GetValue(server)!, pr.GetValue(file)!, pr.GetValue(secrets), ct));
         return cmd;
     }
 
@@ -38,16 +39,21 @@ internal static class BackupCommand
     private static bool Gzipped(string file) =>
         file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase);
 
-    private static async Task<int> RunBackupAsync(string server, string file, CancellationToken ct)
+    private static async Task<int> RunBackupAsync(string server, string file, bool includeSecrets, CancellationToken ct)
     {
         bool gzip = Gzipped(file);
         string part = file + ".part";
         var sw = Stopwatch.StartNew();
-        using var client = new HttpClient { BaseAddress = new Uri(server), Timeout = Timeout.InfiniteTimeSpan };
+        if (ServerUrl.Parse(server) is not { } baseUri)
+        {
+            return await Fail($"invalid --server URL \"{server}\"").ConfigureAwait(false);
+        }
+        using var client = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
         HttpResponseMessage resp;
         try
         {
-            resp = await client.GetAsync("/api/v1/admin/tsdb/backup" + (gzip ? "?compress=gzip" : ""), HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            string query = (gzip ? "?compress=gzip" : "") + (includeSecrets ? (gzip ? "&" : "?") + "include_secrets=true" : "");
+            resp = await client.GetAsync("/api/v1/admin/tsdb/backup" + query, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -68,6 +74,7 @@ internal static class BackupCommand
             var progress = new Progress("backup");
             int files = 0;
             long expectedFiles = -1;
+            BackupManifest? manifest = null;
             try
             {
                 var net = await resp.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
@@ -85,7 +92,8 @@ internal static class BackupCommand
                         {
                             if (expectedFiles < 0)
                             {
-                                (expectedFiles, _) = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                                manifest = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                                expectedFiles = manifest.Files;
                                 // Bytes are counted as received (tar headers and padding, or gzip), so no total is shown
                                 // for them; the files announced are.
                                 progress.TotalFiles = expectedFiles;
@@ -121,11 +129,33 @@ internal static class BackupCommand
             File.Move(part, file, overwrite: true);
             progress.Done(sw);
             await Console.Out.WriteLineAsync($"backup: wrote {file}: {files} files, {Size(progress.Bytes)} in {sw.Elapsed.TotalSeconds:F1} s").ConfigureAwait(false);
+            await TellSecretsAsync("backup", manifest!, includeSecrets).ConfigureAwait(false);
             return 0;
         }
     }
 
-    private static async Task<(long Files, long Bytes)> ReadManifestAsync(TarEntry entry, CancellationToken ct)
+    /// <summary>What backup.json says: the entries and bytes after it, and what the configuration part holds.</summary>
+    private sealed class BackupManifest
+    {
+        public long Files { get; init; }
+
+        public long Bytes { get; init; }
+
+        public bool HasConfig { get; init; }
+
+        public bool SecretsRedacted { get; init; }
+
+        /// <summary>Files the configuration names that are in the archive: archive name, original path.</summary>
+        public List<(string Name, string Path)> ConfigFiles { get; } = [];
+
+        /// <summary>Secret files the configuration names that were left out: path, field.</summary>
+        public List<(string Path, string Field)> OmittedSecretFiles { get; } = [];
+
+        /// <summary>Files the configuration names that the server could not read.</summary>
+        public List<string> UnreadableFiles { get; } = [];
+    }
+
+    private static async Task<BackupManifest> ReadManifestAsync(TarEntry entry, CancellationToken ct)
     {
         if (entry.Name != AdminApi.ManifestName || entry.DataStream is null)
         {
@@ -133,11 +163,106 @@ internal static class BackupCommand
         }
         using var doc = await JsonDocument.ParseAsync(entry.DataStream, cancellationToken: ct).ConfigureAwait(false);
         var root = doc.RootElement;
-        if (!root.TryGetProperty("format", out var f) || f.GetString() != "ariane-backup" || root.GetProperty("version").GetInt32() != 1)
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String ||
+            f.GetString() != "ariane-backup" || !root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || v.GetInt32() != 1)
         {
             throw new InvalidDataException("not an Ariane backup of a version this program reads");
         }
-        return (root.GetProperty("files").GetInt64(), root.GetProperty("bytes").GetInt64());
+        var m = new BackupManifest
+        {
+            Files = root.GetProperty("files").GetInt64(),
+            Bytes = root.GetProperty("bytes").GetInt64(),
+            HasConfig = root.TryGetProperty("config", out _),
+            SecretsRedacted = root.TryGetProperty("secretsRedacted", out var r) && r.ValueKind == JsonValueKind.True,
+        };
+        // Archives written before these lists existed have none of them.
+        if (root.TryGetProperty("configFiles", out var cf))
+        {
+            foreach (var e in cf.EnumerateArray())
+            {
+                m.ConfigFiles.Add((e.GetProperty("name").GetString()!, e.GetProperty("path").GetString()!));
+            }
+        }
+        if (root.TryGetProperty("omittedSecretFiles", out var om))
+        {
+            foreach (var e in om.EnumerateArray())
+            {
+                m.OmittedSecretFiles.Add((e.GetProperty("path").GetString()!, e.GetProperty("field").GetString()!));
+            }
+        }
+        if (root.TryGetProperty("unreadableFiles", out var un))
+        {
+            foreach (var e in un.EnumerateArray())
+            {
+                m.UnreadableFiles.Add(e.GetString()!);
+            }
+        }
+        return m;
+    }
+
+    // What a backup left out or masked of the configuration, said when backing up and again when restoring.
+    private static async Task TellSecretsAsync(string what, BackupManifest m, bool includeSecrets)
+    {
+        if (!m.HasConfig)
+        {
+            return;
+        }
+        if (includeSecrets)
+        {
+            await Console.Out.WriteLineAsync($"{what}: the archive holds the configuration's secrets in plain text (--include-secrets): keep it where they may be read").ConfigureAwait(false);
+        }
+        if (m.SecretsRedacted)
+        {
+            await Console.Out.WriteLineAsync($"{what}: the configuration's secrets are replaced by <secret> in the archive (backup --include-secrets keeps them)").ConfigureAwait(false);
+        }
+        foreach (var (path, field) in m.OmittedSecretFiles)
+        {
+            await Console.Out.WriteLineAsync($"{what}: secret file left out of the archive (backup --include-secrets keeps it): {path} ({field})").ConfigureAwait(false);
+        }
+        foreach (string path in m.UnreadableFiles)
+        {
+            await Console.Out.WriteLineAsync($"{what}: file named by the configuration that the server could not read, not in the archive: {path}").ConfigureAwait(false);
+        }
+    }
+
+    // The archive's manifest, or why the file is not an Ariane backup (not a tar or gzip-compressed tar, or a tar that
+    // does not start with the manifest). Read before anything is written, so a wrong file changes nothing.
+    private static async Task<(BackupManifest? Manifest, string? Why)> ReadArchiveManifestAsync(string file, CancellationToken ct)
+    {
+        var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        await using (input.ConfigureAwait(false))
+        {
+            var head = new byte[2];
+            int got = await input.ReadAsync(head, ct).ConfigureAwait(false);
+            input.Position = 0;
+            bool gzip = got == 2 && head[0] == 0x1f && head[1] == 0x8b;
+            Stream archive = gzip ? new GZipStream(input, CompressionMode.Decompress, leaveOpen: true) : input;
+            bool entryRead = false;
+            try
+            {
+                var reader = new TarReader(archive, leaveOpen: true);
+                await using (reader.ConfigureAwait(false))
+                {
+                    if (await reader.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false) is not { } first)
+                    {
+                        return (null, gzip ? "a gzip file without a tar archive in it" : "not a tar archive");
+                    }
+                    entryRead = true;
+                    return (await ReadManifestAsync(first, ct).ConfigureAwait(false), null);
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException or JsonException or EndOfStreamException or KeyNotFoundException or InvalidOperationException)
+            {
+                return (null, entryRead ? e.Message.Replace("not an Ariane backup: ", "", StringComparison.Ordinal) : (gzip ? "a gzip file that does not hold a tar archive: " : "not a tar archive: ") + e.Message);
+            }
+            finally
+            {
+                if (gzip)
+                {
+                    await archive.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
     }
 
     private static async Task<int> RunRestoreAsync(string file, string dir, bool force, string? configOut, CancellationToken ct)
@@ -154,6 +279,24 @@ internal static class BackupCommand
         if (!File.Exists(file))
         {
             return await Fail($"{file}: no such file").ConfigureAwait(false);
+        }
+        var (manifest, why) = await ReadArchiveManifestAsync(file, ct).ConfigureAwait(false);
+        if (manifest is null)
+        {
+            return await Fail($"{file} is not a backup written by 'ariane backup': {why}; nothing was restored").ConfigureAwait(false);
+        }
+        // The files the configuration names go beside the restored configuration, at the paths it names them by. Beside
+        // a --config.file they may meet files Ariane did not write: those are replaced only with --force.
+        string? configOutDir = string.IsNullOrEmpty(configOut) ? null : Path.GetDirectoryName(Path.GetFullPath(configOut))!;
+        if (configOutDir is not null && !force)
+        {
+            foreach (var (name, _) in manifest.ConfigFiles)
+            {
+                if (ConfigRelative(name) is { } rel && File.Exists(Path.Combine(configOutDir, rel)))
+                {
+                    return await Fail($"refusing to overwrite {Path.Combine(configOutDir, rel)}, which the backed-up configuration names (--force replaces it)").ConfigureAwait(false);
+                }
+            }
         }
         var sw = Stopwatch.StartNew();
         // Everything is unpacked beside the target first, so a damaged archive leaves no half-restored folder.
@@ -180,7 +323,8 @@ internal static class BackupCommand
                     {
                         if (expectedFiles < 0)
                         {
-                            (expectedFiles, progress.TotalBytes) = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                            var m = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                            (expectedFiles, progress.TotalBytes) = (m.Files, m.Bytes);
                             progress.TotalFiles = expectedFiles;
                             continue;
                         }
@@ -194,6 +338,11 @@ internal static class BackupCommand
                             hasConfig = true;
                             dest = Path.Combine(tmp, "config", "prometheus.yml");
                         }
+                        else if (entry.Name.StartsWith("config/", StringComparison.Ordinal))
+                        {
+                            // A file the configuration names, staged under config/ with the configuration.
+                            dest = SafePath(tmp, entry.Name);
+                        }
                         else if (entry.Name.StartsWith(AdminApi.DataPrefix, StringComparison.Ordinal))
                         {
                             dest = SafePath(tmp, entry.Name[AdminApi.DataPrefix.Length..]);
@@ -203,7 +352,14 @@ internal static class BackupCommand
                             throw new InvalidDataException($"unexpected entry {entry.Name} in the archive");
                         }
                         Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
-                        var output = new FileStream(dest, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+                        var fso = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16, Options = FileOptions.Asynchronous };
+                        var mode = entry.Mode & (UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                        if (entry.Name.StartsWith("config/", StringComparison.Ordinal) && (mode & UnixFileMode.UserRead) != 0 && !OperatingSystem.IsWindows())
+                        {
+                            // The configuration and its files keep the archive's mode: secret ones are owner-only.
+                            fso.UnixCreateMode = mode | UnixFileMode.UserWrite;
+                        }
+                        var output = new FileStream(dest, fso);
                         await using (output.ConfigureAwait(false))
                         {
                             if (entry.DataStream is { } data)
@@ -241,17 +397,42 @@ internal static class BackupCommand
         progress.Done(sw);
 
         string? configPath = null;
+        var restoredConfigFiles = new List<(string Original, string Restored, bool External)>();
         if (hasConfig)
         {
             configPath = Path.Combine(dir, "config", "prometheus.yml");
-            if (!string.IsNullOrEmpty(configOut))
+            string configDir = configOutDir ?? Path.Combine(dir, "config");
+            if (configOutDir is not null)
             {
                 string staged = Path.Combine(tmp, "config", "prometheus.yml");
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(configOut))!);
-                File.Move(staged, configOut, overwrite: true);
-                Directory.Delete(Path.Combine(tmp, "config"));
+                Directory.CreateDirectory(configOutDir);
+                File.Move(staged, configOut!, overwrite: true);
                 configPath = configOut;
             }
+            foreach (var (name, original) in manifest.ConfigFiles)
+            {
+                string staged = SafePath(tmp, name);
+                if (!File.Exists(staged))
+                {
+                    continue;
+                }
+                if (ConfigRelative(name) is { } rel)
+                {
+                    string target = Path.Combine(configDir, rel);
+                    if (configOutDir is not null)
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        File.Move(staged, target, overwrite: true); // an existing one only with --force, checked above
+                    }
+                    restoredConfigFiles.Add((original, target, false));
+                }
+                else
+                {
+                    // Named outside the configuration's folder: restored inside the data folder, never over the original.
+                    restoredConfigFiles.Add((original, Path.Combine(dir, name), true));
+                }
+            }
+            DeleteEmptyDirs(Path.Combine(tmp, "config"));
         }
         if (Directory.Exists(dir))
         {
@@ -289,9 +470,44 @@ internal static class BackupCommand
         await Console.Out.WriteLineAsync($"restore: {dir} holds {files} files, {Size(progress.Bytes)} from {file} in {sw.Elapsed.TotalSeconds:F1} s").ConfigureAwait(false);
         if (configPath is not null)
         {
+            foreach (var (original, restored, external) in restoredConfigFiles)
+            {
+                await Console.Out.WriteLineAsync(!external
+                    ? $"restore: restored {restored}, named by the configuration"
+                    : $"restore: restored {original} as {restored}: it was outside the configuration's folder, so the configuration still names {original}").ConfigureAwait(false);
+            }
+            await TellSecretsAsync("restore", manifest, false).ConfigureAwait(false);
+            if (manifest.SecretsRedacted || manifest.OmittedSecretFiles.Count > 0)
+            {
+                await Console.Out.WriteLineAsync($"restore: put the secrets back in {configPath} (and the secret files) before starting the server").ConfigureAwait(false);
+            }
             await Console.Out.WriteLineAsync($"restore: the configuration is in {configPath}; start with: ariane serve --config.file {configPath} --storage.tsdb.path {dir}").ConfigureAwait(false);
         }
         return 0;
+    }
+
+    // The path relative to the configuration's folder of a file the configuration names, from its archive name;
+    // null for one named outside that folder (kept under config/external/).
+    private static string? ConfigRelative(string name) =>
+        name.StartsWith(AdminApi.ExternalPrefix, StringComparison.Ordinal) || !name.StartsWith("config/", StringComparison.Ordinal)
+            ? null
+            : name["config/".Length..];
+
+    // Removes the empty folders under root (root too, when it ends up empty).
+    private static void DeleteEmptyDirs(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+        foreach (string d in Directory.GetDirectories(root))
+        {
+            DeleteEmptyDirs(d);
+        }
+        if (IsEmpty(root))
+        {
+            Directory.Delete(root);
+        }
     }
 
     // The path of an archive entry under root, refusing names that would land outside it.

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ariane.Config;
+using Ariane.Rules;
 
 namespace Ariane.Server.Cli;
 
@@ -17,9 +18,92 @@ public static class CliApp
         root.Subcommands.Add(BackupCommand.Restore());
         root.Subcommands.Add(TsdbCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
+        RejectFlagsAsArguments(root);
+        if (args.Length > 1 && args[0] == "serve" && Array.Exists(args, a => a is "-h" or "--help" or "-?"))
+        {
+            return ServeHelpAsync(root, args);
+        }
         // The server handles SIGTERM/SIGINT itself (graceful stop, exit 0); System.CommandLine's own handler would
         // cut that short and exit 143.
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    // serve --help: System.CommandLine's help without the lines it adds for a command that takes unmatched tokens
+    // (serve takes them to sort Prometheus's flags itself), followed by the Prometheus flags accepted and ignored.
+    private static async Task<int> ServeHelpAsync(RootCommand root, string[] args)
+    {
+        var help = new StringWriter();
+        int rc = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = help, ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        var sb = new System.Text.StringBuilder();
+        var lines = help.ToString().Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i];
+            if (line.StartsWith("Additional Arguments:", StringComparison.Ordinal))
+            {
+                // The heading, its one line of text and the blank line after it.
+                while (i + 1 < lines.Length && lines[i + 1].Length > 0)
+                {
+                    i++;
+                }
+                i++;
+                continue;
+            }
+            sb.Append(line.Replace(" [[--] <additional arguments>...]]", "", StringComparison.Ordinal)).Append('\n');
+        }
+        string text = sb.ToString().TrimEnd('\n') + "\n\n";
+        var flags = new List<string>();
+        foreach (string f in PrometheusFlags.WithValue)
+        {
+            flags.Add(f + " <value>");
+        }
+        foreach (string f in PrometheusFlags.Booleans)
+        {
+            if (!PrometheusFlags.WithValue.Contains(f))
+            {
+                flags.Add(f);
+            }
+        }
+        flags.Sort(StringComparer.Ordinal);
+        var outText = new System.Text.StringBuilder(text);
+        // Accepted so that a Prometheus command line starts Ariane.
+        outText.Append("Accepted Prometheus flags (not applied yet, each one given is logged as ignored; --enable-feature=st-storage applies):\n");
+        foreach (string f in flags)
+        {
+            outText.Append("  ").Append(f).Append('\n');
+        }
+        await Console.Out.WriteAsync(outText.ToString()).ConfigureAwait(false);
+        return rc;
+    }
+
+    /// <summary>
+    /// System.CommandLine hands a token it does not know as an option (<c>--bogus</c>) to a free argument, so
+    /// <c>check config --bogus</c> would look for a file named "--bogus". Every argument of the tree refuses such
+    /// tokens as unknown flags; a PromQL expression may still start with a minus (<c>-up</c>, <c>-1</c>).
+    /// </summary>
+    internal static void RejectFlagsAsArguments(Command command)
+    {
+        foreach (var arg in command.Arguments)
+        {
+            bool expression = arg.Name == "expr";
+            arg.Validators.Add(result =>
+            {
+                foreach (var token in result.Tokens)
+                {
+                    string v = token.Value;
+                    bool flag = v.Length > 1 && v[0] == '-' && (!expression || (v.Length > 2 && v[1] == '-' && char.IsAsciiLetter(v[2])));
+                    if (flag)
+                    {
+                        int eq = v.IndexOf('=', StringComparison.Ordinal);
+                        result.AddError($"unknown flag {(eq > 0 ? v[..eq] : v)}");
+                    }
+                }
+            });
+        }
+        foreach (var sub in command.Subcommands)
+        {
+            RejectFlagsAsArguments(sub);
+        }
     }
 
     private static Command ServeCommand()
@@ -229,9 +313,18 @@ public static class CliApp
 
     private static Command CheckCommand()
     {
-        var check = new Command("check", "Check the validity of configuration files, as promtool check does.");
+        var check = new Command("check", "Check the validity of configuration and rule files, as promtool check does.");
+        Option<string> LintOption() => new Option<string>("--lint")
+        {
+            Description = "Lint checks of rule files: duplicate-rules, all or none.",
+            DefaultValueFactory = _ => "duplicate-rules",
+        }.AcceptOnlyFromAmong("duplicate-rules", "all", "none");
+        Option<bool> LintFatalOption() => new("--lint-fatal") { Description = "Make lint findings exit with code 3." };
+
         var file = new Argument<string[]>("file") { Description = "prometheus.yml files to check.", Arity = ArgumentArity.OneOrMore };
-        var cfg = new Command("config", "Check that configuration files are valid; exit 1 on any error.") { file };
+        var cfgLint = LintOption();
+        var cfgLintFatal = LintFatalOption();
+        var cfg = new Command("config", "Check that configuration files, and the rule files they name, are valid; exit 1 on any error.") { file, cfgLint, cfgLintFatal };
         cfg.SetAction(pr =>
         {
             int rc = 0;
@@ -242,13 +335,56 @@ public static class CliApp
                 if (!result.Success)
                 {
                     rc = 1;
+                    continue;
                 }
+                // As promtool: the rule files of a valid config are checked next, each with its own report.
+                bool legacy = result.Config!.Global.MetricNameValidationScheme == "legacy";
+                // Named as promtool names them: joined to the configuration's path as given, so relative to here
+                // when that path was relative.
+                var shown = new List<string>();
+                foreach (string rf in result.RuleFiles)
+                {
+                    shown.Add(Path.IsPathRooted(f) ? rf : Path.GetRelativePath(Environment.CurrentDirectory, rf));
+                }
+                rc = Worse(rc, CheckRuleFiles(shown, pr.GetValue(cfgLint) != "none", pr.GetValue(cfgLintFatal), legacy));
             }
             return rc;
         });
         check.Subcommands.Add(cfg);
+
+        var ruleFiles = new Argument<string[]>("rule-files") { Description = "Rule files to check.", Arity = ArgumentArity.OneOrMore };
+        var lint = LintOption();
+        var lintFatal = LintFatalOption();
+        var scheme = new Option<string>("--metric-name-validation-scheme")
+        {
+            Description = "How record, label and annotation names are checked: utf8 (any UTF-8 name, as Prometheus 3) or legacy ([a-zA-Z_:][a-zA-Z0-9_:]*, as Prometheus 2).",
+            DefaultValueFactory = _ => "utf8",
+        }.AcceptOnlyFromAmong("utf8", "legacy");
+        var rules = new Command("rules", "Check that rule files are valid (structure, names, labels, PromQL expressions); exit 1 on any error.") { ruleFiles, lint, lintFatal, scheme };
+        rules.SetAction(pr => CheckRuleFiles(pr.GetValue(ruleFiles)!, pr.GetValue(lint) != "none", pr.GetValue(lintFatal), pr.GetValue(scheme) == "legacy"));
+        check.Subcommands.Add(rules);
         check.Subcommands.Add(CheckWebConfigCommand());
         return check;
+    }
+
+    // Failure (1) outranks a fatal lint finding (3), which outranks success.
+    private static int Worse(int a, int b) => a == 1 || b == 1 ? 1 : Math.Max(a, b);
+
+    // promtool check rules: "Checking <file>", then "  SUCCESS: N rules found" or "  FAILED:" and the errors; exit 1
+    // when a file is invalid, 3 with --lint-fatal when one has lint findings, else 0.
+    private static int CheckRuleFiles(IEnumerable<string> files, bool lint, bool lintFatal, bool legacyNames)
+    {
+        int rc = 0;
+        foreach (string f in files)
+        {
+            var result = RuleFileLoader.LoadFile(f, legacyNames);
+            var (stdout, stderr) = result.Report(f, lint);
+            Console.Out.Write(stdout);
+            Console.Out.Flush();
+            Console.Error.Write(stderr);
+            rc = Worse(rc, !result.Success ? 1 : lintFatal && stderr.Length > 0 ? 3 : 0);
+        }
+        return rc;
     }
 
     // promtool check web-config: the same validation as at start-up (certificates and keys loaded, hashes checked).

@@ -11,7 +11,7 @@ internal static class QueryCommand
 {
     public static Command Create()
     {
-        var server = new Option<string>("--server") { Description = "The server's URL.", DefaultValueFactory = _ => "http://127.0.0.1:9095" };
+        var server = ServerUrl.Option("The server's URL (the scheme may be left out: localhost:9095).");
         var format = new Option<string>("--format", "-o") { Description = "Output: table or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
 
@@ -53,7 +53,12 @@ internal static class QueryCommand
 
     private static async Task<int> Run(string server, string path, Dictionary<string, string> args, string format, CancellationToken ct)
     {
-        using var client = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromMinutes(5) };
+        if (ServerUrl.Parse(server) is not { } baseUri)
+        {
+            await Console.Error.WriteLineAsync($"error: invalid --server URL \"{server}\"").ConfigureAwait(false);
+            return 1;
+        }
+        using var client = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(5) };
         string body;
         try
         {

@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Ariane.Config;
+using Ariane.Rules;
+using Ariane.Tests.Rules;
+using Ariane.Tests.Support;
 
 namespace Ariane.Tests.Config;
 
@@ -69,5 +73,71 @@ public sealed class PromtoolDifferentialTests : IDisposable
             Assert.True(PromtoolAccepts(tool, yaml), "promtool rejects:\n" + yaml);
         }
         ConfigLoader.Load(yaml, "prometheus.yml");
+    }
+
+    // promtool check rules on a file: its exit code, standard output and standard error.
+    private static (int Code, string Out, string Err) Promtool(string tool, params string[] args)
+    {
+        var psi = new ProcessStartInfo(tool, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleFileLoaderTests.Bad), MemberType = typeof(RuleFileLoaderTests))]
+    public void Bad_rule_files_fail_in_promtool_with_the_same_essential_error(string yaml, string error)
+    {
+        if (Promtool() is not { } tool)
+        {
+            return;
+        }
+        string path = Path.Combine(_dir, "rules.yml");
+        File.WriteAllText(path, yaml);
+        var (code, stdout, stderr) = Promtool(tool, "check", "rules", path);
+        Assert.Equal(1, code);
+        Assert.StartsWith("Checking " + path, stdout, StringComparison.Ordinal);
+        Assert.Contains("  FAILED:", stderr, StringComparison.Ordinal);
+        // The reason without Ariane's file:line:column (promtool prints "file: line:col:" or "line N:" around it).
+        string essential = Regex.Replace(error, @"^rules\.yml:(\d+:\d+: )?", "");
+        Assert.Contains(essential, stderr, StringComparison.Ordinal);
+        Assert.False(RuleFileLoader.Load(yaml, "rules.yml", legacyNames: true).Success);
+    }
+
+    [Fact]
+    public void Good_rule_files_pass_in_both_with_the_same_rule_count()
+    {
+        if (Promtool() is not { } tool)
+        {
+            return;
+        }
+        string dir = Path.Combine(TestPaths.Conformance, "rules", "testdata");
+        var files = new List<(string Path, string Yaml)>();
+        foreach (string f in RuleFileLoaderTests.ConformanceGood)
+        {
+            // features.yml uses functions and modifiers newer than the Debian peer (Prometheus 2.42).
+            if (f != "features.yml")
+            {
+                files.Add((Path.Combine(dir, f), File.ReadAllText(Path.Combine(dir, f))));
+            }
+        }
+        string good = Path.Combine(_dir, "good.yml");
+        File.WriteAllText(good, RuleFileLoaderTests.Good);
+        files.Add((good, RuleFileLoaderTests.Good));
+        foreach (var (path, yaml) in files)
+        {
+            var (code, stdout, stderr) = Promtool(tool, "check", "rules", path);
+            Assert.True(code == 0, path + ": " + stderr);
+            var ariane = RuleFileLoader.Load(yaml, path, legacyNames: true);
+            Assert.True(ariane.Success, path + ": " + string.Join("\n", ariane.Errors));
+            // The same report, duplicate-rules lint included (promtool's default).
+            Assert.Equal((stdout, stderr), ariane.Report(path));
+        }
+        foreach (var (f, _) in RuleFileLoaderTests.ConformanceBad)
+        {
+            Assert.Equal(1, Promtool(tool, "check", "rules", Path.Combine(dir, f)).Code);
+        }
     }
 }

@@ -261,5 +261,192 @@ public class BackupTests
         Assert.False(Directory.Exists(target));
         Assert.False(Directory.Exists(target + ".restore-tmp"));
     }
-}
 
+    // A configuration naming every kind of file: rules and file_sd targets by glob, TLS files, password, credential and
+    // token files, one file outside the configuration's folder, and inline secrets.
+    private static async Task<(string Config, string Outside)> ConfigWithFiles(string root)
+    {
+        string cfgDir = Path.Combine(root, "etc");
+        Directory.CreateDirectory(Path.Combine(cfgDir, "rules"));
+        Directory.CreateDirectory(Path.Combine(cfgDir, "targets"));
+        Directory.CreateDirectory(Path.Combine(cfgDir, "tls"));
+        string outside = Path.Combine(root, "elsewhere", "extra-rules.yml");
+        Directory.CreateDirectory(Path.GetDirectoryName(outside)!);
+        await File.WriteAllTextAsync(Path.Combine(cfgDir, "rules", "a.yml"), "groups:\n  - name: a\n    rules:\n      - record: a:up\n        expr: up\n");
+        await File.WriteAllTextAsync(Path.Combine(cfgDir, "rules", "b.yml"), "groups: []\n");
+        await File.WriteAllTextAsync(outside, "groups: []\n");
+        await File.WriteAllTextAsync(Path.Combine(cfgDir, "targets", "t.json"), "[{\"targets\": [\"127.0.0.1:1\"]}]\n");
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        {
+            var req = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=ariane-test", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(Path.Combine(cfgDir, "tls", "client.crt"), cert.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(cfgDir, "tls", "ca.crt"), cert.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(cfgDir, "tls", "client.key"), key.ExportPkcs8PrivateKeyPem());
+        }
+        await File.WriteAllTextAsync(Path.Combine(cfgDir, "password"), "file-password\n");
+        await File.WriteAllTextAsync(Path.Combine(cfgDir, "credentials"), "file-credentials\n");
+        await File.WriteAllTextAsync(Path.Combine(cfgDir, "token"), "file-token\n");
+        string cfg = Path.Combine(cfgDir, "prometheus.yml");
+        await File.WriteAllTextAsync(cfg, $$"""
+            global:
+              scrape_interval: 1h
+            rule_files: ["rules/*.yml", "{{outside}}"]
+            scrape_configs:
+              - job_name: tls
+                scheme: https
+                tls_config: {ca_file: tls/ca.crt, cert_file: tls/client.crt, key_file: tls/client.key}
+                basic_auth: {username: u, password_file: password}
+                file_sd_configs: [{files: ["targets/*.json"]}]
+              - job_name: inline
+                basic_auth: {username: u, password: inline-password}
+                static_configs: [{targets: ["127.0.0.1:1"]}]
+              - job_name: creds
+                authorization: {credentials_file: credentials}
+                static_configs: [{targets: ["127.0.0.1:1"]}]
+              - job_name: token
+                bearer_token_file: token
+                static_configs: [{targets: ["127.0.0.1:1"]}]
+            """);
+        return (cfg, outside);
+    }
+
+    private static async Task<Dictionary<string, string>> Entries(string archive)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var fs = File.OpenRead(archive);
+        using var tar = new System.Formats.Tar.TarReader(fs);
+        while (await tar.GetNextEntryAsync() is { } e)
+        {
+            if (!e.Name.StartsWith("data/", StringComparison.Ordinal) && e.DataStream is { } data)
+            {
+                d[e.Name] = await new StreamReader(data).ReadToEndAsync();
+            }
+        }
+        return d;
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task A_backup_carries_the_files_the_configuration_names_and_its_secrets_only_when_asked()
+    {
+        using var dir = new TempDir();
+        var (cfg, outside) = await ConfigWithFiles(dir.Path);
+        string cfgDir = Path.GetDirectoryName(cfg)!;
+        string plain = Path.Combine(dir.Path, "plain.tar");
+        string secret = Path.Combine(dir.Path, "secret.tar");
+        string backupOut, secretOut;
+        await using (var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}", "--web.enable-admin-api"))
+        {
+            var (code, o, e) = await CliCommandTests.RunAsync(dir.Path, ["backup", "--server", $"127.0.0.1:{s.Port}", plain]);
+            Assert.True(code == 0, o + e);
+            backupOut = o;
+            (code, o, e) = await CliCommandTests.RunAsync(dir.Path, ["backup", "--server", $"127.0.0.1:{s.Port}", "--include-secrets", secret]);
+            Assert.True(code == 0, o + e);
+            secretOut = o;
+        }
+
+        // Without --include-secrets: inline secrets masked, secret files left out, and the backup says so.
+        var entries = await Entries(plain);
+        Assert.Contains("<secret>", entries["config/prometheus.yml"], StringComparison.Ordinal);
+        Assert.DoesNotContain("inline-password", entries["config/prometheus.yml"], StringComparison.Ordinal);
+        foreach (string name in new[] { "config/rules/a.yml", "config/rules/b.yml", "config/targets/t.json", "config/tls/ca.crt", "config/tls/client.crt" })
+        {
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(cfgDir, name["config/".Length..])), entries[name]);
+        }
+        Assert.Equal("groups: []\n", entries["config/external/" + outside.TrimStart('/')]);
+        foreach (string name in new[] { "config/tls/client.key", "config/password", "config/credentials", "config/token" })
+        {
+            Assert.False(entries.ContainsKey(name), name);
+        }
+        foreach (string text in entries.Values)
+        {
+            Assert.DoesNotContain("file-password", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("PRIVATE KEY", text, StringComparison.Ordinal);
+        }
+        Assert.Contains("secrets are replaced by <secret>", backupOut, StringComparison.Ordinal);
+        // bearer_token_file is named as what Prometheus turns it into when loading: authorization.credentials_file.
+        foreach (string f in new[] { "tls/client.key (tls_config.key_file)", "password (basic_auth.password_file)", "credentials (authorization.credentials_file)", "token (authorization.credentials_file)" })
+        {
+            Assert.Contains("secret file left out of the archive (backup --include-secrets keeps it): " + Path.Combine(cfgDir, f), backupOut, StringComparison.Ordinal);
+        }
+
+        // With --include-secrets: everything as it is on disk, and the backup warns.
+        entries = await Entries(secret);
+        Assert.Equal(await File.ReadAllTextAsync(cfg), entries["config/prometheus.yml"]);
+        Assert.Equal("file-password\n", entries["config/password"]);
+        Assert.Contains("PRIVATE KEY", entries["config/tls/client.key"], StringComparison.Ordinal);
+        Assert.Contains("holds the configuration's secrets in plain text", secretOut, StringComparison.Ordinal);
+
+        // Restore beside the data: the configuration's files at the paths it names them by, the outside one inside the
+        // data folder; restore repeats what was left out.
+        string restored = Path.Combine(dir.Path, "restored");
+        var r = await CliCommandTests.RunAsync(dir.Path, ["restore", plain, "--storage.tsdb.path", restored]);
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        Assert.Equal(entries["config/rules/a.yml"], await File.ReadAllTextAsync(Path.Combine(restored, "config", "rules", "a.yml")));
+        Assert.True(File.Exists(Path.Combine(restored, "config", "tls", "client.crt")));
+        Assert.False(File.Exists(Path.Combine(restored, "config", "password")));
+        Assert.True(File.Exists(Path.Combine(restored, "config", "external", outside.TrimStart('/'))));
+        Assert.Contains($"restored {outside} as {Path.Combine(restored, "config", "external", outside.TrimStart('/'))}", r.Out, StringComparison.Ordinal);
+        Assert.Contains("secret file left out of the archive (backup --include-secrets keeps it): " + Path.Combine(cfgDir, "password"), r.Out, StringComparison.Ordinal);
+        Assert.Contains("secrets are replaced by <secret>", r.Out, StringComparison.Ordinal);
+        // The restored configuration checks (its rule files and targets are where it names them).
+        var check = await CliCommandTests.RunAsync(dir.Path, ["check", "rules", Path.Combine(restored, "config", "rules", "a.yml")]);
+        Assert.Equal(0, check.Code);
+
+        // Restore with --config.file into a folder holding a file the configuration names: refused, nothing written;
+        // with --force it is replaced.
+        string userDir = Path.Combine(dir.Path, "user");
+        Directory.CreateDirectory(Path.Combine(userDir, "rules"));
+        await File.WriteAllTextAsync(Path.Combine(userDir, "rules", "a.yml"), "mine\n");
+        string target = Path.Combine(dir.Path, "restored2");
+        r = await CliCommandTests.RunAsync(dir.Path, ["restore", secret, "--storage.tsdb.path", target, "--config.file", Path.Combine(userDir, "prometheus.yml")]);
+        Assert.Equal(1, r.Code);
+        Assert.Contains($"refusing to overwrite {Path.Combine(userDir, "rules", "a.yml")}", r.Err, StringComparison.Ordinal);
+        Assert.Equal("mine\n", await File.ReadAllTextAsync(Path.Combine(userDir, "rules", "a.yml")));
+        Assert.False(Directory.Exists(target));
+        Assert.False(File.Exists(Path.Combine(userDir, "prometheus.yml")));
+        r = await CliCommandTests.RunAsync(dir.Path, ["restore", secret, "--storage.tsdb.path", target, "--config.file", Path.Combine(userDir, "prometheus.yml"), "--force"]);
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        Assert.Equal(entries["config/rules/a.yml"], await File.ReadAllTextAsync(Path.Combine(userDir, "rules", "a.yml")));
+        Assert.Equal("file-password\n", await File.ReadAllTextAsync(Path.Combine(userDir, "password")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(userDir, "password")));
+        Assert.Equal(await File.ReadAllTextAsync(cfg), await File.ReadAllTextAsync(Path.Combine(userDir, "prometheus.yml")));
+        Assert.False(Directory.Exists(Path.Combine(target, "config", "rules")));
+    }
+
+    [Fact]
+    public async Task Restore_of_a_file_that_is_not_a_backup_says_so_and_writes_nothing()
+    {
+        using var dir = new TempDir();
+        string text = Path.Combine(dir.Path, "notes.txt");
+        await File.WriteAllTextAsync(text, "hello, this is not a backup\n");
+        string big = Path.Combine(dir.Path, "big.bin");
+        await File.WriteAllBytesAsync(big, Enumerable.Repeat((byte)'x', 4096).ToArray());
+        string tar = Path.Combine(dir.Path, "other.tar");
+        await using (var fs = File.Create(tar))
+        {
+            using var w = new System.Formats.Tar.TarWriter(fs);
+            var e = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/hosts") { DataStream = new MemoryStream("127.0.0.1 localhost\n"u8.ToArray()) };
+            w.WriteEntry(e);
+        }
+        string gz = Path.Combine(dir.Path, "notes.txt.gz");
+        await using (var fs = File.Create(gz))
+        {
+            await using var z = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionLevel.Fastest);
+            await z.WriteAsync("just text"u8.ToArray());
+        }
+        string empty = Path.Combine(dir.Path, "empty");
+        await File.WriteAllBytesAsync(empty, []);
+        foreach (string f in new[] { text, big, tar, gz, empty })
+        {
+            string target = Path.Combine(dir.Path, "restored");
+            var (code, stdout, stderr) = await CliCommandTests.RunAsync(dir.Path, ["restore", f, "--storage.tsdb.path", target]);
+            Assert.True(code == 1, f + ": " + stdout + stderr);
+            Assert.Contains($"{f} is not a backup written by 'ariane backup'", stderr, StringComparison.Ordinal);
+            Assert.Contains("nothing was restored", stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(target));
+            Assert.False(Directory.Exists(target + ".restore-tmp"));
+        }
+    }
+}

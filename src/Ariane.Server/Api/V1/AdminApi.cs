@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using Ariane.Config;
 using Ariane.Model;
 using Ariane.Tsdb;
 
@@ -132,7 +133,13 @@ public static class AdminApi
             throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"compress\": want gzip or none, got \"{compress}\"");
         }
         bool gzip = compress == "gzip";
-        byte[]? config = string.IsNullOrEmpty(s.Options.ConfigFile) ? null : await File.ReadAllBytesAsync(s.Options.ConfigFile, ctx.RequestAborted).ConfigureAwait(false);
+        bool includeSecrets = false;
+        if (ctx.Request.Query["include_secrets"].ToString() is { Length: > 0 } inc && !TryParseGoBool(inc, out includeSecrets))
+        {
+            throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"include_secrets\": unable to parse boolean: strconv.ParseBool: parsing \"{inc}\": invalid syntax");
+        }
+        var configSet = await Task.Run(() => ConfigFiles(s, includeSecrets), ctx.RequestAborted).ConfigureAwait(false);
+        byte[]? config = configSet.Config;
         var log = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ariane.admin");
         var start = s.Time.GetTimestamp();
         using var set = await Task.Run(s.Db.PrepareBackup, ctx.RequestAborted).ConfigureAwait(false);
@@ -150,11 +157,16 @@ public static class AdminApi
             var tar = new TarWriter(target, TarEntryFormat.Pax, leaveOpen: true);
             await using (tar.ConfigureAwait(false))
             {
-                var manifest = Manifest(set, config, now);
+                var manifest = Manifest(set, configSet, now);
                 await WriteBytesAsync(tar, ManifestName, manifest, now, ctx.RequestAborted).ConfigureAwait(false);
                 if (config is not null)
                 {
-                    await WriteBytesAsync(tar, ConfigName, config, now, ctx.RequestAborted).ConfigureAwait(false);
+                    // Owner-only when it keeps its secrets, so an unpacked copy does not hand them to every user.
+                    await WriteBytesAsync(tar, ConfigName, config, now, ctx.RequestAborted, includeSecrets ? OwnerOnly : Readable).ConfigureAwait(false);
+                }
+                foreach (var f in configSet.Files)
+                {
+                    await WriteBytesAsync(tar, f.Name, f.Data, f.Modified, ctx.RequestAborted, f.Secret ? OwnerOnly : Readable).ConfigureAwait(false);
                 }
                 foreach (var f in set.Files)
                 {
@@ -183,7 +195,93 @@ public static class AdminApi
         log.LogInformation("Backup sent: {Files} files, {Bytes} bytes in {Seconds:F1} s", set.Files.Count, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);
     }
 
-    private static byte[] Manifest(BackupSet set, byte[]? config, DateTimeOffset now)
+    /// <summary>A file the configuration names, as it goes into the archive.</summary>
+    private sealed record ConfigFile(string Name, string Path, string Field, bool Secret, byte[] Data, DateTimeOffset Modified);
+
+    /// <summary>The configuration part of a backup: the file itself, the files it names, and what was left out.</summary>
+    private sealed record ConfigSet(byte[]? Config, bool Redacted, List<ConfigFile> Files, List<ReferencedFile> OmittedSecrets, List<string> Unreadable)
+    {
+        public long Bytes
+        {
+            get
+            {
+                long n = Config?.Length ?? 0;
+                foreach (var f in Files)
+                {
+                    n += f.Data.Length;
+                }
+                return n;
+            }
+        }
+    }
+
+    /// <summary>The archive folder for files the configuration names outside its own folder (by absolute path).</summary>
+    public const string ExternalPrefix = "config/external/";
+
+    // The configuration file as it is on disk now, with its secrets masked unless asked for, and the files it names:
+    // those in the configuration's folder under config/ at the same relative path (so the restored configuration
+    // finds them), others under config/external/ by absolute path. Secret files go in only when asked for.
+    private static ConfigSet ConfigFiles(ServerState s, bool includeSecrets)
+    {
+        var files = new List<ConfigFile>();
+        var omitted = new List<ReferencedFile>();
+        var unreadable = new List<string>();
+        if (string.IsNullOrEmpty(s.Options.ConfigFile))
+        {
+            return new ConfigSet(null, false, files, omitted, unreadable);
+        }
+        string path = Path.GetFullPath(s.Options.ConfigFile);
+        byte[] raw = File.ReadAllBytes(path);
+        byte[] config = raw;
+        bool redacted = false;
+        if (!includeSecrets)
+        {
+            string text = System.Text.Encoding.UTF8.GetString(raw);
+            string masked = ConfigRedactor.Redact(text);
+            redacted = masked.Length > 0 && masked.Contains("<secret>", StringComparison.Ordinal);
+            if (redacted)
+            {
+                config = System.Text.Encoding.UTF8.GetBytes(masked);
+            }
+        }
+        // The files named by the configuration on disk (what is archived); the one in force if that no longer loads.
+        PrometheusConfig named;
+        try
+        {
+            named = ConfigLoader.LoadFile(path);
+        }
+        catch (ConfigException)
+        {
+            named = s.Config;
+        }
+        string dir = Path.GetDirectoryName(path)! + Path.DirectorySeparatorChar;
+        foreach (var f in ReferencedFiles.Of(named))
+        {
+            if (f.Secret && !includeSecrets)
+            {
+                omitted.Add(f);
+                continue;
+            }
+            string name = f.Path.StartsWith(dir, StringComparison.Ordinal)
+                ? "config/" + f.Path[dir.Length..].Replace(Path.DirectorySeparatorChar, '/')
+                : ExternalPrefix + f.Path.TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
+            if (name == ConfigName)
+            {
+                continue;
+            }
+            try
+            {
+                files.Add(new ConfigFile(name, f.Path, f.Field, f.Secret, File.ReadAllBytes(f.Path), File.GetLastWriteTimeUtc(f.Path)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unreadable.Add(f.Path);
+            }
+        }
+        return new ConfigSet(config, redacted, files, omitted, unreadable);
+    }
+
+    private static byte[] Manifest(BackupSet set, ConfigSet config, DateTimeOffset now)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
@@ -194,18 +292,49 @@ public static class AdminApi
             w.WriteString("arianeVersion"u8, StatusApi.Version);
             w.WriteString("createdAt"u8, ApiResponse.FormatTime(now));
             // Entries after this one, and their bytes: the restore checks it got them all.
-            w.WriteNumber("files"u8, set.Files.Count + (config is null ? 0 : 1));
-            w.WriteNumber("bytes"u8, set.TotalBytes + (config?.Length ?? 0));
-            if (config is not null)
+            w.WriteNumber("files"u8, set.Files.Count + (config.Config is null ? 0 : 1) + config.Files.Count);
+            w.WriteNumber("bytes"u8, set.TotalBytes + config.Bytes);
+            if (config.Config is not null)
             {
                 w.WriteString("config"u8, ConfigName);
+                // Whether the configuration's secrets were replaced by <secret> (a backup without include_secrets).
+                w.WriteBoolean("secretsRedacted"u8, config.Redacted);
+                w.WriteStartArray("configFiles"u8);
+                foreach (var f in config.Files)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name"u8, f.Name);
+                    w.WriteString("path"u8, f.Path);
+                    w.WriteString("field"u8, f.Field);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("omittedSecretFiles"u8);
+                foreach (var f in config.OmittedSecrets)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path"u8, f.Path);
+                    w.WriteString("field"u8, f.Field);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("unreadableFiles"u8);
+                foreach (string f in config.Unreadable)
+                {
+                    w.WriteStringValue(f);
+                }
+                w.WriteEndArray();
             }
             w.WriteEndObject();
         }
         return ms.ToArray();
     }
 
-    private static async Task WriteBytesAsync(TarWriter tar, string name, byte[] data, DateTimeOffset now, CancellationToken ct)
+    private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private static async Task WriteBytesAsync(TarWriter tar, string name, byte[] data, DateTimeOffset now, CancellationToken ct, UnixFileMode mode = Readable)
     {
         var ms = new MemoryStream(data, writable: false);
         await using (ms.ConfigureAwait(false))
@@ -214,7 +343,7 @@ public static class AdminApi
             {
                 DataStream = ms,
                 ModificationTime = now,
-                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+                Mode = mode,
             };
             await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
         }

@@ -37,7 +37,7 @@ public static class StatusApi
                 w.WriteString("version"u8, Version);
                 w.WriteString("revision"u8, BuildInfo.Revision);
                 w.WriteString("branch"u8, BuildInfo.Branch);
-                w.WriteString("buildUser"u8, "");
+                w.WriteString("buildUser"u8, BuildInfo.User);
                 w.WriteString("buildDate"u8, BuildInfo.Date);
                 w.WriteString("goVersion"u8, "dotnet" + Environment.Version);
                 w.WriteEndObject();
@@ -56,7 +56,7 @@ public static class StatusApi
                 w.WriteNumber("GOMEMLIMIT"u8, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
                 w.WriteString("GOGC"u8, GCSettings.IsServerGC ? "server" : "workstation");
                 w.WriteString("GODEBUG"u8, "");
-                w.WriteString("storageRetention"u8, "unlimited (blocks not yet implemented)");
+                w.WriteString("storageRetention"u8, StorageRetention(s.Options));
                 w.WriteEndObject();
             })));
         app.MapGet("/api/v1/status/tsdb", ctx => MetadataApi.Guard(ctx, () => TsdbStatus.Write(ctx, s)));
@@ -93,6 +93,20 @@ public static class StatusApi
         });
     }
 
+    /// <summary>
+    /// The retention as Prometheus's runtimeinfo shows it: the time (<c>15d</c>), the size (<c>10GiB</c>), or both
+    /// joined by " or ", whichever limit is set.
+    /// </summary>
+    internal static string StorageRetention(Cli.ServeOptions o)
+    {
+        string r = o.RetentionTime > TimeSpan.Zero ? Ariane.Config.PromDuration.Format(o.RetentionTime) : "";
+        if (o.RetentionSize > 0)
+        {
+            r += (r.Length > 0 ? " or " : "") + Ariane.Config.ByteSize.Format(o.RetentionSize);
+        }
+        return r;
+    }
+
     private static Task Text(HttpContext ctx, int status, string text)
     {
         ctx.Response.StatusCode = status;
@@ -101,10 +115,15 @@ public static class StatusApi
     }
 }
 
-/// <summary>Build metadata stamped at compile time when available.</summary>
+/// <summary>
+/// Build metadata stamped at compile time by Ariane.Server.csproj (the git commit, branch, commit date, build user);
+/// empty when the source was built outside a git checkout without <c>-p:ArianeRevision=...</c>.
+/// </summary>
 internal static class BuildInfo
 {
     public static string Revision => Meta("Revision");
+
+    public static string User => Meta("BuildUser");
 
     public static string Branch => Meta("Branch");
 
