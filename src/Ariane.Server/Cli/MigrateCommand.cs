@@ -155,14 +155,16 @@ internal static class MigrateCommand
         var client = new RemoteReadClient(http, url);
         long range = (long)o.Window.TotalMilliseconds;
         long first = o.FromMs - Mod(o.FromMs, range);
-        long windows = (o.ToMs - first) / range + 1;
+        // Nothing ahead of the clock's allowance is copied, as the server would not take it (see TsdbOptions.MaxFutureTime).
+        long toMs = Math.Min(o.ToMs, Tsdb.TsdbOptions.LatestValidTime(time.GetUtcNow().ToUnixTimeMilliseconds(), Tsdb.TsdbOptions.DefaultMaxFutureTime));
+        long windows = (toMs - first) / range + 1;
         long series = 0, samples = 0, blocks = 0, conflicts = 0, index = 0;
         var requests = new StrongBox<int>();
         bool header = true;
-        for (long w = first; w <= o.ToMs; w += range)
+        for (long w = first; w <= toMs; w += range)
         {
             index++;
-            long start = Math.Max(w, o.FromMs), end = Math.Min(w + range - 1, o.ToMs);
+            long start = Math.Max(w, o.FromMs), end = Math.Min(w + range - 1, toMs);
             progress?.Write($"\rmigrate: window {index}/{windows} from {GoFormat.UtcTime(start)}: {blocks} blocks, {series} series, {samples} samples so far   ");
             var gathered = new List<SeriesSamples>();
             try

@@ -160,6 +160,9 @@ public sealed partial class Db : IStorage, IDisposable
         {
             minValid = Math.Max(minValid, b.Meta.MaxTime);
         }
+        // A block reaching far ahead of the clock (moved in, or cut before such samples were refused) must not make
+        // the head refuse every sample until its end.
+        minValid = Math.Min(minValid, TsdbOptions.LatestValidTime(time.GetUtcNow().ToUnixTimeMilliseconds(), options.MaxFutureTime));
         try
         {
             db.Head = Head.Open(options, time, warn, minValid);
@@ -320,7 +323,9 @@ public sealed partial class Db : IStorage, IDisposable
                 more = false;
                 for (int cuts = 0; ; cuts++)
                 {
-                    long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Head.MaxTime;
+                    // The head's newest time counts only up to the clock's allowance: one sample dated far ahead would
+                    // otherwise have the head cut, range after range, up to its time.
+                    long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Math.Min(Head.MaxTime, Head.MaxValidTime);
                     if (hmax == long.MinValue || hmin == long.MaxValue || hmax - hmin <= range / 2 * 3)
                     {
                         break;
@@ -563,7 +568,9 @@ public sealed partial class Db : IStorage, IDisposable
         var doomed = new List<Block>();
         if (_options.RetentionTime > TimeSpan.Zero)
         {
-            long newest = Math.Max(Head.MaxTime, blocks[^1].Meta.MaxTime);
+            // Retention goes by the newest data, as Prometheus's, but never further than the clock's allowance: a series
+            // (or a block) dated far ahead must not decide what is deleted for all the others.
+            long newest = Math.Min(Math.Max(Head.MaxTime, blocks[^1].Meta.MaxTime), Head.MaxValidTime);
             foreach (var b in blocks)
             {
                 long maxt = b.Meta.MaxTime;
