@@ -46,12 +46,13 @@ public static class CliApp
         var minBlock = new Option<string>("--storage.tsdb.min-block-duration") { Description = "Time range of the blocks cut from the head.", DefaultValueFactory = _ => "2h" };
         var maxBlock = new Option<string>("--storage.tsdb.max-block-duration") { Description = "Largest time range of a compacted block. Default: 10% of the retention time, at most 31d." };
         var maxFuture = new Option<string>("--storage.tsdb.max-future-time") { Description = "Refuse samples dated further than this ahead of the server's clock (as Prometheus's fixed 10m for scrapes and remote write).", DefaultValueFactory = _ => "10m" };
+        var noLock = new Option<bool>("--storage.tsdb.no-lockfile") { Description = "Do not create or take the lock file in the data folder." };
         var sync = new Option<string>("--storage.tsdb.wal-sync-interval") { Description = "How often the write-ahead log is fsynced to disk (commits always reach the OS at once).", DefaultValueFactory = _ => "1s" };
 
         var cmd = new Command("serve", "Start the server. Takes Prometheus's flag names; Prometheus flags that do not apply yet are accepted and reported as ignored.")
         {
             config, path, listen, lifecycle, admin, rw, publicOk, level, format, retTime, retOld, retSize, minBlock, maxBlock, sync,
-            maxFuture,
+            maxFuture, noLock,
             qTimeout, qLookback, qMaxSamples, qConcurrency,
         };
         cmd.TreatUnmatchedTokensAsErrors = false;
@@ -91,6 +92,7 @@ public static class CliApp
                 return 2;
             }
             o.MaxFutureTime = maxFutureTime;
+            o.NoLockfile = pr.GetValue(noLock);
             if (StorageFlags(o, pr.GetValue(retTime) ?? pr.GetValue(retOld), pr.GetValue(retSize), pr.GetValue(minBlock)!, pr.GetValue(maxBlock)) is { } storageError)
             {
                 await Console.Error.WriteLineAsync("error: " + storageError).ConfigureAwait(false);

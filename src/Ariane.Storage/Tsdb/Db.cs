@@ -28,6 +28,7 @@ public sealed partial class Db : IStorage, IDisposable
     private readonly List<QuarantinedBlock> _quarantined = [];
     private Block[] _blocks;
     private ITimer? _timer;
+    private DataDirLock? _lock;
     private bool _disposed;
     private long _compactions;
     private long _compactionsFailed;
@@ -95,7 +96,8 @@ public sealed partial class Db : IStorage, IDisposable
     /// <summary>
     /// Opens the database in <see cref="TsdbOptions.Path"/>: removes leftovers of interrupted writes, opens every
     /// block (a block that fails its checks is moved to <c>quarantine/</c> and reported; the rest is served),
-    /// replays the WAL into the head, and starts the background compaction timer.
+    /// replays the WAL into the head, and starts the background compaction timer. First it takes the folder's lock unless
+    /// <see cref="TsdbOptions.NoLockfile"/> (<see cref="DataDirLockedException"/> when another process holds it).
     /// </summary>
     public static Db Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null, Action<string>? info = null)
     {
@@ -106,8 +108,22 @@ public sealed partial class Db : IStorage, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), "BlockRange must be positive");
         }
         Directory.CreateDirectory(options.Path);
+        var dirLock = options.NoLockfile ? null : DataDirLock.Acquire(options.Path);
+        try
+        {
+            return Open(options, time, warn, info, dirLock);
+        }
+        catch
+        {
+            dirLock?.Dispose();
+            throw;
+        }
+    }
+
+    private static Db Open(TsdbOptions options, TimeProvider time, Action<string>? warn, Action<string>? info, DataDirLock? dirLock)
+    {
         RemoveUnfinishedSnapshots(options.Path, info);
-        var db = new Db(options, time, warn, info, []);
+        var db = new Db(options, time, warn, info, []) { _lock = dirLock };
         var blocks = new List<Block>();
         foreach (var dir in Directory.GetDirectories(options.Path))
         {
@@ -680,5 +696,6 @@ public sealed partial class Db : IStorage, IDisposable
         {
             b.Close();
         }
+        _lock?.Dispose(); // last: until the WAL is closed, no other process may open the folder
     }
 }

@@ -44,6 +44,12 @@ public sealed class TsdbOptions
     public TimeSpan OutOfOrderTimeWindow { get; set; }
 
     /// <summary>
+    /// Do not take the data folder's <c>lock</c> file (<c>--storage.tsdb.no-lockfile</c>): for file systems without
+    /// flock, or a caller that guarantees by other means that only one database opens the folder.
+    /// </summary>
+    public bool NoLockfile { get; set; }
+
+    /// <summary>
     /// How far ahead of the wall clock a sample may be (<c>--storage.tsdb.max-future-time</c>); later ones are refused as
     /// <see cref="Storage.AppendStatus.TooFarInFuture"/>. The same allowance caps the "newest time" that cutting the head
     /// and time retention go by, so that one sample dated far ahead (remote write, a scrape with timestamps, a block

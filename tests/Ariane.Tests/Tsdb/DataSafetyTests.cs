@@ -9,7 +9,7 @@ namespace Ariane.Tests.Tsdb;
 
 /// <summary>
 /// The database's data-safety rules with a fake clock: samples far ahead of the clock are refused and cannot decide
-/// head cutting or retention for the others (not even one already on disk).
+/// head cutting or retention for the others (not even one already on disk), and the data folder is locked.
 /// </summary>
 public sealed class DataSafetyTests : IDisposable
 {
@@ -165,5 +165,33 @@ public sealed class DataSafetyTests : IDisposable
             Assert.True(db.Head.MinValidTime <= Now + 10 * 60_000, $"the head refuses samples before {db.Head.MinValidTime}");
             Assert.Equal(AppendStatus.Ok, AppendOne(db, Current, Now + 1000));
         }
+    }
+
+    [Fact]
+    public void A_second_database_on_the_same_folder_is_refused_naming_the_holder()
+    {
+        using (var db = Open())
+        {
+            var e = Assert.Throws<DataDirLockedException>(() => Open());
+            Assert.Equal(Environment.ProcessId, e.HolderPid);
+            Assert.Contains($"process {Environment.ProcessId}", e.Message);
+            Assert.Contains(_dir.Path, e.Message);
+        }
+        // Released with the database; the file stays, naming its last holder.
+        using (Open())
+        {
+        }
+        Assert.True(File.Exists(Path.Combine(_dir.Path, DataDirLock.FileName)));
+    }
+
+    [Fact]
+    public void No_lockfile_takes_no_lock()
+    {
+        var o = Options();
+        o.NoLockfile = true;
+        using (Db.Open(o, _time))
+        {
+        }
+        Assert.False(File.Exists(Path.Combine(_dir.Path, DataDirLock.FileName)));
     }
 }
