@@ -96,7 +96,8 @@ public sealed partial class Db : IStorage, IDisposable
     /// <summary>
     /// Opens the database in <see cref="TsdbOptions.Path"/>: removes leftovers of interrupted writes, opens every
     /// block (a block that fails its checks is moved to <c>quarantine/</c> and reported; the rest is served),
-    /// replays the WAL into the head, and starts the background compaction timer. First it takes the folder's lock unless
+    /// replays the WAL into the head, and starts the background compaction timer. First it refuses a folder written by
+    /// Prometheus (<see cref="ForeignDataDirectoryException"/>, nothing changed) and takes the folder's lock unless
     /// <see cref="TsdbOptions.NoLockfile"/> (<see cref="DataDirLockedException"/> when another process holds it).
     /// </summary>
     public static Db Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null, Action<string>? info = null)
@@ -107,6 +108,8 @@ public sealed partial class Db : IStorage, IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), "BlockRange must be positive");
         }
+        // Before anything is created or locked: a folder another program wrote stays exactly as it is.
+        ForeignDataDir.ThrowIfForeign(options.Path);
         Directory.CreateDirectory(options.Path);
         var dirLock = options.NoLockfile ? null : DataDirLock.Acquire(options.Path);
         try

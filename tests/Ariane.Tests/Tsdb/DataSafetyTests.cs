@@ -9,7 +9,8 @@ namespace Ariane.Tests.Tsdb;
 
 /// <summary>
 /// The database's data-safety rules with a fake clock: samples far ahead of the clock are refused and cannot decide
-/// head cutting or retention for the others (not even one already on disk), and the data folder is locked.
+/// head cutting or retention for the others (not even one already on disk), the data folder is locked, and a folder
+/// that Prometheus wrote is refused before a byte of it changes.
 /// </summary>
 public sealed class DataSafetyTests : IDisposable
 {
@@ -193,5 +194,22 @@ public sealed class DataSafetyTests : IDisposable
         {
         }
         Assert.False(File.Exists(Path.Combine(_dir.Path, DataDirLock.FileName)));
+    }
+
+    [Fact]
+    public void An_ariane_folder_without_any_marker_opens_and_a_damaged_wal_keeps_its_repair()
+    {
+        using (var db = Open())
+        {
+            Fill(db, Now - Hour, Now);
+        }
+        // Garbage after the last record of the newest segment, as a torn write leaves: repaired, not "foreign".
+        string seg = Directory.GetFiles(Path.Combine(_dir.Path, "wal")).Where(f => Path.GetFileName(f).All(char.IsDigit)).Max()!;
+        File.AppendAllText(seg, "\u0001\u0007garbage-not-a-record");
+        Assert.Empty(ForeignDataDir.PrometheusSigns(_dir.Path));
+        using (var db = Open())
+        {
+            Assert.Equal(60, Count(db, Current));
+        }
     }
 }
