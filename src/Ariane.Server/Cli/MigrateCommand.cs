@@ -150,7 +150,7 @@ internal static class MigrateCommand
             await err.WriteLineAsync($"error: --url {o.Url}: {e.Message}").ConfigureAwait(false);
             return 2;
         }
-        if (Tsdb.ForeignDataDir.PrometheusSigns(o.StoragePath) is { Count: > 0 } signs)
+        if (Tsdb.ForeignDataDir.ForeignSigns(o.StoragePath) is { Count: > 0 } signs)
         {
             // Ariane's blocks in Prometheus's folder would be damaged blocks to Prometheus, and Ariane will not open it.
             await err.WriteLineAsync($"error: --storage.tsdb.path {o.StoragePath} is a Prometheus data folder (found {string.Join(", ", signs)}); migrate copies into Ariane's own folder: give a new one").ConfigureAwait(false);

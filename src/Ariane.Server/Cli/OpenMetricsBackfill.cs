@@ -41,7 +41,7 @@ internal static class OpenMetricsBackfill
             err.WriteLine($"error: {file}: no such file");
             return 1;
         }
-        if (Tsdb.ForeignDataDir.PrometheusSigns(outDir) is { Count: > 0 } signs)
+        if (Tsdb.ForeignDataDir.ForeignSigns(outDir) is { Count: > 0 } signs)
         {
             // Ariane's blocks in Prometheus's folder would be damaged blocks to Prometheus.
             err.WriteLine($"error: {outDir} is a Prometheus data folder (found {string.Join(", ", signs)}); Ariane's blocks do not belong there: give an Ariane data folder or a new one (promtool tsdb create-blocks-from writes Prometheus's blocks)");

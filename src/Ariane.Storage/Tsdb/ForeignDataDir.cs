@@ -73,12 +73,48 @@ public static class ForeignDataDir
     }
 
     /// <summary>
-    /// Throws <see cref="ForeignDataDirectoryException"/> when <paramref name="dir"/> was written by Prometheus, with a
-    /// message that says how to copy its data into Ariane instead. Reads only.
+    /// What shows that <paramref name="dir"/> is a folder Ariane did not write: Prometheus's signs, unless Ariane's own WAL
+    /// or blocks are there too (then it is Ariane's folder with a foreign block moved in, which is quarantined as any
+    /// block that does not open). Empty for Ariane's folders and new ones.
+    /// </summary>
+    public static List<string> ForeignSigns(string dir)
+    {
+        var signs = PrometheusSigns(dir);
+        return signs.Count > 0 && HasArianeFiles(dir) ? [] : signs;
+    }
+
+    /// <summary>True when the folder holds a WAL segment or a block index that Ariane wrote (by their magic numbers).</summary>
+    public static bool HasArianeFiles(string dir)
+    {
+        Span<byte> b = stackalloc byte[4];
+        string wal = Path.Combine(dir, "wal");
+        if (Directory.Exists(wal))
+        {
+            foreach (var seg in Directory.EnumerateFiles(wal))
+            {
+                if (Read(seg, b) == 4 && b.SequenceEqual("AWAL"u8))
+                {
+                    return true;
+                }
+            }
+        }
+        foreach (var sub in Directory.EnumerateDirectories(dir))
+        {
+            if (Ulid.IsValid(Path.GetFileName(sub)) && Read(Path.Combine(sub, "index"), b) == 4 && BinaryPrimitives.ReadUInt32LittleEndian(b) == IndexWriter.Magic)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Throws <see cref="ForeignDataDirectoryException"/> when <paramref name="dir"/> was written by Prometheus (see
+    /// <see cref="ForeignSigns"/>), with a message that says how to copy its data into Ariane instead. Reads only.
     /// </summary>
     public static void ThrowIfForeign(string dir)
     {
-        var signs = PrometheusSigns(dir);
+        var signs = ForeignSigns(dir);
         if (signs.Count == 0)
         {
             return;

@@ -212,4 +212,26 @@ public sealed class DataSafetyTests : IDisposable
             Assert.Equal(60, Count(db, Current));
         }
     }
+
+    [Fact]
+    public void A_prometheus_block_moved_into_an_ariane_folder_is_quarantined_as_before_not_a_reason_to_refuse_the_folder()
+    {
+        using (var db = Open())
+        {
+            Fill(db, Now - Hour, Now);
+        }
+        string ulid = Ulid.New(Now);
+        string block = Path.Combine(_dir.Path, ulid);
+        Directory.CreateDirectory(Path.Combine(block, "chunks"));
+        File.WriteAllText(Path.Combine(block, BlockMeta.FileName), $"{{\"ulid\":\"{ulid}\",\"minTime\":0,\"maxTime\":1000,\"stats\":{{}},\"compaction\":{{\"level\":1,\"sources\":[\"{ulid}\"]}},\"version\":1}}");
+        File.WriteAllBytes(Path.Combine(block, "index"), [0xBA, 0xAA, 0xD7, 0x00, 2, 0, 0, 0]);
+        File.WriteAllBytes(Path.Combine(block, "chunks", "000001"), [0x85, 0xBD, 0x40, 0xDD, 1, 0, 0, 0]);
+        Assert.NotEmpty(ForeignDataDir.PrometheusSigns(_dir.Path));
+        Assert.Empty(ForeignDataDir.ForeignSigns(_dir.Path));
+        using (var db = Open())
+        {
+            Assert.Equal(60, Count(db, Current));
+            Assert.Contains(db.Quarantined, q => q.Ulid == ulid);
+        }
+    }
 }
