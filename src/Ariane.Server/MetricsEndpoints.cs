@@ -62,6 +62,8 @@ public static class MetricsEndpoints
         w.Sample("ariane_tsdb_wal_corruptions_total", head.WalCorruptionsRepaired);
         w.Family("ariane_tsdb_out_of_bound_samples_total", "counter", "Total number of samples refused for being older than the head's minimum valid time (already in blocks).");
         w.Sample("ariane_tsdb_out_of_bound_samples_total", head.OutOfBoundsSamples);
+        w.Family("ariane_tsdb_too_far_in_future_samples_total", "counter", "Total number of samples refused for being further ahead of the clock than --storage.tsdb.max-future-time.");
+        w.Sample("ariane_tsdb_too_far_in_future_samples_total", head.TooFarInFutureSamples);
         w.Family("ariane_tsdb_wal_writes_failed_total", "counter", "Total number of commits refused because the WAL could not be written (full or failing disk).");
         w.Sample("ariane_tsdb_wal_writes_failed_total", head.WalWriteFailures);
         w.Family("ariane_tsdb_head_out_of_order_samples_appended_total", "counter", "Total number of appended out-of-order samples (within the out-of-order window).");

@@ -164,6 +164,8 @@ public static class ServerHost
                 BlockRange = o.MinBlockDuration,
                 MaxBlockRange = o.MaxBlockDuration,
                 OutOfOrderTimeWindow = config.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero,
+                MaxFutureTime = o.MaxFutureTime,
+                NoLockfile = o.NoLockfile,
             }, time, m => tsdbLog.LogWarning("{Message}", m), m => tsdbLog.LogInformation("{Message}", m));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

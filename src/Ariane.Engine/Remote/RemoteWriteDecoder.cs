@@ -248,6 +248,7 @@ public static class RemoteWriteDecoder
         AppendStatus.DuplicateTimestamp => "duplicate sample for timestamp",
         AppendStatus.InvalidLabels => "invalid labels",
         AppendStatus.TooOld => "too old sample",
+        AppendStatus.TooFarInFuture => "sample timestamp too far in the future (more than --storage.tsdb.max-future-time ahead of the server's clock)",
         _ => s.ToString(),
     };
 

@@ -298,6 +298,20 @@ internal static class BackupCommand
                 }
             }
         }
+        Tsdb.DataDirLock? dirLock = null;
+        if (Directory.Exists(dir))
+        {
+            // A server running on the folder would go on writing into what is replaced under it.
+            try
+            {
+                dirLock = Tsdb.DataDirLock.Acquire(dir);
+            }
+            catch (IOException e)
+            {
+                return await Fail($"refusing to restore into {dir}: {e.Message}").ConfigureAwait(false);
+            }
+        }
+        using var heldLock = dirLock;
         var sw = Stopwatch.StartNew();
         // Everything is unpacked beside the target first, so a damaged archive leaves no half-restored folder.
         string tmp = dir + ".restore-tmp";
@@ -440,6 +454,10 @@ internal static class BackupCommand
             // permissions stays what it is.
             foreach (var e in Directory.EnumerateFileSystemEntries(dir))
             {
+                if (Path.GetFileName(e) == Tsdb.DataDirLock.FileName)
+                {
+                    continue; // held until the folder is complete
+                }
                 if (Directory.Exists(e))
                 {
                     Directory.Delete(e, recursive: true);

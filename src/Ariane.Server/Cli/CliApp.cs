@@ -133,11 +133,14 @@ public static class CliApp
         var rrSamples = new Option<long>("--storage.remote.read-sample-limit") { Description = "Maximum overall number of samples to return via the remote read interface, in a single query. 0 means no limit. Ignored for streamed responses.", DefaultValueFactory = _ => defaults.RemoteReadSampleLimit };
         var rrConcurrent = new Option<int>("--storage.remote.read-concurrent-limit") { Description = "Maximum number of concurrent remote read calls. 0 means no limit.", DefaultValueFactory = _ => defaults.RemoteReadConcurrentLimit };
         var rrFrame = new Option<int>("--storage.remote.read-max-bytes-in-frame") { Description = "Maximum number of bytes in a single frame for streaming remote read response types before marshalling.", DefaultValueFactory = _ => defaults.RemoteReadMaxBytesInFrame };
+        var maxFuture = new Option<string>("--storage.tsdb.max-future-time") { Description = "Refuse samples dated further than this ahead of the server's clock (as Prometheus's fixed 10m for scrapes and remote write).", DefaultValueFactory = _ => "10m" };
+        var noLock = new Option<bool>("--storage.tsdb.no-lockfile") { Description = "Do not create or take the lock file in the data folder." };
         var sync = new Option<string>("--storage.tsdb.wal-sync-interval") { Description = "How often the write-ahead log is fsynced to disk (commits always reach the OS at once).", DefaultValueFactory = _ => "1s" };
 
         var cmd = new Command("serve", "Start the server. Takes Prometheus's flag names; Prometheus flags that do not apply yet are accepted and reported as ignored.")
         {
             config, path, listen, lifecycle, admin, rw, publicOk, webConfig, level, format, retTime, retOld, retSize, minBlock, maxBlock, sync,
+            maxFuture, noLock,
             qTimeout, qLookback, qMaxSamples, qConcurrency, rrSamples, rrConcurrent, rrFrame,
         };
         var rwFlags = new RemoteWriteFlags();
@@ -179,6 +182,13 @@ public static class CliApp
                 await Console.Error.WriteLineAsync("error: " + rwError).ConfigureAwait(false);
                 return 2;
             }
+            if (!PromDuration.TryParse(pr.GetValue(maxFuture)!, out var maxFutureTime) || maxFutureTime < TimeSpan.Zero)
+            {
+                await Console.Error.WriteLineAsync($"error: invalid --storage.tsdb.max-future-time \"{pr.GetValue(maxFuture)}\" (want a duration such as 10m)").ConfigureAwait(false);
+                return 2;
+            }
+            o.MaxFutureTime = maxFutureTime;
+            o.NoLockfile = pr.GetValue(noLock);
             if (StorageFlags(o, pr.GetValue(retTime) ?? pr.GetValue(retOld), pr.GetValue(retSize), pr.GetValue(minBlock)!, pr.GetValue(maxBlock)) is { } storageError)
             {
                 await Console.Error.WriteLineAsync("error: " + storageError).ConfigureAwait(false);

@@ -150,19 +150,27 @@ internal static class MigrateCommand
             await err.WriteLineAsync($"error: --url {o.Url}: {e.Message}").ConfigureAwait(false);
             return 2;
         }
+        if (Tsdb.ForeignDataDir.ForeignSigns(o.StoragePath) is { Count: > 0 } signs)
+        {
+            // Ariane's blocks in Prometheus's folder would be damaged blocks to Prometheus, and Ariane will not open it.
+            await err.WriteLineAsync($"error: --storage.tsdb.path {o.StoragePath} is a Prometheus data folder (found {string.Join(", ", signs)}); migrate copies into Ariane's own folder: give a new one").ConfigureAwait(false);
+            return 2;
+        }
         Directory.CreateDirectory(o.StoragePath);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
         var client = new RemoteReadClient(http, url);
         long range = (long)o.Window.TotalMilliseconds;
         long first = o.FromMs - Mod(o.FromMs, range);
-        long windows = (o.ToMs - first) / range + 1;
+        // Nothing ahead of the clock's allowance is copied, as the server would not take it (see TsdbOptions.MaxFutureTime).
+        long toMs = Math.Min(o.ToMs, Tsdb.TsdbOptions.LatestValidTime(time.GetUtcNow().ToUnixTimeMilliseconds(), Tsdb.TsdbOptions.DefaultMaxFutureTime));
+        long windows = (toMs - first) / range + 1;
         long series = 0, samples = 0, blocks = 0, conflicts = 0, index = 0;
         var requests = new StrongBox<int>();
         bool header = true;
-        for (long w = first; w <= o.ToMs; w += range)
+        for (long w = first; w <= toMs; w += range)
         {
             index++;
-            long start = Math.Max(w, o.FromMs), end = Math.Min(w + range - 1, o.ToMs);
+            long start = Math.Max(w, o.FromMs), end = Math.Min(w + range - 1, toMs);
             progress?.Write($"\rmigrate: window {index}/{windows} from {GoFormat.UtcTime(start)}: {blocks} blocks, {series} series, {samples} samples so far   ");
             var gathered = new List<SeriesSamples>();
             try

@@ -10,8 +10,8 @@ namespace Ariane.Server.Cli;
 /// timestamps (and which ends with <c># EOF</c>) into blocks, one per aligned window of the block duration, as
 /// promtool does. The file is read once, in pieces of a few MiB cut at line ends, so neither the file nor its
 /// samples are held in memory: samples go to per-window spill files (<see cref="BlockBackfiller"/>), then each
-/// window becomes a block. A syntax error or a sample without a timestamp stops everything before any block is
-/// written, with the line number.
+/// window becomes a block. A syntax error, a sample without a timestamp or one too far ahead of the clock stops
+/// everything before any block is written, with the line number.
 /// </summary>
 internal static class OpenMetricsBackfill
 {
@@ -39,6 +39,12 @@ internal static class OpenMetricsBackfill
         if (!File.Exists(file))
         {
             err.WriteLine($"error: {file}: no such file");
+            return 1;
+        }
+        if (Tsdb.ForeignDataDir.ForeignSigns(outDir) is { Count: > 0 } signs)
+        {
+            // Ariane's blocks in Prometheus's folder would be damaged blocks to Prometheus.
+            err.WriteLine($"error: {outDir} is a Prometheus data folder (found {string.Join(", ", signs)}); Ariane's blocks do not belong there: give an Ariane data folder or a new one (promtool tsdb create-blocks-from writes Prometheus's blocks)");
             return 1;
         }
         try
@@ -191,6 +197,12 @@ internal static class OpenMetricsBackfill
             {
                 parser.GetLabels(labels);
                 throw new ExpositionParseException(lines, $"expected timestamp for series {Labels.FromUnsorted([.. labels])}, got none");
+            }
+            if (parser.TimestampMs > backfiller.LatestAllowed)
+            {
+                // As the server refuses it: one block far ahead would cap what retention and head cutting go by.
+                parser.GetLabels(labels);
+                throw new ExpositionParseException(lines, $"sample of series {Labels.FromUnsorted([.. labels])} at {parser.TimestampMs} is too far in the future (more than {Config.PromDuration.Format(Tsdb.TsdbOptions.DefaultMaxFutureTime)} after now)");
             }
             backfiller.Add(id, parser.TimestampMs, parser.Value);
         }

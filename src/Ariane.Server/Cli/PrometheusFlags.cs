@@ -9,7 +9,7 @@ internal static class PrometheusFlags
     /// <summary>Flags that take no value (booleans).</summary>
     public static readonly HashSet<string> Booleans = new(StringComparer.Ordinal)
     {
-        "--web.enable-otlp-receiver", "--storage.tsdb.no-lockfile", "--storage.tsdb.allow-overlapping-blocks",
+        "--web.enable-otlp-receiver", "--storage.tsdb.allow-overlapping-blocks",
         "--storage.tsdb.wal-compression", "--storage.tsdb.allow-overlapping-compaction", "--agent",
         "--scrape.adjust-timestamps", "--storage.tsdb.head-chunks-write-queue-size", "--web.cors.origin",
         "--no-web.enable-lifecycle", "--no-web.enable-admin-api", "--no-storage.tsdb.wal-compression",

@@ -57,6 +57,12 @@ public sealed class ServeOptions
     /// <summary><c>--storage.tsdb.max-block-duration</c>; zero means 10% of the retention time, at most 31 days.</summary>
     public TimeSpan MaxBlockDuration { get; set; }
 
+    /// <summary><c>--storage.tsdb.max-future-time</c>: how far ahead of the clock a sample may be (Ariane's own flag).</summary>
+    public TimeSpan MaxFutureTime { get; set; } = Ariane.Tsdb.TsdbOptions.DefaultMaxFutureTime;
+
+    /// <summary><c>--storage.tsdb.no-lockfile</c>: do not take the data folder's <c>lock</c> file.</summary>
+    public bool NoLockfile { get; set; }
+
     /// <summary><c>--query.timeout</c>: the longest a query may run.</summary>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

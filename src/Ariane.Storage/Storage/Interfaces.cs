@@ -30,6 +30,11 @@ public enum AppendStatus
     InvalidLabels,
     /// <summary>Out of order and older than the out-of-order window allows.</summary>
     TooOld,
+    /// <summary>
+    /// Further ahead of the wall clock than the storage allows (Prometheus reports these as out of bounds); such a
+    /// sample would otherwise decide when the head is cut and what retention deletes for every other series.
+    /// </summary>
+    TooFarInFuture,
 }
 
 /// <summary>

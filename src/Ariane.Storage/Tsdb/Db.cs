@@ -28,6 +28,7 @@ public sealed partial class Db : IStorage, IDisposable
     private readonly List<QuarantinedBlock> _quarantined = [];
     private Block[] _blocks;
     private ITimer? _timer;
+    private DataDirLock? _lock;
     private bool _disposed;
     private long _compactions;
     private long _compactionsFailed;
@@ -95,7 +96,9 @@ public sealed partial class Db : IStorage, IDisposable
     /// <summary>
     /// Opens the database in <see cref="TsdbOptions.Path"/>: removes leftovers of interrupted writes, opens every
     /// block (a block that fails its checks is moved to <c>quarantine/</c> and reported; the rest is served),
-    /// replays the WAL into the head, and starts the background compaction timer.
+    /// replays the WAL into the head, and starts the background compaction timer. First it refuses a folder written by
+    /// Prometheus (<see cref="ForeignDataDirectoryException"/>, nothing changed) and takes the folder's lock unless
+    /// <see cref="TsdbOptions.NoLockfile"/> (<see cref="DataDirLockedException"/> when another process holds it).
     /// </summary>
     public static Db Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null, Action<string>? info = null)
     {
@@ -105,9 +108,25 @@ public sealed partial class Db : IStorage, IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), "BlockRange must be positive");
         }
+        // Before anything is created or locked: a folder another program wrote stays exactly as it is.
+        ForeignDataDir.ThrowIfForeign(options.Path);
         Directory.CreateDirectory(options.Path);
+        var dirLock = options.NoLockfile ? null : DataDirLock.Acquire(options.Path);
+        try
+        {
+            return Open(options, time, warn, info, dirLock);
+        }
+        catch
+        {
+            dirLock?.Dispose();
+            throw;
+        }
+    }
+
+    private static Db Open(TsdbOptions options, TimeProvider time, Action<string>? warn, Action<string>? info, DataDirLock? dirLock)
+    {
         RemoveUnfinishedSnapshots(options.Path, info);
-        var db = new Db(options, time, warn, info, []);
+        var db = new Db(options, time, warn, info, []) { _lock = dirLock };
         var blocks = new List<Block>();
         foreach (var dir in Directory.GetDirectories(options.Path))
         {
@@ -160,6 +179,9 @@ public sealed partial class Db : IStorage, IDisposable
         {
             minValid = Math.Max(minValid, b.Meta.MaxTime);
         }
+        // A block reaching far ahead of the clock (moved in, or cut before such samples were refused) must not make
+        // the head refuse every sample until its end.
+        minValid = Math.Min(minValid, TsdbOptions.LatestValidTime(time.GetUtcNow().ToUnixTimeMilliseconds(), options.MaxFutureTime));
         try
         {
             db.Head = Head.Open(options, time, warn, minValid);
@@ -320,7 +342,9 @@ public sealed partial class Db : IStorage, IDisposable
                 more = false;
                 for (int cuts = 0; ; cuts++)
                 {
-                    long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Head.MaxTime;
+                    // The head's newest time counts only up to the clock's allowance: one sample dated far ahead would
+                    // otherwise have the head cut, range after range, up to its time.
+                    long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Math.Min(Head.MaxTime, Head.MaxValidTime);
                     if (hmax == long.MinValue || hmin == long.MaxValue || hmax - hmin <= range / 2 * 3)
                     {
                         break;
@@ -563,7 +587,9 @@ public sealed partial class Db : IStorage, IDisposable
         var doomed = new List<Block>();
         if (_options.RetentionTime > TimeSpan.Zero)
         {
-            long newest = Math.Max(Head.MaxTime, blocks[^1].Meta.MaxTime);
+            // Retention goes by the newest data, as Prometheus's, but never further than the clock's allowance: a series
+            // (or a block) dated far ahead must not decide what is deleted for all the others.
+            long newest = Math.Min(Math.Max(Head.MaxTime, blocks[^1].Meta.MaxTime), Head.MaxValidTime);
             foreach (var b in blocks)
             {
                 long maxt = b.Meta.MaxTime;
@@ -673,5 +699,6 @@ public sealed partial class Db : IStorage, IDisposable
         {
             b.Close();
         }
+        _lock?.Dispose(); // last: until the WAL is closed, no other process may open the folder
     }
 }

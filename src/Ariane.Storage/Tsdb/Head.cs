@@ -14,6 +14,7 @@ public sealed partial class Head : IStorage, IDisposable
     internal readonly MemPostings Postings = new();
 
     private readonly TsdbOptions _options;
+    private readonly TimeProvider _time;
     private readonly Action<string>? _warn;
     private WalWriter? _wal;
     private ITimer? _syncTimer;
@@ -27,6 +28,7 @@ public sealed partial class Head : IStorage, IDisposable
     private long _walCorruptions;
     private long _outOfBounds;
     private long _tooOld;
+    private long _tooFarInFuture;
     private Func<ReadOnlySpan<char>, string>? _intern;
     private long _walFailures;
     private long _oooAppended;
@@ -42,9 +44,10 @@ public sealed partial class Head : IStorage, IDisposable
     /// </summary>
     internal readonly ReaderWriterLockSlim CommitLock = new(LockRecursionPolicy.NoRecursion);
 
-    private Head(TsdbOptions options, Action<string>? warn)
+    private Head(TsdbOptions options, TimeProvider time, Action<string>? warn)
     {
         _options = options;
+        _time = time;
         _warn = warn;
     }
 
@@ -70,7 +73,7 @@ public sealed partial class Head : IStorage, IDisposable
         }
         string walDir = System.IO.Path.Combine(options.Path, "wal");
         Directory.CreateDirectory(walDir);
-        var head = new Head(options, warn) { _minValidTime = minValidTime, _queryMinTime = minValidTime, _oooWindow = (long)options.OutOfOrderTimeWindow.TotalMilliseconds };
+        var head = new Head(options, time, warn) { _minValidTime = minValidTime, _queryMinTime = minValidTime, _oooWindow = (long)options.OutOfOrderTimeWindow.TotalMilliseconds };
         var replay = new ReplayHandler(head);
         int checkpoint;
         WalReplayResult result;
@@ -85,6 +88,14 @@ public sealed partial class Head : IStorage, IDisposable
             ReplayGc.End();
         }
         head._walCorruptions = result.Corruptions;
+        long latest = head.MaxValidTime;
+        if (head._minValidTime > latest)
+        {
+            // The head was cut up to a time ahead of the clock (a sample dated far ahead, before such samples were
+            // refused, or a clock set back): refusing everything until then would stop ingestion for that long.
+            warn?.Invoke($"TSDB: the head was cut up to {head._minValidTime}, ahead of the clock; accepting samples from {latest} on again");
+            head._minValidTime = head._queryMinTime = latest;
+        }
         if (replay.UnknownRefs > 0)
         {
             warn?.Invoke($"WAL: {replay.UnknownRefs} sample(s) referred to unknown series and were skipped");
@@ -144,6 +155,17 @@ public sealed partial class Head : IStorage, IDisposable
         {
         }
     }
+
+    /// <summary>
+    /// The newest timestamp (ms) the head accepts now: the wall clock plus <see cref="TsdbOptions.MaxFutureTime"/>. Also
+    /// the cap on the head's newest time where that time decides something for every series (cutting, retention).
+    /// </summary>
+    public long MaxValidTime => TsdbOptions.LatestValidTime(_time.GetUtcNow().ToUnixTimeMilliseconds(), _options.MaxFutureTime);
+
+    /// <summary>Samples rejected for being further ahead of the clock than <see cref="TsdbOptions.MaxFutureTime"/>.</summary>
+    public long TooFarInFutureSamples => Interlocked.Read(ref _tooFarInFuture);
+
+    internal void CountTooFarInFuture() => Interlocked.Increment(ref _tooFarInFuture);
 
     /// <summary>Samples rejected for repeating a timestamp with another value.</summary>
     public long DuplicateSamples => Interlocked.Read(ref _duplicates);
@@ -273,8 +295,11 @@ public sealed partial class Head : IStorage, IDisposable
     {
         long max = Interlocked.Read(ref _maxT);
         long min = Math.Max(Interlocked.Read(ref _minT), Interlocked.Read(ref _minValidTime));
-        if (max != long.MinValue && min != long.MaxValue && max - min > CompactableSpan)
+        if (max != long.MinValue && min != long.MaxValue && max - min > CompactableSpan
+            && Math.Min(max, MaxValidTime) - min > CompactableSpan)
         {
+            // The second test reads the clock only when the first passes: a sample held from before future samples
+            // were refused must not start a compaction pass at every commit.
             Compactable?.Invoke();
         }
     }

@@ -42,4 +42,31 @@ public sealed class TsdbOptions
     /// (<c>storage.tsdb.out_of_order_time_window</c> in prometheus.yml); zero refuses every out-of-order sample.
     /// </summary>
     public TimeSpan OutOfOrderTimeWindow { get; set; }
+
+    /// <summary>
+    /// Do not take the data folder's <c>lock</c> file (<c>--storage.tsdb.no-lockfile</c>): for file systems without
+    /// flock, or a caller that guarantees by other means that only one database opens the folder.
+    /// </summary>
+    public bool NoLockfile { get; set; }
+
+    /// <summary>
+    /// How far ahead of the wall clock a sample may be (<c>--storage.tsdb.max-future-time</c>); later ones are refused as
+    /// <see cref="Storage.AppendStatus.TooFarInFuture"/>. The same allowance caps the "newest time" that cutting the head
+    /// and time retention go by, so that one sample dated far ahead (remote write, a scrape with timestamps, a block
+    /// moved in) can neither cut the head up to its time nor make retention delete everything else.
+    /// </summary>
+    public TimeSpan MaxFutureTime { get; set; } = DefaultMaxFutureTime;
+
+    /// <summary>
+    /// 10 minutes: what Prometheus allows scrapes and remote write (its fixed <c>maxAheadTime</c>) and Mimir's default
+    /// <c>creation_grace_period</c>; VictoriaMetrics allows 2 days, which is still enough to cut a day of blocks.
+    /// </summary>
+    public static readonly TimeSpan DefaultMaxFutureTime = TimeSpan.FromMinutes(10);
+
+    /// <summary>The newest timestamp (ms) accepted at wall-clock time <paramref name="nowMs"/>, without overflowing.</summary>
+    public static long LatestValidTime(long nowMs, TimeSpan maxFuture)
+    {
+        long ahead = Math.Max(0, (long)maxFuture.TotalMilliseconds); // TimeSpan.MaxValue is about 9.2e14 ms: no overflow
+        return nowMs > long.MaxValue - ahead ? long.MaxValue : nowMs + ahead;
+    }
 }

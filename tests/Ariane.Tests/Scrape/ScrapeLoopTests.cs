@@ -198,6 +198,21 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public void SamplesTooFarAheadOfTheClockAreDroppedAndCountedWithoutFailingTheScrape()
+    {
+        // As Prometheus treats them (out of bounds): the sample is dropped, the rest of the scrape is stored.
+        _body = $"a 1\nfuture 2 {T0 + 20L * 86_400_000}\nb 3 {T0 - 1000}\n";
+        var loop = Loop();
+        loop.ScrapeOnce(default);
+        Assert.Equal([(T0, 1.0)], Samples("a"));
+        Assert.Equal([(T0 - 1000, 3.0)], Samples("b"));
+        Assert.Empty(Samples("future"));
+        Assert.Equal([(T0, 1.0)], Samples("up"));
+        Assert.Equal(TargetHealth.Up, loop.Target.Health);
+        Assert.Equal(1, _head.TooFarInFutureSamples);
+    }
+
+    [Fact]
     public async Task VanishedSeriesGetStalenessMarkersButExplicitTimestampsDoNot()
     {
         _body = "a 1\nb 2\nc 3 1699999999000\n";

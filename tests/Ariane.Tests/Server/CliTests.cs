@@ -9,7 +9,7 @@ public class CliTests
     public void PrometheusFlagsAreIgnoredAndUnknownOnesRejected()
     {
         var (ignored, errors) = PrometheusFlags.Classify(
-            ["--storage.tsdb.wal-segment-size=64MB", "--web.external-url", "http://x/", "--storage.tsdb.no-lockfile", "--bogus.flag=1"]);
+            ["--storage.tsdb.wal-segment-size=64MB", "--web.external-url", "http://x/", "--storage.tsdb.wal-compression", "--bogus.flag=1"]);
         Assert.Equal(3, ignored.Count);
         Assert.Equal(new KeyValuePair<string, string>("--web.external-url", "http://x/"), ignored[1]);
         Assert.Equal("true", ignored[2].Value);

@@ -88,7 +88,8 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
         var series = Enumerable.Range(0, 300)
             .Select(k => (new[] { "__name__", "qapi_big", "k", k.ToString("D3", System.Globalization.CultureInfo.InvariantCulture) }, samples))
             .ToArray();
-        Assert.Equal(204, await RemoteWriteClient.SendAsync(s.Client, series));
+        var (code, answer) = await RemoteWriteClient.SendWithBodyAsync(s.Client, series);
+        Assert.True(code == 204, $"HTTP {code}: {answer}");
         using var r = await s.Client.GetAsync($"/api/v1/query_range?query={Q("qapi_big * 1.1")}&start={T0 / 1000}&end={(T0 + 239 * 15_000) / 1000}&step=15");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         string body = await r.Content.ReadAsStringAsync();

@@ -321,6 +321,7 @@ public class TsdbCommandTests
     [InlineData("m 1 1\nm{a=\"1\" 2 2\n# EOF\n", 2, "")]
     [InlineData("# EOF\nm 1 1\n", 2, "after \"# EOF\"")]
     [InlineData("", 1, "missing \"# EOF\"")]
+    [InlineData("m 1 1\nm 2 7258118400\n# EOF\n", 2, "at 7258118400000 is too far in the future (more than 10m after now)")]
     public void BadInputIsRefusedWithItsLineAndNoBlock(string text, int line, string problem)
     {
         using var dir = new TempDir();

@@ -121,12 +121,20 @@ internal sealed class BlockBackfiller : IDisposable
         _time = time;
         _spillBufferBytes = spillBufferBytes;
         Directory.CreateDirectory(outDir);
-        _spillDir = Path.Combine(outDir, "backfill-" + Ulid.New(time.GetUtcNow().ToUnixTimeMilliseconds()) + BlockWriter.TmpSuffix);
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        LatestAllowed = TsdbOptions.LatestValidTime(now, TsdbOptions.DefaultMaxFutureTime);
+        _spillDir = Path.Combine(outDir, "backfill-" + Ulid.New(now) + BlockWriter.TmpSuffix);
         Directory.CreateDirectory(_spillDir);
     }
 
     /// <summary>Samples added.</summary>
     public long Samples { get; private set; }
+
+    /// <summary>
+    /// The newest timestamp a caller should add (ms): by default the clock plus <see cref="TsdbOptions.DefaultMaxFutureTime"/>,
+    /// as the head accepts, so that a backfill cannot write blocks that reach far ahead of the clock.
+    /// </summary>
+    public long LatestAllowed { get; init; }
 
     /// <summary>Distinct series seen.</summary>
     public int SeriesCount => _labels.Count;

@@ -18,6 +18,10 @@ internal sealed class HeadAppender(Head head) : IAppender
     [ThreadStatic]
     private static WalBuffer? t_buffer;
 
+    // The newest timestamp accepted, read from the clock once per batch (as Prometheus's time-limit appender does), so
+    // that the per-sample check is a comparison.
+    private readonly long _maxValid = head.MaxValidTime;
+
     private static int s_lastBatch;
 
     // Marks the series this batch holds pending in-order samples of (MemSeries.PendingBatch); ids wrap, which is safe
@@ -43,6 +47,11 @@ internal sealed class HeadAppender(Head head) : IAppender
         {
             head.CountRejected(SampleResult.OutOfBounds);
             return AppendStatus.OutOfBounds;
+        }
+        if (timestampMs > _maxValid)
+        {
+            head.CountTooFarInFuture();
+            return AppendStatus.TooFarInFuture;
         }
         var s = seriesRef != 0 ? head.Series.GetByRef(seriesRef) : null;
         if (s is null || s.Labels.Hash != labels.Hash)
@@ -71,7 +80,7 @@ internal sealed class HeadAppender(Head head) : IAppender
                     head.CountRejected(SampleResult.OutOfOrder);
                     return AppendStatus.OutOfOrder;
                 }
-                long newest = head.MaxTime;
+                long newest = Math.Min(head.MaxTime, _maxValid); // a sample held from far ahead does not make all others too old
                 if (newest != long.MinValue && timestampMs < newest - window)
                 {
                     head.CountRejected(SampleResult.TooOld);
