@@ -126,7 +126,15 @@ public sealed class ScrapeLoop : IAsyncDisposable
                     app.Append(ref _reportRefs[i], _reportLabels[i], ts, SampleValue.StaleNaN);
                 }
             }
-            app.Commit();
+            try
+            {
+                app.Commit();
+            }
+            catch (IOException e)
+            {
+                // Storage could not write the markers (a full disk): the series then end by staleness timeout instead.
+                _log?.Invoke($"writing staleness markers failed target={_target.Url} err=\"{e.Message}\"");
+            }
             _prevSeen = [];
         }
     }

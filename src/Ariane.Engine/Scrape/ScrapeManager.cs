@@ -20,6 +20,7 @@ public sealed class ScrapeManager : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ScrapeScheduler _scheduler;
     private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
+    private bool _disposed;
 
     /// <summary>Creates an idle manager; <see cref="ApplyConfigAsync"/> starts scraping.</summary>
     /// <summary>
@@ -55,6 +56,11 @@ public sealed class ScrapeManager : IAsyncDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_disposed)
+            {
+                // A reload (SIGHUP runs it on its own task) that lands during shutdown: storage is about to close.
+                return;
+            }
             var next = new Dictionary<string, ScrapePool>(StringComparer.Ordinal);
             foreach (var sc in config.ScrapeConfigs)
             {
@@ -88,6 +94,11 @@ public sealed class ScrapeManager : IAsyncDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
             foreach (var pool in _pools.Values)
             {
                 await pool.DisposeAsync(markStale: false).ConfigureAwait(false);
@@ -117,6 +128,9 @@ public sealed class ScrapePool
     private readonly List<IDiscoverer> _discoverers = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
+    // Stops of targets that discovery removed (they write staleness markers once their running scrape ended): awaited
+    // by DisposeAsync, so that nothing the pool started writes after it returned and the server closes storage.
+    private readonly List<Task> _stopping = [];
     private Dictionary<string, ScrapeLoop> _loops = new(StringComparer.Ordinal);
     private List<DroppedTarget> _dropped = [];
 
@@ -250,9 +264,20 @@ public sealed class ScrapePool
             _loops = next;
             _dropped = dropped;
         }
+        if (toStop.Count == 0)
+        {
+            return;
+        }
+        // Started outside the lock: a stop that finds no running scrape commits its staleness markers right here.
+        var stops = new List<Task>(toStop.Count);
         foreach (var l in toStop)
         {
-            _ = l.StopAsync(markStale: true);
+            stops.Add(l.StopAsync(markStale: true));
+        }
+        lock (_sync)
+        {
+            _stopping.RemoveAll(static t => t.IsCompleted);
+            _stopping.AddRange(stops);
         }
     }
 
@@ -271,12 +296,16 @@ public sealed class ScrapePool
         {
         }
         List<ScrapeLoop> loops;
+        List<Task> stopping;
         lock (_sync)
         {
             loops = [.. _loops.Values];
             _loops = new(StringComparer.Ordinal);
+            stopping = [.. _stopping];
+            _stopping.Clear();
         }
-        var stops = new List<Task>(loops.Count);
+        var stops = new List<Task>(loops.Count + stopping.Count);
+        stops.AddRange(stopping);
         foreach (var l in loops)
         {
             stops.Add(l.StopAsync(markStale));
