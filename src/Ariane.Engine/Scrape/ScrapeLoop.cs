@@ -286,6 +286,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
         _ => e.Message,
     };
 
+    /// <summary>The error of a scrape whose body is over the limit, as Prometheus words it.</summary>
+    internal const string BodySizeLimitExceeded = "body size limit exceeded";
+
     private (byte[] Buffer, int Length, string? ContentType) Fetch(CancellationToken stop)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -297,8 +300,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
             throw new ScrapeException($"server returned HTTP status {resp.StatusCode} {resp.ReasonPhrase}");
         }
         string? contentType = resp.ContentType;
-        long limit = _target.Config.BodySizeLimit > 0 ? _target.Config.BodySizeLimit : long.MaxValue;
-        byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        // The limit applies to the decompressed body, which is held whole while it is parsed: the buffer never grows
+        // past the power of two above it, and one byte more than the limit is enough to know it was exceeded.
+        long limit = Math.Min(_target.Config.EffectiveBodySizeLimit, Array.MaxLength - 1);
+        byte[] buf = ArrayPool<byte>.Shared.Rent((int)Math.Min(64 * 1024, limit + 1));
         int len = 0;
         try
         {
@@ -311,12 +316,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
             {
                 if (len == buf.Length)
                 {
-                    var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buf.Length, limit + 1));
                     buf.AsSpan(0, len).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buf);
                     buf = bigger;
                 }
-                int n = stream.Read(buf.AsSpan(len));
+                int n = stream.Read(buf.AsSpan(len, (int)Math.Min(buf.Length - len, limit + 1 - len)));
                 if (n == 0)
                 {
                     break;
@@ -324,7 +329,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 len += n;
                 if (len > limit)
                 {
-                    throw new ScrapeException($"body size limit exceeded: the response is larger than {limit} bytes");
+                    // Prometheus's words, so alerts and dashboards that match lastError keep working.
+                    throw new ScrapeException(BodySizeLimitExceeded);
                 }
             }
         }
