@@ -242,7 +242,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
         catch (Exception e)
         {
             app?.Rollback();
-            error = Describe(e);
+            // Whatever produced it, an error is shown and logged at a bounded length (it may quote the target's input).
+            error = Echo.Truncate(Describe(e), MaxErrorChars);
             stats = default;
             // A failed scrape makes everything the target exposed last time stale, as Prometheus does.
             app = _storage.Appender();
@@ -285,6 +286,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
         HttpRequestException h when h.InnerException is not null => h.Message + ": " + h.InnerException.Message,
         _ => e.Message,
     };
+
+    /// <summary>The longest error a scrape reports; the parts quoting input are shortened first (<see cref="Echo"/>).</summary>
+    private const int MaxErrorChars = 1024;
 
     /// <summary>The error of a scrape whose body is over the limit, as Prometheus words it.</summary>
     internal const string BodySizeLimitExceeded = "body size limit exceeded";
@@ -509,17 +513,19 @@ public sealed class ScrapeLoop : IAsyncDisposable
         var cfg = _target.Config;
         if (cfg.LabelLimit > 0 && l.Count > cfg.LabelLimit)
         {
-            throw new ScrapeException($"label_limit exceeded (metric: {l.Name}, number of labels: {l.Count}, limit: {cfg.LabelLimit})");
+            throw new ScrapeException($"label_limit exceeded (metric: {Echo.Truncate(l.Name)}, number of labels: {l.Count}, limit: {cfg.LabelLimit})");
         }
         foreach (var lbl in l)
         {
+            // The offending input is quoted shortened: a hostile target's 10 MB value would otherwise be copied into
+            // lastError and into a log line on every scrape.
             if (cfg.LabelNameLengthLimit > 0 && lbl.Name.Length > cfg.LabelNameLengthLimit)
             {
-                throw new ScrapeException($"label_name_length_limit exceeded (metric: {l.Name}, label name: {lbl.Name}, limit: {cfg.LabelNameLengthLimit})");
+                throw new ScrapeException($"label_name_length_limit exceeded (metric: {Echo.Truncate(l.Name)}, label name: {Echo.Truncate(lbl.Name)}, limit: {cfg.LabelNameLengthLimit})");
             }
             if (cfg.LabelValueLengthLimit > 0 && lbl.Value.Length > cfg.LabelValueLengthLimit)
             {
-                throw new ScrapeException($"label_value_length_limit exceeded (metric: {l.Name}, label name: {lbl.Name}, value: \"{lbl.Value}\", limit: {cfg.LabelValueLengthLimit})");
+                throw new ScrapeException($"label_value_length_limit exceeded (metric: {Echo.Truncate(l.Name)}, label name: {Echo.Truncate(lbl.Name)}, value: \"{Echo.Truncate(lbl.Value)}\", limit: {cfg.LabelValueLengthLimit})");
             }
         }
     }

@@ -161,4 +161,21 @@ public sealed class ScrapeHostileTests : IAsyncLifetime
         raised.ScrapeOnce(default);
         Assert.Equal(TargetHealth.Up, raised.Target.Health);
     }
+
+    [Fact]
+    public async Task ATenMegabyteLabelValueIsQuotedShortened()
+    {
+        var loop = Loop("/long-value", "    label_value_length_limit: 100");
+        var (allocated, took) = await ScrapeMeasured(loop);
+        Record("10 MiB label value, label_value_length_limit: 100", loop, allocated, took);
+        string err = loop.Target.LastError;
+        Assert.StartsWith("label_value_length_limit exceeded (metric: m, label name: big, value: \"xxxx", err);
+        Assert.Contains("… (10485760 bytes)\", limit: 100)", err);
+        Assert.True(err.Length < 400, $"lastError is {err.Length} characters");
+        lock (_logs)
+        {
+            Assert.NotEmpty(_logs);
+            Assert.All(_logs, l => Assert.True(l.Length < 1000, $"a log line of {l.Length} characters"));
+        }
+    }
 }
