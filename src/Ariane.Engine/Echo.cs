@@ -47,4 +47,40 @@ public static class Echo
         }
         return string.Concat(text.AsSpan(0, cut), "… (", utf8.Length.ToString(CultureInfo.InvariantCulture), " bytes)");
     }
+
+    /// <summary>
+    /// A logfmt value: as it is when it needs no quotes, otherwise in double quotes with <c>"</c>, <c>\</c> and control
+    /// characters escaped, so a log line built from fields stays one line that logfmt readers split right.
+    /// </summary>
+    public static string Logfmt(string value)
+    {
+        bool needs = value.Length == 0;
+        foreach (char c in value)
+        {
+            if (c is ' ' or '"' or '=' or '\\' || char.IsControl(c))
+            {
+                needs = true;
+                break;
+            }
+        }
+        if (!needs)
+        {
+            return value;
+        }
+        var sb = new StringBuilder(value.Length + 8);
+        sb.Append('"');
+        foreach (char c in value)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default: sb.Append(c); break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
 }

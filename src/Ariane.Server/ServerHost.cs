@@ -117,7 +117,13 @@ public static class ServerHost
         log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
             Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
-        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m)) { StartTimestamps = o.StartTimestampStorage };
+        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m))
+        {
+            StartTimestamps = o.StartTimestampStorage,
+            InfoLog = m => scrapeLog.LogInformation("{Message}", m),
+            // Null unless debugging, so that a scrape formats no line nobody reads.
+            DebugLog = scrapeLog.IsEnabled(LogLevel.Debug) ? m => scrapeLog.LogDebug("{Message}", m) : null,
+        };
         using var housekeeper = new MemoryHousekeeper(time);
         var state = new ServerState(o, db, scrape, config, time);
         var reloadGate = new SemaphoreSlim(1, 1);

@@ -73,6 +73,15 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// </summary>
     internal bool ParseStartTimestamps { get; set; }
 
+    /// <summary>Receives info-level lines (a target that is up again); null to drop them.</summary>
+    internal Action<string>? InfoLog { get; set; }
+
+    /// <summary>
+    /// Receives a debug line per scrape (target, duration, samples); null when debug logging is off, so that a scrape
+    /// formats nothing then.
+    /// </summary>
+    internal Action<string>? DebugLog { get; set; }
+
     internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, Action<string>? log = null)
     {
         _requestHeaders = "Accept: " + AcceptHeader.Value + "\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: "
@@ -133,7 +142,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             catch (IOException e)
             {
                 // Storage could not write the markers (a full disk): the series then end by staleness timeout instead.
-                _log?.Invoke($"writing staleness markers failed target={_target.Url} err=\"{e.Message}\"");
+                _log?.Invoke($"Writing staleness markers failed target={Echo.Logfmt(_target.Url.ToString())} err={Echo.Logfmt(e.Message)}");
             }
             _prevSeen = [];
         }
@@ -273,10 +282,21 @@ public sealed class ScrapeLoop : IAsyncDisposable
             // Storage could not write the scrape (a full disk): the scrape failed, and says why.
             error = "storage: " + e.Message;
         }
+        bool wasDown = _target.Health == TargetHealth.Down;
         _target.Report(start, duration, error);
-        if (error is not null)
+        // A target that stays down is logged when it goes down and when it comes back, not on every scrape.
+        if (error is not null && !wasDown)
         {
-            _log?.Invoke($"scrape failed target={_target.Url} err=\"{error}\"");
+            _log?.Invoke($"Scrape failed target={Echo.Logfmt(_target.Url.ToString())} err={Echo.Logfmt(error)}");
+        }
+        else if (error is null && wasDown)
+        {
+            InfoLog?.Invoke($"Scrape target is up again target={Echo.Logfmt(_target.Url.ToString())}");
+        }
+        if (DebugLog is { } debug)
+        {
+            debug($"Scrape done target={Echo.Logfmt(_target.Url.ToString())} duration={duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}s " +
+                $"samples={stats.Scraped} post_relabel={stats.PostRelabel} series_added={stats.SeriesAdded} err={Echo.Logfmt(error ?? "")}");
         }
     }
 

@@ -22,13 +22,19 @@ public sealed class ScrapeManager : IAsyncDisposable
     private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    /// <summary>Creates an idle manager; <see cref="ApplyConfigAsync"/> starts scraping.</summary>
     /// <summary>
     /// Whether scrapes take OpenMetrics <c>_created</c> samples as start timestamps (<c>--enable-feature=st-storage</c>);
     /// applies to scrape loops started afterwards.
     /// </summary>
     public bool StartTimestamps { get; init; }
 
+    /// <summary>Receives info-level lines (a target up again after failing); warnings go to the constructor's log.</summary>
+    public Action<string>? InfoLog { get; init; }
+
+    /// <summary>Receives debug lines (each scrape, discovery updates); null when debug logging is off.</summary>
+    public Action<string>? DebugLog { get; init; }
+
+    /// <summary>Creates an idle manager whose warnings (failed scrapes, invalid targets) go to <paramref name="log"/>.</summary>
     public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log)
     {
         _storage = storage;
@@ -69,7 +75,12 @@ public sealed class ScrapeManager : IAsyncDisposable
                     next[sc.JobName] = existing;
                     continue;
                 }
-                var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log) { StartTimestamps = StartTimestamps };
+                var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log)
+                {
+                    StartTimestamps = StartTimestamps,
+                    InfoLog = InfoLog,
+                    DebugLog = DebugLog,
+                };
                 next[sc.JobName] = pool;
                 pool.Start();
             }
@@ -136,6 +147,10 @@ public sealed class ScrapePool
 
     /// <summary>Whether its scrape loops take OpenMetrics <c>_created</c> samples as start timestamps.</summary>
     internal bool StartTimestamps { get; init; }
+
+    internal Action<string>? InfoLog { get; init; }
+
+    internal Action<string>? DebugLog { get; init; }
 
     internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, Action<string> log)
     {
@@ -214,6 +229,15 @@ public sealed class ScrapePool
     internal void Sync(string provider, IReadOnlyList<TargetGroup> groups)
     {
         List<ScrapeLoop> toStop = [];
+        if (DebugLog is { } debug)
+        {
+            int n = 0;
+            foreach (var g in groups)
+            {
+                n += g.Targets.Count;
+            }
+            debug($"Discovery update job={Echo.Logfmt(_config.JobName)} provider={provider} groups={groups.Count} targets={n}");
+        }
         lock (_sync)
         {
             _groupsByProvider[provider] = groups;
@@ -230,7 +254,7 @@ public sealed class ScrapePool
                         {
                             if (res.Error is not null)
                             {
-                                _log($"invalid target job={_config.JobName} err=\"{res.Error}\"");
+                                _log($"Invalid target job={Echo.Logfmt(_config.JobName)} err={Echo.Logfmt(res.Error)}");
                             }
                             dropped.Add(new DroppedTarget(res.Discovered, _config.JobName));
                             continue;
@@ -247,7 +271,12 @@ public sealed class ScrapePool
                         }
                         else
                         {
-                            var nl = new ScrapeLoop(target, _storage, _client, _time, _log) { ParseStartTimestamps = StartTimestamps };
+                            var nl = new ScrapeLoop(target, _storage, _client, _time, _log)
+                            {
+                                ParseStartTimestamps = StartTimestamps,
+                                InfoLog = InfoLog,
+                                DebugLog = DebugLog,
+                            };
                             next[key] = nl;
                             nl.Start(_scheduler);
                         }
