@@ -40,18 +40,19 @@ public static class ServerHost
         builder.Logging.SetMinimumLevel(ParseLevel(o.LogLevel));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // Both formatters registered directly: AddConsoleFormatter<,> would also bind formatter options from configuration
+        // through reflection, which NativeAOT cannot keep; these formatters have no options to bind.
         if (o.LogFormat == "json")
         {
-            builder.Logging.AddJsonConsole(j => j.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+            builder.Logging.AddConsole(c => c.FormatterName = JsonLogFormatter.FormatterName);
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, JsonLogFormatter>());
         }
         else
         {
             builder.Logging.AddConsole(c => c.FormatterName = LogfmtFormatter.FormatterName);
-            // Registered directly: AddConsoleFormatter<,> would also bind formatter options from configuration through
-            // reflection, which NativeAOT cannot keep; the logfmt formatter has no options to bind.
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, LogfmtFormatter>());
-            builder.Services.AddSingleton(time);
         }
+        builder.Services.AddSingleton(time);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(endpoint);
