@@ -66,6 +66,11 @@ public static class ServerHost
         var scrapeLog = loggers.CreateLogger("Ariane.scrape");
 
         log.LogInformation("Starting Ariane version={Version}", StatusApi.Version);
+        if (!IPAddress.IsLoopback(endpoint.Address))
+        {
+            // Only reachable through the opt-out flag: say it on every start, where operators look.
+            log.LogWarning("Listening beyond loopback without authentication (--web.allow-unauthenticated-public): anyone who can reach address={Address} can read all data and write samples", o.ListenAddress);
+        }
         foreach (var (flag, value) in o.IgnoredFlags)
         {
             log.LogWarning("Prometheus flag accepted but not applied yet: {Flag}={Value}", flag, value);

@@ -129,6 +129,20 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
     }
 
     [Fact]
+    public async Task NonLoopbackListenWithTheOptOutLogsAWarning()
+    {
+        using var dir = new TempDir();
+        int port = ServerProcess.FreePort();
+        await using var s = ServerProcess.Launch(dir.Path, ["serve"],
+            [$"--web.listen-address=0.0.0.0:{port}", "--web.allow-unauthenticated-public", $"--storage.tsdb.path={dir.Path}"], out _, addDefaults: false);
+        await s.EventuallyAsync(() => Task.FromResult(s.Output.Contains("Server is ready", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the server starts");
+        Assert.Contains("level=warn source=main msg=\"Listening beyond loopback without authentication (--web.allow-unauthenticated-public): anyone who can reach", s.Output);
+        Assert.Contains($"address=0.0.0.0:{port}", s.Output);
+        s.Signal(15);
+        Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task NonLoopbackListenIsRefusedWithoutAuthentication()
     {
         using var dir = new TempDir();
