@@ -59,18 +59,19 @@ public static class ServerHost
         builder.Logging.SetMinimumLevel(ParseLevel(o.LogLevel));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // Both formatters registered directly: AddConsoleFormatter<,> would also bind formatter options from configuration
+        // through reflection, which NativeAOT cannot keep; these formatters have no options to bind.
         if (o.LogFormat == "json")
         {
-            builder.Logging.AddJsonConsole(j => j.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+            builder.Logging.AddConsole(c => c.FormatterName = JsonLogFormatter.FormatterName);
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, JsonLogFormatter>());
         }
         else
         {
             builder.Logging.AddConsole(c => c.FormatterName = LogfmtFormatter.FormatterName);
-            // Registered directly: AddConsoleFormatter<,> would also bind formatter options from configuration through
-            // reflection, which NativeAOT cannot keep; the logfmt formatter has no options to bind.
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, LogfmtFormatter>());
-            builder.Services.AddSingleton(time);
         }
+        builder.Services.AddSingleton(time);
         WebConfigSource? webSource = null;
         TlsServer? tls = null;
         ILogger? webLog = null;
@@ -177,7 +178,13 @@ public static class ServerHost
         log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
             Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
-        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m)) { StartTimestamps = o.StartTimestampStorage };
+        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m))
+        {
+            StartTimestamps = o.StartTimestampStorage,
+            InfoLog = m => scrapeLog.LogInformation("{Message}", m),
+            // Null unless debugging, so that a scrape formats no line nobody reads.
+            DebugLog = scrapeLog.IsEnabled(LogLevel.Debug) ? m => scrapeLog.LogDebug("{Message}", m) : null,
+        };
         using var housekeeper = new MemoryHousekeeper(time);
         var state = new ServerState(o, db, scrape, config, time);
         var reloadGate = new SemaphoreSlim(1, 1);

@@ -82,7 +82,7 @@ public sealed class GlobalConfig
     /// <summary>The file where scrape failures are logged, or null.</summary>
     public string? ScrapeFailureLogFile { get; set; }
 
-    /// <summary>Default scrape body size limit in bytes (0 = none).</summary>
+    /// <summary>Default scrape body size limit in bytes (0 = <see cref="ScrapeConfig.DefaultBodySizeLimit"/>).</summary>
     public long BodySizeLimit { get; set; }
 
     /// <summary>Default per-scrape sample limit (0 = none).</summary>
@@ -170,8 +170,23 @@ public sealed class ScrapeConfig
     /// <summary>Label value length limit (0 = none; inherits global).</summary>
     public int LabelValueLengthLimit { get; set; }
 
-    /// <summary>Uncompressed body size limit in bytes (0 = none; inherits global).</summary>
+    /// <summary>
+    /// Uncompressed body size limit in bytes as configured (inherits global); 0 (unset) means
+    /// <see cref="DefaultBodySizeLimit"/>: see <see cref="EffectiveBodySizeLimit"/>.
+    /// </summary>
     public long BodySizeLimit { get; set; }
+
+    /// <summary>
+    /// The limit when none is configured: 100 MiB of decompressed body. Prometheus has no default (0 is unlimited), but
+    /// a scrape body is held whole while it is parsed, so an endless or gzip-bomb body would take the server's memory
+    /// (it grew to 1 GiB per target and failed then). 100 MiB is several times the largest exporters in common use
+    /// (a big cluster's kube-state-metrics serves tens of MiB) and bounds one hostile target to about 128 MiB of buffer;
+    /// a job that needs more sets <c>body_size_limit</c> higher.
+    /// </summary>
+    public const long DefaultBodySizeLimit = 100L << 20;
+
+    /// <summary>The body size limit a scrape applies: the configured one, or <see cref="DefaultBodySizeLimit"/> for 0.</summary>
+    public long EffectiveBodySizeLimit => BodySizeLimit > 0 ? BodySizeLimit : DefaultBodySizeLimit;
 
     /// <summary>How many dropped targets to keep for the targets page (0 = all; inherits global).</summary>
     public int KeepDroppedTargets { get; set; }

@@ -24,7 +24,11 @@ public sealed class FileDiscoverer : IDiscoverer
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, List<TargetGroup>> _lastGood = new(StringComparer.Ordinal);
+    // Started by the run, stopped by the run's end and by DisposeAsync, which shutdown calls at the same time: the list
+    // is only touched under _watchersGate, and once stopped no watcher is started any more.
     private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly Lock _watchersGate = new();
+    private bool _watchersStopped;
     private readonly Lock _gate = new();
     private string? _lastSignature;
 
@@ -185,8 +189,16 @@ public sealed class FileDiscoverer : IDiscoverer
                 w.Deleted += OnChange;
                 w.Renamed += OnChange;
                 w.Error += (_, e) => _onError?.Invoke($"file watcher error in \"{dir}\": {e.GetException().Message}");
-                w.EnableRaisingEvents = true;
-                _watchers.Add(w);
+                lock (_watchersGate)
+                {
+                    if (_watchersStopped)
+                    {
+                        w.Dispose();
+                        return;
+                    }
+                    w.EnableRaisingEvents = true;
+                    _watchers.Add(w);
+                }
             }
             catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
             {
@@ -198,14 +210,22 @@ public sealed class FileDiscoverer : IDiscoverer
 
     private void OnChange(object sender, FileSystemEventArgs e) => _wake.Writer.TryWrite(true);
 
+    /// <summary>Stops and disposes the watchers; safe to call from several threads at once, and more than once.</summary>
     private void StopWatchers()
     {
-        foreach (var w in _watchers)
+        FileSystemWatcher[] watchers;
+        lock (_watchersGate)
+        {
+            _watchersStopped = true;
+            watchers = [.. _watchers];
+            _watchers.Clear();
+        }
+        // Disposed outside the lock: a watcher's event handler may be running and must not wait for it.
+        foreach (var w in watchers)
         {
             w.EnableRaisingEvents = false;
             w.Dispose();
         }
-        _watchers.Clear();
     }
 
     /// <inheritdoc/>

@@ -85,12 +85,12 @@ public static class TargetLabeler
         }
         if (addr.Contains('/', StringComparison.Ordinal))
         {
-            return Invalid(before, $"\"{addr}\" is not a valid hostname");
+            return Invalid(before, $"\"{Echo.Truncate(addr)}\" is not a valid hostname");
         }
         string interval = lb.Get(ScrapeIntervalLabel);
         if (!PromDuration.TryParse(interval, out var iv))
         {
-            return Invalid(before, $"error parsing scrape interval: not a valid duration string: \"{interval}\"");
+            return Invalid(before, $"error parsing scrape interval: not a valid duration string: \"{Echo.Truncate(interval)}\"");
         }
         if (iv == TimeSpan.Zero)
         {
@@ -99,7 +99,7 @@ public static class TargetLabeler
         string timeout = lb.Get(ScrapeTimeoutLabel);
         if (!PromDuration.TryParse(timeout, out var to))
         {
-            return Invalid(before, $"error parsing scrape timeout: not a valid duration string: \"{timeout}\"");
+            return Invalid(before, $"error parsing scrape timeout: not a valid duration string: \"{Echo.Truncate(timeout)}\"");
         }
         if (to == TimeSpan.Zero)
         {
@@ -107,7 +107,7 @@ public static class TargetLabeler
         }
         if (to > iv)
         {
-            return Invalid(before, $"scrape timeout cannot be greater than scrape interval (\"{timeout}\" > \"{interval}\")");
+            return Invalid(before, $"scrape timeout cannot be greater than scrape interval (\"{Echo.Truncate(timeout)}\" > \"{Echo.Truncate(interval)}\")");
         }
         lb.RemoveWhere(static l => l.Name.StartsWith(MetaLabelPrefix, StringComparison.Ordinal));
         if (lb.Get("instance").Length == 0)
@@ -119,7 +119,7 @@ public static class TargetLabeler
         {
             if (!Labels.IsValidLabelName(l.Name))
             {
-                return Invalid(before, $"invalid label name \"{l.Name}\"");
+                return Invalid(before, $"invalid label name \"{Echo.Truncate(l.Name)}\"");
             }
         }
         lb.RemoveWhere(static l => l.Name.StartsWith(ReservedLabelPrefix, StringComparison.Ordinal));

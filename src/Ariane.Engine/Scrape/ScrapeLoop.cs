@@ -73,6 +73,15 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// </summary>
     internal bool ParseStartTimestamps { get; set; }
 
+    /// <summary>Receives info-level lines (a target that is up again); null to drop them.</summary>
+    internal Action<string>? InfoLog { get; set; }
+
+    /// <summary>
+    /// Receives a debug line per scrape (target, duration, samples); null when debug logging is off, so that a scrape
+    /// formats nothing then.
+    /// </summary>
+    internal Action<string>? DebugLog { get; set; }
+
     internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, Action<string>? log = null)
     {
         _requestHeaders = "Accept: " + AcceptHeader.Value + "\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: "
@@ -126,7 +135,15 @@ public sealed class ScrapeLoop : IAsyncDisposable
                     app.Append(ref _reportRefs[i], _reportLabels[i], ts, SampleValue.StaleNaN);
                 }
             }
-            app.Commit();
+            try
+            {
+                app.Commit();
+            }
+            catch (IOException e)
+            {
+                // Storage could not write the markers (a full disk): the series then end by staleness timeout instead.
+                _log?.Invoke($"Writing staleness markers failed target={Echo.Logfmt(_target.Url.ToString())} err={Echo.Logfmt(e.Message)}");
+            }
             _prevSeen = [];
         }
     }
@@ -238,7 +255,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
         catch (Exception e)
         {
             app?.Rollback();
-            error = Describe(e);
+            // Whatever produced it, an error is shown and logged at a bounded length (it may quote the target's input).
+            error = Echo.Truncate(Describe(e), MaxErrorChars);
             stats = default;
             ScrapeMetrics.Failed(error);
             // A failed scrape makes everything the target exposed last time stale, as Prometheus does.
@@ -269,10 +287,21 @@ public sealed class ScrapeLoop : IAsyncDisposable
             // Storage could not write the scrape (a full disk): the scrape failed, and says why.
             error = "storage: " + e.Message;
         }
+        bool wasDown = _target.Health == TargetHealth.Down;
         _target.Report(start, duration, error);
-        if (error is not null)
+        // A target that stays down is logged when it goes down and when it comes back, not on every scrape.
+        if (error is not null && !wasDown)
         {
-            _log?.Invoke($"scrape failed target={_target.Url} err=\"{error}\"");
+            _log?.Invoke($"Scrape failed target={Echo.Logfmt(_target.Url.ToString())} err={Echo.Logfmt(error)}");
+        }
+        else if (error is null && wasDown)
+        {
+            InfoLog?.Invoke($"Scrape target is up again target={Echo.Logfmt(_target.Url.ToString())}");
+        }
+        if (DebugLog is { } debug)
+        {
+            debug($"Scrape done target={Echo.Logfmt(_target.Url.ToString())} duration={duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}s " +
+                $"samples={stats.Scraped} post_relabel={stats.PostRelabel} series_added={stats.SeriesAdded} err={Echo.Logfmt(error ?? "")}");
         }
     }
 
@@ -282,6 +311,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
         HttpRequestException h when h.InnerException is not null => h.Message + ": " + h.InnerException.Message,
         _ => e.Message,
     };
+
+    /// <summary>The longest error a scrape reports; the parts quoting input are shortened first (<see cref="Echo"/>).</summary>
+    private const int MaxErrorChars = 1024;
+
+    /// <summary>The error of a scrape whose body is over the limit, as Prometheus words it.</summary>
+    internal const string BodySizeLimitExceeded = "body size limit exceeded";
 
     private (byte[] Buffer, int Length, string? ContentType) Fetch(CancellationToken stop)
     {
@@ -294,8 +329,10 @@ public sealed class ScrapeLoop : IAsyncDisposable
             throw new ScrapeException($"server returned HTTP status {resp.StatusCode} {resp.ReasonPhrase}");
         }
         string? contentType = resp.ContentType;
-        long limit = _target.Config.BodySizeLimit > 0 ? _target.Config.BodySizeLimit : long.MaxValue;
-        byte[] buf = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        // The limit applies to the decompressed body, which is held whole while it is parsed: the buffer never grows
+        // past the power of two above it, and one byte more than the limit is enough to know it was exceeded.
+        long limit = Math.Min(_target.Config.EffectiveBodySizeLimit, Array.MaxLength - 1);
+        byte[] buf = ArrayPool<byte>.Shared.Rent((int)Math.Min(64 * 1024, limit + 1));
         int len = 0;
         try
         {
@@ -308,12 +345,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
             {
                 if (len == buf.Length)
                 {
-                    var bigger = ArrayPool<byte>.Shared.Rent(buf.Length * 2);
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buf.Length, limit + 1));
                     buf.AsSpan(0, len).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buf);
                     buf = bigger;
                 }
-                int n = stream.Read(buf.AsSpan(len));
+                int n = stream.Read(buf.AsSpan(len, (int)Math.Min(buf.Length - len, limit + 1 - len)));
                 if (n == 0)
                 {
                     break;
@@ -321,7 +358,8 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 len += n;
                 if (len > limit)
                 {
-                    throw new ScrapeException($"body size limit exceeded: the response is larger than {limit} bytes");
+                    // Prometheus's words, so alerts and dashboards that match lastError keep working.
+                    throw new ScrapeException(BodySizeLimitExceeded);
                 }
             }
         }
@@ -501,17 +539,19 @@ public sealed class ScrapeLoop : IAsyncDisposable
         var cfg = _target.Config;
         if (cfg.LabelLimit > 0 && l.Count > cfg.LabelLimit)
         {
-            throw new ScrapeException($"label_limit exceeded (metric: {l.Name}, number of labels: {l.Count}, limit: {cfg.LabelLimit})");
+            throw new ScrapeException($"label_limit exceeded (metric: {Echo.Truncate(l.Name)}, number of labels: {l.Count}, limit: {cfg.LabelLimit})");
         }
         foreach (var lbl in l)
         {
+            // The offending input is quoted shortened: a hostile target's 10 MB value would otherwise be copied into
+            // lastError and into a log line on every scrape.
             if (cfg.LabelNameLengthLimit > 0 && lbl.Name.Length > cfg.LabelNameLengthLimit)
             {
-                throw new ScrapeException($"label_name_length_limit exceeded (metric: {l.Name}, label name: {lbl.Name}, limit: {cfg.LabelNameLengthLimit})");
+                throw new ScrapeException($"label_name_length_limit exceeded (metric: {Echo.Truncate(l.Name)}, label name: {Echo.Truncate(lbl.Name)}, limit: {cfg.LabelNameLengthLimit})");
             }
             if (cfg.LabelValueLengthLimit > 0 && lbl.Value.Length > cfg.LabelValueLengthLimit)
             {
-                throw new ScrapeException($"label_value_length_limit exceeded (metric: {l.Name}, label name: {lbl.Name}, value: \"{lbl.Value}\", limit: {cfg.LabelValueLengthLimit})");
+                throw new ScrapeException($"label_value_length_limit exceeded (metric: {Echo.Truncate(l.Name)}, label name: {Echo.Truncate(lbl.Name)}, value: \"{Echo.Truncate(lbl.Value)}\", limit: {cfg.LabelValueLengthLimit})");
             }
         }
     }

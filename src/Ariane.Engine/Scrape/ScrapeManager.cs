@@ -20,14 +20,21 @@ public sealed class ScrapeManager : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ScrapeScheduler _scheduler;
     private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
+    private bool _disposed;
 
-    /// <summary>Creates an idle manager; <see cref="ApplyConfigAsync"/> starts scraping.</summary>
     /// <summary>
     /// Whether scrapes take OpenMetrics <c>_created</c> samples as start timestamps (<c>--enable-feature=st-storage</c>);
     /// applies to scrape loops started afterwards.
     /// </summary>
     public bool StartTimestamps { get; init; }
 
+    /// <summary>Receives info-level lines (a target up again after failing); warnings go to the constructor's log.</summary>
+    public Action<string>? InfoLog { get; init; }
+
+    /// <summary>Receives debug lines (each scrape, discovery updates); null when debug logging is off.</summary>
+    public Action<string>? DebugLog { get; init; }
+
+    /// <summary>Creates an idle manager whose warnings (failed scrapes, invalid targets) go to <paramref name="log"/>.</summary>
     public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log)
     {
         _storage = storage;
@@ -55,6 +62,11 @@ public sealed class ScrapeManager : IAsyncDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_disposed)
+            {
+                // A reload (SIGHUP runs it on its own task) that lands during shutdown: storage is about to close.
+                return;
+            }
             var next = new Dictionary<string, ScrapePool>(StringComparer.Ordinal);
             foreach (var sc in config.ScrapeConfigs)
             {
@@ -63,7 +75,12 @@ public sealed class ScrapeManager : IAsyncDisposable
                     next[sc.JobName] = existing;
                     continue;
                 }
-                var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log) { StartTimestamps = StartTimestamps };
+                var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log)
+                {
+                    StartTimestamps = StartTimestamps,
+                    InfoLog = InfoLog,
+                    DebugLog = DebugLog,
+                };
                 next[sc.JobName] = pool;
                 pool.Start();
             }
@@ -88,6 +105,11 @@ public sealed class ScrapeManager : IAsyncDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
             foreach (var pool in _pools.Values)
             {
                 await pool.DisposeAsync(markStale: false).ConfigureAwait(false);
@@ -117,11 +139,18 @@ public sealed class ScrapePool
     private readonly List<IDiscoverer> _discoverers = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
+    // Stops of targets that discovery removed (they write staleness markers once their running scrape ended): awaited
+    // by DisposeAsync, so that nothing the pool started writes after it returned and the server closes storage.
+    private readonly List<Task> _stopping = [];
     private Dictionary<string, ScrapeLoop> _loops = new(StringComparer.Ordinal);
     private List<DroppedTarget> _dropped = [];
 
     /// <summary>Whether its scrape loops take OpenMetrics <c>_created</c> samples as start timestamps.</summary>
     internal bool StartTimestamps { get; init; }
+
+    internal Action<string>? InfoLog { get; init; }
+
+    internal Action<string>? DebugLog { get; init; }
 
     internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, Action<string> log)
     {
@@ -201,6 +230,15 @@ public sealed class ScrapePool
     {
         long began = System.Diagnostics.Stopwatch.GetTimestamp();
         List<ScrapeLoop> toStop = [];
+        if (DebugLog is { } debug)
+        {
+            int n = 0;
+            foreach (var g in groups)
+            {
+                n += g.Targets.Count;
+            }
+            debug($"Discovery update job={Echo.Logfmt(_config.JobName)} provider={provider} groups={groups.Count} targets={n}");
+        }
         lock (_sync)
         {
             _groupsByProvider[provider] = groups;
@@ -217,7 +255,7 @@ public sealed class ScrapePool
                         {
                             if (res.Error is not null)
                             {
-                                _log($"invalid target job={_config.JobName} err=\"{res.Error}\"");
+                                _log($"Invalid target job={Echo.Logfmt(_config.JobName)} err={Echo.Logfmt(res.Error)}");
                             }
                             dropped.Add(new DroppedTarget(res.Discovered, _config.JobName));
                             continue;
@@ -234,7 +272,12 @@ public sealed class ScrapePool
                         }
                         else
                         {
-                            var nl = new ScrapeLoop(target, _storage, _client, _time, _log) { ParseStartTimestamps = StartTimestamps };
+                            var nl = new ScrapeLoop(target, _storage, _client, _time, _log)
+                            {
+                                ParseStartTimestamps = StartTimestamps,
+                                InfoLog = InfoLog,
+                                DebugLog = DebugLog,
+                            };
                             next[key] = nl;
                             nl.Start(_scheduler);
                         }
@@ -252,9 +295,20 @@ public sealed class ScrapePool
             _dropped = dropped;
         }
         ScrapeMetrics.ObserveSync(_config.JobName, System.Diagnostics.Stopwatch.GetElapsedTime(began), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (toStop.Count == 0)
+        {
+            return;
+        }
+        // Started outside the lock: a stop that finds no running scrape commits its staleness markers right here.
+        var stops = new List<Task>(toStop.Count);
         foreach (var l in toStop)
         {
-            _ = l.StopAsync(markStale: true);
+            stops.Add(l.StopAsync(markStale: true));
+        }
+        lock (_sync)
+        {
+            _stopping.RemoveAll(static t => t.IsCompleted);
+            _stopping.AddRange(stops);
         }
     }
 
@@ -273,12 +327,16 @@ public sealed class ScrapePool
         {
         }
         List<ScrapeLoop> loops;
+        List<Task> stopping;
         lock (_sync)
         {
             loops = [.. _loops.Values];
             _loops = new(StringComparer.Ordinal);
+            stopping = [.. _stopping];
+            _stopping.Clear();
         }
-        var stops = new List<Task>(loops.Count);
+        var stops = new List<Task>(loops.Count + stopping.Count);
+        stops.AddRange(stopping);
         foreach (var l in loops)
         {
             stops.Add(l.StopAsync(markStale));

@@ -340,7 +340,7 @@ public abstract class LineParser : ExpositionParser
                 ref readonly LabelPos o = ref into[j];
                 if (line.Slice(o.NameStart - abs, o.NameLen).SequenceEqual(line.Slice(nameStart, nameLen)))
                 {
-                    Fail("duplicate label name \"" + Encoding.UTF8.GetString(line.Slice(nameStart, nameLen)) + "\"");
+                    Fail("duplicate label name \"" + Echo.Truncate(line.Slice(nameStart, nameLen)) + "\"");
                 }
             }
             if (count == into.Length)

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace Ariane.Server.Logging;
 
-/// <summary>Writes log lines in Prometheus's logfmt style: <c>time=... level=info source=scrape msg="..."</c>.</summary>
+/// <summary>
+/// Writes log lines in Prometheus's logfmt style: <c>time=... level=info source=scrape msg="Scrape failed" target=... err=...</c>,
+/// the entry's fields as fields (see <see cref="LogFields"/>).
+/// </summary>
 public sealed class LogfmtFormatter : ConsoleFormatter
 {
     /// <summary>The name used with AddConsole(o =&gt; o.FormatterName = ...).</summary>
@@ -22,21 +25,31 @@ public sealed class LogfmtFormatter : ConsoleFormatter
     /// <inheritdoc/>
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
-        string msg = logEntry.Formatter(logEntry.State, logEntry.Exception);
+        var fields = new List<KeyValuePair<string, string>>();
+        string msg = LogFields.Extract(logEntry, fields);
         var sb = new StringBuilder(128);
-        sb.Append("time=").Append(_time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        sb.Append("time=").Append(Time(_time));
         sb.Append(" level=").Append(Level(logEntry.LogLevel));
-        string category = logEntry.Category;
-        int dot = category.LastIndexOf('.');
-        sb.Append(" source=").Append(dot >= 0 ? category[(dot + 1)..] : category);
-        sb.Append(" msg=");
-        Quote(sb, msg);
+        sb.Append(" source=").Append(Source(logEntry.Category));
+        sb.Append(" msg=").Append(Echo.Logfmt(msg));
+        foreach (var (k, v) in fields)
+        {
+            sb.Append(' ').Append(k).Append('=').Append(Echo.Logfmt(v));
+        }
         if (logEntry.Exception is not null)
         {
-            sb.Append(" err=");
-            Quote(sb, logEntry.Exception.Message);
+            sb.Append(" err=").Append(Echo.Logfmt(logEntry.Exception.Message));
         }
         textWriter.WriteLine(sb.ToString());
+    }
+
+    internal static string Time(TimeProvider time) =>
+        time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    internal static string Source(string category)
+    {
+        int dot = category.LastIndexOf('.');
+        return dot >= 0 ? category[(dot + 1)..] : category;
     }
 
     internal static string Level(LogLevel l) => l switch
@@ -46,36 +59,4 @@ public sealed class LogfmtFormatter : ConsoleFormatter
         LogLevel.Warning => "warn",
         _ => "error",
     };
-
-    private static void Quote(StringBuilder sb, string s)
-    {
-        bool needs = s.Length == 0;
-        foreach (char c in s)
-        {
-            if (c is ' ' or '"' or '=' or '\\' || char.IsControl(c))
-            {
-                needs = true;
-                break;
-            }
-        }
-        if (!needs)
-        {
-            sb.Append(s);
-            return;
-        }
-        sb.Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default: sb.Append(c); break;
-            }
-        }
-        sb.Append('"');
-    }
 }

@@ -124,6 +124,50 @@ public sealed class FileDiscovererTests : IDisposable
     }
 
     [Fact]
+    public async Task StoppingWhileFilesAreRewrittenNeverThrows()
+    {
+        // Issue 10 item 5: shutdown cancels the run (whose finally stops the watchers) and disposes the discoverer at
+        // the same time, while watcher events keep arriving; the two stops used to iterate and clear one list together
+        // ("Collection was modified"). Many folders make the list long enough for the race to show.
+        var patterns = new List<string>();
+        for (int i = 0; i < 40; i++)
+        {
+            string sub = Path.Combine(_dir, "d" + i);
+            Directory.CreateDirectory(sub);
+            File.WriteAllText(Path.Combine(sub, "t.json"), """[{"targets": ["a:1"]}]""");
+            patterns.Add(Path.Combine(sub, "*.json"));
+        }
+        using var rewrite = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            for (int n = 0; !rewrite.IsCancellationRequested; n++)
+            {
+                File.WriteAllText(Path.Combine(_dir, "d" + (n % 40), "t.json"), $$"""[{"targets": ["a:{{n % 7}}"]}]""");
+            }
+        });
+        try
+        {
+            for (int round = 0; round < 40; round++)
+            {
+                var d = new FileDiscoverer(new FileSdConfig { Files = patterns }, new FakeTimeProvider());
+                using var cts = new CancellationTokenSource();
+                var run = Task.Run(() => d.RunAsync(cts.Token));
+                await Until(d.Updates, _ => true);
+                // As ScrapePool.DisposeAsync does: cancel, then dispose without waiting for the run to end.
+                var cancel = Task.Run(cts.Cancel);
+                await d.DisposeAsync();
+                await cancel.WaitAsync(Wait);
+                await run.WaitAsync(Wait);
+            }
+        }
+        finally
+        {
+            await rewrite.CancelAsync();
+            await writer.WaitAsync(Wait);
+        }
+    }
+
+    [Fact]
     public void BadFilesReportPositions()
     {
         string p = Write("bad.yml", "- targets: [a:1]\n  labels:\n    0bad: x\n");

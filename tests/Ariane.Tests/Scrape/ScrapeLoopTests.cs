@@ -63,7 +63,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private ScrapeLoop Loop(string yamlExtra = "", string path = "/metrics", string timeout = "10s")
+    private ScrapeLoop Loop(string yamlExtra = "", string path = "/metrics", string timeout = "10s", Action<string>? log = null)
     {
         var cfg = ConfigLoader.Load($"""
             scrape_configs:
@@ -78,7 +78,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         var g = StaticDiscovery.Groups(cfg)[0];
         var res = TargetLabeler.Populate(g.Targets[0], g.Labels, cfg);
         var target = new ScrapeTarget(res.Final!, res.Target!, res.Discovered, cfg);
-        return new ScrapeLoop(target, _head, new ScrapeHttpClient(cfg.HttpClient, _time), _time);
+        return new ScrapeLoop(target, _head, new ScrapeHttpClient(cfg.HttpClient, _time), _time, log);
     }
 
     private List<(long T, double V)> Samples(string selector)
@@ -250,6 +250,32 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         await loop.StopAsync(markStale: true);
         Assert.True(SampleValue.IsStaleNaN(Samples("a").Last().V));
         Assert.True(SampleValue.IsStaleNaN(Samples("up").Last().V));
+    }
+
+    [Fact]
+    public void ATargetThatStaysDownIsLoggedWhenItGoesDownAndWhenItComesBack()
+    {
+        var warn = new List<string>();
+        var info = new List<string>();
+        var loop = Loop(log: warn.Add);
+        loop.InfoLog = info.Add;
+        _body = "a 1\n";
+        loop.ScrapeOnce(default);
+        _body = "garbage {{{\n";
+        for (int i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(15));
+            loop.ScrapeOnce(default);
+        }
+        _body = "a 2\n";
+        for (int i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(15));
+            loop.ScrapeOnce(default);
+        }
+        string s = Assert.Single(warn);
+        Assert.StartsWith($"Scrape failed target={loop.Target.Url} err=\"line 1:", s);
+        Assert.Equal([$"Scrape target is up again target={loop.Target.Url}"], info);
     }
 
     public static TheoryData<string, string, string, string> Hostile => new()

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using System.Text.Json;
 using Ariane.Tests.Support;
@@ -126,6 +127,57 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
             var t = d.GetProperty("activeTargets")[0];
             return t.GetProperty("health").GetString() == "down" && t.GetProperty("lastError").GetString()!.Length > 0;
         }, TimeSpan.FromSeconds(20), "an unreachable target is down with a lastError");
+    }
+
+    [Fact]
+    public async Task SigtermWhileFileSdFilesAreRewrittenExitsCleanly()
+    {
+        // Issue 10 item 5: SIGTERM while SD files were being rewritten crashed the shutdown ("Collection was modified")
+        // half the time, exit 1 and storage not closed. Several rounds, each stopped in the middle of rewrites.
+        for (int round = 0; round < 3; round++)
+        {
+            using var dir = new TempDir();
+            var jobs = new StringBuilder("global:\n  scrape_interval: 1s\nscrape_configs:\n");
+            for (int j = 0; j < 8; j++)
+            {
+                string sd = Path.Combine(dir.Path, "sd" + j);
+                Directory.CreateDirectory(sd);
+                await File.WriteAllTextAsync(Path.Combine(sd, "t.json"), "[{\"targets\": [\"127.0.0.1:1\"]}]");
+                jobs.Append($"  - job_name: j{j}\n    file_sd_configs:\n      - files: ['{sd}/*.json']\n");
+            }
+            string cfg = Path.Combine(dir.Path, "prometheus.yml");
+            await File.WriteAllTextAsync(cfg, jobs.ToString());
+            await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}");
+            using var stop = new CancellationTokenSource();
+            var writer = Task.Run(async () =>
+            {
+                for (int n = 0; !stop.IsCancellationRequested && n < 100_000; n++)
+                {
+                    await File.WriteAllTextAsync(Path.Combine(dir.Path, "sd" + (n % 8), "t.json"), $"[{{\"targets\": [\"127.0.0.1:{1 + (n % 5)}\"]}}]");
+                }
+            });
+            await Task.Delay(300);
+            s.Signal(15);
+            int code = await s.WaitExitAsync(TimeSpan.FromSeconds(60));
+            await stop.CancelAsync();
+            await writer;
+            Assert.True(code == 0, $"exit {code}\n{s.Output}");
+            Assert.Contains("See you next time!", s.Output);
+            Assert.DoesNotContain("Collection was modified", s.Output);
+        }
+    }
+
+    [Fact]
+    public async Task NonLoopbackListenWithTheOptOutLogsAWarning()
+    {
+        using var dir = new TempDir();
+        int port = ServerProcess.FreePort();
+        await using var s = ServerProcess.Launch(dir.Path, ["serve"],
+            [$"--web.listen-address=0.0.0.0:{port}", "--web.allow-unauthenticated-public", $"--storage.tsdb.path={dir.Path}"], out _, addDefaults: false);
+        await s.EventuallyAsync(() => Task.FromResult(s.Output.Contains("Server is ready", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the server starts");
+        Assert.Contains("level=warn source=main msg=\"Listening on 0.0.0.0:" + port + " beyond loopback without authentication: anyone who can reach it", s.Output);
+        s.Signal(15);
+        Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
