@@ -6,11 +6,14 @@
 # Ariane's answers equal Prometheus's (same series and timestamps, values within 1e-6 relative).
 #
 #   bench/query.sh [--rounds 10] [--only ariane,prometheus,victoriametrics] [--instances 60]
-#                  [--hours 6] [--range-hours 3] [--step 60] [--keep]
+#                  [--hours 6] [--range-hours 3] [--step 60] [--keep] [--data dashboards|joins] [--series 50000]
 #
 # Defaults: 60 instances x 201 series = 12,060 series, 6 h of samples every 15 s ending a minute before the
 # start (1440 per series, 17.4M samples), queries over the last 3 h of it at a 60 s step, 10 timed rounds per
-# query after one untimed run. ARIANE_ROOT (default: this repository) is where `./ariane serve` runs from.
+# query after one untimed run. --data joins: the vector-matching set instead, 50,000 series lq{i,grp,mod}, 1 h
+# every 30 s (120 samples each), its three queries over that hour at a 60 s step (--hours and --range-hours
+# default to 1 there); a query that fails or passes 150 s is reported as such and not timed.
+# ARIANE_ROOT (default: this repository) is where `./ariane serve` runs from.
 # Results: markdown tables on stdout and in bench/results/query-<date>.md.
 set -euo pipefail
 
@@ -22,16 +25,18 @@ command_line="bench/query.sh${*:+ $*}"
 rounds=10
 only="ariane,prometheus,victoriametrics"
 instances=60
-hours=6
-range_hours=3
+hours=""
+range_hours=""
 step=60
 keep=0
+data=dashboards
+series=50000
 # Override with ARIANE_PORT, PROMETHEUS_PORT, VM_PORT when another benchmark holds these (ingest.sh uses the same).
 declare -A listen_port=([ariane]="${ARIANE_PORT:-19095}" [prometheus]="${PROMETHEUS_PORT:-19090}" [victoriametrics]="${VM_PORT:-19428}")
 declare -A alloc_metric=([ariane]=dotnet_gc_allocated_bytes_total [prometheus]=go_memstats_alloc_bytes_total [victoriametrics]=go_memstats_alloc_bytes_total)
 declare -A label=([ariane]=Ariane [prometheus]="Prometheus 2.42" [victoriametrics]="VictoriaMetrics 1.79")
 
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -41,6 +46,8 @@ while [ $# -gt 0 ]; do
     --range-hours) range_hours="$2"; shift 2 ;;
     --step) step="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --data) data="$2"; shift 2 ;;
+    --series) series="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "query.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -53,7 +60,12 @@ done
 for s in ${only//,/ }; do
   case "$s" in ariane|prometheus|victoriametrics) ;; *) echo "query.sh: unknown system $s" >&2; exit 2 ;; esac
 done
-for v in "$rounds" "$instances" "$hours" "$range_hours" "$step"; do
+case "$data" in
+  dashboards) hours="${hours:-6}"; range_hours="${range_hours:-3}"; interval=15 ;;
+  joins) hours="${hours:-1}"; range_hours="${range_hours:-1}"; interval=30 ;;
+  *) echo "query.sh: unknown data set $data (dashboards, joins)" >&2; exit 2 ;;
+esac
+for v in "$rounds" "$instances" "$hours" "$range_hours" "$step" "$series"; do
   [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "query.sh: $v is not a positive whole number" >&2; exit 2; }
 done
 [ "$range_hours" -le "$hours" ] || { echo "query.sh: --range-hours must not exceed --hours" >&2; exit 2; }
@@ -117,7 +129,7 @@ loader() { DOTNET_gcServer=0 dotnet "$work/load-bin/ariane-bench-load.dll" "$@";
 # Prometheus 2.42 (closed windows [t - range, t]) and Prometheus 3.x and Ariane (left-open (t - range, t]) differ.
 end_ms=$(( ($(date +%s) / 60 - 1) * 60 * 1000 ))
 start_ms=$(( end_ms - range_hours * 3600 * 1000 ))
-data_args=(--end-ms "$((end_ms - 7500))" --hours "$hours" --instances "$instances")
+data_args=(--end-ms "$((end_ms - 7500))" --hours "$hours" --instances "$instances" --data "$data" --series "$series" --interval-s "$interval")
 
 printf 'global:\n  scrape_interval: 15s\n' >"$work/empty.yml"
 
@@ -172,7 +184,7 @@ run_system() {
   sleep 10
   log "$sys: querying, $rounds rounds per query"
   loader query --url "http://127.0.0.1:$port" --start-ms "$start_ms" --end-ms "$end_ms" --step-s "$step" \
-    --rounds "$rounds" --alloc-metric "${alloc_metric[$sys]}" --out "$work/results/$sys" \
+    --rounds "$rounds" --alloc-metric "${alloc_metric[$sys]}" --out "$work/results/$sys" --data "$data" --timeout-s 150 \
     $([ "$sys" = prometheus ] && echo "--equivalents prometheus-2.42") 2>&1 | sed "s/^/[$sys] /" >&2
   [ "${PIPESTATUS[0]}" = 0 ] || die "$sys: querying failed"
   echo "$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")" >"$dir/hwm_kb"
@@ -231,10 +243,10 @@ done
   echo
   echo "Command: \`$command_line\`$(case " ${systems[*]} " in *" ariane "*) echo " (Ariane from $ARIANE_ROOT at $(git -C "$ARIANE_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))" ;; esac)"
   echo
-  echo "$instances instances, $(head -c 200 "$work/${systems[0]}/load.out" 2>/dev/null | grep -oE 'series=[0-9]+ samples=[0-9]+' || echo '?'), ${hours} h every 15 s; query_range over the last ${range_hours} h, step ${step}s; $rounds timed rounds per query after one untimed run."
+  echo "Data set $data: $([ "$data" = joins ] && echo "lq{i,grp,mod}" || echo "$instances instances"), $(head -c 200 "$work/${systems[0]}/load.out" 2>/dev/null | grep -oE 'series=[0-9]+ samples=[0-9]+' || echo '?'), ${hours} h every ${interval} s; query_range over the last ${range_hours} h, step ${step}s; $rounds timed rounds per query after one untimed run."
   echo "Host: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; load average before $load_before, after $load_after."
   echo
-  IFS=,; loader report --dir "$work/results" --systems "${systems[*]}" --labels "${labels[*]}"; unset IFS
+  IFS=,; loader report --dir "$work/results" --systems "${systems[*]}" --labels "${labels[*]}" --data "$data"; unset IFS
   echo
   for sys in "${systems[@]}"; do
     [ -f "$work/$sys/load.out" ] || { echo "- $sys: failed"; continue; }

@@ -8,7 +8,7 @@ namespace Ariane.Bench.Load;
 /// function of the seed, the series and k (and the values before it), so every system gets the same samples.
 /// One instance restarts half-way (its counters reset to zero), so rate/increase must handle resets.
 /// </summary>
-internal sealed class DataSet
+internal sealed class DataSet : SeriesData
 {
     public static readonly string[] Jobs = ["api", "web", "auth", "billing", "search", "media"];
     public static readonly string[] Handlers = ["/", "/login", "/logout", "/api/items", "/api/orders", "/api/users", "/static", "/health"];
@@ -20,9 +20,6 @@ internal sealed class DataSet
     public const int Cpus = 4;
     public const int Queues = 20;
 
-    private readonly List<byte[]> _labels = [];   // encoded Label messages of each series (TimeSeries field 1)
-    private readonly List<string> _names = [];
-    private readonly List<(string Name, string Value)[]> _pairs = [];
     private readonly double[] _values;
     private readonly int _instances;
     private readonly ulong _seed;
@@ -30,27 +27,20 @@ internal sealed class DataSet
     private readonly int _reqBase, _histBase, _cpuBase, _fsBase, _queueBase, _loadBase;
     private readonly int _restartInstance, _restartStep;
 
-    public int SeriesCount => _labels.Count;
-    public long IntervalMs { get; }
-    public long StartMs { get; }
-    public int Steps { get; }
-
     public DataSet(int instances, long endMs, double hours, long intervalMs, ulong seed)
+        : base(endMs, hours, intervalMs)
     {
         _instances = instances;
         _seed = seed;
-        IntervalMs = intervalMs;
-        Steps = (int)(hours * 3600_000 / intervalMs);
-        StartMs = endMs - (long)(Steps - 1) * intervalMs;
         _restartInstance = instances / 2;
         _restartStep = Steps / 2;
 
-        _reqBase = _labels.Count;
+        _reqBase = SeriesCount;
         for (int i = 0; i < instances; i++)
             foreach (var h in Handlers)
                 foreach (var c in Codes)
                     Add(i, "http_requests_total", "code", c, "handler", h);
-        _histBase = _labels.Count;
+        _histBase = SeriesCount;
         for (int i = 0; i < instances; i++)
             foreach (var h in Handlers)
             {
@@ -60,23 +50,23 @@ internal sealed class DataSet
                 Add(i, "http_request_duration_seconds_sum", "handler", h);
                 Add(i, "http_request_duration_seconds_count", "handler", h);
             }
-        _cpuBase = _labels.Count;
+        _cpuBase = SeriesCount;
         for (int i = 0; i < instances; i++)
             for (int cpu = 0; cpu < Cpus; cpu++)
                 foreach (var m in CpuModes)
                     Add(i, "node_cpu_seconds_total", "cpu", cpu.ToString(System.Globalization.CultureInfo.InvariantCulture), "mode", m);
-        _fsBase = _labels.Count;
+        _fsBase = SeriesCount;
         for (int i = 0; i < instances; i++)
             foreach (var d in Devices)
                 Add(i, "node_filesystem_avail_bytes", "device", d);
-        _queueBase = _labels.Count;
+        _queueBase = SeriesCount;
         for (int i = 0; i < instances; i++)
             for (int q = 0; q < Queues; q++)
                 Add(i, "app_queue_depth", "queue", "q" + q.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _loadBase = _labels.Count;
+        _loadBase = SeriesCount;
         for (int i = 0; i < instances; i++)
             Add(i, "node_load1");
-        _values = new double[_labels.Count];
+        _values = new double[SeriesCount];
         for (int s = 0; s < _values.Length; s++)
             _values[s] = Math.Floor(1000 * Uniform((ulong)s, ulong.MaxValue));
         for (int i = 0; i < instances; i++)
@@ -87,8 +77,8 @@ internal sealed class DataSet
             _values[s] = 0;
     }
 
-    /// <summary>The labels of series <paramref name="s"/>, sorted by name (for loading the set in-process).</summary>
-    public (string Name, string Value)[] LabelPairs(int s) => _pairs[s];
+    /// <inheritdoc/>
+    public override string CountQuery => "count({__name__=~\"http_.*|node_.*|app_.*\"})";
 
     public static string Fmt(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -104,32 +94,13 @@ internal sealed class DataSet
         };
         for (int k = 0; k < extra.Length; k += 2)
             pairs.Add((extra[k], extra[k + 1]));
-        pairs.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
-        var buf = new Proto();
-        foreach (var (n, v) in pairs)
-        {
-            var l = new Proto();
-            l.String(1, n);
-            l.String(2, v);
-            buf.Bytes(1, l.ToArray());
-        }
-        _labels.Add(buf.ToArray());
-        _names.Add(name);
-        _pairs.Add([.. pairs]);
+        AddSeries(pairs);
     }
 
-    /// <summary>A uniform double in [0, 1) from the seed, a key and a step (SplitMix64 finaliser).</summary>
-    private double Uniform(ulong key, ulong step)
-    {
-        ulong z = _seed * 0x9E3779B97F4A7C15UL ^ key * 0xBF58476D1CE4E5B9UL ^ step * 0x94D049BB133111EBUL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53));
-    }
+    private double Uniform(ulong key, ulong step) => Uniform(_seed, key, step);
 
-    /// <summary>Advances every series to step k (0 is the first sample) and returns the values.</summary>
-    public ReadOnlySpan<double> Step(int k)
+    /// <inheritdoc/>
+    public override ReadOnlySpan<double> Step(int k)
     {
         ulong uk = (ulong)k;
         double secs = IntervalMs / 1000.0;
@@ -190,34 +161,6 @@ internal sealed class DataSet
             _values[s] = Math.Round(2 + Math.Sin(2 * Math.PI * (k + i) / 360.0) + Uniform((ulong)s, uk), 2);
         }
         return _values;
-    }
-
-    /// <summary>
-    /// A WriteRequest (uncompressed protobuf) holding, for every series, the samples of steps [from, to); values
-    /// is the row-major matrix (step - from) x series of the values produced by <see cref="Step"/>.
-    /// </summary>
-    public byte[] Encode(int from, int to, double[] values, Proto req, Proto ts)
-    {
-        req.Clear();
-        int n = SeriesCount;
-        for (int s = 0; s < n; s++)
-        {
-            ts.Clear();
-            ts.Raw(_labels[s]);
-            for (int k = from; k < to; k++)
-            {
-                // Sample: field 1 double value, field 2 int64 timestamp; 1 + 8 + 1 + varint bytes.
-                long t = StartMs + (long)k * IntervalMs;
-                ts.Tag(2, 2);
-                ts.Varint((ulong)(10 + Proto.VarintSize((ulong)t)));
-                ts.Tag(1, 1);
-                ts.Double(values[(k - from) * n + s]);
-                ts.Tag(2, 0);
-                ts.Varint((ulong)t);
-            }
-            req.Bytes(1, ts.Span);
-        }
-        return req.ToArray();
     }
 }
 

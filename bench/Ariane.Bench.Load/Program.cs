@@ -1,11 +1,13 @@
 // Loader and query client of the side-by-side query benchmark (bench/query.sh).
 //
 //   ariane-bench-load load   --url BASE --end-ms T [--hours 3] [--interval-s 15] [--instances 60] [--seed 1] [--steps-per-request 8]
-//       sends the deterministic data set (DataSet.cs) through remote write 1.0 to BASE/api/v1/write, in time order
+//                            [--data dashboards|joins] [--series 50000]
+//       sends the deterministic data set (DataSet.cs; with --data joins JoinDataSet in SeriesData.cs, 1 h every 30 s
+//       by default) through remote write 1.0 to BASE/api/v1/write, in time order (wait, query and report take --data too)
 //   ariane-bench-load wait   --url BASE --end-ms T [--instances 60] [--timeout-s 300]
 //       waits until instant queries at T see every series of the data set
 //   ariane-bench-load query  --url BASE --start-ms S --end-ms T --out DIR [--step-s 60] [--rounds 10] [--alloc-metric NAME]
-//                            [--equivalents prometheus-2.42]
+//                            [--equivalents prometheus-2.42] [--timeout-s 300]
 //       runs each query of Queries.All once (its answer is kept in DIR/qN.json; with --equivalents, the answer to
 //       the Prometheus 2.42 form of Queries.Prometheus242Equivalent in DIR/qN.equivalent.json), then ROUNDS timed times, and
 //       writes DIR/timings.tsv: query index, latencies in ms, allocated bytes and CPU ms per query (from /metrics)
@@ -42,9 +44,10 @@ double OptDouble(string name, string? def = null) => double.Parse(Opt(name, def)
 // Every one of the three exposes its CPU time under this name (client_golang's process collector; Ariane the same).
 const string CpuMetric = "process_cpu_seconds_total";
 
+// --timeout-s caps one request (query.sh sets it a little past the servers' 2-minute query timeout).
 using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
 {
-    Timeout = TimeSpan.FromMinutes(5),
+    Timeout = TimeSpan.FromSeconds(OptDouble("timeout-s", "300")),
 };
 
 try
@@ -55,7 +58,7 @@ try
         case "wait": return await Wait();
         case "query": return await Query();
         case "series": return await Ariane.Bench.Load.ManySeries.Run(http, Opt("url"), (int)OptLong("count", "1000000"), (int)OptLong("samples", "4"), OptLong("end-ms"), (int)OptLong("per-request", "10000"));
-        case "report": return Report.Write(Opt("dir"), Opt("systems").Split(','), Opt("labels", Opt("systems")).Split(','));
+        case "report": return Report.Write(Opt("dir"), Opt("systems").Split(','), Opt("labels", Opt("systems")).Split(','), Queries.Of(DataName()));
         default:
             Console.Error.WriteLine($"ariane-bench-load: unknown command {args[0]}");
             return 2;
@@ -67,8 +70,13 @@ catch (Exception e) when (e is HttpRequestException or ArgumentException or Inva
     return 1;
 }
 
-DataSet MakeDataSet() => new(
-    (int)OptLong("instances", "60"), OptLong("end-ms"), OptDouble("hours", "3"), OptLong("interval-s", "15") * 1000, (ulong)OptLong("seed", "1"));
+// --data dashboards (DataSet.cs, the default) or joins (JoinDataSet in SeriesData.cs, --series 50000).
+string DataName() => Opt("data", "dashboards");
+SeriesData MakeDataSet() => DataName() switch
+{
+    "joins" => new JoinDataSet((int)OptLong("series", "50000"), OptLong("end-ms"), OptDouble("hours", "1"), OptLong("interval-s", "30") * 1000, (ulong)OptLong("seed", "1")),
+    _ => new DataSet((int)OptLong("instances", "60"), OptLong("end-ms"), OptDouble("hours", "3"), OptLong("interval-s", "15") * 1000, (ulong)OptLong("seed", "1")),
+};
 
 async Task<int> Load()
 {
@@ -104,7 +112,7 @@ async Task<int> Load()
         }
     }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"series={ds.SeriesCount} samples={ds.SeriesCount * (long)ds.Steps} start_ms={ds.StartMs} seconds={sw.Elapsed.TotalSeconds:F1} send_seconds={sendSeconds:F1} compressed_mb={bytes / 1e6:F1}"));
+        $"series={ds.SeriesCount} samples={ds.SampleCount()} start_ms={ds.StartMs} seconds={sw.Elapsed.TotalSeconds:F1} send_seconds={sendSeconds:F1} compressed_mb={bytes / 1e6:F1}"));
     return 0;
 }
 
@@ -116,7 +124,7 @@ async Task<int> Wait()
     var deadline = Stopwatch.StartNew();
     long timeout = OptLong("timeout-s", "300");
     int expected = ds.SeriesCount;
-    string q = Uri.EscapeDataString("count({__name__=~\"http_.*|node_.*|app_.*\"})");
+    string q = Uri.EscapeDataString(ds.CountQuery);
     string last = "";
     while (deadline.Elapsed.TotalSeconds < timeout)
     {
@@ -171,16 +179,37 @@ async Task<int> Query()
     else
         readCpu = (cCpu!.Value - aCpu.Value) / 2;
 
+    var queries = Queries.Of(DataName());
     using var tsv = new StreamWriter(Path.Combine(outDir, "timings.tsv"));
-    for (int qi = 0; qi < Queries.All.Length; qi++)
+    for (int qi = 0; qi < queries.Length; qi++)
     {
-        string url = $"{baseUrl}/api/v1/query_range?query={Uri.EscapeDataString(Queries.All[qi])}{range}";
-        // The first run warms caches and JIT and gives the answer compared across systems.
-        string answer = await http.GetStringAsync(url);
+        string url = $"{baseUrl}/api/v1/query_range?query={Uri.EscapeDataString(queries[qi])}{range}";
+        // The first run warms caches and JIT and gives the answer compared across systems. A query that fails
+        // (the server's timeout, or ours) is not timed: the report says why instead of a latency.
+        string answer;
+        long first = Stopwatch.GetTimestamp();
+        try
+        {
+            using var resp = await http.GetAsync(url);
+            answer = await resp.Content.ReadAsStringAsync();
+        }
+        catch (TaskCanceledException)
+        {
+            answer = "";
+        }
+        double firstSeconds = Stopwatch.GetElapsedTime(first).TotalSeconds;
         await File.WriteAllTextAsync(Path.Combine(outDir, $"q{qi}.json"), answer);
         if (!answer.Contains("\"status\":\"success\"", StringComparison.Ordinal))
-            Console.Error.WriteLine($"query: q{qi} failed: {answer[..Math.Min(300, answer.Length)]}");
-        if (opts.GetValueOrDefault("equivalents") == "prometheus-2.42" && Queries.Prometheus242Equivalent.TryGetValue(qi, out var eq))
+        {
+            // Ariane before issue 10's timeout fix answered a timed-out query as "canceled".
+            bool timedOut = answer.Length == 0 || answer.Contains("\"timeout\"", StringComparison.Ordinal) || answer.Contains("\"canceled\"", StringComparison.Ordinal);
+            string why = timedOut ? "> timeout" : "failed";
+            Console.Error.WriteLine($"query: q{qi} {why} after {firstSeconds:F1} s: {answer[..Math.Min(300, answer.Length)]}");
+            tsv.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{qi}\t-\t-\t-\t{why} ({firstSeconds:F0} s)"));
+            tsv.Flush();
+            continue;
+        }
+        if (opts.GetValueOrDefault("equivalents") == "prometheus-2.42" && DataName() == "dashboards" && Queries.Prometheus242Equivalent.TryGetValue(qi, out var eq))
         {
             string alt = await http.GetStringAsync($"{baseUrl}/api/v1/query_range?query={Uri.EscapeDataString(eq)}{range}");
             await File.WriteAllTextAsync(Path.Combine(outDir, $"q{qi}.equivalent.json"), alt);
@@ -204,7 +233,7 @@ async Task<int> Query()
             : ((cpuAfter.Value - cpuBefore.Value - readCpu.Value) / rounds * 1000).ToString("F2", CultureInfo.InvariantCulture);
         tsv.WriteLine($"{qi}\t{string.Join(',', ms.ConvertAll(m => m.ToString("F3", CultureInfo.InvariantCulture)))}\t{alloc}\t{cpu}");
         ms.Sort();
-        Console.Error.WriteLine($"query: q{qi} p50 {ms[ms.Count / 2]:F1} ms, CPU/query {cpu} ms, alloc/query {alloc} B: {Queries.All[qi]}");
+        Console.Error.WriteLine($"query: q{qi} p50 {ms[ms.Count / 2]:F1} ms, CPU/query {cpu} ms, alloc/query {alloc} B: {queries[qi]}");
     }
     return 0;
 }

@@ -17,6 +17,25 @@ internal static class Queries
     ];
 
     /// <summary>
+    /// The vector-matching queries over <see cref="JoinDataSet"/> (query.sh --data joins, issue 10): a many-to-one
+    /// and a one-to-one join of 50,000 series with themselves, and a comparison filter under an aggregation.
+    /// </summary>
+    public static readonly string[] Joins =
+    [
+        "sum by (grp) (lq * on(i, grp, mod) group_left lq)",
+        "sum by (grp) (lq * on(i) lq)",
+        "count by (grp) (lq > 500)",
+    ];
+
+    /// <summary>The queries of a data set by its name (query.sh's --data): <c>dashboards</c> (the default) or <c>joins</c>.</summary>
+    public static string[] Of(string dataSet) => dataSet switch
+    {
+        "dashboards" => All,
+        "joins" => Joins,
+        _ => throw new ArgumentException($"unknown data set {dataSet} (dashboards, joins)"),
+    };
+
+    /// <summary>
     /// For the comparison with Prometheus 2.42 only: forms that mean, under 2.42's closed range windows
     /// [t - range, t], what the query means under the left-open windows (t - range, t] of Prometheus 3.x and Ariane.
     /// The data set's samples never sit on a window edge, but a subquery's points always do (they lie on the

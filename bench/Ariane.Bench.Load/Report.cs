@@ -8,24 +8,33 @@ namespace Ariane.Bench.Load;
 /// <summary>Reads DIR/SYSTEM/timings.tsv and qN.json of every system and prints the markdown tables.</summary>
 internal static class Report
 {
-    public static int Write(string dir, string[] systems, string[] labels)
+    public static int Write(string dir, string[] systems, string[] labels, string[] queries)
     {
         var ic = CultureInfo.InvariantCulture;
         var lat = new Dictionary<string, List<double>[]>();
         var alloc = new Dictionary<string, string[]>();
         var cpu = new Dictionary<string, string[]>();
+        var failed = new Dictionary<string, string[]>();
         foreach (var sys in systems)
         {
             string file = Path.Combine(dir, sys, "timings.tsv");
             if (!File.Exists(file))
                 continue;
-            var l = new List<double>[Queries.All.Length];
-            var a = new string[Queries.All.Length];
-            var c = new string[Queries.All.Length];
+            var l = new List<double>[queries.Length];
+            var a = new string[queries.Length];
+            var c = new string[queries.Length];
+            var x = new string[queries.Length];
             foreach (var line in File.ReadAllLines(file))
             {
                 var f = line.Split('\t');
                 int qi = int.Parse(f[0], ic);
+                if (f[1] == "-")
+                {
+                    // Not timed: the first run failed (e.g. "timed out after 120 s").
+                    x[qi] = f.Length > 4 ? f[4] : "failed";
+                    a[qi] = "-";
+                    continue;
+                }
                 l[qi] = [.. Array.ConvertAll(f[1].Split(','), s => double.Parse(s, ic))];
                 l[qi].Sort();
                 a[qi] = f[2];
@@ -34,6 +43,7 @@ internal static class Report
             lat[sys] = l;
             alloc[sys] = a;
             cpu[sys] = c;
+            failed[sys] = x;
         }
         string Label(string sys) => labels[Array.IndexOf(systems, sys)];
         double? P(string sys, int qi, double p) =>
@@ -48,16 +58,23 @@ internal static class Report
         foreach (var _ in systems) sb.Append("---:|");
         foreach (var s in systems) if (s != "victoriametrics") sb.Append("---:|");
         sb.Append("---|\n");
-        for (int qi = 0; qi < Queries.All.Length; qi++)
+        for (int qi = 0; qi < queries.Length; qi++)
         {
-            sb.Append(ic, $"| q{qi} | `{Queries.All[qi].Replace("|", "\\|", StringComparison.Ordinal)}` |");
-            foreach (var s in systems) sb.Append(ic, $" {Ms(P(s, qi, 0.5))} / {Ms(P(s, qi, 0.9))} |");
+            sb.Append(ic, $"| q{qi} | `{queries[qi].Replace("|", "\\|", StringComparison.Ordinal)}` |");
+            foreach (var s in systems)
+            {
+                if (failed.TryGetValue(s, out var fx) && fx[qi] is { } why)
+                    sb.Append(ic, $" {why} |");
+                else
+                    sb.Append(ic, $" {Ms(P(s, qi, 0.5))} / {Ms(P(s, qi, 0.9))} |");
+            }
             double? vm = P("victoriametrics", qi, 0.5);
             foreach (var s in systems)
             {
                 if (s == "victoriametrics") continue;
                 double? v = P(s, qi, 0.5);
                 string r = v is null || vm is null ? "–" : (v.Value / vm.Value).ToString("F2", ic);
+                if (s == "ariane" && v is null && vm is not null && failed.TryGetValue(s, out var fa) && fa[qi] is not null) r = "**–** ✗";
                 if (s == "ariane" && v is not null && vm is not null) r = v <= vm ? $"**{r}** ✓" : $"**{r}** ✗";
                 sb.Append(ic, $" {r} |");
             }
@@ -76,7 +93,7 @@ internal static class Report
         sb.Append('\n');
         double? Cpu(string sys, int qi) =>
             cpu.TryGetValue(sys, out var arr) && arr[qi] is { } v && v != "-" ? double.Parse(v, ic) : null;
-        for (int qi = 0; qi < Queries.All.Length; qi++)
+        for (int qi = 0; qi < queries.Length; qi++)
         {
             sb.Append(ic, $"| q{qi} |");
             foreach (var s in systems) sb.Append(ic, $" {Ms(Cpu(s, qi))} |");
@@ -95,7 +112,7 @@ internal static class Report
         sb.Append("\n|---|");
         foreach (var _ in systems) sb.Append("---:|---:|");
         sb.Append('\n');
-        for (int qi = 0; qi < Queries.All.Length; qi++)
+        for (int qi = 0; qi < queries.Length; qi++)
         {
             sb.Append(ic, $"| q{qi} |");
             foreach (var s in systems)
@@ -125,7 +142,7 @@ internal static class Report
     /// <summary>A matrix answer as series (labels rendered sorted) → points; null if missing or not a success.</summary>
     private static Dictionary<string, List<(double T, double V)>>? Load(string file)
     {
-        if (!File.Exists(file))
+        if (!File.Exists(file) || new FileInfo(file).Length == 0)
             return null;
         using var doc = JsonDocument.Parse(File.ReadAllText(file));
         if (doc.RootElement.GetProperty("status").GetString() != "success")

@@ -16,11 +16,12 @@ internal sealed class QueryData : IDisposable
 {
     private readonly string _dir;
 
-    public QueryData(int instances = 60, double hours = 6, bool blocks = false, bool startTimestamps = false)
+    public QueryData(int instances = 60, double hours = 6, bool blocks = false, bool startTimestamps = false, int joinSeries = 0)
     {
-        // A whole minute, as query.sh picks it; the data ends 7.5 s before it.
+        // A whole minute, as query.sh picks it; the data ends 7.5 s before it. With joinSeries, query.sh's
+        // --data joins set instead: that many lq series, 1 h every 30 s, queried over the hour.
         EndMs = 1_795_480_000_000L / 60_000 * 60_000;
-        StartMs = EndMs - 3 * 3600_000L;
+        StartMs = EndMs - (joinSeries > 0 ? 1 : 3) * 3600_000L;
         _dir = Path.Combine(Path.GetTempPath(), "ariane-qbench-" + Guid.NewGuid().ToString("N"));
         var options = new TsdbOptions { Path = _dir, CompactionInterval = TimeSpan.FromDays(1) };
         if (blocks)
@@ -35,7 +36,9 @@ internal sealed class QueryData : IDisposable
             Source = _head;
         }
         var appendable = (Ariane.Storage.IAppendable)Source;
-        var ds = new DataSet(instances, EndMs - 7500, hours, 15_000, 1);
+        SeriesData ds = joinSeries > 0
+            ? new JoinDataSet(joinSeries, EndMs - 7500, 1, 30_000, 1)
+            : new DataSet(instances, EndMs - 7500, hours, 15_000, 1);
         var labels = new Labels[ds.SeriesCount];
         for (int s = 0; s < labels.Length; s++)
         {
@@ -62,7 +65,10 @@ internal sealed class QueryData : IDisposable
             var app = appendable.Appender();
             for (int s = 0; s < labels.Length; s++)
             {
-                app.Append(ref refs[s], labels[s], t, values[s], starts[s]);
+                if (ds.Present(s, k))
+                {
+                    app.Append(ref refs[s], labels[s], t, values[s], starts[s]);
+                }
             }
             app.Commit();
         }
@@ -94,16 +100,18 @@ internal sealed class QueryData : IDisposable
     }
 
     /// <summary>
-    /// <c>queries [--rounds 10] [--only 0,1] [--blocks] [--st]</c>: p50 and allocations of each of query.sh's queries
-    /// through the engine alone, in this process; a quick loop for engine work, not the side-by-side figure. With
-    /// <c>--blocks</c> the data go through the database, so the older hours are read from on-disk blocks, as in the
-    /// server; with <c>--st</c> the counters carry start timestamps.
+    /// <c>queries [--rounds 10] [--only 0,1] [--blocks] [--st] [--joins 50000]</c>: p50 and allocations of each of
+    /// query.sh's queries through the engine alone, in this process; a quick loop for engine work, not the
+    /// side-by-side figure. With <c>--blocks</c> the data go through the database, so the older hours are read from
+    /// on-disk blocks, as in the server; with <c>--st</c> the counters carry start timestamps; with <c>--joins N</c>
+    /// the vector-matching set of query.sh's <c>--data joins</c> (N series) and its queries.
     /// </summary>
     public static void Run(string[] args)
     {
         int rounds = 10;
         var only = new HashSet<int>();
         bool blocks = false, decode = false, startTimestamps = false;
+        int joins = 0;
         for (int i = 1; i < args.Length; i += 2)
         {
             if (args[i] == "--blocks")
@@ -130,6 +138,9 @@ internal sealed class QueryData : IDisposable
             }
             switch (args[i])
             {
+                case "--joins":
+                    joins = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
                 case "--rounds":
                     rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
@@ -142,7 +153,8 @@ internal sealed class QueryData : IDisposable
             }
         }
         var sw = Stopwatch.StartNew();
-        using var data = new QueryData(blocks: blocks, startTimestamps: startTimestamps);
+        using var data = new QueryData(blocks: blocks, startTimestamps: startTimestamps, joinSeries: joins);
+        var queries = joins > 0 ? Load.Queries.Joins : QueryBenchmarks.Queries;
         Console.WriteLine($"loaded in {sw.Elapsed.TotalSeconds:F1} s, {data.Blocks} blocks");
         if (decode)
         {
@@ -150,13 +162,13 @@ internal sealed class QueryData : IDisposable
             return;
         }
         var engine = new QueryEngine();
-        for (int q = 0; q < QueryBenchmarks.Queries.Length; q++)
+        for (int q = 0; q < queries.Length; q++)
         {
             if (only.Count > 0 && !only.Contains(q))
             {
                 continue;
             }
-            string query = QueryBenchmarks.Queries[q];
+            string query = queries[q];
             var first = engine.Range(data.Source, query, data.StartMs, data.EndMs, 60_000);
             if (first.Error is not null)
             {

@@ -90,7 +90,32 @@ internal sealed partial class Evaluator
         {
             return AggregateStreamed(e, grouping, call, sel, original);
         }
-        var inputM = EvalMatrix(e.Expr);
+        // A comparison filter straight under the aggregation (count by (grp) (x > 500)) is not materialised: the
+        // aggregation reads the vector's series and skips the points the comparison drops. Its labels and values
+        // are the vector's own, so the result is the same; the samples are counted as the filter's output would be.
+        double[]? filterValues = null;
+        bool[]? filterPresent = null;
+        var filterOp = BinaryOp.Gtr;
+        bool filterSwap = false;
+        long filterHeld = 0, filterOriginal = 0, filterKept = 0;
+        Matrix inputM;
+        if (Unwrap(e.Expr) is BinaryExpr { ReturnBool: false } cmp && BinaryExpr.IsComparison(cmp.Op)
+            && ((cmp.Lhs.Type == ExprType.InstantVector && cmp.Rhs.Type == ExprType.Scalar) || (cmp.Lhs.Type == ExprType.Scalar && cmp.Rhs.Type == ExprType.InstantVector)))
+        {
+            // The left side first, as the binary operator evaluates them.
+            var left = EvalMatrix(cmp.Lhs);
+            var right = EvalMatrix(cmp.Rhs);
+            filterOp = cmp.Op;
+            filterSwap = cmp.Lhs.Type == ExprType.Scalar;
+            inputM = filterSwap ? right : left;
+            filterValues = ScalarStepsOf(filterSwap ? left : right, out filterPresent);
+            filterHeld = _ctx.CurrentSamples;
+            filterOriginal = filterHeld - TotalPoints(left) - TotalPoints(right);
+        }
+        else
+        {
+            inputM = EvalMatrix(e.Expr);
+        }
 
         // Assign every series to its group.
         var keyToGroup = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -156,11 +181,19 @@ internal sealed partial class Evaluator
                     continue;
                 }
                 cursors[si] = c + 1;
+                double f = pts[c].F;
+                if (filterValues is not null)
+                {
+                    if (!filterPresent![step] || !VectorScalarElem(filterOp, f, filterValues[step], filterSwap, false).Keep)
+                    {
+                        continue;
+                    }
+                    filterKept++;
+                }
                 if (skipStep)
                 {
                     continue;
                 }
-                double f = pts[c].F;
                 ref var g = ref groups[seriesGroup[si]];
                 if (isK)
                 {
@@ -216,6 +249,13 @@ internal sealed partial class Evaluator
             }
         }
 
+        if (filterValues is not null)
+        {
+            // Where the filter's own evaluation would have left the count (RangeEval's accounting).
+            _ctx.Hold(filterHeld + filterKept);
+            _ctx.CurrentSamples = filterOriginal + filterKept;
+            _ctx.UpdatePeak();
+        }
         if (isK && instant)
         {
             var r = new Matrix(instantOrder.Count);
