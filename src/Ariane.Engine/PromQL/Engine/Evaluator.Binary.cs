@@ -217,7 +217,7 @@ internal sealed partial class Evaluator
     /// <summary>A scalar operand's value at each step, and whether it has one there (a scalar matrix has at most one series).</summary>
     private double[] ScalarStepsOf(Matrix sc, out bool[] present)
     {
-        int steps = NumSteps;
+        long steps = NumSteps; // bounded: grids the sample limit cannot hold are refused before evaluation
         var values = new double[steps];
         present = new bool[steps];
         if (sc.Count > 0)
