@@ -280,6 +280,21 @@ internal static class BackupCommand
         {
             return await Fail($"{file}: no such file").ConfigureAwait(false);
         }
+        // The lock first: a folder a server is running on is refused whatever the archive holds.
+        Tsdb.DataDirLock? dirLock = null;
+        if (Directory.Exists(dir))
+        {
+            // A server running on the folder would go on writing into what is replaced under it.
+            try
+            {
+                dirLock = Tsdb.DataDirLock.Acquire(dir);
+            }
+            catch (IOException e)
+            {
+                return await Fail($"refusing to restore into {dir}: {e.Message}").ConfigureAwait(false);
+            }
+        }
+        using var heldLock = dirLock;
         var (manifest, why) = await ReadArchiveManifestAsync(file, ct).ConfigureAwait(false);
         if (manifest is null)
         {
@@ -298,20 +313,6 @@ internal static class BackupCommand
                 }
             }
         }
-        Tsdb.DataDirLock? dirLock = null;
-        if (Directory.Exists(dir))
-        {
-            // A server running on the folder would go on writing into what is replaced under it.
-            try
-            {
-                dirLock = Tsdb.DataDirLock.Acquire(dir);
-            }
-            catch (IOException e)
-            {
-                return await Fail($"refusing to restore into {dir}: {e.Message}").ConfigureAwait(false);
-            }
-        }
-        using var heldLock = dirLock;
         var sw = Stopwatch.StartNew();
         // Everything is unpacked beside the target first, so a damaged archive leaves no half-restored folder.
         string tmp = dir + ".restore-tmp";

@@ -58,7 +58,7 @@ public sealed class WebSecurityTests : IDisposable
     {
         WriteServerCert("one");
         await using var s = await StartHttps(WriteWebConfig($"tls_server_config:\n  cert_file: {P("server.crt")}\n  key_file: {P("server.key")}\n"), () => _pki.Handler());
-        Assert.Contains("TLS is enabled. http2=True", s.Output);
+        Assert.Contains("msg=\"TLS is enabled.\" http2=True", s.Output);
         Assert.Contains("Listening on https://", s.Output);
         Assert.Contains("The embedded default configuration scrapes Ariane itself over plain HTTP", s.Output);
 
@@ -223,7 +223,8 @@ public sealed class WebSecurityTests : IDisposable
         await s.EventuallyAsync(async () => (await second.GetAsync("/-/healthy")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(20), "the added user is accepted");
         File.WriteAllText(P("web.yml"), "basic_auth_users:\n  admin: not-a-hash\n");
         await s.EventuallyAsync(async () => (await s.Client.GetAsync("/-/healthy")).StatusCode == HttpStatusCode.InternalServerError, TimeSpan.FromSeconds(20), "an invalid file answers 500");
-        Assert.Contains("Unable to parse web configuration file", s.Output);
+        // The console log is written on its own thread: wait for the line rather than race it.
+        await s.EventuallyAsync(() => Task.FromResult(s.Output.Contains("Unable to parse web configuration file", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), "the invalid file is logged");
         Assert.DoesNotContain(hash, s.Output);
     }
 
