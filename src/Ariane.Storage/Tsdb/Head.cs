@@ -234,20 +234,7 @@ public sealed partial class Head : IStorage, IDisposable
     public HeadStats Stats(int limit)
     {
         var p = Postings.Stats(Labels.MetricName, Math.Max(1, limit));
-        long chunks = 0;
-        ulong last = Series.LastRef;
-        for (ulong r = 1; r <= last; r++)
-        {
-            var s = Series.GetByRef(r);
-            if (s is null)
-            {
-                continue;
-            }
-            lock (s)
-            {
-                chunks += s.ChunkCount;
-            }
-        }
+        long chunks = NumChunks();
         return new HeadStats(Series.Count, Interlocked.Read(ref _numSamples), p.NumLabelPairs, chunks, MinTime, MaxTime,
             p.SeriesCountByMetricName, p.LabelValueCountByLabelName, p.MemoryInBytesByLabelName, p.SeriesCountByLabelValuePair);
     }
