@@ -31,6 +31,8 @@ public sealed partial class Head : IStorage, IDisposable
     private long _tooFarInFuture;
     private Func<ReadOnlySpan<char>, string>? _intern;
     private long _walFailures;
+    private long _walFailStreak;
+    private long _walFailLoggedAt;
     private long _oooAppended;
     private long _oooWindow;
     private long _oooMinT = long.MaxValue;
@@ -121,7 +123,44 @@ public sealed partial class Head : IStorage, IDisposable
     /// <summary>Commits refused because the WAL could not be written (a full or failing disk).</summary>
     public long WalWriteFailures => Interlocked.Read(ref _walFailures);
 
-    internal void CountWalFailure() => Interlocked.Increment(ref _walFailures);
+    /// <summary>
+    /// Counts a commit the WAL refused and logs it: once when writes start failing, then at most once a minute while
+    /// they go on failing (a full disk refuses every commit, so one line per commit would flood the log).
+    /// </summary>
+    internal void WalWriteFailed(IOException e)
+    {
+        Interlocked.Increment(ref _walFailures);
+        long streak = Interlocked.Increment(ref _walFailStreak);
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long last = Interlocked.Read(ref _walFailLoggedAt);
+        if (streak == 1)
+        {
+            Interlocked.Exchange(ref _walFailLoggedAt, now);
+            _warn?.Invoke("WAL write failed, commits are refused until the disk takes writes again err=" + QuoteField(e.Message));
+        }
+        else if (now - last >= 60_000 && Interlocked.CompareExchange(ref _walFailLoggedAt, now, last) == last)
+        {
+            _warn?.Invoke($"WAL writes still failing failed_commits={streak} err={QuoteField(e.Message)}");
+        }
+    }
+
+    /// <summary>After a successful WAL write: ends a run of failures, saying how many commits it refused.</summary>
+    internal void WalWriteSucceeded()
+    {
+        if (Volatile.Read(ref _walFailStreak) != 0)
+        {
+            long n = Interlocked.Exchange(ref _walFailStreak, 0);
+            if (n > 0)
+            {
+                _warn?.Invoke($"WAL writes succeed again failed_commits={n}");
+            }
+        }
+    }
+
+    // A logfmt value: quoted, with quotes, backslashes and line breaks escaped.
+    private static string QuoteField(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "\"";
 
     /// <summary>Out-of-order samples refused for being older than the out-of-order window allows.</summary>
     public long TooOldSamples => Interlocked.Read(ref _tooOld);

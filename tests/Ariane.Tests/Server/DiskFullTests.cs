@@ -120,6 +120,11 @@ public sealed class DiskFullTests : IDisposable
                 Assert.Equal(204, await Send());
             }
             Assert.Equal(before + 20, acked.Count);
+            // The failure is logged once when it starts (not once per refused commit) and once when it ends.
+            string log = s.Output;
+            Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(log, "msg=\"WAL write failed"));
+            Assert.Contains("No space left on device", log, StringComparison.Ordinal);
+            Assert.Matches(@"msg=""WAL writes succeed again"" failed_commits=[1-9]", log);
             s.Signal(15);
             Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
         }

@@ -180,11 +180,12 @@ internal sealed class HeadAppender(Head head) : IAppender
                 try
                 {
                     head.Wal.Log(buf.Written);
+                    head.WalWriteSucceeded();
                 }
                 catch (IOException e)
                 {
                     // A full or failing disk: nothing of the batch is applied, and the WAL holds no part of it.
-                    head.CountWalFailure();
+                    head.WalWriteFailed(e);
                     throw new IOException("write-ahead log write failed, the batch was not stored: " + e.Message, e);
                 }
                 Apply();
