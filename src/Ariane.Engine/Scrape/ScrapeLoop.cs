@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using Ariane.Model;
@@ -237,15 +236,12 @@ public sealed class ScrapeLoop : IAsyncDisposable
         {
             ScrapeMetrics.ObserveInterval(_target.Interval, start - _target.LastScrape, ts);
         }
-        byte[]? buf = null;
         string? error = null;
         var stats = new ScrapeStats();
         IAppender? app = null;
         try
         {
-            (buf, int len, string? contentType) = Fetch(stop);
-            app = _storage.Appender();
-            stats = AppendBody(app, buf.AsMemory(0, len), contentType, ts);
+            stats = FetchAndAppend(ts, ref app, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -254,6 +250,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         }
         catch (Exception e)
         {
+            // Nothing of a scrape that fails half-way is kept: its samples go with the rolled-back appender.
             app?.Rollback();
             // Whatever produced it, an error is shown and logged at a bounded length (it may quote the target's input).
             error = Echo.Truncate(Describe(e), MaxErrorChars);
@@ -267,13 +264,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             }
             _prevSeen.Clear();
         }
-        finally
-        {
-            if (buf is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buf);
-            }
-        }
+        app ??= _storage.Appender(); // set on every path above; this tells the compiler so
         var duration = Stopwatch.GetElapsedTime(t0);
         _lastDurationTicks = error is null ? duration.Ticks : -1;
         // The synthetic series go in the same batch as the samples: one commit, one WAL write per scrape.
@@ -318,62 +309,53 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// <summary>The error of a scrape whose body is over the limit, as Prometheus words it.</summary>
     internal const string BodySizeLimitExceeded = "body size limit exceeded";
 
-    private (byte[] Buffer, int Length, string? ContentType) Fetch(CancellationToken stop)
+    /// <summary>
+    /// Requests the target and streams its body through the parser into a new appender (left in
+    /// <paramref name="app"/>, for the caller to commit or roll back): the body is read in a window of
+    /// <see cref="LineParser.DefaultWindow"/> bytes that grows only for a longer line, up to
+    /// <see cref="LineParser.DefaultMaxWindow"/>, never whole. The timeout covers the request and the whole body.
+    /// </summary>
+    private ScrapeStats FetchAndAppend(long ts, ref IAppender? app, CancellationToken stop)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
         cts.CancelAfter(_target.Timeout);
-        // The deadline closes the connection under a blocked call, headers or body.
-        using var resp = _client.Get(_target.Url, _requestHeaders, cts.Token);
-        if (resp.StatusCode != (int)HttpStatusCode.OK)
-        {
-            throw new ScrapeException($"server returned HTTP status {resp.StatusCode} {resp.ReasonPhrase}");
-        }
-        string? contentType = resp.ContentType;
-        // The limit applies to the decompressed body, which is held whole while it is parsed: the buffer never grows
-        // past the power of two above it, and one byte more than the limit is enough to know it was exceeded.
-        long limit = Math.Min(_target.Config.EffectiveBodySizeLimit, Array.MaxLength - 1);
-        byte[] buf = ArrayPool<byte>.Shared.Rent((int)Math.Min(64 * 1024, limit + 1));
-        int len = 0;
         try
         {
-            var body = resp.Body;
+            // The deadline closes the connection under a blocked call, headers or body.
+            using var resp = _client.Get(_target.Url, _requestHeaders, cts.Token);
+            if (resp.StatusCode != (int)HttpStatusCode.OK)
+            {
+                throw new ScrapeException($"server returned HTTP status {resp.StatusCode} {resp.ReasonPhrase}");
+            }
             using var gzip = string.Equals(resp.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase)
-                ? new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
+                ? new System.IO.Compression.GZipStream(resp.Body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
                 : null;
-            Stream stream = gzip ?? body;
-            while (true)
-            {
-                if (len == buf.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buf.Length, limit + 1));
-                    buf.AsSpan(0, len).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buf);
-                    buf = bigger;
-                }
-                int n = stream.Read(buf.AsSpan(len, (int)Math.Min(buf.Length - len, limit + 1 - len)));
-                if (n == 0)
-                {
-                    break;
-                }
-                len += n;
-                if (len > limit)
-                {
-                    // Prometheus's words, so alerts and dashboards that match lastError keep working.
-                    throw new ScrapeException(BodySizeLimitExceeded);
-                }
-            }
+            // The limit counts decompressed bytes.
+            long limit = _target.Config.EffectiveBodySizeLimit;
+            using var body = new BodyLimitStream(gzip ?? resp.Body, limit);
+            app = _storage.Appender();
+            return AppendBody(app, body, resp.ContentType, ts, (int)Math.Min(LineParser.DefaultWindow, limit + 1));
         }
-        catch (Exception e)
+        catch (Exception e) when (cts.IsCancellationRequested && e is not OperationCanceledException)
         {
-            ArrayPool<byte>.Shared.Return(buf);
-            if (cts.IsCancellationRequested && e is not OperationCanceledException)
-            {
-                // The deadline (or a stop) closed the connection under the read.
-                throw new OperationCanceledException(null, e, stop.IsCancellationRequested ? stop : cts.Token);
-            }
-            throw;
+            // The deadline (or a stop) closed the connection under the read.
+            throw new OperationCanceledException(null, e, stop.IsCancellationRequested ? stop : cts.Token);
         }
-        return (buf, len, contentType);
+    }
+
+    /// <summary>Parses a body read from <paramref name="body"/> as it arrives (see <see cref="FetchAndAppend"/>) and appends it.</summary>
+    internal ScrapeStats AppendBody(IAppender app, Stream body, string? contentType, long defaultTs, int window = LineParser.DefaultWindow)
+    {
+        var p = ParserFor(contentType);
+        p.Reset(body, window, LineParser.DefaultMaxWindow);
+        try
+        {
+            return AppendParsed(app, p, defaultTs);
+        }
+        finally
+        {
+            p.ReleaseWindow();
+        }
     }
 
     /// <summary>
@@ -383,14 +365,24 @@ public sealed class ScrapeLoop : IAsyncDisposable
     /// </summary>
     internal ScrapeStats AppendBody(IAppender app, ReadOnlyMemory<byte> body, string? contentType, long defaultTs)
     {
-        var cfg = _target.Config;
+        var p = ParserFor(contentType);
+        p.Reset(body);
+        return AppendParsed(app, p, defaultTs);
+    }
+
+    private ExpositionParser ParserFor(string? contentType)
+    {
         if (_parser is null || !string.Equals(_parserContentType, contentType, StringComparison.Ordinal))
         {
             _parser = ExpositionParser.ForContentType(contentType);
             _parserContentType = contentType;
         }
-        var p = _parser;
-        p.Reset(body);
+        return _parser;
+    }
+
+    private ScrapeStats AppendParsed(IAppender app, ExpositionParser p, long defaultTs)
+    {
+        var cfg = _target.Config;
         _iter++;
         _curSeen.Clear();
         var stats = new ScrapeStats();
@@ -460,19 +452,21 @@ public sealed class ScrapeLoop : IAsyncDisposable
                 ci = _cache.Add(key, lset);
                 isNew = true;
             }
-            _curOrder.Add(ci);
             ref var ce = ref _cache[ci];
             if (ce.Labels is null)
             {
+                _curOrder.Add(ci);
                 continue; // dropped by metric relabelling
             }
             stats.PostRelabel++;
             if (ce.LastIter == _iter)
             {
-                // The same series twice in one body: Prometheus counts it as a duplicate and keeps the first.
+                // The same series twice in one body: Prometheus counts it as a duplicate and keeps the first. It is
+                // left out of the order too, so that an endless body repeating one line holds nothing per line.
                 stats.Rejected++;
                 continue;
             }
+            _curOrder.Add(ci);
             ce.LastIter = _iter;
             var status = app.Append(ref ce.Ref, ce.Labels, ts, v, st);
             if (status != AppendStatus.Ok)

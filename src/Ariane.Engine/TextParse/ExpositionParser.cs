@@ -110,6 +110,19 @@ public abstract class ExpositionParser
     /// <summary>Starts over on a new body (the memory is not copied and must stay unchanged while parsing).</summary>
     public abstract void Reset(ReadOnlyMemory<byte> body);
 
+    /// <summary>
+    /// Starts over on a body read from <paramref name="source"/> through a window of <paramref name="window"/> bytes
+    /// that grows only as far as the longest line needs, up to <paramref name="maxWindow"/> (a longer line fails the
+    /// parse). Lines are parsed as they arrive; when the window ends inside a line the parser moves that line's start
+    /// to the front and reads on. Exceptions of the source (a limit, a timeout, a cut connection) come out of
+    /// <see cref="Next"/>. Spans handed out are valid until the next call to <see cref="Next"/>, as for a whole body.
+    /// Call <see cref="ReleaseWindow"/> when done, to give the pooled window back.
+    /// </summary>
+    public abstract void Reset(Stream source, int window = 64 * 1024, int maxWindow = 16 << 20);
+
+    /// <summary>Gives back the window of a streamed body (<see cref="Reset(Stream, int, int)"/>); the parser needs a Reset after it.</summary>
+    public abstract void ReleaseWindow();
+
     /// <summary>Moves to the next entry; throws <see cref="ExpositionParseException"/> on invalid input.</summary>
     public abstract Entry Next();
 

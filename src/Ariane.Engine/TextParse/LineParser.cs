@@ -58,9 +58,11 @@ public abstract class LineParser : ExpositionParser
     private protected bool _exHasTs;
     private protected long _exTsMs;
 
-    // The current metadata.
-    private protected int _famStartMeta;
+    // The current metadata. The family name is copied out of the body: samples after it ask for it (start timestamps,
+    // validation) when a streamed body's window no longer holds its line.
+    private byte[] _famMeta = new byte[64];
     private protected int _famLenMeta;
+    private protected int _famSeq; // counts metadata lines, so that state kept per family knows when it changed
     private protected MetricType _type;
     // The metadata text is materialised only when asked for, so that a scrape that ignores HELP allocates nothing.
     private string? _text;
@@ -68,10 +70,53 @@ public abstract class LineParser : ExpositionParser
     private int _textLen;
     private int _textEscapes; // 0: none, 1: \\ and \n, 2: also \"
 
+    // A streamed body (see Reset(Stream, ...)): the window of it held now, _memory being its first _winLen bytes.
+    private Stream? _source;
+    private byte[]? _window;
+    private int _winLen;
+    private int _maxWindow;
+
     private protected ReadOnlySpan<byte> Body => _memory.Span;
+
+    /// <summary>The initial window of a streamed body.</summary>
+    public const int DefaultWindow = 64 * 1024;
+
+    /// <summary>The largest window of a streamed body, so the longest line it takes (16 MiB).</summary>
+    public const int DefaultMaxWindow = 16 << 20;
 
     /// <inheritdoc/>
     public override void Reset(ReadOnlyMemory<byte> body)
+    {
+        ReleaseWindow();
+        Start(body);
+    }
+
+    /// <inheritdoc/>
+    public override void Reset(Stream source, int window = DefaultWindow, int maxWindow = DefaultMaxWindow)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWindow, window);
+        ReleaseWindow();
+        _window = System.Buffers.ArrayPool<byte>.Shared.Rent(window);
+        _maxWindow = maxWindow;
+        _winLen = 0;
+        _source = source;
+        Start(_window.AsMemory(0, 0));
+    }
+
+    /// <inheritdoc/>
+    public override void ReleaseWindow()
+    {
+        _source = null;
+        if (_window is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_window);
+            _window = null;
+            _memory = default;
+        }
+    }
+
+    private void Start(ReadOnlyMemory<byte> body)
     {
         _memory = body;
         _pos = 0;
@@ -97,7 +142,19 @@ public abstract class LineParser : ExpositionParser
     public override long TimestampMs => _tsMs;
 
     /// <inheritdoc/>
-    public override ReadOnlySpan<byte> MetricFamily() => Body.Slice(_famStartMeta, _famLenMeta);
+    public override ReadOnlySpan<byte> MetricFamily() => _famMeta.AsSpan(0, _famLenMeta);
+
+    /// <summary>Records the family name of a metadata line, at <paramref name="lineOffset"/> in the current line.</summary>
+    private protected void SetFamily(int lineOffset, int len)
+    {
+        if (len > _famMeta.Length)
+        {
+            _famMeta = new byte[Math.Max(len, 2 * _famMeta.Length)];
+        }
+        Body.Slice(_lineStart + lineOffset, len).CopyTo(_famMeta);
+        _famLenMeta = len;
+        _famSeq++;
+    }
 
     /// <inheritdoc/>
     public override MetricType Type => _type;
@@ -155,6 +212,13 @@ public abstract class LineParser : ExpositionParser
     private protected bool NextLine(out ReadOnlySpan<byte> line, out bool terminated)
     {
         ReadOnlySpan<byte> body = Body;
+        int nl = body[_pos..].IndexOf((byte)'\n');
+        if (nl < 0 && _source is not null)
+        {
+            // The rest of the window is not a whole line: read on (cold, once per window).
+            nl = ReadLine();
+            body = Body;
+        }
         if (_pos >= body.Length)
         {
             line = default;
@@ -163,7 +227,6 @@ public abstract class LineParser : ExpositionParser
         }
         _lineNo++;
         _lineStart = _pos;
-        int nl = body[_pos..].IndexOf((byte)'\n');
         if (nl < 0)
         {
             line = body[_pos..];
@@ -177,6 +240,121 @@ public abstract class LineParser : ExpositionParser
             terminated = true;
         }
         return true;
+    }
+
+    /// <summary>
+    /// For a streamed body whose window holds no whole line from <c>_pos</c> on: moves the partial line to the front,
+    /// reads on until a newline arrives or the body ends, growing the window up to its cap; returns the newline's
+    /// offset from <c>_pos</c>, or -1 at the end of the body. A line longer than the cap is an error.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private int ReadLine()
+    {
+        while (true)
+        {
+            int searched = _winLen - _pos;
+            int got = Refill(_pos);
+            if (got < 0)
+            {
+                return -1;
+            }
+            if (got == 0)
+            {
+                _lineNo++;
+                Fail("line longer than " + (_maxWindow % (1 << 20) == 0
+                    ? (_maxWindow >> 20).ToString(CultureInfo.InvariantCulture) + " MiB"
+                    : _maxWindow.ToString(CultureInfo.InvariantCulture) + " bytes") + " (the parse window's limit)");
+            }
+            // Only the bytes read now can hold the newline.
+            int nl = Body.Slice(_pos + searched, got).IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                return searched + nl;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads more of a streamed body into the window, first dropping the bytes before <paramref name="keepFrom"/>
+    /// (every position the parser holds moves with the bytes, see <see cref="Rebase"/>) and growing the window when it
+    /// is full, up to its cap. Returns the bytes read: -1 at the end of the body (or of a body not streamed), 0 when
+    /// the window is full at its cap.
+    /// </summary>
+    private protected int Refill(int keepFrom)
+    {
+        if (_source is null || _window is null)
+        {
+            return -1;
+        }
+        if (keepFrom > 0)
+        {
+            Buffer.BlockCopy(_window, keepFrom, _window, 0, _winLen - keepFrom);
+            _winLen -= keepFrom;
+            _pos -= keepFrom;
+            _lineStart -= keepFrom;
+            _seriesStart -= keepFrom;
+            _seriesEnd -= keepFrom;
+            _nameStart -= keepFrom;
+            _textStart -= keepFrom;
+            Shift(_labels, _labelCount, keepFrom);
+            Shift(_exLabels, _exLabelCount, keepFrom);
+            Rebase(keepFrom);
+        }
+        int capacity = Math.Min(_window.Length, _maxWindow);
+        if (_winLen == capacity)
+        {
+            if (capacity == _maxWindow)
+            {
+                _memory = _window.AsMemory(0, _winLen);
+                return 0;
+            }
+            byte[] bigger = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * _window.Length, _maxWindow));
+            Buffer.BlockCopy(_window, 0, bigger, 0, _winLen);
+            System.Buffers.ArrayPool<byte>.Shared.Return(_window);
+            _window = bigger;
+            capacity = Math.Min(_window.Length, _maxWindow);
+        }
+        int n = _source.Read(_window, _winLen, capacity - _winLen);
+        if (n == 0)
+        {
+            _source = null; // the body is whole in the window now
+        }
+        _winLen += n;
+        _memory = _window.AsMemory(0, _winLen);
+        return n == 0 ? -1 : n;
+    }
+
+    /// <summary>True when the body has no byte after the current position (reading on for a streamed body).</summary>
+    private protected bool AtEnd()
+    {
+        while (_pos >= Body.Length)
+        {
+            if (Refill(_pos) < 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void Shift(LabelPos[] labels, int count, int by)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref var l = ref labels[i];
+            l.NameStart -= by;
+            l.ValueStart -= by;
+            l.RawStart -= by;
+            l.RawEnd -= by;
+        }
+    }
+
+    /// <summary>
+    /// Called when a streamed body's window dropped its first <paramref name="by"/> bytes: a format moves the positions
+    /// it keeps beyond the current entry, and forgets those that pointed into the dropped bytes.
+    /// </summary>
+    private protected virtual void Rebase(int by)
+    {
     }
 
     /// <summary>Throws for the current line.</summary>

@@ -8,7 +8,7 @@ public sealed partial class OpenMetricsParser
 {
     private LabelPos[] _stLabels = new LabelPos[16];
     private int _stCount;
-    private int _stFamily = -1;        // _famStartMeta of the family the cached answer belongs to
+    private int _stFamily = -1;        // _famSeq of the family the cached answer belongs to
     private int _stFoundLine = -1;     // start of the _created line found last (its labels in _stLabels), -1 for none
     private long _stValue;
     private int _stNoneFrom = int.MaxValue; // no _created line from this position to the family's end
@@ -37,9 +37,9 @@ public sealed partial class OpenMetricsParser
         {
             return false;
         }
-        if (_stFamily != _famStartMeta)
+        if (_stFamily != _famSeq)
         {
-            _stFamily = _famStartMeta;
+            _stFamily = _famSeq;
             _stFoundLine = -1;
             _stNoneFrom = int.MaxValue;
         }
@@ -57,9 +57,28 @@ public sealed partial class OpenMetricsParser
         try
         {
             bool anyCreated = false;
-            for (int pos = _pos; pos < body.Length;)
+            int pos = _pos;
+            while (true)
             {
                 int nl = body[pos..].IndexOf((byte)'\n');
+                if (nl < 0)
+                {
+                    // A streamed body's window ends inside the family: read on, keeping the current line (so the
+                    // window holds at most the lines from here to the _created line, within its cap).
+                    int before = _lineStart;
+                    int got = Refill(_lineStart);
+                    if (got > 0)
+                    {
+                        pos -= before - _lineStart;
+                        savedLineStart = _lineStart;
+                        body = Body;
+                        continue;
+                    }
+                    if (got == 0 || pos >= body.Length)
+                    {
+                        break; // the window is at its cap, or the body ends
+                    }
+                }
                 var line = nl < 0 ? body[pos..] : body.Slice(pos, nl);
                 int start = pos;
                 pos = nl < 0 ? body.Length : pos + nl + 1;
@@ -79,6 +98,7 @@ public sealed partial class OpenMetricsParser
                 {
                     _lineStart = start;
                     i = ScanLabels(line, i, lenient: false, allowName: false, ref _stLabels, ref count, out _);
+                    _lineStart = savedLineStart;
                 }
                 if (!SameLabels(body, _stLabels, count) || i >= line.Length || line[i] != ' ')
                 {
@@ -109,6 +129,36 @@ public sealed partial class OpenMetricsParser
         finally
         {
             _lineStart = savedLineStart;
+        }
+    }
+
+    /// <inheritdoc/>
+    private protected override void Rebase(int by)
+    {
+        // The _created line found last stays usable while the window holds it; the family's "none from here" mark
+        // moves with the bytes (a position before the window still means "from before here").
+        if (_stFoundLine >= 0)
+        {
+            _stFoundLine -= by;
+            if (_stFoundLine < 0)
+            {
+                _stFoundLine = -1;
+            }
+            else
+            {
+                for (int i = 0; i < _stCount; i++)
+                {
+                    ref var l = ref _stLabels[i];
+                    l.NameStart -= by;
+                    l.ValueStart -= by;
+                    l.RawStart -= by;
+                    l.RawEnd -= by;
+                }
+            }
+        }
+        if (_stNoneFrom != int.MaxValue)
+        {
+            _stNoneFrom = Math.Max(_stNoneFrom - by, -1);
         }
     }
 

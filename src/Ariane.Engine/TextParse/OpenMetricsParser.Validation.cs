@@ -19,7 +19,7 @@ public sealed partial class OpenMetricsParser
 
     // The current family.
     private bool _famActive;
-    private int _famStart;
+    private byte[] _famName = new byte[64]; // copied: a streamed body's window may have dropped its line
     private int _famLen;
     private MetricType _famType;
     private bool _famTyped;
@@ -46,12 +46,12 @@ public sealed partial class OpenMetricsParser
 
     // The previous sample's series, for timestamp order.
     private bool _lastValid;
-    private int _lastStart;
+    private byte[] _last = new byte[256]; // copied, as the family name
     private int _lastLen;
     private bool _lastHasTs;
     private double _lastTs;
 
-    private ReadOnlySpan<byte> FamName => Body.Slice(_famStart, _famLen);
+    private ReadOnlySpan<byte> FamName => _famName.AsSpan(0, _famLen);
 
     private void ResetValidation()
     {
@@ -64,10 +64,10 @@ public sealed partial class OpenMetricsParser
 
     private void ValidateMetadata(Entry kind, ReadOnlySpan<byte> rest)
     {
-        ReadOnlySpan<byte> name = Body.Slice(_famStartMeta, _famLenMeta);
+        ReadOnlySpan<byte> name = MetricFamily();
         if (!_famActive || !name.SequenceEqual(FamName))
         {
-            StartFamily(_famStartMeta, _famLenMeta);
+            StartFamily(name);
         }
         else if (_famHasSamples)
         {
@@ -124,10 +124,19 @@ public sealed partial class OpenMetricsParser
         }
     }
 
-    private void StartFamily(int start, int len)
+    /// <summary>Copies <paramref name="s"/> into <paramref name="into"/>, growing it when too small.</summary>
+    private static void Keep(ref byte[] into, ReadOnlySpan<byte> s)
+    {
+        if (s.Length > into.Length)
+        {
+            into = new byte[Math.Max(s.Length, 2 * into.Length)];
+        }
+        s.CopyTo(into);
+    }
+
+    private void StartFamily(ReadOnlySpan<byte> name)
     {
         EndFamily();
-        ReadOnlySpan<byte> name = Body.Slice(start, len);
         ulong h = LineParser.Hash(name);
         if (_seenFamilies.ContainsKey(h))
         {
@@ -144,8 +153,8 @@ public sealed partial class OpenMetricsParser
         }
         _seenFamilies[h] = MetricType.Unknown;
         _famActive = true;
-        _famStart = start;
-        _famLen = len;
+        Keep(ref _famName, name);
+        _famLen = name.Length;
         _famType = MetricType.Unknown;
         _famTyped = _famHelp = _famUnit = _famUnitNonEmpty = _famHasSamples = false;
     }
@@ -177,7 +186,7 @@ public sealed partial class OpenMetricsParser
         }
         if (sfx == Suffix.Invalid)
         {
-            StartFamily(_nameStart, _nameLen);
+            StartFamily(MetricNameRaw);
             sfx = Suffix.None;
         }
         _famHasSamples = true;
@@ -226,7 +235,7 @@ public sealed partial class OpenMetricsParser
         }
 
         ReadOnlySpan<byte> series = Series();
-        if (_lastValid && series.SequenceEqual(body.Slice(_lastStart, _lastLen)))
+        if (_lastValid && series.SequenceEqual(_last.AsSpan(0, _lastLen)))
         {
             if (!_lastHasTs || !_hasTs)
             {
@@ -238,8 +247,8 @@ public sealed partial class OpenMetricsParser
             }
         }
         _lastValid = true;
-        _lastStart = _seriesStart;
-        _lastLen = _seriesEnd - _seriesStart;
+        Keep(ref _last, series);
+        _lastLen = series.Length;
         _lastHasTs = _hasTs;
         _lastTs = _tsSeconds;
 

@@ -41,6 +41,18 @@ public sealed partial class OpenMetricsParser : LineParser
     public override void Reset(ReadOnlyMemory<byte> body)
     {
         base.Reset(body);
+        ResetState();
+    }
+
+    /// <inheritdoc/>
+    public override void Reset(Stream source, int window = DefaultWindow, int maxWindow = DefaultMaxWindow)
+    {
+        base.Reset(source, window, maxWindow);
+        ResetState();
+    }
+
+    private void ResetState()
+    {
         _eof = false;
         ResetValidation();
         _stFamily = -1;
@@ -68,7 +80,7 @@ public sealed partial class OpenMetricsParser : LineParser
         {
             if (line.SequenceEqual("# EOF"u8))
             {
-                if (_pos < Body.Length)
+                if (!AtEnd())
                 {
                     _lineNo++;
                     Fail("unexpected data after \"# EOF\"");
@@ -123,16 +135,15 @@ public sealed partial class OpenMetricsParser : LineParser
         if (i < line.Length && line[i] == '"')
         {
             int e = ScanQuoted(line, i, out int start, out nameLen, out _);
-            _famStartMeta = _lineStart + start;
+            SetFamily(start, nameLen);
             i = e;
         }
         else
         {
             nameLen = MetricNameLength(line[i..]);
-            _famStartMeta = _lineStart + i;
+            SetFamily(i, nameLen);
             i += nameLen;
         }
-        _famLenMeta = nameLen;
         if (nameLen == 0)
         {
             Fail("expected metric name after " + KindName(kind));

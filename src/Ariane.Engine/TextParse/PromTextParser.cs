@@ -49,8 +49,7 @@ public sealed class PromTextParser : LineParser
         if (i < line.Length && line[i] == '"')
         {
             i = ScanQuoted(line, i, out int start, out int len, out _);
-            _famStartMeta = _lineStart + start;
-            _famLenMeta = len;
+            SetFamily(start, len);
         }
         else
         {
@@ -59,8 +58,7 @@ public sealed class PromTextParser : LineParser
             {
                 Fail(help ? "expected metric name after HELP" : "expected metric name after TYPE");
             }
-            _famStartMeta = _lineStart + i;
-            _famLenMeta = len;
+            SetFamily(i, len);
             i += len;
         }
         if (i < line.Length && line[i] != ' ' && line[i] != '\t')

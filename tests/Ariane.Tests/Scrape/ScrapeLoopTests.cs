@@ -19,6 +19,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     private Head _head = null!;
     private TestTargetServer _server = null!;
     private string _body = "";
+    private string _halfway = "good";
 
     public async Task InitializeAsync()
     {
@@ -49,6 +50,35 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
                     gz.Write("zipped_metric 42\n"u8);
                 }
                 await ctx.Response.Body.WriteAsync(ms.ToArray());
+            },
+            ["/halfway"] = async ctx =>
+            {
+                // 40,000 good lines (about 600 KiB, many parse windows), then whatever _halfway says goes wrong.
+                ctx.Response.ContentType = "text/plain; version=0.0.4";
+                if (_halfway == "good")
+                {
+                    await ctx.Response.Body.WriteAsync("kept 1\n"u8.ToArray());
+                    return;
+                }
+                var sb = new System.Text.StringBuilder();
+                for (int i = 0; i < 40_000; i++)
+                {
+                    sb.Append("half_").Append(i).Append(' ').Append(i).Append('\n');
+                }
+                await ctx.Response.Body.WriteAsync(System.Text.Encoding.ASCII.GetBytes(sb.ToString()));
+                await ctx.Response.Body.FlushAsync();
+                switch (_halfway)
+                {
+                    case "parse":
+                        await ctx.Response.Body.WriteAsync("half_bad {{{\n"u8.ToArray());
+                        break;
+                    case "cut":
+                        ctx.Abort();
+                        break;
+                    case "stall":
+                        await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
+                        break;
+                }
             },
             ["/omst"] = TestTargetServer.Text(() => _body, "application/openmetrics-text; version=1.0.0; charset=utf-8"),
             ["/om"] = TestTargetServer.Text(() => "# TYPE c counter\n# HELP c A counter.\nc_total 3 1700000000.5\n# EOF\n",
@@ -303,6 +333,30 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         Assert.Contains(fragment, loop.Target.LastError);
         Assert.Equal([(T0, 0.0)], Samples("up"));
         Assert.Empty(Samples("{__name__=~\"m.*\"}"));
+    }
+
+    [Theory]
+    [InlineData("limit", "    body_size_limit: 300KiB", "body size limit exceeded")]
+    [InlineData("parse", "", "line 40001: ")]
+    [InlineData("cut", "", "")]
+    [InlineData("stall", "", "context deadline exceeded")]
+    public void AScrapeThatFailsHalfWayThroughAStreamedBodyStoresNothingOfIt(string how, string extra, string fragment)
+    {
+        // The body is parsed and appended as it arrives: what was appended before the failure is rolled back, and the
+        // failed scrape makes the previous one's series stale, as a failed scrape always does.
+        var loop = Loop(extra, "/halfway", timeout: "3s");
+        _halfway = "good";
+        loop.ScrapeOnce(default);
+        Assert.Equal(TargetHealth.Up, loop.Target.Health);
+        _halfway = how;
+        _time.Advance(TimeSpan.FromSeconds(15));
+        loop.ScrapeOnce(default);
+        Assert.Equal(TargetHealth.Down, loop.Target.Health);
+        Assert.Contains(fragment, loop.Target.LastError);
+        Assert.Empty(Samples("{__name__=~\"half_.*\"}"));
+        Assert.True(SampleValue.IsStaleNaN(Samples("kept").Last().V));
+        Assert.Equal([(T0, 1.0), (T0 + 15_000, 0.0)], Samples("up"));
+        Assert.Equal(0.0, Samples("scrape_samples_scraped").Last().V);
     }
 
     [Fact]
