@@ -6,7 +6,7 @@ using Ariane.Server.Api.V1;
 using Ariane.Server.Cli;
 using Ariane.Server.Logging;
 using Ariane.Server.Web;
-using Ariane.Tsdb;
+using Ariane.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -152,11 +152,12 @@ public static class ServerHost
         }
         LogUnsupported(config, log);
 
-        Db db;
+        ITsdbStorage db;
         var tsdbLog = loggers.CreateLogger("Ariane.tsdb");
         try
         {
-            db = Db.Open(new TsdbOptions
+            // The one place the server names the TSDB: everything after sees it through the storage seam.
+            db = Ariane.Tsdb.TsdbStorage.Open(new Ariane.Tsdb.TsdbOptions
             {
                 Path = Path.GetFullPath(o.StoragePath),
                 WalSyncInterval = o.WalSyncInterval,
@@ -175,8 +176,9 @@ public static class ServerHost
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
+        var opened = db.Stats();
         log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
-            Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
+            Path.GetFullPath(o.StoragePath), opened.BlocksLoaded, opened.HeadSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
 
         var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m))
         {
@@ -195,7 +197,7 @@ public static class ServerHost
             {
                 var next = LoadConfig(o);
                 await scrape.ApplyConfigAsync(next).ConfigureAwait(false);
-                db.Head.OutOfOrderTimeWindow = next.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero;
+                db.OutOfOrderTimeWindow = next.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero;
                 state.Config = next;
                 state.LastConfigTime = time.GetUtcNow();
                 state.LastReloadSuccess = true;

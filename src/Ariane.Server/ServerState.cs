@@ -1,7 +1,7 @@
 using Ariane.Config;
 using Ariane.Scrape;
 using Ariane.Server.Cli;
-using Ariane.Tsdb;
+using Ariane.Storage;
 
 namespace Ariane.Server;
 
@@ -9,10 +9,10 @@ namespace Ariane.Server;
 public sealed class ServerState
 {
     /// <summary>Creates the state for one server run.</summary>
-    public ServerState(ServeOptions options, Db db, ScrapeManager scrape, PrometheusConfig config, TimeProvider time)
+    public ServerState(ServeOptions options, ITsdbStorage storage, ScrapeManager scrape, PrometheusConfig config, TimeProvider time)
     {
         Options = options;
-        Db = db;
+        Storage = storage;
         Scrape = scrape;
         Config = config;
         Time = time;
@@ -30,11 +30,8 @@ public sealed class ServerState
     /// <summary>The command-line settings.</summary>
     public ServeOptions Options { get; }
 
-    /// <summary>The database: blocks and head, what queries and appends go through.</summary>
-    public Db Db { get; }
-
-    /// <summary>The database's head (in-memory recent samples and the WAL).</summary>
-    public Head Head => Db.Head;
+    /// <summary>The database behind the storage seam: appends, queriers, admin operations and statistics.</summary>
+    public ITsdbStorage Storage { get; }
 
     /// <summary>The PromQL engine (a pure function of expression, time and querier).</summary>
     public Ariane.PromQL.Engine.QueryEngine QueryEngine { get; }

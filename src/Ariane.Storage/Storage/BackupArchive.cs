@@ -60,7 +60,7 @@ public static class BackupArchive
             : name[ConfigPrefix.Length..];
 
     /// <summary>Writes the archive of <paramref name="data"/> and <paramref name="config"/> to <paramref name="target"/>, which stays open.</summary>
-    public static async Task WriteAsync(Stream target, BackupSet data, BackupConfigPart? config, string producerVersion, DateTimeOffset now, CancellationToken ct)
+    internal static async Task WriteAsync(Stream target, BackupSet data, BackupConfigPart? config, string producerVersion, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(data);
         var tar = new TarWriter(target, TarEntryFormat.Pax, leaveOpen: true);

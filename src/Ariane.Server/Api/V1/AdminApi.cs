@@ -3,7 +3,6 @@ using System.IO.Compression;
 using Ariane.Config;
 using Ariane.Model;
 using Ariane.Storage;
-using Ariane.Tsdb;
 
 namespace Ariane.Server.Api.V1;
 
@@ -40,8 +39,6 @@ public static class AdminApi
         await MetadataApi.Guard(ctx, handler).ConfigureAwait(false);
     }
 
-    private static string DataDir(ServerState s) => Path.GetFullPath(s.Options.StoragePath);
-
     private static async Task Snapshot(HttpContext ctx, ServerState s)
     {
         bool skipHead = false;
@@ -49,13 +46,10 @@ public static class AdminApi
         {
             throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"skip_head\": unable to parse boolean: strconv.ParseBool: parsing \"{text}\": invalid syntax");
         }
-        // The name as Prometheus makes it: UTC time, then 16 hex digits of a random non-negative 63-bit number.
-        string name = s.Time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" +
-            Random.Shared.NextInt64().ToString("x16", CultureInfo.InvariantCulture);
-        string dir = Path.Combine(DataDir(s), Db.SnapshotsDir, name);
+        string name;
         try
         {
-            await Task.Run(() => s.Db.Snapshot(dir, withHead: !skipHead), ctx.RequestAborted).ConfigureAwait(false);
+            name = await Task.Run(() => s.Storage.Snapshot(withHead: !skipHead), ctx.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -101,7 +95,7 @@ public static class AdminApi
         {
             foreach (var set in sets)
             {
-                s.Db.Delete(start, end, set);
+                s.Storage.DeleteSeries(start, end, set);
             }
         }, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.StatusCode = 204;
@@ -109,7 +103,7 @@ public static class AdminApi
 
     private static async Task CleanTombstones(HttpContext ctx, ServerState s)
     {
-        await Task.Run(s.Db.CleanTombstones, ctx.RequestAborted).ConfigureAwait(false);
+        await Task.Run(s.Storage.CleanTombstones, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.StatusCode = 204;
     }
 
@@ -131,8 +125,8 @@ public static class AdminApi
         var configPart = await Task.Run(() => ConfigFiles(s, includeSecrets), ctx.RequestAborted).ConfigureAwait(false);
         var log = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ariane.admin");
         var start = s.Time.GetTimestamp();
-        using var set = await Task.Run(s.Db.PrepareBackup, ctx.RequestAborted).ConfigureAwait(false);
-        log.LogInformation("Backup started: {Files} files, {Bytes} bytes, staged in {Dir}", set.Files.Count, set.TotalBytes, set.Dir);
+        using var set = await Task.Run(s.Storage.PrepareBackup, ctx.RequestAborted).ConfigureAwait(false);
+        log.LogInformation("Backup started: {Files} files, {Bytes} bytes, staged in {Dir}", set.FileCount, set.TotalBytes, set.StagingDir);
 
         var now = s.Time.GetUtcNow();
         string stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -143,7 +137,7 @@ public static class AdminApi
         Stream target = gzip ? new GZipStream(body, CompressionLevel.Fastest, leaveOpen: true) : body;
         try
         {
-            await BackupArchive.WriteAsync(target, set, configPart, StatusApi.Version, now, ctx.RequestAborted).ConfigureAwait(false);
+            await set.WriteArchiveAsync(target, configPart, StatusApi.Version, now, ctx.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
@@ -153,7 +147,7 @@ public static class AdminApi
             }
         }
         await body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
-        log.LogInformation("Backup sent: {Files} files, {Bytes} bytes in {Seconds:F1} s", set.Files.Count, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);
+        log.LogInformation("Backup sent: {Files} files, {Bytes} bytes in {Seconds:F1} s", set.FileCount, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);
     }
 
     // The configuration file as it is on disk now, with its secrets masked unless asked for, and the files it names:

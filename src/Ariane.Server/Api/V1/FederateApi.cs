@@ -49,7 +49,7 @@ public static class FederateApi
         var latest = new Dictionary<Labels, (long T, double V)>();
         if (sets.Count > 0)
         {
-            using var q = s.Db.Querier(mint, maxt);
+            using var q = s.Storage.Querier(mint, maxt);
             Ariane.Storage.ISampleIterator? it = null;
             foreach (var set in sets)
             {

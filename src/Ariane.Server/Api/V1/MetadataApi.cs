@@ -76,7 +76,7 @@ public static class MetadataApi
         var (start, end) = await RangeAsync(ctx).ConfigureAwait(false);
         int limit = ApiParams.ParseLimit(await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false));
         var found = new HashSet<Labels>();
-        using (var q = s.Db.Querier(start, end))
+        using (var q = s.Storage.Querier(start, end))
         {
             foreach (var set in sets)
             {
@@ -112,7 +112,7 @@ public static class MetadataApi
         var (start, end) = await RangeAsync(ctx).ConfigureAwait(false);
         int limit = ApiParams.ParseLimit(await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false));
         var names = new SortedSet<string>(StringComparer.Ordinal);
-        using (var q = s.Db.Querier(start, end))
+        using (var q = s.Storage.Querier(start, end))
         {
             if (sets.Count == 0)
             {
@@ -141,7 +141,7 @@ public static class MetadataApi
         var (start, end) = await RangeAsync(ctx).ConfigureAwait(false);
         int limit = ApiParams.ParseLimit(await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false));
         var values = new SortedSet<string>(StringComparer.Ordinal);
-        using (var q = s.Db.Querier(start, end))
+        using (var q = s.Storage.Querier(start, end))
         {
             if (sets.Count == 0)
             {

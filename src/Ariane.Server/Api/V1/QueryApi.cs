@@ -70,7 +70,7 @@ public static class QueryApi
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
         string? stats = await ApiParams.GetAsync(ctx, "stats").ConfigureAwait(false);
         bool perStep = stats == "all";
-        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Db, q, t, perStep, ct)).ConfigureAwait(false);
+        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Storage, q, t, perStep, ct)).ConfigureAwait(false);
         await Write(ctx, q, run, stats).ConfigureAwait(false);
     }
 
@@ -115,7 +115,7 @@ public static class QueryApi
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
         string? stats = await ApiParams.GetAsync(ctx, "stats").ConfigureAwait(false);
         bool perStep = stats == "all";
-        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Db, q, start, end, stepMs, perStep, ct)).ConfigureAwait(false);
+        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Storage, q, start, end, stepMs, perStep, ct)).ConfigureAwait(false);
         await Write(ctx, q, run, stats).ConfigureAwait(false);
     }
 

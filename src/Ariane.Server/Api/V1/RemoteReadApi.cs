@@ -156,7 +156,7 @@ public static class RemoteReadApi
             var (min, max) = Range(q);
             bool seriesOnly = q.Hints?.Func == "series";
             var list = new List<RemoteReadSeries>();
-            using (var querier = s.Db.Querier(min, max))
+            using (var querier = s.Storage.Querier(min, max))
             {
                 var set = querier.Select(false, Filter(q.Matchers, external));
                 ISampleIterator? it = null;
@@ -210,7 +210,7 @@ public static class RemoteReadApi
             var q = req.Queries[qi];
             var (min, max) = Range(q);
             bool seriesOnly = q.Hints?.Func == "series";
-            using var querier = s.Db.Querier(min, max);
+            using var querier = s.Storage.Querier(min, max);
             // The streamed form must hand the series sorted by labels (clients merge streams).
             var set = querier.Select(true, Filter(q.Matchers, external));
             ISampleIterator? it = null;

@@ -134,7 +134,7 @@ public static class RemoteWriteApi
 
     private static async Task Store(HttpContext ctx, ServerState s, ReadOnlyMemory<byte> raw, RemoteWriteLimits limits)
     {
-        var app = s.Db.Appender();
+        var app = s.Storage.Appender();
         RemoteWriteResult result;
         try
         {

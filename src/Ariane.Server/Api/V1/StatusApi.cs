@@ -50,7 +50,7 @@ public static class StatusApi
                 w.WriteString("CWD"u8, Environment.CurrentDirectory);
                 w.WriteBoolean("reloadConfigSuccess"u8, s.LastReloadSuccess);
                 w.WriteString("lastConfigTime"u8, ApiResponse.FormatTime(s.LastConfigTime));
-                w.WriteNumber("corruptionCount"u8, s.Head.WalCorruptionsRepaired);
+                w.WriteNumber("corruptionCount"u8, s.Storage.Stats().WalCorruptionsRepaired);
                 w.WriteNumber("goroutineCount"u8, ThreadPool.ThreadCount);
                 w.WriteNumber("GOMAXPROCS"u8, Environment.ProcessorCount);
                 w.WriteNumber("GOMEMLIMIT"u8, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
