@@ -3,44 +3,63 @@ using Ariane.Exposition;
 using Ariane.Host;
 using Ariane.Scrape;
 using Ariane.Server.Api.V1;
+using Ariane.Server.Modules;
 using Ariane.Storage;
 
 namespace Ariane.Server;
 
 /// <summary>
-/// Serves Ariane's own metrics at /metrics (ariane_*, process_*, dotnet_*) and the host's at /node/metrics
-/// (node_exporter's names), both in Prometheus text format.
+/// Serves Ariane's own metrics at /metrics (every module's collector: ariane_*, prometheus_*, process_*, dotnet_*) and
+/// the host's at /node/metrics (node_exporter's names), both in Prometheus text format; holds the writers of the
+/// ariane_* families the modules call.
 /// </summary>
 public static class MetricsEndpoints
 {
-    /// <summary>Maps both endpoints.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    /// <summary>
+    /// Maps <c>/metrics</c>: every module's collector, in the modules' start order (each writes whole families, so the
+    /// families of different modules never interleave).
+    /// </summary>
+    public static void Map(IEndpointRouteBuilder app, IReadOnlyList<IServerModule> modules)
     {
-        var host = new HostCollector(s.Time);
+        app.MapGet("/metrics", async ctx =>
+        {
+            ctx.Response.ContentType = TextExpositionWriter.ContentType;
+            var w = new TextExpositionWriter(ctx.Response.BodyWriter);
+            foreach (var m in modules)
+            {
+                m.WriteMetrics(w);
+            }
+            await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Maps <c>/node/metrics</c>: the host's figures under node_exporter's names.</summary>
+    public static void MapNode(IEndpointRouteBuilder app, TimeProvider time)
+    {
+        var host = new HostCollector(time);
         app.MapGet("/node/metrics", async ctx =>
         {
             ctx.Response.ContentType = TextExpositionWriter.ContentType;
             host.WriteTo(ctx.Response.BodyWriter);
             await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async ctx =>
-        {
-            ctx.Response.ContentType = TextExpositionWriter.ContentType;
-            var w = new TextExpositionWriter(ctx.Response.BodyWriter);
-            WriteSelf(w, s);
-            await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
-        });
     }
 
-
-    internal static void WriteSelf(TextExpositionWriter w, ServerState s)
+    /// <summary>The server's own build and configuration state (<c>ariane_build_info</c>, <c>ariane_config_*</c>).</summary>
+    internal static void WriteServer(TextExpositionWriter w, ServerState s)
     {
-        // One snapshot of the database's figures for both the ariane_tsdb_* and the prometheus_tsdb_* families.
-        var db = s.Storage.Stats();
         w.Family("ariane_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, branch and runtime version.");
         w.Sample("ariane_build_info", ["version", "revision", "branch", "goversion"],
             [StatusApi.Version, BuildInfo.Revision, BuildInfo.Branch, "dotnet" + Environment.Version], 1);
+        w.Family("ariane_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
+        w.Sample("ariane_config_last_reload_successful", s.LastReloadSuccess ? 1 : 0);
+        w.Family("ariane_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
+        w.Sample("ariane_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
+    }
 
+    /// <summary>The database's figures under Ariane's names (<c>ariane_tsdb_*</c>).</summary>
+    internal static void WriteTsdb(TextExpositionWriter w, TsdbStats db)
+    {
         w.Family("ariane_tsdb_head_series", "gauge", "Total number of series in the head block.");
         w.Sample("ariane_tsdb_head_series", db.HeadSeries);
         w.Family("ariane_tsdb_head_series_created_total", "counter", "Total number of series created in the head.");
@@ -92,9 +111,13 @@ public static class MetricsEndpoints
         w.Sample("ariane_tsdb_size_retentions_total", db.SizeRetentions);
         w.Family("ariane_tsdb_blocks_quarantined", "gauge", "Number of damaged blocks moved aside at start-up and not served.");
         w.Sample("ariane_tsdb_blocks_quarantined", db.Quarantined.Count);
+    }
 
+    /// <summary>Scrape pools and targets by health (<c>ariane_scrape_*</c>).</summary>
+    internal static void WriteScrape(TextExpositionWriter w, ScrapeManager scrape)
+    {
         int up = 0, down = 0, unknown = 0, pools = 0;
-        foreach (var pool in s.Scrape.Pools)
+        foreach (var pool in scrape.Pools)
         {
             pools++;
             foreach (var t in pool.ActiveTargets)
@@ -113,27 +136,23 @@ public static class MetricsEndpoints
         w.Sample("ariane_scrape_targets", "health", "up", up);
         w.Sample("ariane_scrape_targets", "health", "down", down);
         w.Sample("ariane_scrape_targets", "health", "unknown", unknown);
-
-        w.Family("ariane_remote_write_requests_total", "counter", "Remote write requests received.");
-        w.Sample("ariane_remote_write_requests_total", Interlocked.Read(ref s.RemoteWrite.Requests));
-        w.Family("ariane_remote_write_samples_total", "counter", "Samples appended from remote write.");
-        w.Sample("ariane_remote_write_samples_total", Interlocked.Read(ref s.RemoteWrite.SamplesIn));
-        w.Family("ariane_remote_write_samples_rejected_total", "counter", "Remote-written samples refused by storage.");
-        w.Sample("ariane_remote_write_samples_rejected_total", Interlocked.Read(ref s.RemoteWrite.SamplesRejected));
-        w.Family("ariane_remote_write_bad_requests_total", "counter", "Remote write requests answered with an error.");
-        w.Sample("ariane_remote_write_bad_requests_total", Interlocked.Read(ref s.RemoteWrite.BadRequests));
-
-        w.Family("ariane_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
-        w.Sample("ariane_config_last_reload_successful", s.LastReloadSuccess ? 1 : 0);
-        w.Family("ariane_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
-        w.Sample("ariane_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
-
-        PrometheusSelfMetrics.Write(w, s, db);
-        WriteProcess(w);
-        WriteRuntime(w);
     }
 
-    private static void WriteProcess(TextExpositionWriter w)
+    /// <summary>The remote-write receiver's counters (<c>ariane_remote_write_*</c>).</summary>
+    internal static void WriteRemoteWrite(TextExpositionWriter w, RemoteWriteStats rw)
+    {
+        w.Family("ariane_remote_write_requests_total", "counter", "Remote write requests received.");
+        w.Sample("ariane_remote_write_requests_total", Interlocked.Read(ref rw.Requests));
+        w.Family("ariane_remote_write_samples_total", "counter", "Samples appended from remote write.");
+        w.Sample("ariane_remote_write_samples_total", Interlocked.Read(ref rw.SamplesIn));
+        w.Family("ariane_remote_write_samples_rejected_total", "counter", "Remote-written samples refused by storage.");
+        w.Sample("ariane_remote_write_samples_rejected_total", Interlocked.Read(ref rw.SamplesRejected));
+        w.Family("ariane_remote_write_bad_requests_total", "counter", "Remote write requests answered with an error.");
+        w.Sample("ariane_remote_write_bad_requests_total", Interlocked.Read(ref rw.BadRequests));
+    }
+
+    /// <summary>The process's figures (<c>process_*</c>), as every Prometheus client library writes them.</summary>
+    internal static void WriteProcess(TextExpositionWriter w)
     {
         using var p = Process.GetCurrentProcess();
         w.Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
@@ -182,7 +201,8 @@ public static class MetricsEndpoints
         return double.NaN;
     }
 
-    private static void WriteRuntime(TextExpositionWriter w)
+    /// <summary>The runtime's figures (<c>dotnet_*</c>) and the memory housekeeping's.</summary>
+    internal static void WriteRuntime(TextExpositionWriter w)
     {
         w.Family("dotnet_gc_collections_total", "counter", "Number of garbage collections by generation.");
         for (int g = 0; g <= GC.MaxGeneration; g++)

@@ -130,9 +130,9 @@ internal static class PrometheusSelfMetrics
     private static readonly double[] IntervalQuantiles = [0.01, 0.05, 0.5, 0.9, 0.99];
     private static readonly double[] SyncQuantiles = [0.01, 0.05, 0.5, 0.9, 0.99];
 
-    public static void Write(TextExpositionWriter w, ServerState s, TsdbStats db)
+    /// <summary>The server's build, configuration and readiness under Prometheus's names.</summary>
+    public static void WriteServer(TextExpositionWriter w, ServerState s)
     {
-        long now = s.Time.GetUtcNow().ToUnixTimeMilliseconds();
         w.Family("prometheus_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, branch, goversion from which prometheus was built, and the goos and goarch for the build.");
         w.Sample("prometheus_build_info", ["branch", "goarch", "goos", "goversion", "revision", "version"],
             [BuildInfo.Branch, System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant() switch { "x64" => "amd64", var a => a },
@@ -144,14 +144,10 @@ internal static class PrometheusSelfMetrics
         w.Sample("prometheus_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
         w.Family("prometheus_ready", "gauge", "Whether Prometheus startup was fully completed and the server is ready for normal operation.");
         w.Sample("prometheus_ready", s.Ready ? 1 : 0);
-
-        WriteTsdb(w, db);
-        WriteScrape(w, s, now);
-        s.HttpMetrics.Write(w);
-        s.EngineMetrics.Write(w, s.Options.QueryMaxConcurrency, now);
     }
 
-    private static void WriteTsdb(TextExpositionWriter w, TsdbStats db)
+    /// <summary>The database's figures under Prometheus's names (<c>prometheus_tsdb_*</c>).</summary>
+    public static void WriteTsdb(TextExpositionWriter w, TsdbStats db)
     {
         w.Family("prometheus_tsdb_head_series", "gauge", "Total number of series in the head block.");
         w.Sample("prometheus_tsdb_head_series", db.HeadSeries);
@@ -208,9 +204,10 @@ internal static class PrometheusSelfMetrics
         w.Sample("prometheus_tsdb_wal_storage_size_bytes", db.WalSizeBytes);
     }
 
-    private static void WriteScrape(TextExpositionWriter w, ServerState s, long now)
+    /// <summary>Scrape pools, targets and discovery under Prometheus's names (<c>prometheus_target_*</c>, <c>prometheus_sd_*</c>).</summary>
+    public static void WriteScrape(TextExpositionWriter w, ScrapeManager scrape, long now)
     {
-        var pools = new List<ScrapePool>(s.Scrape.Pools);
+        var pools = new List<ScrapePool>(scrape.Pools);
         pools.Sort((a, b) => string.CompareOrdinal(a.JobName, b.JobName));
 
         w.Family("prometheus_target_interval_length_seconds", "summary", "Actual intervals between scrapes.");

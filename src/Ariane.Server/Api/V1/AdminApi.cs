@@ -3,6 +3,7 @@ using System.IO.Compression;
 using Ariane.Config;
 using Ariane.Model;
 using Ariane.Storage;
+using Ariane.Server.Cli;
 
 namespace Ariane.Server.Api.V1;
 
@@ -18,8 +19,9 @@ public static class AdminApi
     private static readonly byte[] DisabledBody = """{"status":"error","errorType":"unavailable","error":"admin APIs disabled"}"""u8.ToArray();
 
     /// <summary>Maps the endpoints onto the app.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, IStorageAdmin storage, ServerState state)
     {
+        var s = new AdminDeps(storage, state);
         string[] methods = ["POST", "PUT"];
         app.MapMethods("/api/v1/admin/tsdb/snapshot", methods, ctx => Admin(ctx, s, () => Snapshot(ctx, s)));
         app.MapMethods("/api/v1/admin/tsdb/delete_series", methods, ctx => Admin(ctx, s, () => DeleteSeries(ctx, s)));
@@ -27,7 +29,7 @@ public static class AdminApi
         app.MapGet("/api/v1/admin/tsdb/backup", ctx => Admin(ctx, s, () => Backup(ctx, s)));
     }
 
-    private static async Task Admin(HttpContext ctx, ServerState s, Func<Task> handler)
+    private static async Task Admin(HttpContext ctx, AdminDeps s, Func<Task> handler)
     {
         if (!s.Options.EnableAdminApi)
         {
@@ -39,7 +41,7 @@ public static class AdminApi
         await MetadataApi.Guard(ctx, handler).ConfigureAwait(false);
     }
 
-    private static async Task Snapshot(HttpContext ctx, ServerState s)
+    private static async Task Snapshot(HttpContext ctx, AdminDeps s)
     {
         bool skipHead = false;
         if (await ApiParams.GetAsync(ctx, "skip_head").ConfigureAwait(false) is { Length: > 0 } text && !TryParseGoBool(text, out skipHead))
@@ -80,7 +82,7 @@ public static class AdminApi
         }
     }
 
-    private static async Task DeleteSeries(HttpContext ctx, ServerState s)
+    private static async Task DeleteSeries(HttpContext ctx, AdminDeps s)
     {
         var matches = await ApiParams.GetAllAsync(ctx, "match[]").ConfigureAwait(false);
         if (matches.Count == 0)
@@ -101,7 +103,7 @@ public static class AdminApi
         ctx.Response.StatusCode = 204;
     }
 
-    private static async Task CleanTombstones(HttpContext ctx, ServerState s)
+    private static async Task CleanTombstones(HttpContext ctx, AdminDeps s)
     {
         await Task.Run(s.Storage.CleanTombstones, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.StatusCode = 204;
@@ -109,7 +111,7 @@ public static class AdminApi
 
     // A tar (gzip-compressed with ?compress=gzip) of backup.json, the configuration file and the data folder's
     // files as PrepareBackup froze them. The staging links are deleted when the stream ends, however it ends.
-    private static async Task Backup(HttpContext ctx, ServerState s)
+    private static async Task Backup(HttpContext ctx, AdminDeps s)
     {
         string? compress = ctx.Request.Query["compress"];
         if (compress is { Length: > 0 } and not "gzip" and not "none")
@@ -153,7 +155,7 @@ public static class AdminApi
     // The configuration file as it is on disk now, with its secrets masked unless asked for, and the files it names:
     // those in the configuration's folder under config/ at the same relative path (so the restored configuration
     // finds them), others under config/external/ by absolute path. Secret files go in only when asked for.
-    private static BackupConfigPart? ConfigFiles(ServerState s, bool includeSecrets)
+    private static BackupConfigPart? ConfigFiles(AdminDeps s, bool includeSecrets)
     {
         if (string.IsNullOrEmpty(s.Options.ConfigFile))
         {
@@ -210,4 +212,14 @@ public static class AdminApi
         }
         return new BackupConfigPart(config, includeSecrets, redacted, files, omitted, unreadable);
     }
+}
+
+/// <summary>What the admin endpoints use: the storage's admin operations and the server's options, configuration and clock.</summary>
+internal sealed record AdminDeps(IStorageAdmin Storage, ServerState State)
+{
+    public ServeOptions Options => State.Options;
+
+    public PrometheusConfig Config => State.Config;
+
+    public TimeProvider Time => State.Time;
 }

@@ -9,7 +9,7 @@ internal static class TsdbStatus
     /// <summary>The largest <c>limit</c> accepted, as Prometheus's.</summary>
     private const int MaxLimit = 10_000;
 
-    public static async Task Write(HttpContext ctx, ServerState s)
+    public static async Task Write(HttpContext ctx, IStorageStats storage)
     {
         int limit = 10;
         if (await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false) is { Length: > 0 } text)
@@ -23,8 +23,8 @@ internal static class TsdbStatus
                 throw new ApiException(ApiErrorType.BadData, $"limit must not exceed {MaxLimit}");
             }
         }
-        var st = s.Storage.Cardinality(limit);
-        var db = s.Storage.Stats();
+        var st = storage.Cardinality(limit);
+        var db = storage.Stats();
         await ApiResponse.Success(ctx, w =>
         {
             w.WriteStartObject();
