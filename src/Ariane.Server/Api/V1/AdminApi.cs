@@ -2,8 +2,8 @@ using System.Globalization;
 using System.IO.Compression;
 using Ariane.Config;
 using Ariane.Model;
-using Ariane.Storage;
 using Ariane.Server.Cli;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 

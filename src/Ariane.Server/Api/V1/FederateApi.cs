@@ -3,8 +3,8 @@ using System.Text;
 using Ariane.Exposition;
 using Ariane.Model;
 using Ariane.PromQL.Parser;
-using Ariane.Storage;
 using Ariane.Server.Cli;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 

@@ -4,8 +4,8 @@ using Ariane.Config;
 using Ariane.Exposition;
 using Ariane.PromQL.Engine;
 using Ariane.PromQL.Parser;
-using Ariane.Storage;
 using Ariane.Server.Cli;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 

@@ -1,8 +1,8 @@
 using Ariane.Model;
 using Ariane.Remote;
+using Ariane.Server.Cli;
 using Ariane.Storage;
 using Ariane.Tsdb.Wal;
-using Ariane.Server.Cli;
 
 namespace Ariane.Server.Api.V1;
 

@@ -1,8 +1,8 @@
 using System.Buffers;
 using Ariane.Remote;
+using Ariane.Server.Cli;
 using Ariane.Storage;
 using Microsoft.AspNetCore.Http.Features;
-using Ariane.Server.Cli;
 
 namespace Ariane.Server.Api.V1;
 
