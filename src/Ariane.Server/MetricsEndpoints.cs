@@ -3,104 +3,121 @@ using Ariane.Exposition;
 using Ariane.Host;
 using Ariane.Scrape;
 using Ariane.Server.Api.V1;
+using Ariane.Server.Modules;
 using Ariane.Storage;
 
 namespace Ariane.Server;
 
 /// <summary>
-/// Serves Ariane's own metrics at /metrics (ariane_*, process_*, dotnet_*) and the host's at /node/metrics
-/// (node_exporter's names), both in Prometheus text format.
+/// Serves Ariane's own metrics at /metrics (every module's collector: ariane_*, prometheus_*, process_*, dotnet_*) and
+/// the host's at /node/metrics (node_exporter's names), both in Prometheus text format; holds the writers of the
+/// ariane_* families the modules call.
 /// </summary>
 public static class MetricsEndpoints
 {
-    /// <summary>Maps both endpoints.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    /// <summary>
+    /// Maps <c>/metrics</c>: every module's collector, in the modules' start order (each writes whole families, so the
+    /// families of different modules never interleave).
+    /// </summary>
+    public static void Map(IEndpointRouteBuilder app, IReadOnlyList<IServerModule> modules)
     {
-        var host = new HostCollector(s.Time);
+        app.MapGet("/metrics", async ctx =>
+        {
+            ctx.Response.ContentType = TextExpositionWriter.ContentType;
+            var w = new TextExpositionWriter(ctx.Response.BodyWriter);
+            foreach (var m in modules)
+            {
+                m.WriteMetrics(w);
+            }
+            await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Maps <c>/node/metrics</c>: the host's figures under node_exporter's names.</summary>
+    public static void MapNode(IEndpointRouteBuilder app, TimeProvider time)
+    {
+        var host = new HostCollector(time);
         app.MapGet("/node/metrics", async ctx =>
         {
             ctx.Response.ContentType = TextExpositionWriter.ContentType;
             host.WriteTo(ctx.Response.BodyWriter);
             await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
         });
-        app.MapGet("/metrics", async ctx =>
-        {
-            ctx.Response.ContentType = TextExpositionWriter.ContentType;
-            var w = new TextExpositionWriter(ctx.Response.BodyWriter);
-            WriteSelf(w, s);
-            await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
-        });
     }
 
-
-    internal static void WriteSelf(TextExpositionWriter w, ServerState s)
+    /// <summary>The server's own build and configuration state (<c>ariane_build_info</c>, <c>ariane_config_*</c>).</summary>
+    internal static void WriteServer(TextExpositionWriter w, ServerState s)
     {
         w.Family("ariane_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, branch and runtime version.");
         w.Sample("ariane_build_info", ["version", "revision", "branch", "goversion"],
             [StatusApi.Version, BuildInfo.Revision, BuildInfo.Branch, "dotnet" + Environment.Version], 1);
+        w.Family("ariane_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
+        w.Sample("ariane_config_last_reload_successful", s.LastReloadSuccess ? 1 : 0);
+        w.Family("ariane_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
+        w.Sample("ariane_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
+    }
 
-        var head = s.Head;
+    /// <summary>The database's figures under Ariane's names (<c>ariane_tsdb_*</c>).</summary>
+    internal static void WriteTsdb(TextExpositionWriter w, TsdbStats db)
+    {
         w.Family("ariane_tsdb_head_series", "gauge", "Total number of series in the head block.");
-        w.Sample("ariane_tsdb_head_series", head.NumSeries);
+        w.Sample("ariane_tsdb_head_series", db.HeadSeries);
         w.Family("ariane_tsdb_head_series_created_total", "counter", "Total number of series created in the head.");
-        w.Sample("ariane_tsdb_head_series_created_total", head.SeriesCreated);
+        w.Sample("ariane_tsdb_head_series_created_total", db.SeriesCreated);
         w.Family("ariane_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.");
-        w.Sample("ariane_tsdb_head_samples_appended_total", head.SamplesAppended);
+        w.Sample("ariane_tsdb_head_samples_appended_total", db.SamplesAppended);
         w.Family("ariane_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples refused.");
-        w.Sample("ariane_tsdb_out_of_order_samples_total", head.OutOfOrderSamples);
+        w.Sample("ariane_tsdb_out_of_order_samples_total", db.OutOfOrderSamples);
         w.Family("ariane_tsdb_duplicate_samples_total", "counter", "Total number of samples refused for a duplicate timestamp with another value.");
-        w.Sample("ariane_tsdb_duplicate_samples_total", head.DuplicateSamples);
+        w.Sample("ariane_tsdb_duplicate_samples_total", db.DuplicateSamples);
         w.Family("ariane_tsdb_head_min_time", "gauge", "Minimum time bound of the head block (ms).");
-        w.Sample("ariane_tsdb_head_min_time", head.MinTime == long.MaxValue ? 0 : head.MinTime);
+        w.Sample("ariane_tsdb_head_min_time", db.HeadMinTime);
         w.Family("ariane_tsdb_head_max_time", "gauge", "Maximum timestamp of the head block (ms).");
-        w.Sample("ariane_tsdb_head_max_time", head.MaxTime == long.MinValue ? 0 : head.MaxTime);
+        w.Sample("ariane_tsdb_head_max_time", db.HeadMaxTime);
         w.Family("ariane_tsdb_wal_fsync_total", "counter", "Total number of WAL fsyncs.");
-        w.Sample("ariane_tsdb_wal_fsync_total", head.WalFsyncs);
+        w.Sample("ariane_tsdb_wal_fsync_total", db.WalFsyncs);
         w.Family("ariane_tsdb_wal_written_bytes_total", "counter", "Total bytes written to the WAL.");
-        w.Sample("ariane_tsdb_wal_written_bytes_total", head.WalBytesWritten);
+        w.Sample("ariane_tsdb_wal_written_bytes_total", db.WalBytesWritten);
         w.Family("ariane_tsdb_wal_corruptions_total", "counter", "Total number of WAL corruptions repaired at start-up.");
-        w.Sample("ariane_tsdb_wal_corruptions_total", head.WalCorruptionsRepaired);
+        w.Sample("ariane_tsdb_wal_corruptions_total", db.WalCorruptionsRepaired);
         w.Family("ariane_tsdb_out_of_bound_samples_total", "counter", "Total number of samples refused for being older than the head's minimum valid time (already in blocks).");
-        w.Sample("ariane_tsdb_out_of_bound_samples_total", head.OutOfBoundsSamples);
+        w.Sample("ariane_tsdb_out_of_bound_samples_total", db.OutOfBoundsSamples);
         w.Family("ariane_tsdb_too_far_in_future_samples_total", "counter", "Total number of samples refused for being further ahead of the clock than --storage.tsdb.max-future-time.");
-        w.Sample("ariane_tsdb_too_far_in_future_samples_total", head.TooFarInFutureSamples);
+        w.Sample("ariane_tsdb_too_far_in_future_samples_total", db.TooFarInFutureSamples);
         w.Family("ariane_tsdb_wal_writes_failed_total", "counter", "Total number of commits refused because the WAL could not be written (full or failing disk).");
-        w.Sample("ariane_tsdb_wal_writes_failed_total", head.WalWriteFailures);
+        w.Sample("ariane_tsdb_wal_writes_failed_total", db.WalWriteFailures);
         w.Family("ariane_tsdb_head_out_of_order_samples_appended_total", "counter", "Total number of appended out-of-order samples (within the out-of-order window).");
-        w.Sample("ariane_tsdb_head_out_of_order_samples_appended_total", head.OutOfOrderSamplesAppended);
+        w.Sample("ariane_tsdb_head_out_of_order_samples_appended_total", db.OutOfOrderSamplesAppended);
         w.Family("ariane_tsdb_too_old_samples_total", "counter", "Total number of out-of-order samples refused for being older than the out-of-order window.");
-        w.Sample("ariane_tsdb_too_old_samples_total", head.TooOldSamples);
+        w.Sample("ariane_tsdb_too_old_samples_total", db.TooOldSamples);
         w.Family("ariane_tsdb_checkpoint_creations_total", "counter", "Total number of WAL checkpoints created.");
-        w.Sample("ariane_tsdb_checkpoint_creations_total", head.Checkpoints);
+        w.Sample("ariane_tsdb_checkpoint_creations_total", db.Checkpoints);
 
-        var db = s.Db;
-        var blocks = db.Blocks;
-        long blockBytes = 0;
-        foreach (var b in blocks)
-        {
-            blockBytes += b.Size;
-        }
         w.Family("ariane_tsdb_blocks_loaded", "gauge", "Number of currently loaded data blocks.");
-        w.Sample("ariane_tsdb_blocks_loaded", blocks.Count);
+        w.Sample("ariane_tsdb_blocks_loaded", db.BlocksLoaded);
         w.Family("ariane_tsdb_storage_blocks_bytes", "gauge", "The number of bytes that are currently used for local storage by all blocks.");
-        w.Sample("ariane_tsdb_storage_blocks_bytes", blockBytes);
+        w.Sample("ariane_tsdb_storage_blocks_bytes", db.BlockBytes);
         w.Family("ariane_tsdb_lowest_timestamp", "gauge", "Lowest timestamp value stored in the database (ms).");
-        w.Sample("ariane_tsdb_lowest_timestamp", blocks.Count > 0 ? blocks[0].Meta.MinTime : head.MinTime == long.MaxValue ? 0 : head.MinTime);
+        w.Sample("ariane_tsdb_lowest_timestamp", db.LowestTimestamp);
         w.Family("ariane_tsdb_compactions_total", "counter", "Total number of compactions (head and block) that were executed.");
         w.Sample("ariane_tsdb_compactions_total", db.Compactions);
         w.Family("ariane_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed.");
         w.Sample("ariane_tsdb_compactions_failed_total", db.CompactionsFailed);
         w.Family("ariane_tsdb_head_truncations_total", "counter", "Total number of head truncations after cutting a block.");
-        w.Sample("ariane_tsdb_head_truncations_total", db.HeadCompactions);
+        w.Sample("ariane_tsdb_head_truncations_total", db.HeadTruncations);
         w.Family("ariane_tsdb_time_retentions_total", "counter", "The number of times that blocks were deleted because the maximum time limit was exceeded.");
-        w.Sample("ariane_tsdb_time_retentions_total", db.TimeRetentionDeletions);
+        w.Sample("ariane_tsdb_time_retentions_total", db.TimeRetentions);
         w.Family("ariane_tsdb_size_retentions_total", "counter", "The number of times that blocks were deleted because the maximum number of bytes was exceeded.");
-        w.Sample("ariane_tsdb_size_retentions_total", db.SizeRetentionDeletions);
+        w.Sample("ariane_tsdb_size_retentions_total", db.SizeRetentions);
         w.Family("ariane_tsdb_blocks_quarantined", "gauge", "Number of damaged blocks moved aside at start-up and not served.");
         w.Sample("ariane_tsdb_blocks_quarantined", db.Quarantined.Count);
+    }
 
+    /// <summary>Scrape pools and targets by health (<c>ariane_scrape_*</c>).</summary>
+    internal static void WriteScrape(TextExpositionWriter w, ScrapeManager scrape)
+    {
         int up = 0, down = 0, unknown = 0, pools = 0;
-        foreach (var pool in s.Scrape.Pools)
+        foreach (var pool in scrape.Pools)
         {
             pools++;
             foreach (var t in pool.ActiveTargets)
@@ -119,27 +136,23 @@ public static class MetricsEndpoints
         w.Sample("ariane_scrape_targets", "health", "up", up);
         w.Sample("ariane_scrape_targets", "health", "down", down);
         w.Sample("ariane_scrape_targets", "health", "unknown", unknown);
-
-        w.Family("ariane_remote_write_requests_total", "counter", "Remote write requests received.");
-        w.Sample("ariane_remote_write_requests_total", Interlocked.Read(ref s.RemoteWrite.Requests));
-        w.Family("ariane_remote_write_samples_total", "counter", "Samples appended from remote write.");
-        w.Sample("ariane_remote_write_samples_total", Interlocked.Read(ref s.RemoteWrite.SamplesIn));
-        w.Family("ariane_remote_write_samples_rejected_total", "counter", "Remote-written samples refused by storage.");
-        w.Sample("ariane_remote_write_samples_rejected_total", Interlocked.Read(ref s.RemoteWrite.SamplesRejected));
-        w.Family("ariane_remote_write_bad_requests_total", "counter", "Remote write requests answered with an error.");
-        w.Sample("ariane_remote_write_bad_requests_total", Interlocked.Read(ref s.RemoteWrite.BadRequests));
-
-        w.Family("ariane_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
-        w.Sample("ariane_config_last_reload_successful", s.LastReloadSuccess ? 1 : 0);
-        w.Family("ariane_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
-        w.Sample("ariane_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
-
-        PrometheusSelfMetrics.Write(w, s);
-        WriteProcess(w);
-        WriteRuntime(w);
     }
 
-    private static void WriteProcess(TextExpositionWriter w)
+    /// <summary>The remote-write receiver's counters (<c>ariane_remote_write_*</c>).</summary>
+    internal static void WriteRemoteWrite(TextExpositionWriter w, RemoteWriteStats rw)
+    {
+        w.Family("ariane_remote_write_requests_total", "counter", "Remote write requests received.");
+        w.Sample("ariane_remote_write_requests_total", Interlocked.Read(ref rw.Requests));
+        w.Family("ariane_remote_write_samples_total", "counter", "Samples appended from remote write.");
+        w.Sample("ariane_remote_write_samples_total", Interlocked.Read(ref rw.SamplesIn));
+        w.Family("ariane_remote_write_samples_rejected_total", "counter", "Remote-written samples refused by storage.");
+        w.Sample("ariane_remote_write_samples_rejected_total", Interlocked.Read(ref rw.SamplesRejected));
+        w.Family("ariane_remote_write_bad_requests_total", "counter", "Remote write requests answered with an error.");
+        w.Sample("ariane_remote_write_bad_requests_total", Interlocked.Read(ref rw.BadRequests));
+    }
+
+    /// <summary>The process's figures (<c>process_*</c>), as every Prometheus client library writes them.</summary>
+    internal static void WriteProcess(TextExpositionWriter w)
     {
         using var p = Process.GetCurrentProcess();
         w.Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
@@ -188,7 +201,8 @@ public static class MetricsEndpoints
         return double.NaN;
     }
 
-    private static void WriteRuntime(TextExpositionWriter w)
+    /// <summary>The runtime's figures (<c>dotnet_*</c>) and the memory housekeeping's.</summary>
+    internal static void WriteRuntime(TextExpositionWriter w)
     {
         w.Family("dotnet_gc_collections_total", "counter", "Number of garbage collections by generation.");
         for (int g = 0; g <= GC.MaxGeneration; g++)

@@ -3,6 +3,7 @@ using System.Globalization;
 using Ariane.Exposition;
 using Ariane.Scrape;
 using Ariane.Server.Api.V1;
+using Ariane.Storage;
 
 namespace Ariane.Server;
 
@@ -129,9 +130,9 @@ internal static class PrometheusSelfMetrics
     private static readonly double[] IntervalQuantiles = [0.01, 0.05, 0.5, 0.9, 0.99];
     private static readonly double[] SyncQuantiles = [0.01, 0.05, 0.5, 0.9, 0.99];
 
-    public static void Write(TextExpositionWriter w, ServerState s)
+    /// <summary>The server's build, configuration and readiness under Prometheus's names.</summary>
+    public static void WriteServer(TextExpositionWriter w, ServerState s)
     {
-        long now = s.Time.GetUtcNow().ToUnixTimeMilliseconds();
         w.Family("prometheus_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, branch, goversion from which prometheus was built, and the goos and goarch for the build.");
         w.Sample("prometheus_build_info", ["branch", "goarch", "goos", "goversion", "revision", "version"],
             [BuildInfo.Branch, System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant() switch { "x64" => "amd64", var a => a },
@@ -143,37 +144,31 @@ internal static class PrometheusSelfMetrics
         w.Sample("prometheus_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
         w.Family("prometheus_ready", "gauge", "Whether Prometheus startup was fully completed and the server is ready for normal operation.");
         w.Sample("prometheus_ready", s.Ready ? 1 : 0);
-
-        WriteTsdb(w, s);
-        WriteScrape(w, s, now);
-        s.HttpMetrics.Write(w);
-        s.EngineMetrics.Write(w, s.Options.QueryMaxConcurrency, now);
     }
 
-    private static void WriteTsdb(TextExpositionWriter w, ServerState s)
+    /// <summary>The database's figures under Prometheus's names (<c>prometheus_tsdb_*</c>).</summary>
+    public static void WriteTsdb(TextExpositionWriter w, TsdbStats db)
     {
-        var head = s.Head;
-        var db = s.Db;
         w.Family("prometheus_tsdb_head_series", "gauge", "Total number of series in the head block.");
-        w.Sample("prometheus_tsdb_head_series", head.NumSeries);
+        w.Sample("prometheus_tsdb_head_series", db.HeadSeries);
         w.Family("prometheus_tsdb_head_series_created_total", "counter", "Total number of series created in the head");
-        w.Sample("prometheus_tsdb_head_series_created_total", head.SeriesCreated);
+        w.Sample("prometheus_tsdb_head_series_created_total", db.SeriesCreated);
         w.Family("prometheus_tsdb_head_chunks", "gauge", "Total number of chunks in the head block.");
-        w.Sample("prometheus_tsdb_head_chunks", head.NumChunks());
+        w.Sample("prometheus_tsdb_head_chunks", db.HeadChunks);
         w.Family("prometheus_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.");
-        w.Sample("prometheus_tsdb_head_samples_appended_total", ["type"], ["float"], head.SamplesAppended);
+        w.Sample("prometheus_tsdb_head_samples_appended_total", ["type"], ["float"], db.SamplesAppended);
         w.Family("prometheus_tsdb_head_min_time", "gauge", "Minimum time bound of the head block.");
-        w.Sample("prometheus_tsdb_head_min_time", head.MinTime == long.MaxValue ? 0 : head.MinTime);
+        w.Sample("prometheus_tsdb_head_min_time", db.HeadMinTime);
         w.Family("prometheus_tsdb_head_max_time", "gauge", "Maximum timestamp of the head block.");
-        w.Sample("prometheus_tsdb_head_max_time", head.MaxTime == long.MinValue ? 0 : head.MaxTime);
+        w.Sample("prometheus_tsdb_head_max_time", db.HeadMaxTime);
         w.Family("prometheus_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples ingestion failed attempts due to out of order being disabled.");
-        w.Sample("prometheus_tsdb_out_of_order_samples_total", ["type"], ["float"], head.OutOfOrderSamples);
+        w.Sample("prometheus_tsdb_out_of_order_samples_total", ["type"], ["float"], db.OutOfOrderSamples);
         w.Family("prometheus_tsdb_out_of_bound_samples_total", "counter", "Total number of out of bound samples ingestion failed attempts with out of order support disabled.");
-        w.Sample("prometheus_tsdb_out_of_bound_samples_total", ["type"], ["float"], head.OutOfBoundsSamples);
+        w.Sample("prometheus_tsdb_out_of_bound_samples_total", ["type"], ["float"], db.OutOfBoundsSamples);
         w.Family("prometheus_tsdb_too_old_samples_total", "counter", "Total number of out of order samples ingestion failed attempts with out of support enabled, but sample outside of time window.");
-        w.Sample("prometheus_tsdb_too_old_samples_total", ["type"], ["float"], head.TooOldSamples);
+        w.Sample("prometheus_tsdb_too_old_samples_total", ["type"], ["float"], db.TooOldSamples);
         w.Family("prometheus_tsdb_head_truncations_total", "counter", "Total number of head truncations attempted.");
-        w.Sample("prometheus_tsdb_head_truncations_total", db.HeadCompactions);
+        w.Sample("prometheus_tsdb_head_truncations_total", db.HeadTruncations);
         w.Family("prometheus_tsdb_compactions_total", "counter", "Total number of compactions that were executed for the partition.");
         w.Sample("prometheus_tsdb_compactions_total", db.Compactions);
         w.Family("prometheus_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed for the partition.");
@@ -182,42 +177,37 @@ internal static class PrometheusSelfMetrics
         // folder at run time, which is the "reload" that can fail in Prometheus. Both counters are kept so that the
         // mixin's PrometheusTSDBReloadsFailing alert has its series (and stays quiet for the right reason).
         w.Family("prometheus_tsdb_reloads_total", "counter", "Number of times the database reloaded block data from disk.");
-        w.Sample("prometheus_tsdb_reloads_total", 1 + db.Compactions + db.HeadCompactions + db.TimeRetentionDeletions + db.SizeRetentionDeletions);
+        w.Sample("prometheus_tsdb_reloads_total", 1 + db.Compactions + db.HeadTruncations + db.TimeRetentions + db.SizeRetentions);
         w.Family("prometheus_tsdb_reloads_failures_total", "counter", "Number of times the database failed to reloadBlocks block data from disk.");
         w.Sample("prometheus_tsdb_reloads_failures_total", 0);
-        var blocks = db.Blocks;
-        long blockBytes = 0;
-        foreach (var b in blocks)
-        {
-            blockBytes += b.Size;
-        }
         w.Family("prometheus_tsdb_blocks_loaded", "gauge", "Number of currently loaded data blocks");
-        w.Sample("prometheus_tsdb_blocks_loaded", blocks.Count);
+        w.Sample("prometheus_tsdb_blocks_loaded", db.BlocksLoaded);
         w.Family("prometheus_tsdb_storage_blocks_bytes", "gauge", "The number of bytes that are currently used for local storage by all blocks.");
-        w.Sample("prometheus_tsdb_storage_blocks_bytes", blockBytes);
+        w.Sample("prometheus_tsdb_storage_blocks_bytes", db.BlockBytes);
         w.Family("prometheus_tsdb_lowest_timestamp", "gauge", "Lowest timestamp value stored in the database. The unit is decided by the library consumer.");
-        w.Sample("prometheus_tsdb_lowest_timestamp", blocks.Count > 0 ? blocks[0].Meta.MinTime : head.MinTime == long.MaxValue ? 0 : head.MinTime);
+        w.Sample("prometheus_tsdb_lowest_timestamp", db.LowestTimestamp);
         w.Family("prometheus_tsdb_time_retentions_total", "counter", "The number of times that blocks were deleted because the maximum time limit was exceeded.");
-        w.Sample("prometheus_tsdb_time_retentions_total", db.TimeRetentionDeletions);
+        w.Sample("prometheus_tsdb_time_retentions_total", db.TimeRetentions);
         w.Family("prometheus_tsdb_size_retentions_total", "counter", "The number of times that blocks were deleted because the maximum number of bytes was exceeded.");
-        w.Sample("prometheus_tsdb_size_retentions_total", db.SizeRetentionDeletions);
+        w.Sample("prometheus_tsdb_size_retentions_total", db.SizeRetentions);
         w.Family("prometheus_tsdb_checkpoint_creations_total", "counter", "Total number of checkpoint creations attempted.");
-        w.Sample("prometheus_tsdb_checkpoint_creations_total", head.Checkpoints);
+        w.Sample("prometheus_tsdb_checkpoint_creations_total", db.Checkpoints);
         w.Family("prometheus_tsdb_wal_corruptions_total", "counter", "Total number of WAL corruptions.");
-        w.Sample("prometheus_tsdb_wal_corruptions_total", head.WalCorruptionsRepaired);
+        w.Sample("prometheus_tsdb_wal_corruptions_total", db.WalCorruptionsRepaired);
         w.Family("prometheus_tsdb_wal_writes_failed_total", "counter", "Total number of write log writes that failed.");
-        w.Sample("prometheus_tsdb_wal_writes_failed_total", head.WalWriteFailures);
+        w.Sample("prometheus_tsdb_wal_writes_failed_total", db.WalWriteFailures);
         w.Family("prometheus_tsdb_wal_fsync_duration_seconds", "summary", "Duration of write log fsync.");
         // Ariane counts fsyncs but does not time them; the count is what rate() over the family's _count reads.
         w.Sample("prometheus_tsdb_wal_fsync_duration_seconds_sum", 0);
-        w.Sample("prometheus_tsdb_wal_fsync_duration_seconds_count", head.WalFsyncs);
+        w.Sample("prometheus_tsdb_wal_fsync_duration_seconds_count", db.WalFsyncs);
         w.Family("prometheus_tsdb_wal_storage_size_bytes", "gauge", "Size of the write log directory.");
-        w.Sample("prometheus_tsdb_wal_storage_size_bytes", db.WalSize());
+        w.Sample("prometheus_tsdb_wal_storage_size_bytes", db.WalSizeBytes);
     }
 
-    private static void WriteScrape(TextExpositionWriter w, ServerState s, long now)
+    /// <summary>Scrape pools, targets and discovery under Prometheus's names (<c>prometheus_target_*</c>, <c>prometheus_sd_*</c>).</summary>
+    public static void WriteScrape(TextExpositionWriter w, ScrapeManager scrape, long now)
     {
-        var pools = new List<ScrapePool>(s.Scrape.Pools);
+        var pools = new List<ScrapePool>(scrape.Pools);
         pools.Sort((a, b) => string.CompareOrdinal(a.JobName, b.JobName));
 
         w.Family("prometheus_target_interval_length_seconds", "summary", "Actual intervals between scrapes.");

@@ -1,12 +1,11 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using Ariane.Config;
-using Ariane.Scrape;
 using Ariane.Server.Api.V1;
 using Ariane.Server.Cli;
 using Ariane.Server.Logging;
+using Ariane.Server.Modules;
 using Ariane.Server.Web;
-using Ariane.Tsdb;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,8 +15,9 @@ namespace Ariane.Server;
 
 /// <summary>
 /// Wires the server together and owns its start and stop order.
-/// Start: flags → config (fail fast) → storage (WAL replay) → HTTP listener → scraping → ready.
-/// Stop (SIGTERM, /-/quit): scraping stops → HTTP stops → WAL synced and closed → exit 0.
+/// Start: flags → web configuration → config (fail fast) → the modules in their listed order: storage (WAL replay) →
+/// web (HTTP listener) → scrape → self → ready. Stop (SIGTERM, SIGINT, /-/quit): the modules in reverse: self →
+/// scraping stops (no staleness markers) → HTTP stops → WAL synced and closed → exit 0.
 /// </summary>
 public static class ServerHost
 {
@@ -152,41 +152,21 @@ public static class ServerHost
         }
         LogUnsupported(config, log);
 
-        Db db;
-        var tsdbLog = loggers.CreateLogger("Ariane.tsdb");
-        try
-        {
-            db = Db.Open(new TsdbOptions
-            {
-                Path = Path.GetFullPath(o.StoragePath),
-                WalSyncInterval = o.WalSyncInterval,
-                RetentionTime = o.RetentionTime,
-                RetentionSize = o.RetentionSize,
-                BlockRange = o.MinBlockDuration,
-                MaxBlockRange = o.MaxBlockDuration,
-                OutOfOrderTimeWindow = config.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero,
-                MaxFutureTime = o.MaxFutureTime,
-                NoLockfile = o.NoLockfile,
-            }, time, m => tsdbLog.LogWarning("{Message}", m), m => tsdbLog.LogInformation("{Message}", m));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.LogError("Opening storage failed: {Error}", e.Message);
-            await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
-            return 1;
-        }
-        log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
-            Path.GetFullPath(o.StoragePath), db.Blocks.Count, db.Head.NumSeries, PromDuration.Format(o.RetentionTime), o.RetentionSize);
+        var state = new ServerState(o, config, time);
+        var storage = new StorageModule(o, config, time, log, loggers.CreateLogger("Ariane.tsdb"));
+        var scrape = new ScrapeModule(storage, o, config, time, log, scrapeLog);
+        var webApi = new WebApiModule(app, storage, scrape.Manager, state, log, tls is null ? "http" : "https");
+        // The modules in start order; they stop in the reverse order. Storage opens first (WAL replay) and closes
+        // last (WAL fsynced); the HTTP listener opens before the first scrape, so that the server's scrape of itself
+        // finds it, and closes after the last, so that requests in flight never meet a closed storage.
+        IServerModule[] modules =
+        [
+            storage,
+            webApi,
+            scrape,
+            new SelfMetricsModule(state),
+        ];
 
-        var scrape = new ScrapeManager(db, time, m => scrapeLog.LogWarning("{Message}", m))
-        {
-            StartTimestamps = o.StartTimestampStorage,
-            InfoLog = m => scrapeLog.LogInformation("{Message}", m),
-            // Null unless debugging, so that a scrape formats no line nobody reads.
-            DebugLog = scrapeLog.IsEnabled(LogLevel.Debug) ? m => scrapeLog.LogDebug("{Message}", m) : null,
-        };
-        using var housekeeper = new MemoryHousekeeper(time);
-        var state = new ServerState(o, db, scrape, config, time);
         var reloadGate = new SemaphoreSlim(1, 1);
         state.Reload = async () =>
         {
@@ -195,7 +175,7 @@ public static class ServerHost
             {
                 var next = LoadConfig(o);
                 await scrape.ApplyConfigAsync(next).ConfigureAwait(false);
-                db.Head.OutOfOrderTimeWindow = next.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero;
+                storage.OutOfOrderTimeWindow = next.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero;
                 state.Config = next;
                 state.LastConfigTime = time.GetUtcNow();
                 state.LastReloadSuccess = true;
@@ -236,7 +216,7 @@ public static class ServerHost
             finally
             {
                 string handler = HttpRequestMetrics.HandlerLabel((ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
-                state.HttpMetrics.Observe(handler, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(began));
+                webApi.HttpMetrics.Observe(handler, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(began));
             }
         });
         if (webSource is not null)
@@ -245,37 +225,28 @@ public static class ServerHost
             var security = new WebSecurity(webSource, time);
             app.Use(security.InvokeAsync);
         }
-        MetadataApi.Map(app, state);
-        CompatibilityApi.Map(app, state);
-        FederateApi.Map(app, state);
-        RemoteReadApi.Map(app, state);
-        QueryApi.Map(app, state);
-        ParseQueryApi.Map(app);
-        StatusApi.Map(app, state);
-        RemoteWriteApi.Map(app, state);
-        AdminApi.Map(app, state);
-        MetricsEndpoints.Map(app, state);
-        // A plain request delegate: a handler returning IResult would be compiled through expression trees at start,
-        // which loads System.Linq.Expressions and the minimal-API binder (about 4 MB resident) for one redirect.
-        app.MapGet("/", static ctx =>
+        // Every route is mapped before the first module starts (the listener is a module); /metrics walks the
+        // modules' collectors.
+        foreach (var m in modules)
         {
-            ctx.Response.Redirect("/api/v1/targets");
-            return Task.CompletedTask;
-        });
+            m.MapRoutes(app);
+        }
+        MetricsEndpoints.Map(app, modules);
 
-        try
+        foreach (var m in modules)
         {
-            await app.StartAsync().ConfigureAwait(false);
+            try
+            {
+                await m.StartAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ModuleStartException)
+            {
+                // Already logged by the module; what did start stops again, in reverse order.
+                await StopAsync(modules).ConfigureAwait(false);
+                await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
+                return 1;
+            }
         }
-        catch (IOException e)
-        {
-            log.LogError("Cannot listen on {Address}: {Error}", o.ListenAddress, e.Message);
-            await scrape.DisposeAsync().ConfigureAwait(false);
-            db.Dispose();
-            await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
-            return 1;
-        }
-        log.LogInformation("Listening on {Scheme}://{Address}", tls is null ? "http" : "https", o.ListenAddress);
 
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {
@@ -296,18 +267,27 @@ public static class ServerHost
             lifetime.StopApplication();
         });
 
-        await scrape.ApplyConfigAsync(config).ConfigureAwait(false);
         state.Ready = true;
         log.LogInformation("Server is ready to receive web requests.");
 
-        await app.WaitForShutdownAsync().ConfigureAwait(false);
-        log.LogInformation("Stopping scrape manager...");
-        await scrape.DisposeAsync().ConfigureAwait(false);
-        log.LogInformation("Syncing and closing storage...");
-        db.Dispose();
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStopping.Register(() => stopping.TrySetResult()))
+        {
+            await stopping.Task.ConfigureAwait(false);
+        }
+        await StopAsync(modules).ConfigureAwait(false);
         log.LogInformation("See you next time!");
         await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue
         return 0;
+    }
+
+    // Stops the modules in the reverse of their start order: scraping, then the HTTP listener, then storage.
+    private static async Task StopAsync(IServerModule[] modules)
+    {
+        for (int i = modules.Length - 1; i >= 0; i--)
+        {
+            await modules[i].StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     // What the web configuration turns on, and the warning for a listener beyond loopback that nobody has to log in to.

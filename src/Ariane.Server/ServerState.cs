@@ -1,49 +1,27 @@
 using Ariane.Config;
-using Ariane.Scrape;
 using Ariane.Server.Cli;
-using Ariane.Tsdb;
 
 namespace Ariane.Server;
 
-/// <summary>What the HTTP handlers need of the running server: storage, scraping, the config and lifecycle hooks.</summary>
+/// <summary>
+/// The server's configuration and lifecycle state, shared by the modules and the handlers that show or change it
+/// (status, reload, quit, readiness, the configuration's external labels). Storage, scraping and the query engine are
+/// not here: each module hands its handlers the narrow interfaces they use.
+/// </summary>
 public sealed class ServerState
 {
     /// <summary>Creates the state for one server run.</summary>
-    public ServerState(ServeOptions options, Db db, ScrapeManager scrape, PrometheusConfig config, TimeProvider time)
+    public ServerState(ServeOptions options, PrometheusConfig config, TimeProvider time)
     {
         Options = options;
-        Db = db;
-        Scrape = scrape;
         Config = config;
         Time = time;
         StartTime = time.GetUtcNow();
-        QueryEngine = new Ariane.PromQL.Engine.QueryEngine(new Ariane.PromQL.Engine.EngineOptions
-        {
-            LookbackDelta = options.QueryLookbackDelta,
-            MaxSamples = options.QueryMaxSamples,
-            Timeout = options.QueryTimeout,
-        });
-        QueryGate = new SemaphoreSlim(options.QueryMaxConcurrency, options.QueryMaxConcurrency);
         LastConfigTime = StartTime;
     }
 
     /// <summary>The command-line settings.</summary>
     public ServeOptions Options { get; }
-
-    /// <summary>The database: blocks and head, what queries and appends go through.</summary>
-    public Db Db { get; }
-
-    /// <summary>The database's head (in-memory recent samples and the WAL).</summary>
-    public Head Head => Db.Head;
-
-    /// <summary>The PromQL engine (a pure function of expression, time and querier).</summary>
-    public Ariane.PromQL.Engine.QueryEngine QueryEngine { get; }
-
-    /// <summary>Limits the queries evaluated at once (<c>--query.max-concurrency</c>).</summary>
-    public SemaphoreSlim QueryGate { get; }
-
-    /// <summary>The scrape manager.</summary>
-    public ScrapeManager Scrape { get; }
 
     /// <summary>The configuration in force.</summary>
     public PrometheusConfig Config { get; set; }
@@ -60,20 +38,11 @@ public sealed class ServerState
     /// <summary>Whether the last reload succeeded.</summary>
     public bool LastReloadSuccess { get; set; } = true;
 
-    /// <summary>True once start-up (WAL replay, first config) is done.</summary>
+    /// <summary>True once start-up (every module started) is done.</summary>
     public volatile bool Ready;
 
     /// <summary>Reloads the configuration (SIGHUP, POST /-/reload); returns an error text or null.</summary>
     public Func<Task<string?>> Reload { get; set; } = () => Task.FromResult<string?>(null);
-
-    /// <summary>Remote-write receiver counters.</summary>
-    public Ariane.Server.Api.V1.RemoteWriteStats RemoteWrite { get; } = new();
-
-    /// <summary>HTTP requests served, by handler and code (<c>prometheus_http_*</c>).</summary>
-    public HttpRequestMetrics HttpMetrics { get; } = new();
-
-    /// <summary>The query engine's timings and load (<c>prometheus_engine_*</c>).</summary>
-    public EngineMetrics EngineMetrics { get; } = new();
 
     /// <summary>Asks the server to stop (POST /-/quit).</summary>
     public Action Quit { get; set; } = () => { };

@@ -4,7 +4,6 @@ using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
-using Ariane.Server.Api.V1;
 using Ariane.Storage;
 
 namespace Ariane.Server.Cli;
@@ -92,7 +91,7 @@ internal static class BackupCommand
                         {
                             if (expectedFiles < 0)
                             {
-                                manifest = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                                manifest = await BackupArchive.ReadManifestAsync(entry, ct).ConfigureAwait(false);
                                 expectedFiles = manifest.Files;
                                 // Bytes are counted as received (tar headers and padding, or gzip), so no total is shown
                                 // for them; the files announced are.
@@ -132,72 +131,6 @@ internal static class BackupCommand
             await TellSecretsAsync("backup", manifest!, includeSecrets).ConfigureAwait(false);
             return 0;
         }
-    }
-
-    /// <summary>What backup.json says: the entries and bytes after it, and what the configuration part holds.</summary>
-    private sealed class BackupManifest
-    {
-        public long Files { get; init; }
-
-        public long Bytes { get; init; }
-
-        public bool HasConfig { get; init; }
-
-        public bool SecretsRedacted { get; init; }
-
-        /// <summary>Files the configuration names that are in the archive: archive name, original path.</summary>
-        public List<(string Name, string Path)> ConfigFiles { get; } = [];
-
-        /// <summary>Secret files the configuration names that were left out: path, field.</summary>
-        public List<(string Path, string Field)> OmittedSecretFiles { get; } = [];
-
-        /// <summary>Files the configuration names that the server could not read.</summary>
-        public List<string> UnreadableFiles { get; } = [];
-    }
-
-    private static async Task<BackupManifest> ReadManifestAsync(TarEntry entry, CancellationToken ct)
-    {
-        if (entry.Name != AdminApi.ManifestName || entry.DataStream is null)
-        {
-            throw new InvalidDataException($"not an Ariane backup: the first entry is {entry.Name}, not {AdminApi.ManifestName}");
-        }
-        using var doc = await JsonDocument.ParseAsync(entry.DataStream, cancellationToken: ct).ConfigureAwait(false);
-        var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String ||
-            f.GetString() != "ariane-backup" || !root.TryGetProperty("version", out var v) || v.ValueKind != JsonValueKind.Number || v.GetInt32() != 1)
-        {
-            throw new InvalidDataException("not an Ariane backup of a version this program reads");
-        }
-        var m = new BackupManifest
-        {
-            Files = root.GetProperty("files").GetInt64(),
-            Bytes = root.GetProperty("bytes").GetInt64(),
-            HasConfig = root.TryGetProperty("config", out _),
-            SecretsRedacted = root.TryGetProperty("secretsRedacted", out var r) && r.ValueKind == JsonValueKind.True,
-        };
-        // Archives written before these lists existed have none of them.
-        if (root.TryGetProperty("configFiles", out var cf))
-        {
-            foreach (var e in cf.EnumerateArray())
-            {
-                m.ConfigFiles.Add((e.GetProperty("name").GetString()!, e.GetProperty("path").GetString()!));
-            }
-        }
-        if (root.TryGetProperty("omittedSecretFiles", out var om))
-        {
-            foreach (var e in om.EnumerateArray())
-            {
-                m.OmittedSecretFiles.Add((e.GetProperty("path").GetString()!, e.GetProperty("field").GetString()!));
-            }
-        }
-        if (root.TryGetProperty("unreadableFiles", out var un))
-        {
-            foreach (var e in un.EnumerateArray())
-            {
-                m.UnreadableFiles.Add(e.GetString()!);
-            }
-        }
-        return m;
     }
 
     // What a backup left out or masked of the configuration, said when backing up and again when restoring.
@@ -248,7 +181,7 @@ internal static class BackupCommand
                         return (null, gzip ? "a gzip file without a tar archive in it" : "not a tar archive");
                     }
                     entryRead = true;
-                    return (await ReadManifestAsync(first, ct).ConfigureAwait(false), null);
+                    return (await BackupArchive.ReadManifestAsync(first, ct).ConfigureAwait(false), null);
                 }
             }
             catch (Exception e) when (e is InvalidDataException or FormatException or JsonException or EndOfStreamException or KeyNotFoundException or InvalidOperationException)
@@ -307,7 +240,7 @@ internal static class BackupCommand
         {
             foreach (var (name, _) in manifest.ConfigFiles)
             {
-                if (ConfigRelative(name) is { } rel && File.Exists(Path.Combine(configOutDir, rel)))
+                if (BackupArchive.ConfigRelative(name) is { } rel && File.Exists(Path.Combine(configOutDir, rel)))
                 {
                     return await Fail($"refusing to overwrite {Path.Combine(configOutDir, rel)}, which the backed-up configuration names (--force replaces it)").ConfigureAwait(false);
                 }
@@ -338,7 +271,7 @@ internal static class BackupCommand
                     {
                         if (expectedFiles < 0)
                         {
-                            var m = await ReadManifestAsync(entry, ct).ConfigureAwait(false);
+                            var m = await BackupArchive.ReadManifestAsync(entry, ct).ConfigureAwait(false);
                             (expectedFiles, progress.TotalBytes) = (m.Files, m.Bytes);
                             progress.TotalFiles = expectedFiles;
                             continue;
@@ -348,19 +281,19 @@ internal static class BackupCommand
                             continue;
                         }
                         string dest;
-                        if (entry.Name == AdminApi.ConfigName)
+                        if (entry.Name == BackupArchive.ConfigName)
                         {
                             hasConfig = true;
                             dest = Path.Combine(tmp, "config", "prometheus.yml");
                         }
-                        else if (entry.Name.StartsWith("config/", StringComparison.Ordinal))
+                        else if (entry.Name.StartsWith(BackupArchive.ConfigPrefix, StringComparison.Ordinal))
                         {
                             // A file the configuration names, staged under config/ with the configuration.
                             dest = SafePath(tmp, entry.Name);
                         }
-                        else if (entry.Name.StartsWith(AdminApi.DataPrefix, StringComparison.Ordinal))
+                        else if (entry.Name.StartsWith(BackupArchive.DataPrefix, StringComparison.Ordinal))
                         {
-                            dest = SafePath(tmp, entry.Name[AdminApi.DataPrefix.Length..]);
+                            dest = SafePath(tmp, entry.Name[BackupArchive.DataPrefix.Length..]);
                         }
                         else
                         {
@@ -369,7 +302,7 @@ internal static class BackupCommand
                         Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
                         var fso = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16, Options = FileOptions.Asynchronous };
                         var mode = entry.Mode & (UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-                        if (entry.Name.StartsWith("config/", StringComparison.Ordinal) && (mode & UnixFileMode.UserRead) != 0 && !OperatingSystem.IsWindows())
+                        if (entry.Name.StartsWith(BackupArchive.ConfigPrefix, StringComparison.Ordinal) && (mode & UnixFileMode.UserRead) != 0 && !OperatingSystem.IsWindows())
                         {
                             // The configuration and its files keep the archive's mode: secret ones are owner-only.
                             fso.UnixCreateMode = mode | UnixFileMode.UserWrite;
@@ -431,7 +364,7 @@ internal static class BackupCommand
                 {
                     continue;
                 }
-                if (ConfigRelative(name) is { } rel)
+                if (BackupArchive.ConfigRelative(name) is { } rel)
                 {
                     string target = Path.Combine(configDir, rel);
                     if (configOutDir is not null)
@@ -504,13 +437,6 @@ internal static class BackupCommand
         }
         return 0;
     }
-
-    // The path relative to the configuration's folder of a file the configuration names, from its archive name;
-    // null for one named outside that folder (kept under config/external/).
-    private static string? ConfigRelative(string name) =>
-        name.StartsWith(AdminApi.ExternalPrefix, StringComparison.Ordinal) || !name.StartsWith("config/", StringComparison.Ordinal)
-            ? null
-            : name["config/".Length..];
 
     // Removes the empty folders under root (root too, when it ends up empty).
     private static void DeleteEmptyDirs(string root)

@@ -240,6 +240,32 @@ public class SelfMetricsTests
         Assert.Contains("prometheus_config_last_reload_successful 1\n", metrics);
     }
 
+    /// <summary>
+    /// Issue 11: /metrics walks the modules' collectors; the families it writes (name and type, in any order) are the
+    /// checked-in list, which is what the hand-written list wrote before. A module that adds a family adds its line.
+    /// </summary>
+    [Fact]
+    public async Task TheFamiliesOnMetricsAreTheCheckedInList()
+    {
+        using var dir = new TempDir();
+        await using var s = await StartWithConfigAsync(dir.Path, Path.Combine(dir.Path, "ariane.yml"));
+        string metrics = await s.Client.GetStringAsync("/metrics");
+        var families = new List<string>();
+        foreach (var line in metrics.Split('\n'))
+        {
+            if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            {
+                families.Add(line["# TYPE ".Length..]);
+            }
+        }
+        Assert.Equal(families.Count, families.Distinct(StringComparer.Ordinal).Count());
+        families.Sort(StringComparer.Ordinal);
+        var expected = File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "tests", "Ariane.Tests", "Server", "testdata", "metric-families.txt"))
+            .Where(l => l.Length > 0).ToList();
+        expected.Sort(StringComparer.Ordinal);
+        Assert.Equal(expected, families);
+    }
+
     private static async Task<ServerProcess> StartWithConfigAsync(string dir, string cfg)
     {
         int port = ServerProcess.FreePort();

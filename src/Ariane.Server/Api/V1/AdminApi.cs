@@ -1,10 +1,9 @@
-using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
-using System.Text.Json;
 using Ariane.Config;
 using Ariane.Model;
-using Ariane.Tsdb;
+using Ariane.Server.Cli;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 
@@ -15,22 +14,14 @@ namespace Ariane.Server.Api.V1;
 /// </summary>
 public static class AdminApi
 {
-    /// <summary>The first entry of every backup archive: what it holds, for restore and progress.</summary>
-    public const string ManifestName = "backup.json";
-
-    /// <summary>The archive folder holding the data folder's files.</summary>
-    public const string DataPrefix = "data/";
-
-    /// <summary>The archive name of the server's configuration file.</summary>
-    public const string ConfigName = "config/prometheus.yml";
-
     // Prometheus answers a disabled admin API with errorType "unavailable" and HTTP 500: its table of statuses has
     // no row for "unavailable", so it falls through to 500 (checked against Prometheus 2.42).
     private static readonly byte[] DisabledBody = """{"status":"error","errorType":"unavailable","error":"admin APIs disabled"}"""u8.ToArray();
 
     /// <summary>Maps the endpoints onto the app.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, IStorageAdmin storage, ServerState state)
     {
+        var s = new AdminDeps(storage, state);
         string[] methods = ["POST", "PUT"];
         app.MapMethods("/api/v1/admin/tsdb/snapshot", methods, ctx => Admin(ctx, s, () => Snapshot(ctx, s)));
         app.MapMethods("/api/v1/admin/tsdb/delete_series", methods, ctx => Admin(ctx, s, () => DeleteSeries(ctx, s)));
@@ -38,7 +29,7 @@ public static class AdminApi
         app.MapGet("/api/v1/admin/tsdb/backup", ctx => Admin(ctx, s, () => Backup(ctx, s)));
     }
 
-    private static async Task Admin(HttpContext ctx, ServerState s, Func<Task> handler)
+    private static async Task Admin(HttpContext ctx, AdminDeps s, Func<Task> handler)
     {
         if (!s.Options.EnableAdminApi)
         {
@@ -50,22 +41,17 @@ public static class AdminApi
         await MetadataApi.Guard(ctx, handler).ConfigureAwait(false);
     }
 
-    private static string DataDir(ServerState s) => Path.GetFullPath(s.Options.StoragePath);
-
-    private static async Task Snapshot(HttpContext ctx, ServerState s)
+    private static async Task Snapshot(HttpContext ctx, AdminDeps s)
     {
         bool skipHead = false;
         if (await ApiParams.GetAsync(ctx, "skip_head").ConfigureAwait(false) is { Length: > 0 } text && !TryParseGoBool(text, out skipHead))
         {
             throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"skip_head\": unable to parse boolean: strconv.ParseBool: parsing \"{text}\": invalid syntax");
         }
-        // The name as Prometheus makes it: UTC time, then 16 hex digits of a random non-negative 63-bit number.
-        string name = s.Time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" +
-            Random.Shared.NextInt64().ToString("x16", CultureInfo.InvariantCulture);
-        string dir = Path.Combine(DataDir(s), Db.SnapshotsDir, name);
+        string name;
         try
         {
-            await Task.Run(() => s.Db.Snapshot(dir, withHead: !skipHead), ctx.RequestAborted).ConfigureAwait(false);
+            name = await Task.Run(() => s.Storage.Snapshot(withHead: !skipHead), ctx.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -96,7 +82,7 @@ public static class AdminApi
         }
     }
 
-    private static async Task DeleteSeries(HttpContext ctx, ServerState s)
+    private static async Task DeleteSeries(HttpContext ctx, AdminDeps s)
     {
         var matches = await ApiParams.GetAllAsync(ctx, "match[]").ConfigureAwait(false);
         if (matches.Count == 0)
@@ -111,21 +97,21 @@ public static class AdminApi
         {
             foreach (var set in sets)
             {
-                s.Db.Delete(start, end, set);
+                s.Storage.DeleteSeries(start, end, set);
             }
         }, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.StatusCode = 204;
     }
 
-    private static async Task CleanTombstones(HttpContext ctx, ServerState s)
+    private static async Task CleanTombstones(HttpContext ctx, AdminDeps s)
     {
-        await Task.Run(s.Db.CleanTombstones, ctx.RequestAborted).ConfigureAwait(false);
+        await Task.Run(s.Storage.CleanTombstones, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.StatusCode = 204;
     }
 
     // A tar (gzip-compressed with ?compress=gzip) of backup.json, the configuration file and the data folder's
     // files as PrepareBackup froze them. The staging links are deleted when the stream ends, however it ends.
-    private static async Task Backup(HttpContext ctx, ServerState s)
+    private static async Task Backup(HttpContext ctx, AdminDeps s)
     {
         string? compress = ctx.Request.Query["compress"];
         if (compress is { Length: > 0 } and not "gzip" and not "none")
@@ -138,12 +124,11 @@ public static class AdminApi
         {
             throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"include_secrets\": unable to parse boolean: strconv.ParseBool: parsing \"{inc}\": invalid syntax");
         }
-        var configSet = await Task.Run(() => ConfigFiles(s, includeSecrets), ctx.RequestAborted).ConfigureAwait(false);
-        byte[]? config = configSet.Config;
+        var configPart = await Task.Run(() => ConfigFiles(s, includeSecrets), ctx.RequestAborted).ConfigureAwait(false);
         var log = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ariane.admin");
         var start = s.Time.GetTimestamp();
-        using var set = await Task.Run(s.Db.PrepareBackup, ctx.RequestAborted).ConfigureAwait(false);
-        log.LogInformation("Backup started: {Files} files, {Bytes} bytes, staged in {Dir}", set.Files.Count, set.TotalBytes, set.Dir);
+        using var set = await Task.Run(s.Storage.PrepareBackup, ctx.RequestAborted).ConfigureAwait(false);
+        log.LogInformation("Backup started: {Files} files, {Bytes} bytes, staged in {Dir}", set.FileCount, set.TotalBytes, set.StagingDir);
 
         var now = s.Time.GetUtcNow();
         string stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -154,35 +139,7 @@ public static class AdminApi
         Stream target = gzip ? new GZipStream(body, CompressionLevel.Fastest, leaveOpen: true) : body;
         try
         {
-            var tar = new TarWriter(target, TarEntryFormat.Pax, leaveOpen: true);
-            await using (tar.ConfigureAwait(false))
-            {
-                var manifest = Manifest(set, configSet, now);
-                await WriteBytesAsync(tar, ManifestName, manifest, now, ctx.RequestAborted).ConfigureAwait(false);
-                if (config is not null)
-                {
-                    // Owner-only when it keeps its secrets, so an unpacked copy does not hand them to every user.
-                    await WriteBytesAsync(tar, ConfigName, config, now, ctx.RequestAborted, includeSecrets ? OwnerOnly : Readable).ConfigureAwait(false);
-                }
-                foreach (var f in configSet.Files)
-                {
-                    await WriteBytesAsync(tar, f.Name, f.Data, f.Modified, ctx.RequestAborted, f.Secret ? OwnerOnly : Readable).ConfigureAwait(false);
-                }
-                foreach (var f in set.Files)
-                {
-                    var stream = new PrefixStream(f.Path, f.Length);
-                    await using (stream.ConfigureAwait(false))
-                    {
-                        var entry = new PaxTarEntry(TarEntryType.RegularFile, DataPrefix + f.Name)
-                        {
-                            DataStream = stream,
-                            ModificationTime = File.GetLastWriteTimeUtc(f.Path),
-                            Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-                        };
-                        await tar.WriteEntryAsync(entry, ctx.RequestAborted).ConfigureAwait(false);
-                    }
-                }
-            }
+            await set.WriteArchiveAsync(target, configPart, StatusApi.Version, now, ctx.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
@@ -192,44 +149,21 @@ public static class AdminApi
             }
         }
         await body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
-        log.LogInformation("Backup sent: {Files} files, {Bytes} bytes in {Seconds:F1} s", set.Files.Count, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);
+        log.LogInformation("Backup sent: {Files} files, {Bytes} bytes in {Seconds:F1} s", set.FileCount, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);
     }
-
-    /// <summary>A file the configuration names, as it goes into the archive.</summary>
-    private sealed record ConfigFile(string Name, string Path, string Field, bool Secret, byte[] Data, DateTimeOffset Modified);
-
-    /// <summary>The configuration part of a backup: the file itself, the files it names, and what was left out.</summary>
-    private sealed record ConfigSet(byte[]? Config, bool Redacted, List<ConfigFile> Files, List<ReferencedFile> OmittedSecrets, List<string> Unreadable)
-    {
-        public long Bytes
-        {
-            get
-            {
-                long n = Config?.Length ?? 0;
-                foreach (var f in Files)
-                {
-                    n += f.Data.Length;
-                }
-                return n;
-            }
-        }
-    }
-
-    /// <summary>The archive folder for files the configuration names outside its own folder (by absolute path).</summary>
-    public const string ExternalPrefix = "config/external/";
 
     // The configuration file as it is on disk now, with its secrets masked unless asked for, and the files it names:
     // those in the configuration's folder under config/ at the same relative path (so the restored configuration
     // finds them), others under config/external/ by absolute path. Secret files go in only when asked for.
-    private static ConfigSet ConfigFiles(ServerState s, bool includeSecrets)
+    private static BackupConfigPart? ConfigFiles(AdminDeps s, bool includeSecrets)
     {
-        var files = new List<ConfigFile>();
-        var omitted = new List<ReferencedFile>();
-        var unreadable = new List<string>();
         if (string.IsNullOrEmpty(s.Options.ConfigFile))
         {
-            return new ConfigSet(null, false, files, omitted, unreadable);
+            return null;
         }
+        var files = new List<BackupConfigFile>();
+        var omitted = new List<(string Path, string Field)>();
+        var unreadable = new List<string>();
         string path = Path.GetFullPath(s.Options.ConfigFile);
         byte[] raw = File.ReadAllBytes(path);
         byte[] config = raw;
@@ -259,173 +193,33 @@ public static class AdminApi
         {
             if (f.Secret && !includeSecrets)
             {
-                omitted.Add(f);
+                omitted.Add((f.Path, f.Field));
                 continue;
             }
-            string name = f.Path.StartsWith(dir, StringComparison.Ordinal)
-                ? "config/" + f.Path[dir.Length..].Replace(Path.DirectorySeparatorChar, '/')
-                : ExternalPrefix + f.Path.TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
-            if (name == ConfigName)
+            string name = BackupArchive.ConfigEntryName(f.Path, dir);
+            if (name == BackupArchive.ConfigName)
             {
                 continue;
             }
             try
             {
-                files.Add(new ConfigFile(name, f.Path, f.Field, f.Secret, File.ReadAllBytes(f.Path), File.GetLastWriteTimeUtc(f.Path)));
+                files.Add(new BackupConfigFile(name, f.Path, f.Field, f.Secret, File.ReadAllBytes(f.Path), File.GetLastWriteTimeUtc(f.Path)));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 unreadable.Add(f.Path);
             }
         }
-        return new ConfigSet(config, redacted, files, omitted, unreadable);
-    }
-
-    private static byte[] Manifest(BackupSet set, ConfigSet config, DateTimeOffset now)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("format"u8, "ariane-backup");
-            w.WriteNumber("version"u8, 1);
-            w.WriteString("arianeVersion"u8, StatusApi.Version);
-            w.WriteString("createdAt"u8, ApiResponse.FormatTime(now));
-            // Entries after this one, and their bytes: the restore checks it got them all.
-            w.WriteNumber("files"u8, set.Files.Count + (config.Config is null ? 0 : 1) + config.Files.Count);
-            w.WriteNumber("bytes"u8, set.TotalBytes + config.Bytes);
-            if (config.Config is not null)
-            {
-                w.WriteString("config"u8, ConfigName);
-                // Whether the configuration's secrets were replaced by <secret> (a backup without include_secrets).
-                w.WriteBoolean("secretsRedacted"u8, config.Redacted);
-                w.WriteStartArray("configFiles"u8);
-                foreach (var f in config.Files)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name"u8, f.Name);
-                    w.WriteString("path"u8, f.Path);
-                    w.WriteString("field"u8, f.Field);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteStartArray("omittedSecretFiles"u8);
-                foreach (var f in config.OmittedSecrets)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("path"u8, f.Path);
-                    w.WriteString("field"u8, f.Field);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteStartArray("unreadableFiles"u8);
-                foreach (string f in config.Unreadable)
-                {
-                    w.WriteStringValue(f);
-                }
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
-        }
-        return ms.ToArray();
-    }
-
-    private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    private static async Task WriteBytesAsync(TarWriter tar, string name, byte[] data, DateTimeOffset now, CancellationToken ct, UnixFileMode mode = Readable)
-    {
-        var ms = new MemoryStream(data, writable: false);
-        await using (ms.ConfigureAwait(false))
-        {
-            var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
-            {
-                DataStream = ms,
-                ModificationTime = now,
-                Mode = mode,
-            };
-            await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
-        }
+        return new BackupConfigPart(config, includeSecrets, redacted, files, omitted, unreadable);
     }
 }
 
-/// <summary>
-/// The first <c>length</c> bytes of a file as a seekable, read-only stream: a WAL segment that keeps growing behind
-/// its link is read only up to the length it had when the backup was taken.
-/// </summary>
-internal sealed class PrefixStream(string path, long length) : Stream
+/// <summary>What the admin endpoints use: the storage's admin operations and the server's options, configuration and clock.</summary>
+internal sealed record AdminDeps(IStorageAdmin Storage, ServerState State)
 {
-    private readonly FileStream _f = new(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 0 });
+    public ServeOptions Options => State.Options;
 
-    public override bool CanRead => true;
+    public PrometheusConfig Config => State.Config;
 
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
-    public override long Length => length;
-
-    public override long Position
-    {
-        get => _f.Position;
-        set => _f.Position = Math.Clamp(value, 0, length);
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        long left = length - _f.Position;
-        if (left <= 0)
-        {
-            return 0;
-        }
-        int n = _f.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
-        return n == 0 ? throw new EndOfStreamException($"{path} is shorter than {length} bytes") : n;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        long left = length - _f.Position;
-        if (left <= 0)
-        {
-            return 0;
-        }
-        int n = await _f.ReadAsync(buffer[..(int)Math.Min(buffer.Length, left)], cancellationToken).ConfigureAwait(false);
-        return n == 0 ? throw new EndOfStreamException($"{path} is shorter than {length} bytes") : n;
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _f.Position + offset,
-        _ => length + offset,
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _f.Dispose();
-        }
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await _f.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
+    public TimeProvider Time => State.Time;
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Ariane.Model;
 using Ariane.PromQL.Parser;
 using Ariane.Scrape;
+using Ariane.Server.Cli;
 
 namespace Ariane.Server.Api.V1;
 
@@ -14,8 +15,9 @@ namespace Ariane.Server.Api.V1;
 public static class CompatibilityApi
 {
     /// <summary>Maps the endpoints onto the app.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, ScrapeManager scrape, ServeOptions options)
     {
+        var s = new CompatibilityDeps(scrape, options);
         app.MapGet("/api/v1/targets/metadata", ctx => MetadataApi.Guard(ctx, () => TargetMetadata(ctx, s)));
         app.MapGet("/api/v1/scrape_pools", ctx => MetadataApi.Guard(ctx, () => ScrapePools(ctx, s)));
         app.MapGet("/api/v1/status/walreplay", ctx => MetadataApi.Guard(ctx, () => WalReplay(ctx, s)));
@@ -36,7 +38,7 @@ public static class CompatibilityApi
     /// metric), filtered by <c>match_target</c> (a selector over the target's labels) and <c>metric</c>, at most
     /// <c>limit</c> entries (as Prometheus, the limit is checked per target, so it is never cut inside a target's list).
     /// </summary>
-    private static async Task TargetMetadata(HttpContext ctx, ServerState s)
+    private static async Task TargetMetadata(HttpContext ctx, CompatibilityDeps s)
     {
         int limit = -1;
         string? limitText = await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false);
@@ -126,7 +128,7 @@ public static class CompatibilityApi
         w.WriteEndObject();
     }
 
-    private static Task ScrapePools(HttpContext ctx, ServerState s)
+    private static Task ScrapePools(HttpContext ctx, CompatibilityDeps s)
     {
         var names = new List<string>();
         foreach (var pool in s.Scrape.Pools)
@@ -151,7 +153,7 @@ public static class CompatibilityApi
     /// /api/v1/status/walreplay: the first and last WAL segment and the one being replayed. The server answers only
     /// after the replay has finished, so <c>current</c> is always <c>max</c>, as Prometheus reports once it is done.
     /// </summary>
-    private static Task WalReplay(HttpContext ctx, ServerState s)
+    private static Task WalReplay(HttpContext ctx, CompatibilityDeps s)
     {
         int min = 0, max = 0;
         bool any = false;
@@ -207,3 +209,6 @@ public static class CompatibilityApi
         }).ConfigureAwait(false);
     }
 }
+
+/// <summary>What the compatibility endpoints use: the scrape pools and the command-line settings.</summary>
+internal sealed record CompatibilityDeps(ScrapeManager Scrape, ServeOptions Options);

@@ -3,6 +3,8 @@ using System.Text;
 using Ariane.Exposition;
 using Ariane.Model;
 using Ariane.PromQL.Parser;
+using Ariane.Server.Cli;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 
@@ -21,9 +23,13 @@ public static class FederateApi
     public const string OpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     /// <summary>Maps the endpoint onto the app.</summary>
-    public static void Map(WebApplication app, ServerState s) => app.MapGet("/federate", ctx => Federate(ctx, s));
+    public static void Map(IEndpointRouteBuilder app, IQuerierSource storage, ServerState state)
+    {
+        var s = new FederateDeps(storage, state);
+        app.MapGet("/federate", ctx => Federate(ctx, s));
+    }
 
-    private static async Task Federate(HttpContext ctx, ServerState s)
+    private static async Task Federate(HttpContext ctx, FederateDeps s)
     {
         var selectors = await ApiParams.GetAllAsync(ctx, "match[]").ConfigureAwait(false);
         var sets = new List<LabelMatcher[]>(selectors.Count);
@@ -49,7 +55,7 @@ public static class FederateApi
         var latest = new Dictionary<Labels, (long T, double V)>();
         if (sets.Count > 0)
         {
-            using var q = s.Db.Querier(mint, maxt);
+            using var q = s.Storage.Querier(mint, maxt);
             Ariane.Storage.ISampleIterator? it = null;
             foreach (var set in sets)
             {
@@ -224,4 +230,14 @@ public static class FederateApi
         }
         return om > 0 && (om > text || (om == text && omAt < textAt));
     }
+}
+
+/// <summary>What the federation endpoint uses: queriers, and the settings, configuration (external labels) and clock.</summary>
+internal sealed record FederateDeps(IQuerierSource Storage, ServerState State)
+{
+    public ServeOptions Options => State.Options;
+
+    public Ariane.Config.PrometheusConfig Config => State.Config;
+
+    public TimeProvider Time => State.Time;
 }

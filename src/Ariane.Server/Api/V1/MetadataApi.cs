@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Ariane.Model;
 using Ariane.Scrape;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 
@@ -8,8 +9,9 @@ namespace Ariane.Server.Api.V1;
 public static class MetadataApi
 {
     /// <summary>Maps the endpoints onto the app.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, IQuerierSource storage, ScrapeManager scrape)
     {
+        var s = new MetadataDeps(storage, scrape);
         app.MapMethods("/api/v1/series", ["GET", "POST"], ctx => Guard(ctx, () => Series(ctx, s)));
         app.MapMethods("/api/v1/labels", ["GET", "POST"], ctx => Guard(ctx, () => LabelNames(ctx, s)));
         app.MapGet("/api/v1/label/{name}/values", ctx => Guard(ctx, () => LabelValues(ctx, s)));
@@ -65,7 +67,7 @@ public static class MetadataApi
         return (start, end);
     }
 
-    private static async Task Series(HttpContext ctx, ServerState s)
+    private static async Task Series(HttpContext ctx, MetadataDeps s)
     {
         var matches = await ApiParams.GetAllAsync(ctx, "match[]").ConfigureAwait(false);
         if (matches.Count == 0)
@@ -76,7 +78,7 @@ public static class MetadataApi
         var (start, end) = await RangeAsync(ctx).ConfigureAwait(false);
         int limit = ApiParams.ParseLimit(await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false));
         var found = new HashSet<Labels>();
-        using (var q = s.Db.Querier(start, end))
+        using (var q = s.Storage.Querier(start, end))
         {
             foreach (var set in sets)
             {
@@ -106,13 +108,13 @@ public static class MetadataApi
         }, warnings).ConfigureAwait(false);
     }
 
-    private static async Task LabelNames(HttpContext ctx, ServerState s)
+    private static async Task LabelNames(HttpContext ctx, MetadataDeps s)
     {
         var sets = ApiParams.ParseMatchers(await ApiParams.GetAllAsync(ctx, "match[]").ConfigureAwait(false));
         var (start, end) = await RangeAsync(ctx).ConfigureAwait(false);
         int limit = ApiParams.ParseLimit(await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false));
         var names = new SortedSet<string>(StringComparer.Ordinal);
-        using (var q = s.Db.Querier(start, end))
+        using (var q = s.Storage.Querier(start, end))
         {
             if (sets.Count == 0)
             {
@@ -126,7 +128,7 @@ public static class MetadataApi
         await WriteStrings(ctx, names, limit).ConfigureAwait(false);
     }
 
-    private static async Task LabelValues(HttpContext ctx, ServerState s)
+    private static async Task LabelValues(HttpContext ctx, MetadataDeps s)
     {
         string name = (string)ctx.Request.RouteValues["name"]!;
         if (name.StartsWith("U__", StringComparison.Ordinal))
@@ -141,7 +143,7 @@ public static class MetadataApi
         var (start, end) = await RangeAsync(ctx).ConfigureAwait(false);
         int limit = ApiParams.ParseLimit(await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false));
         var values = new SortedSet<string>(StringComparer.Ordinal);
-        using (var q = s.Db.Querier(start, end))
+        using (var q = s.Storage.Querier(start, end))
         {
             if (sets.Count == 0)
             {
@@ -204,7 +206,7 @@ public static class MetadataApi
         }, warnings);
     }
 
-    private static async Task Targets(HttpContext ctx, ServerState s)
+    private static async Task Targets(HttpContext ctx, MetadataDeps s)
     {
         string state = (await ApiParams.GetAsync(ctx, "state").ConfigureAwait(false) ?? "any").ToLowerInvariant();
         if (state is not ("any" or "active" or "dropped"))
@@ -282,7 +284,7 @@ public static class MetadataApi
         w.WriteEndObject();
     }
 
-    private static async Task Metadata(HttpContext ctx, ServerState s)
+    private static async Task Metadata(HttpContext ctx, MetadataDeps s)
     {
         int limit = ApiParams.ParseLimit(await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false));
         string? perMetricText = await ApiParams.GetAsync(ctx, "limit_per_metric").ConfigureAwait(false);
@@ -340,3 +342,6 @@ public static class MetadataApi
         }).ConfigureAwait(false);
     }
 }
+
+/// <summary>What the metadata endpoints use: queriers and the scrape pools (targets, their metadata).</summary>
+internal sealed record MetadataDeps(IQuerierSource Storage, ScrapeManager Scrape);

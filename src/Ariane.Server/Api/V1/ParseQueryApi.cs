@@ -10,7 +10,7 @@ namespace Ariane.Server.Api.V1;
 public static class ParseQueryApi
 {
     /// <summary>Maps the endpoint.</summary>
-    public static void Map(WebApplication app)
+    public static void Map(IEndpointRouteBuilder app)
     {
         app.MapMethods("/api/v1/parse_query", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, async () =>
         {

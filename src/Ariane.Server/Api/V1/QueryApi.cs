@@ -4,6 +4,8 @@ using Ariane.Config;
 using Ariane.Exposition;
 using Ariane.PromQL.Engine;
 using Ariane.PromQL.Parser;
+using Ariane.Server.Cli;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 
@@ -14,8 +16,9 @@ public static class QueryApi
     public const long MaxPointsPerSeries = 11_000;
 
     /// <summary>Maps the endpoints.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, IQuerierSource storage, QueryEngine engine, SemaphoreSlim gate, EngineMetrics metrics, ServeOptions options, TimeProvider time)
     {
+        var s = new QueryDeps(storage, engine, gate, metrics, options, time);
         app.MapMethods("/api/v1/query", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, () => Instant(ctx, s)));
         app.MapMethods("/api/v1/query_range", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, () => Range(ctx, s)));
         app.MapMethods("/api/v1/format_query", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, () => Format(ctx)));
@@ -31,7 +34,7 @@ public static class QueryApi
         return q;
     }
 
-    private static async Task<TimeSpan> TimeoutParam(HttpContext ctx, ServerState s)
+    private static async Task<TimeSpan> TimeoutParam(HttpContext ctx, QueryDeps s)
     {
         var limit = s.Options.QueryTimeout;
         string? t = await ApiParams.GetAsync(ctx, "timeout").ConfigureAwait(false);
@@ -62,7 +65,7 @@ public static class QueryApi
         throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"{param}\": cannot parse \"{text}\" to a valid duration");
     }
 
-    private static async Task Instant(HttpContext ctx, ServerState s)
+    private static async Task Instant(HttpContext ctx, QueryDeps s)
     {
         string q = await QueryParam(ctx).ConfigureAwait(false);
         long now = s.Time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -70,11 +73,11 @@ public static class QueryApi
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
         string? stats = await ApiParams.GetAsync(ctx, "stats").ConfigureAwait(false);
         bool perStep = stats == "all";
-        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Db, q, t, perStep, ct)).ConfigureAwait(false);
+        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Instant(s.Storage, q, t, perStep, ct)).ConfigureAwait(false);
         await Write(ctx, q, run, stats).ConfigureAwait(false);
     }
 
-    private static async Task Range(HttpContext ctx, ServerState s)
+    private static async Task Range(HttpContext ctx, QueryDeps s)
     {
         string q = await QueryParam(ctx).ConfigureAwait(false);
         string? startText = await ApiParams.GetAsync(ctx, "start").ConfigureAwait(false);
@@ -115,7 +118,7 @@ public static class QueryApi
         var timeout = await TimeoutParam(ctx, s).ConfigureAwait(false);
         string? stats = await ApiParams.GetAsync(ctx, "stats").ConfigureAwait(false);
         bool perStep = stats == "all";
-        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Db, q, start, end, stepMs, perStep, ct)).ConfigureAwait(false);
+        var run = await Run(ctx, s, timeout, ct => s.QueryEngine.Range(s.Storage, q, start, end, stepMs, perStep, ct)).ConfigureAwait(false);
         await Write(ctx, q, run, stats).ConfigureAwait(false);
     }
 
@@ -138,7 +141,7 @@ public static class QueryApi
     private readonly record struct QueryRun(QueryResult Result, TimeSpan Queue, TimeSpan Total);
 
     /// <summary>Runs a query on a pool thread under the concurrency limit and the timeout.</summary>
-    private static async Task<QueryRun> Run(HttpContext ctx, ServerState s, TimeSpan timeout, Func<CancellationToken, QueryResult> query)
+    private static async Task<QueryRun> Run(HttpContext ctx, QueryDeps s, TimeSpan timeout, Func<CancellationToken, QueryResult> query)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         cts.CancelAfter(timeout);
@@ -165,7 +168,7 @@ public static class QueryApi
         var work = Task.Run(() => query(cts.Token), CancellationToken.None);
         _ = work.ContinueWith(static (_, state) =>
         {
-            var st = (ServerState)state!;
+            var st = (QueryDeps)state!;
             st.QueryGate.Release();
             st.EngineMetrics.End();
         }, s, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -407,3 +410,6 @@ public static class QueryApi
         return n;
     }
 }
+
+/// <summary>What the query endpoints use: queriers, the engine, the concurrency gate, the engine's metrics, the settings and the clock.</summary>
+internal sealed record QueryDeps(IQuerierSource Storage, QueryEngine QueryEngine, SemaphoreSlim QueryGate, EngineMetrics EngineMetrics, ServeOptions Options, TimeProvider Time);

@@ -1,5 +1,6 @@
 using Ariane.Model;
 using Ariane.Remote;
+using Ariane.Server.Cli;
 using Ariane.Storage;
 using Ariane.Tsdb.Wal;
 
@@ -22,13 +23,14 @@ public static class RemoteReadApi
     private const string StreamedContentType = "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
 
     /// <summary>Maps the endpoint.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, IQuerierSource storage, ServerState state)
     {
+        var s = new RemoteReadDeps(storage, state);
         var gate = s.Options.RemoteReadConcurrentLimit > 0 ? new SemaphoreSlim(s.Options.RemoteReadConcurrentLimit) : null;
         app.MapPost("/api/v1/read", ctx => Handle(ctx, s, gate));
     }
 
-    private static async Task Handle(HttpContext ctx, ServerState s, SemaphoreSlim? gate)
+    private static async Task Handle(HttpContext ctx, RemoteReadDeps s, SemaphoreSlim? gate)
     {
         if (gate is not null)
         {
@@ -144,7 +146,7 @@ public static class RemoteReadApi
         return b.Build();
     }
 
-    private static async Task SamplesAsync(HttpContext ctx, ServerState s, RemoteReadRequest req, Labels external)
+    private static async Task SamplesAsync(HttpContext ctx, RemoteReadDeps s, RemoteReadRequest req, Labels external)
     {
         long limit = s.Options.RemoteReadSampleLimit;
         long total = 0;
@@ -156,7 +158,7 @@ public static class RemoteReadApi
             var (min, max) = Range(q);
             bool seriesOnly = q.Hints?.Func == "series";
             var list = new List<RemoteReadSeries>();
-            using (var querier = s.Db.Querier(min, max))
+            using (var querier = s.Storage.Querier(min, max))
             {
                 var set = querier.Select(false, Filter(q.Matchers, external));
                 ISampleIterator? it = null;
@@ -196,7 +198,7 @@ public static class RemoteReadApi
         await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task StreamedAsync(HttpContext ctx, ServerState s, RemoteReadRequest req, Labels external)
+    private static async Task StreamedAsync(HttpContext ctx, RemoteReadDeps s, RemoteReadRequest req, Labels external)
     {
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = StreamedContentType;
@@ -210,7 +212,7 @@ public static class RemoteReadApi
             var q = req.Queries[qi];
             var (min, max) = Range(q);
             bool seriesOnly = q.Hints?.Func == "series";
-            using var querier = s.Db.Querier(min, max);
+            using var querier = s.Storage.Querier(min, max);
             // The streamed form must hand the series sorted by labels (clients merge streams).
             var set = querier.Select(true, Filter(q.Matchers, external));
             ISampleIterator? it = null;
@@ -274,4 +276,12 @@ public static class RemoteReadApi
         ctx.Response.ContentType = "text/plain; charset=utf-8";
         return ctx.Response.WriteAsync(message + "\n");
     }
+}
+
+/// <summary>What the remote-read endpoint uses: queriers, and the settings and configuration (external labels).</summary>
+internal sealed record RemoteReadDeps(IQuerierSource Storage, ServerState State)
+{
+    public ServeOptions Options => State.Options;
+
+    public Ariane.Config.PrometheusConfig Config => State.Config;
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Ariane.Remote;
+using Ariane.Server.Cli;
 using Ariane.Storage;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -18,12 +19,13 @@ public static class RemoteWriteApi
     private const string WriteRequestV1 = "prometheus.WriteRequest";
 
     /// <summary>Maps the endpoint.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, IAppendable storage, RemoteWriteStats stats, ServeOptions options)
     {
+        var s = new RemoteWriteDeps(storage, stats, options);
         app.MapPost("/api/v1/write", ctx => Handle(ctx, s));
     }
 
-    private static async Task Handle(HttpContext ctx, ServerState s)
+    private static async Task Handle(HttpContext ctx, RemoteWriteDeps s)
     {
         if (!s.Options.EnableRemoteWriteReceiver)
         {
@@ -132,9 +134,9 @@ public static class RemoteWriteApi
 
     private static string Truncate(string s) => s.Length <= 100 ? s : string.Concat(s.AsSpan(0, 100), "…");
 
-    private static async Task Store(HttpContext ctx, ServerState s, ReadOnlyMemory<byte> raw, RemoteWriteLimits limits)
+    private static async Task Store(HttpContext ctx, RemoteWriteDeps s, ReadOnlyMemory<byte> raw, RemoteWriteLimits limits)
     {
-        var app = s.Db.Appender();
+        var app = s.Storage.Appender();
         RemoteWriteResult result;
         try
         {
@@ -217,7 +219,7 @@ public static class RemoteWriteApi
         }
     }
 
-    private static Task Fail(HttpContext ctx, ServerState s, int status, string message)
+    private static Task Fail(HttpContext ctx, RemoteWriteDeps s, int status, string message)
     {
         Interlocked.Increment(ref s.RemoteWrite.BadRequests);
         ctx.Response.StatusCode = status;
@@ -235,3 +237,6 @@ public sealed class RemoteWriteStats
     /// <summary>Requests received, samples appended, samples refused, requests answered with an error.</summary>
     public long Requests, SamplesIn, SamplesRejected, BadRequests;
 }
+
+/// <summary>What the remote-write receiver uses: appenders, its counters and the settings.</summary>
+internal sealed record RemoteWriteDeps(IAppendable Storage, RemoteWriteStats RemoteWrite, ServeOptions Options);

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 
@@ -11,7 +12,7 @@ public static class StatusApi
         typeof(StatusApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.1.0";
 
     /// <summary>Maps the endpoints onto the app.</summary>
-    public static void Map(WebApplication app, ServerState s)
+    public static void Map(IEndpointRouteBuilder app, IStorageStats storage, ServerState s)
     {
         app.MapGet("/api/v1/status/config", ctx => MetadataApi.Guard(ctx, () =>
             ApiResponse.Success(ctx, w =>
@@ -50,7 +51,7 @@ public static class StatusApi
                 w.WriteString("CWD"u8, Environment.CurrentDirectory);
                 w.WriteBoolean("reloadConfigSuccess"u8, s.LastReloadSuccess);
                 w.WriteString("lastConfigTime"u8, ApiResponse.FormatTime(s.LastConfigTime));
-                w.WriteNumber("corruptionCount"u8, s.Head.WalCorruptionsRepaired);
+                w.WriteNumber("corruptionCount"u8, storage.Stats().WalCorruptionsRepaired);
                 w.WriteNumber("goroutineCount"u8, ThreadPool.ThreadCount);
                 w.WriteNumber("GOMAXPROCS"u8, Environment.ProcessorCount);
                 w.WriteNumber("GOMEMLIMIT"u8, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
@@ -59,7 +60,7 @@ public static class StatusApi
                 w.WriteString("storageRetention"u8, StorageRetention(s.Options));
                 w.WriteEndObject();
             })));
-        app.MapGet("/api/v1/status/tsdb", ctx => MetadataApi.Guard(ctx, () => TsdbStatus.Write(ctx, s)));
+        app.MapGet("/api/v1/status/tsdb", ctx => MetadataApi.Guard(ctx, () => TsdbStatus.Write(ctx, storage)));
 
         app.MapMethods("/-/healthy", ["GET", "HEAD"], ctx => Text(ctx, 200, "Ariane is Healthy.\n"));
         app.MapMethods("/-/ready", ["GET", "HEAD"], ctx =>

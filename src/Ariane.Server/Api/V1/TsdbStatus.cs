@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ariane.Tsdb;
+using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
 
@@ -9,7 +9,7 @@ internal static class TsdbStatus
     /// <summary>The largest <c>limit</c> accepted, as Prometheus's.</summary>
     private const int MaxLimit = 10_000;
 
-    public static async Task Write(HttpContext ctx, ServerState s)
+    public static async Task Write(HttpContext ctx, IStorageStats storage)
     {
         int limit = 10;
         if (await ApiParams.GetAsync(ctx, "limit").ConfigureAwait(false) is { Length: > 0 } text)
@@ -23,7 +23,8 @@ internal static class TsdbStatus
                 throw new ApiException(ApiErrorType.BadData, $"limit must not exceed {MaxLimit}");
             }
         }
-        var st = s.Head.Stats(limit);
+        var st = storage.Cardinality(limit);
+        var db = storage.Stats();
         await ApiResponse.Success(ctx, w =>
         {
             w.WriteStartObject();
@@ -31,31 +32,24 @@ internal static class TsdbStatus
             w.WriteNumber("numSeries"u8, st.NumSeries);
             w.WriteNumber("numLabelPairs"u8, st.NumLabelPairs);
             w.WriteNumber("chunkCount"u8, st.ChunkCount);
-            w.WriteNumber("minTime"u8, st.NumSeries == 0 ? 0 : st.MinTime);
-            w.WriteNumber("maxTime"u8, st.NumSeries == 0 ? 0 : st.MaxTime);
+            w.WriteNumber("minTime"u8, st.MinTime);
+            w.WriteNumber("maxTime"u8, st.MaxTime);
             w.WriteEndObject();
             Table(w, "seriesCountByMetricName"u8, st.SeriesCountByMetricName);
             Table(w, "labelValueCountByLabelName"u8, st.LabelValueCountByLabelName);
             Table(w, "memoryInBytesByLabelName"u8, st.MemoryInBytesByLabelName);
             Table(w, "seriesCountByLabelValuePair"u8, st.SeriesCountByLabelValuePair);
             // Ariane's additions: the on-disk blocks and any moved aside as damaged.
-            var blocks = s.Db.Blocks;
             w.WriteStartObject("blockStats"u8);
-            w.WriteNumber("numBlocks"u8, blocks.Count);
-            long bytes = 0, samples = 0;
-            foreach (var b in blocks)
-            {
-                bytes += b.Size;
-                samples += b.Meta.NumSamples;
-            }
-            w.WriteNumber("bytes"u8, bytes);
-            w.WriteNumber("numSamples"u8, samples);
-            w.WriteNumber("minTime"u8, blocks.Count == 0 ? 0 : blocks[0].Meta.MinTime);
-            w.WriteNumber("maxTime"u8, blocks.Count == 0 ? 0 : blocks[^1].Meta.MaxTime);
-            w.WriteNumber("walBytes"u8, s.Db.WalSize());
+            w.WriteNumber("numBlocks"u8, db.BlocksLoaded);
+            w.WriteNumber("bytes"u8, db.BlockBytes);
+            w.WriteNumber("numSamples"u8, db.BlockSamples);
+            w.WriteNumber("minTime"u8, db.BlocksMinTime);
+            w.WriteNumber("maxTime"u8, db.BlocksMaxTime);
+            w.WriteNumber("walBytes"u8, db.WalSizeBytes);
             w.WriteEndObject();
             w.WriteStartArray("quarantinedBlocks"u8);
-            foreach (var q in s.Db.Quarantined)
+            foreach (var q in db.Quarantined)
             {
                 w.WriteStartObject();
                 w.WriteString("ulid"u8, q.Ulid);
@@ -68,7 +62,7 @@ internal static class TsdbStatus
         }).ConfigureAwait(false);
     }
 
-    private static void Table(Utf8JsonWriter w, ReadOnlySpan<byte> name, IReadOnlyList<LabelStat> rows)
+    private static void Table(Utf8JsonWriter w, ReadOnlySpan<byte> name, IReadOnlyList<CardinalityRow> rows)
     {
         w.WriteStartArray(name);
         foreach (var r in rows)

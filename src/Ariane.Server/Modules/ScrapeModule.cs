@@ -1,0 +1,82 @@
+using Ariane.Config;
+using Ariane.Exposition;
+using Ariane.Scrape;
+using Ariane.Server.Cli;
+using Ariane.Storage;
+
+namespace Ariane.Server.Modules;
+
+/// <summary>
+/// Discovery and scraping: the <see cref="ScrapeManager"/> (one pool per job: discovery, relabelling, the scrape
+/// loops on the shared scheduler) appending through the storage seam. Start applies the first configuration (the
+/// pools start scraping); a reload applies the next through <see cref="ApplyConfigAsync"/>; stop ends every loop
+/// without staleness markers, so that a restart continues the series. Its collector writes <c>ariane_scrape_*</c>,
+/// <c>prometheus_target_*</c> and <c>prometheus_sd_*</c>. Its HTTP endpoints (targets, metadata, scrape pools) belong
+/// to the web API, which reads <see cref="Manager"/>.
+/// </summary>
+internal sealed class ScrapeModule : IServerModule
+{
+    private readonly ILogger _log;
+    private readonly PrometheusConfig _initial;
+    private readonly TimeProvider _time;
+    private volatile bool _started;
+    private volatile bool _stopped;
+
+    /// <summary>Creates the module and its (idle) scrape manager.</summary>
+    public ScrapeModule(IAppendable storage, ServeOptions options, PrometheusConfig initial, TimeProvider time, ILogger log, ILogger scrapeLog)
+    {
+        _log = log;
+        _initial = initial;
+        _time = time;
+        Manager = new ScrapeManager(storage, time, m => scrapeLog.LogWarning("{Message}", m))
+        {
+            StartTimestamps = options.StartTimestampStorage,
+            InfoLog = m => scrapeLog.LogInformation("{Message}", m),
+            // Null unless debugging, so that a scrape formats no line nobody reads.
+            DebugLog = scrapeLog.IsEnabled(LogLevel.Debug) ? m => scrapeLog.LogDebug("{Message}", m) : null,
+        };
+    }
+
+    /// <summary>The scrape manager: its pools and targets, for the web API.</summary>
+    public ScrapeManager Manager { get; }
+
+    /// <inheritdoc/>
+    public string Name => "scrape";
+
+    /// <inheritdoc/>
+    public bool Healthy => _started && !_stopped;
+
+    /// <inheritdoc/>
+    public void MapRoutes(IEndpointRouteBuilder routes)
+    {
+        // Targets, target metadata and scrape pools are answered by the web API (Api/V1), from Manager.
+    }
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await Manager.ApplyConfigAsync(_initial).ConfigureAwait(false);
+        _started = true;
+    }
+
+    /// <summary>Applies a reloaded configuration: unchanged jobs keep their loops, changed ones are rebuilt.</summary>
+    public Task ApplyConfigAsync(PrometheusConfig next) => Manager.ApplyConfigAsync(next);
+
+    /// <inheritdoc/>
+    public async Task StopAsync(CancellationToken ct)
+    {
+        if (_started)
+        {
+            _log.LogInformation("Stopping scrape manager...");
+        }
+        _stopped = true;
+        await Manager.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public void WriteMetrics(TextExpositionWriter w)
+    {
+        MetricsEndpoints.WriteScrape(w, Manager);
+        PrometheusSelfMetrics.WriteScrape(w, Manager, _time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
+}
