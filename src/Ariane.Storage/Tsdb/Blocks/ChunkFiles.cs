@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using Ariane.Tsdb.Wal;
 
 namespace Ariane.Tsdb.Blocks;
 

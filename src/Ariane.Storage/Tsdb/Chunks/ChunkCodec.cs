@@ -1,5 +1,3 @@
-using Ariane.Tsdb.Blocks;
-
 namespace Ariane.Tsdb.Chunks;
 
 /// <summary>

@@ -12,8 +12,8 @@ namespace Ariane.Tsdb.Chunks;
 /// layout is in docs/format/block.md. Only finite values are accepted (NaN, the stale marker and ±Inf go to
 /// XOR), and every sample is checked by decoding it while encoding, so decoding is bit-exact; the arithmetic
 /// used (one IEEE division or addition per value) gives the same bits on every platform .NET runs on.
-/// Two layouts: <see cref="Blocks.ChunkEncoding.Delta"/> holds its first timestamp, and
-/// <see cref="Blocks.ChunkEncoding.DeltaIndexTimes"/> takes its first and last timestamps from the index's chunk
+/// Two layouts: <see cref="ChunkEncoding.Delta"/> holds its first timestamp, and
+/// <see cref="ChunkEncoding.DeltaIndexTimes"/> takes its first and last timestamps from the index's chunk
 /// meta (so it stores neither, nor the interval when every interval is the same).
 /// </summary>
 internal static class DeltaChunk
@@ -57,7 +57,7 @@ internal static class DeltaChunk
 
     /// <summary>
     /// As <see cref="TryEncode(ReadOnlySpan{long}, ReadOnlySpan{double}, Span{long}, Span{byte})"/>; with
-    /// <paramref name="timesInIndex"/> in the layout of <see cref="Blocks.ChunkEncoding.DeltaIndexTimes"/>, whose
+    /// <paramref name="timesInIndex"/> in the layout of <see cref="ChunkEncoding.DeltaIndexTimes"/>, whose
     /// decoder is given the first and last timestamps.
     /// </summary>
     public static int TryEncode(ReadOnlySpan<long> ts, ReadOnlySpan<double> vs, Span<long> m, Span<byte> dst, bool timesInIndex)

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
+using Ariane.Tsdb.Blocks;
 
-namespace Ariane.Tsdb.Blocks;
+namespace Ariane.Tsdb;
 
 /// <summary>A growable little-endian byte buffer with varints, for building index and chunk records.</summary>
 internal sealed class ByteBuffer

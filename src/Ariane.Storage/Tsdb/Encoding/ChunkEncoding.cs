@@ -1,4 +1,4 @@
-namespace Ariane.Tsdb.Blocks;
+namespace Ariane.Tsdb;
 
 /// <summary>How a chunk's samples are encoded (the first byte of a chunk record's payload).</summary>
 internal enum ChunkEncoding : byte
