@@ -475,29 +475,18 @@ internal static class DeltaChunk
 
     private static int PutVarint(Span<byte> dst, long x)
     {
-        ulong u = (ulong)((x << 1) ^ (x >> 63));
         int i = 0;
-        while (u >= 0x80)
-        {
-            dst[i++] = (byte)(u | 0x80);
-            u >>= 7;
-        }
-        dst[i++] = (byte)u;
+        Varints.WriteSigned(dst, ref i, x);
         return i;
     }
 
     private static long GetVarint(ReadOnlySpan<byte> data, ref int pos)
     {
-        ulong u = 0;
-        for (int shift = 0; shift < 64; shift += 7)
+        return Varints.TryRead(data, ref pos, out ulong u) switch
         {
-            byte b = data[pos++];
-            u |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return (long)(u >> 1) ^ -(long)(u & 1);
-            }
-        }
-        throw new InvalidDataException("delta chunk: varint too long");
+            VarintStatus.Ok => Varints.UnZigZag(u),
+            VarintStatus.Truncated => throw new InvalidDataException("delta chunk: truncated"),
+            _ => throw new InvalidDataException("delta chunk: varint too long"),
+        };
     }
 }

@@ -109,12 +109,7 @@ internal sealed class PostingList
         }
         var data = _data;
         int pos = _length;
-        while (d >= 0x80)
-        {
-            data[pos++] = (byte)(d | 0x80);
-            d >>= 7;
-        }
-        data[pos++] = (byte)d;
+        Varints.Write(data, ref pos, d);
         _length = pos;
     }
 }
