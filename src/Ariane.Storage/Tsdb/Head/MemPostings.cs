@@ -205,14 +205,10 @@ internal sealed class MemPostings
 
     private static List<ulong> AllRefs(StripeSeries all)
     {
-        ulong last = all.LastRef;
         var list = new List<ulong>((int)Math.Min(all.Count, int.MaxValue));
-        for (ulong r = 1; r <= last; r++)
+        foreach (var s in all.All())
         {
-            if (all.GetByRef(r) is not null)
-            {
-                list.Add(r);
-            }
+            list.Add(s.Ref);
         }
         return list;
     }
