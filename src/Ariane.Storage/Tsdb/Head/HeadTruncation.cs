@@ -107,13 +107,7 @@ public sealed partial class Head
             SeriesIterator? it = null; // one for all series: it may hold decode buffers
             foreach (var s in Series.All(last))
             {
-                SeriesSnapshot snap;
-                (long[] T, double[] V) ooo;
-                lock (s)
-                {
-                    snap = s.Snapshot();
-                    ooo = s.HasOoo ? s.OooSnapshot() : ([], []);
-                }
+                var snap = s.SnapshotLocked(out var ooo);
                 if ((snap.IsEmpty || snap.MaxT < mint) && ooo.T.Length == 0)
                 {
                     continue;
