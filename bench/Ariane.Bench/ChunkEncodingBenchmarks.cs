@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using Ariane.Bench.Load;
+using Ariane.Tsdb;
 using Ariane.Tsdb.Blocks;
 using Ariane.Tsdb.Chunks;
 using BenchmarkDotNet.Attributes;

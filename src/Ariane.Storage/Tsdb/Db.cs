@@ -345,7 +345,7 @@ public sealed partial class Db : IStorage, IDisposable
                     // The head's newest time counts only up to the clock's allowance: one sample dated far ahead would
                     // otherwise have the head cut, range after range, up to its time.
                     long hmin = Math.Max(Head.MinTime, Head.MinValidTime), hmax = Math.Min(Head.MaxTime, Head.MaxValidTime);
-                    if (hmax == long.MinValue || hmin == long.MaxValue || hmax - hmin <= range / 2 * 3)
+                    if (CompactionPlanner.NextHeadBlock(hmin, hmax, range) is not { } mint)
                     {
                         break;
                     }
@@ -354,7 +354,6 @@ public sealed partial class Db : IStorage, IDisposable
                         more = true;
                         break;
                     }
-                    long mint = hmin - Mod(hmin, range);
                     CompactHead(mint, mint + range);
                 }
                 while (Plan() is { } group)
@@ -434,85 +433,27 @@ public sealed partial class Db : IStorage, IDisposable
             : $"TSDB: wrote block {meta.Ulid} [{mint}, {maxt}) with {meta.NumSeries} series, {meta.NumSamples} samples in {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms; head truncated");
     }
 
-    // The ranges of compaction levels: the block range times 3, 9, 27, ... up to the largest block.
-    private List<long> Ranges()
-    {
-        long range = (long)_options.BlockRange.TotalMilliseconds;
-        long max = (long)_options.MaxBlockRange.TotalMilliseconds;
-        if (max <= 0)
-        {
-            max = _options.RetentionTime > TimeSpan.Zero
-                ? Math.Min((long)_options.RetentionTime.TotalMilliseconds / 10, (long)TimeSpan.FromDays(31).TotalMilliseconds)
-                : (long)TimeSpan.FromDays(31).TotalMilliseconds;
-        }
-        var list = new List<long>();
-        for (long r = range * 3; r <= max && r > 0; r *= 3)
-        {
-            list.Add(r);
-        }
-        return list;
-    }
-
-    // The next group of blocks to compact, or null: overlapping blocks first (merged whatever their size), then,
-    // per level, two or more blocks inside one aligned window that is complete (the newest block starts after
-    // it). The newest block is left out, as Prometheus does, so that a block just cut is not compacted at once.
+    // The next group of blocks to compact (see CompactionPlanner.Plan), or null.
     private List<Block>? Plan()
     {
         var blocks = Volatile.Read(ref _blocks);
-        if (blocks.Length < 2)
+        var levels = CompactionPlanner.Levels((long)_options.BlockRange.TotalMilliseconds,
+            (long)_options.MaxBlockRange.TotalMilliseconds, (long)_options.RetentionTime.TotalMilliseconds);
+        if (CompactionPlanner.Plan(Metas(blocks), levels) is not { } run)
         {
             return null;
         }
-        for (int i = 1; i < blocks.Length; i++)
+        return [.. blocks.AsSpan(run)];
+    }
+
+    private static BlockMeta[] Metas(Block[] blocks)
+    {
+        var metas = new BlockMeta[blocks.Length];
+        for (int i = 0; i < blocks.Length; i++)
         {
-            if (blocks[i].Meta.MinTime < blocks[i - 1].Meta.MaxTime)
-            {
-                var group = new List<Block> { blocks[i - 1] };
-                long end = blocks[i - 1].Meta.MaxTime;
-                for (int j = i; j < blocks.Length && blocks[j].Meta.MinTime < end; j++)
-                {
-                    group.Add(blocks[j]);
-                    end = Math.Max(end, blocks[j].Meta.MaxTime);
-                }
-                return group;
-            }
+            metas[i] = blocks[i].Meta;
         }
-        long newestMin = blocks[^1].Meta.MinTime;
-        foreach (long r in Ranges())
-        {
-            List<Block>? group = null;
-            long window = long.MinValue;
-            for (int i = 0; i < blocks.Length - 1; i++)
-            {
-                var m = blocks[i].Meta;
-                long w = m.MinTime - Mod(m.MinTime, r);
-                if (m.MaxTime > w + r || m.MaxTime - m.MinTime >= r)
-                {
-                    // Crosses the window or fills it: not part of a group at this level.
-                    if (group is { Count: > 1 } && window + r <= newestMin)
-                    {
-                        return group;
-                    }
-                    group = null;
-                    continue;
-                }
-                if (w != window)
-                {
-                    if (group is { Count: > 1 } && window + r <= newestMin)
-                    {
-                        return group;
-                    }
-                    group = [];
-                    window = w;
-                }
-                group!.Add(blocks[i]);
-            }
-            if (group is { Count: > 1 } && window + r <= newestMin)
-            {
-                return group;
-            }
-        }
-        return null;
+        return metas;
     }
 
     private void CompactBlocks(List<Block> group)
@@ -577,6 +518,7 @@ public sealed partial class Db : IStorage, IDisposable
         _info?.Invoke($"TSDB: compacted {group.Count} blocks into {meta?.Ulid ?? "nothing (all deleted)"} [{mint}, {maxt}) level {level + 1} in {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms");
     }
 
+    // Deletes the blocks Retention picks: first by age, then the oldest while the blocks and the WAL exceed the size.
     private void ApplyRetention()
     {
         var blocks = Volatile.Read(ref _blocks);
@@ -584,22 +526,16 @@ public sealed partial class Db : IStorage, IDisposable
         {
             return;
         }
-        var doomed = new List<Block>();
         if (_options.RetentionTime > TimeSpan.Zero)
         {
-            // Retention goes by the newest data, as Prometheus's, but never further than the clock's allowance: a series
-            // (or a block) dated far ahead must not decide what is deleted for all the others.
-            long newest = Math.Min(Math.Max(Head.MaxTime, blocks[^1].Meta.MaxTime), Head.MaxValidTime);
-            foreach (var b in blocks)
+            var picked = Retention.ByTime(Metas(blocks), Head.MaxTime, Head.MaxValidTime, (long)_options.RetentionTime.TotalMilliseconds);
+            if (picked.Count > 0)
             {
-                long maxt = b.Meta.MaxTime;
-                if (newest - maxt >= (long)_options.RetentionTime.TotalMilliseconds)
+                var doomed = new List<Block>(picked.Count);
+                foreach (int i in picked)
                 {
-                    doomed.Add(b);
+                    doomed.Add(blocks[i]);
                 }
-            }
-            if (doomed.Count > 0)
-            {
                 Interlocked.Add(ref _retentionTime, doomed.Count);
                 _info?.Invoke($"TSDB: deleting {doomed.Count} block(s) older than the retention time {_options.RetentionTime}");
                 RemoveBlocks(doomed, deleteFiles: true);
@@ -608,22 +544,17 @@ public sealed partial class Db : IStorage, IDisposable
         if (_options.RetentionSize > 0)
         {
             blocks = Volatile.Read(ref _blocks);
-            long total = WalSize();
-            foreach (var b in blocks)
+            var sizes = new long[blocks.Length];
+            for (int i = 0; i < blocks.Length; i++)
             {
-                total += b.Size;
+                sizes[i] = blocks[i].Size;
             }
-            var bySize = new List<Block>();
-            for (int i = 0; i < blocks.Length && total > _options.RetentionSize; i++)
+            int n = Retention.BySize(sizes, WalSize(), _options.RetentionSize);
+            if (n > 0)
             {
-                total -= blocks[i].Size;
-                bySize.Add(blocks[i]);
-            }
-            if (bySize.Count > 0)
-            {
-                Interlocked.Add(ref _retentionSize, bySize.Count);
-                _info?.Invoke($"TSDB: deleting {bySize.Count} oldest block(s) to stay under the retention size of {_options.RetentionSize} bytes");
-                RemoveBlocks(bySize, deleteFiles: true);
+                Interlocked.Add(ref _retentionSize, n);
+                _info?.Invoke($"TSDB: deleting {n} oldest block(s) to stay under the retention size of {_options.RetentionSize} bytes");
+                RemoveBlocks([.. blocks.AsSpan(0, n)], deleteFiles: true);
             }
         }
     }
@@ -675,12 +606,6 @@ public sealed partial class Db : IStorage, IDisposable
     // Blocks oldest first (by start, then by ULID), the order queriers and the planner expect.
     private static int ByTime(Block a, Block b) =>
         a.Meta.MinTime != b.Meta.MinTime ? a.Meta.MinTime.CompareTo(b.Meta.MinTime) : string.CompareOrdinal(a.Meta.Ulid, b.Meta.Ulid);
-
-    private static long Mod(long a, long m)
-    {
-        long r = a % m;
-        return r < 0 ? r + m : r;
-    }
 
     /// <summary>Stops the compaction timer, waits for a running pass, closes the blocks and the head.</summary>
     public void Dispose()

@@ -304,7 +304,7 @@ public class RemoteReadStreamedTests
             uint crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(pos));
             pos += 4;
             var msg = body.AsSpan(pos, (int)len);
-            Assert.Equal(crc, Ariane.Tsdb.Wal.Crc32C.Append(0, msg));
+            Assert.Equal(crc, Ariane.Tsdb.Crc32C.Append(0, msg));
             Assert.True(len < 600 + 1200, $"frame of {len} bytes"); // the budget, overshot by at most one chunk
             pos += (int)len;
             frames++;

@@ -57,4 +57,40 @@ public class HotPathAllocationTests(ITestOutputHelper output)
         Assert.Equal(0, iterBytes);
         Assert.True(commitBytes < 64 * N, $"commit allocated {commitBytes} bytes");
     }
+
+    [Fact]
+    public void TheWalksOverAllSeriesDoNotAllocate()
+    {
+        using var h = new TempHead();
+        const int N = 300;
+        var app = h.Head.Appender();
+        for (int i = 0; i < N; i++)
+        {
+            ulong r = 0;
+            app.Append(ref r, Labels.FromStrings("__name__", "m", "i", i.ToString()), 15_000, i);
+        }
+        app.Commit();
+
+        // Twice: the first call makes the cached delegates of the static lambdas.
+        var first = Walk(h.Head);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var (seen, refSum, chunks) = Walk(h.Head);
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(first, (seen, refSum, chunks));
+        Assert.Equal(N, seen);
+        Assert.Equal((long)N * (N + 1) / 2, refSum); // every reference 1..N once
+        Assert.Equal(N, chunks);
+        Assert.Equal(0, bytes);
+
+        static (long Seen, long RefSum, long Chunks) Walk(Ariane.Tsdb.Head head)
+        {
+            long seen = 0, refSum = 0;
+            head.Series.ForEachLocked(ref seen, static (Ariane.Tsdb.MemSeries _, ref long n) => n++);
+            foreach (var s in head.Series.All())
+            {
+                refSum += (long)s.Ref;
+            }
+            return (seen, refSum, head.NumChunks());
+        }
+    }
 }

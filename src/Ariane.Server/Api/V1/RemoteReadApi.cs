@@ -2,7 +2,7 @@ using Ariane.Model;
 using Ariane.Remote;
 using Ariane.Server.Cli;
 using Ariane.Storage;
-using Ariane.Tsdb.Wal;
+using Ariane.Tsdb;
 
 namespace Ariane.Server.Api.V1;
 

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Ariane.Model;
-using Ariane.Tsdb.Wal;
 
 namespace Ariane.Tsdb.Blocks;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Ariane.Tsdb.Wal;
 
 namespace Ariane.Tsdb.Blocks;
 

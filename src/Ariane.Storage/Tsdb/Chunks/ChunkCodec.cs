@@ -1,5 +1,3 @@
-using Ariane.Tsdb.Blocks;
-
 namespace Ariane.Tsdb.Chunks;
 
 /// <summary>
@@ -51,20 +49,10 @@ internal static class ChunkDecoder
     /// <exception cref="InvalidDataException">The codes' length runs past the data.</exception>
     public static ReadOnlySpan<byte> SplitStartTimes(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> codes)
     {
-        ulong len = 0;
         int pos = 0;
-        for (int shift = 0; ; shift += 7)
+        if (Varints.TryRead(data, ref pos, out ulong len) != VarintStatus.Ok)
         {
-            if (pos >= data.Length || shift > 28)
-            {
-                throw new InvalidDataException("start-timestamp column: bad length");
-            }
-            byte b = data[pos++];
-            len |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                break;
-            }
+            throw new InvalidDataException("start-timestamp column: bad length");
         }
         if (len > (ulong)(data.Length - pos))
         {
@@ -157,7 +145,7 @@ internal sealed class ChunkEncoder
         int codesLen = StartTimes.Encode(ts, sts[..ts.Length], codes);
         Span<byte> lenBytes = stackalloc byte[5];
         int lenLen = 0;
-        StartTimes.Write(lenBytes, ref lenLen, (ulong)codesLen);
+        Varints.Write(lenBytes, ref lenLen, (ulong)codesLen);
         // Move the codes right behind their length, then the base data after them.
         int start = 5 - lenLen;
         lenBytes[..lenLen].CopyTo(_withSt.AsSpan(start));

@@ -12,8 +12,8 @@ namespace Ariane.Tsdb.Chunks;
 /// layout is in docs/format/block.md. Only finite values are accepted (NaN, the stale marker and ±Inf go to
 /// XOR), and every sample is checked by decoding it while encoding, so decoding is bit-exact; the arithmetic
 /// used (one IEEE division or addition per value) gives the same bits on every platform .NET runs on.
-/// Two layouts: <see cref="Blocks.ChunkEncoding.Delta"/> holds its first timestamp, and
-/// <see cref="Blocks.ChunkEncoding.DeltaIndexTimes"/> takes its first and last timestamps from the index's chunk
+/// Two layouts: <see cref="ChunkEncoding.Delta"/> holds its first timestamp, and
+/// <see cref="ChunkEncoding.DeltaIndexTimes"/> takes its first and last timestamps from the index's chunk
 /// meta (so it stores neither, nor the interval when every interval is the same).
 /// </summary>
 internal static class DeltaChunk
@@ -57,7 +57,7 @@ internal static class DeltaChunk
 
     /// <summary>
     /// As <see cref="TryEncode(ReadOnlySpan{long}, ReadOnlySpan{double}, Span{long}, Span{byte})"/>; with
-    /// <paramref name="timesInIndex"/> in the layout of <see cref="Blocks.ChunkEncoding.DeltaIndexTimes"/>, whose
+    /// <paramref name="timesInIndex"/> in the layout of <see cref="ChunkEncoding.DeltaIndexTimes"/>, whose
     /// decoder is given the first and last timestamps.
     /// </summary>
     public static int TryEncode(ReadOnlySpan<long> ts, ReadOnlySpan<double> vs, Span<long> m, Span<byte> dst, bool timesInIndex)
@@ -475,29 +475,18 @@ internal static class DeltaChunk
 
     private static int PutVarint(Span<byte> dst, long x)
     {
-        ulong u = (ulong)((x << 1) ^ (x >> 63));
         int i = 0;
-        while (u >= 0x80)
-        {
-            dst[i++] = (byte)(u | 0x80);
-            u >>= 7;
-        }
-        dst[i++] = (byte)u;
+        Varints.WriteSigned(dst, ref i, x);
         return i;
     }
 
     private static long GetVarint(ReadOnlySpan<byte> data, ref int pos)
     {
-        ulong u = 0;
-        for (int shift = 0; shift < 64; shift += 7)
+        return Varints.TryRead(data, ref pos, out ulong u) switch
         {
-            byte b = data[pos++];
-            u |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return (long)(u >> 1) ^ -(long)(u & 1);
-            }
-        }
-        throw new InvalidDataException("delta chunk: varint too long");
+            VarintStatus.Ok => Varints.UnZigZag(u),
+            VarintStatus.Truncated => throw new InvalidDataException("delta chunk: truncated"),
+            _ => throw new InvalidDataException("delta chunk: varint too long"),
+        };
     }
 }

@@ -59,29 +59,6 @@ internal static class StartTimes
         _ => t - ((long)((code - 3) >> 1) ^ -(long)((code - 3) & 1)),
     };
 
-    /// <summary>Writes <paramref name="code"/> at <paramref name="pos"/> (room for 10 bytes) and advances it.</summary>
-    public static void Write(Span<byte> dst, ref int pos, ulong code)
-    {
-        while (code >= 0x80)
-        {
-            dst[pos++] = (byte)(code | 0x80);
-            code >>= 7;
-        }
-        dst[pos++] = (byte)code;
-    }
-
-    /// <summary>Bytes <paramref name="code"/> takes.</summary>
-    public static int Size(ulong code)
-    {
-        int n = 1;
-        while (code >= 0x80)
-        {
-            code >>= 7;
-            n++;
-        }
-        return n;
-    }
-
     /// <summary>Encodes the column of <paramref name="ts"/>/<paramref name="sts"/> into <paramref name="dst"/> (at least 10 bytes a sample); returns its length.</summary>
     public static int Encode(ReadOnlySpan<long> ts, ReadOnlySpan<long> sts, Span<byte> dst)
     {
@@ -89,7 +66,7 @@ internal static class StartTimes
         long prevT = 0, prevSt = 0;
         for (int i = 0; i < ts.Length; i++)
         {
-            Write(dst, ref pos, Code(ts[i], sts[i], prevT, prevSt, i == 0));
+            Varints.Write(dst, ref pos, Code(ts[i], sts[i], prevT, prevSt, i == 0));
             prevT = ts[i];
             prevSt = sts[i];
         }
@@ -110,19 +87,9 @@ internal static class StartTimes
         long prevT = 0, prevSt = 0;
         for (int i = 0; i < ts.Length; i++)
         {
-            ulong code = 0;
-            for (int shift = 0; ; shift += 7)
+            if (Varints.TryRead(codes, ref pos, out ulong code) != VarintStatus.Ok)
             {
-                if (pos >= codes.Length || shift > 63)
-                {
-                    throw new InvalidDataException("start-timestamp column: truncated");
-                }
-                byte b = codes[pos++];
-                code |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    break;
-                }
+                throw new InvalidDataException("start-timestamp column: truncated");
             }
             long st = i == 0 && code is 1 or 2 ? 0 : FromCode(code, ts[i], prevT, prevSt);
             sts[i] = st;

@@ -25,18 +25,9 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
             {
                 continue;
             }
-            SeriesSnapshot snap;
-            (long[] T, double[] V) ooo = default;
-            lock (s)
-            {
-                snap = s.Snapshot();
-                if (s.HasOoo)
-                {
-                    ooo = s.OooSnapshot();
-                }
-            }
+            var snap = s.SnapshotLocked(out var ooo);
             bool inOrder = !(snap.IsEmpty || snap.MaxT < mint || snap.MinT > maxt);
-            bool withOoo = ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt);
+            bool withOoo = ArraySampleIterator.AnyIn(ooo.T, mint, maxt);
             if (!withOoo && !inOrder)
             {
                 continue;
@@ -47,7 +38,7 @@ internal sealed class HeadQuerier(Head head, long mint, long maxt) : IQuerier
                 long lo = snap.IsEmpty ? long.MaxValue : snap.MinT, hi = snap.IsEmpty ? long.MinValue : snap.MaxT;
                 if (withOoo)
                 {
-                    lo = Math.Min(lo, ooo.T![0]);
+                    lo = Math.Min(lo, ooo.T[0]);
                     hi = Math.Max(hi, ooo.T[^1]);
                 }
                 if (Intervals.Covers(deleted, Math.Max(mint, lo), Math.Min(maxt, hi)))

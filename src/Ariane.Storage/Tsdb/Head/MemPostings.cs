@@ -109,12 +109,7 @@ internal sealed class PostingList
         }
         var data = _data;
         int pos = _length;
-        while (d >= 0x80)
-        {
-            data[pos++] = (byte)(d | 0x80);
-            d >>= 7;
-        }
-        data[pos++] = (byte)d;
+        Varints.Write(data, ref pos, d);
         _length = pos;
     }
 }
@@ -210,14 +205,10 @@ internal sealed class MemPostings
 
     private static List<ulong> AllRefs(StripeSeries all)
     {
-        ulong last = all.LastRef;
         var list = new List<ulong>((int)Math.Min(all.Count, int.MaxValue));
-        for (ulong r = 1; r <= last; r++)
+        foreach (var s in all.All())
         {
-            if (all.GetByRef(r) is not null)
-            {
-                list.Add(r);
-            }
+            list.Add(s.Ref);
         }
         return list;
     }

@@ -54,6 +54,19 @@ internal sealed partial class MemSeries
         return o.Add(t, v);
     }
 
+    /// <summary>
+    /// Takes the series' lock for a snapshot of its in-order samples and a copy of its out-of-order ones (empty
+    /// arrays when it has none), both of one moment: what queriers, deletion and checkpoints read.
+    /// </summary>
+    public SeriesSnapshot SnapshotLocked(out (long[] T, double[] V) ooo)
+    {
+        lock (this)
+        {
+            ooo = OooSnapshot();
+            return Snapshot();
+        }
+    }
+
     /// <summary>Every out-of-order sample, sorted by time (a fresh copy for a querier). Caller holds the lock.</summary>
     public (long[] T, double[] V) OooSnapshot() => OooPart is null ? ([], []) : OooPart.All();
 

@@ -58,7 +58,7 @@ internal sealed partial class MemSeries
             sc.Head.AsSpan(0, sc.HeadLen).CopyTo(grown);
             sc.Head = grown;
         }
-        StartTimes.Write(sc.Head, ref sc.HeadLen, code);
+        Varints.Write(sc.Head, ref sc.HeadLen, code);
         sc.PrevT = t;
         sc.PrevSt = st;
     }

@@ -286,7 +286,7 @@ internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT
         int len = seg[pos] | (seg[pos + 1] << 8);
         int count = seg[pos + 2];
         pos += 3;
-        ulong span = ReadVarint(seg, ref pos);
+        ulong span = Varints.Read(seg, ref pos);
         int data = pos;
         long minT = MinT(seg, data);
         return new PackedChunk(data, count, unchecked(minT + (long)span), data + len);
@@ -296,21 +296,20 @@ internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT
     public static long MinT(byte[] seg, int data)
     {
         // The XOR chunk starts with a zigzag varint written from bit 0, so its bytes are a plain varint.
-        ulong u = ReadVarint(seg, ref data);
-        return (long)(u >> 1) ^ -(long)(u & 1);
+        return Varints.UnZigZag(Varints.Read(seg, ref data));
     }
 
     /// <summary>The first timestamp of the first chunk packed in <paramref name="seg"/>.</summary>
     public static long FirstMinT(byte[] seg)
     {
         int pos = 3;
-        ReadVarint(seg, ref pos);
+        Varints.Read(seg, ref pos);
         return MinT(seg, pos);
     }
 
     /// <summary>Bytes the chunk with data <paramref name="data"/> and max time <paramref name="maxT"/> takes packed.</summary>
     public static int Size(ReadOnlySpan<byte> data, long maxT) =>
-        3 + VarintSize(TimeSpanOf(data, maxT)) + data.Length;
+        3 + Varints.Size(TimeSpanOf(data, maxT)) + data.Length;
 
     /// <summary>Packs a chunk at the start of <paramref name="dst"/>, which is at least <see cref="Size"/> long.</summary>
     public static void Write(Span<byte> dst, ReadOnlySpan<byte> data, int count, long maxT)
@@ -319,13 +318,7 @@ internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT
         dst[1] = (byte)(data.Length >> 8);
         dst[2] = (byte)count;
         int pos = 3;
-        ulong u = TimeSpanOf(data, maxT);
-        while (u >= 0x80)
-        {
-            dst[pos++] = (byte)(u | 0x80);
-            u >>= 7;
-        }
-        dst[pos++] = (byte)u;
+        Varints.Write(dst, ref pos, TimeSpanOf(data, maxT));
         data.CopyTo(dst[pos..]);
     }
 
@@ -337,7 +330,7 @@ internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT
         {
             int len = seg[pos] | (seg[pos + 1] << 8);
             pos += 3;
-            ReadVarint(seg, ref pos);
+            Varints.Read(seg, ref pos);
             pos += len;
         }
         return n;
@@ -346,43 +339,8 @@ internal readonly record struct PackedChunk(int DataOffset, int Count, long MaxT
     private static ulong TimeSpanOf(ReadOnlySpan<byte> data, long maxT)
     {
         int pos = 0;
-        ulong u = 0;
-        for (int shift = 0; ; shift += 7)
-        {
-            byte b = data[pos++];
-            u |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                break;
-            }
-        }
-        long minT = (long)(u >> 1) ^ -(long)(u & 1);
+        long minT = Varints.UnZigZag(Varints.Read(data, ref pos));
         return unchecked((ulong)(maxT - minT));
-    }
-
-    private static int VarintSize(ulong u)
-    {
-        int n = 1;
-        while (u >= 0x80)
-        {
-            u >>= 7;
-            n++;
-        }
-        return n;
-    }
-
-    private static ulong ReadVarint(byte[] b, ref int pos)
-    {
-        ulong u = 0;
-        for (int shift = 0; ; shift += 7)
-        {
-            byte x = b[pos++];
-            u |= (ulong)(x & 0x7F) << shift;
-            if (x < 0x80)
-            {
-                return u;
-            }
-        }
     }
 }
 

@@ -37,6 +37,28 @@ internal sealed class StripeSeries
     /// <summary>The highest reference handed out so far.</summary>
     public ulong LastRef => (ulong)Interlocked.Read(ref _lastRef);
 
+    /// <summary>Every series created up to now, in reference order, without locks (see <see cref="ForEachLocked"/>).</summary>
+    public SeriesWalk All() => new(this, LastRef);
+
+    /// <summary>Every series with a reference up to <paramref name="lastRef"/>, in reference order, without locks.</summary>
+    public SeriesWalk All(ulong lastRef) => new(this, lastRef);
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> for every series created up to now, in reference order, each under its own
+    /// lock: one series at a time, so that appends to the others go on. The one walk over all series for the head's
+    /// statistics, truncation and the like; allocation-free with a static lambda and the state passed by reference.
+    /// </summary>
+    public void ForEachLocked<TState>(ref TState state, SeriesVisitor<TState> visit)
+    {
+        foreach (var s in All())
+        {
+            lock (s)
+            {
+                visit(s, ref state);
+            }
+        }
+    }
+
     /// <summary>The series with reference <paramref name="seriesRef"/>, or null. Lock-free.</summary>
     public MemSeries? GetByRef(ulong seriesRef)
     {
@@ -145,6 +167,40 @@ internal sealed class StripeSeries
             }
             Volatile.Write(ref page[(int)(s.Ref & (PageSize - 1))], s);
         }
+    }
+}
+
+/// <summary>What <see cref="StripeSeries.ForEachLocked"/> does with one series, under the series' lock.</summary>
+internal delegate void SeriesVisitor<TState>(MemSeries series, ref TState state);
+
+/// <summary>The series of a <see cref="StripeSeries"/> up to a reference, skipping the references of none (a struct: no allocation).</summary>
+internal readonly struct SeriesWalk(StripeSeries series, ulong lastRef)
+{
+    /// <summary>Starts the walk.</summary>
+    public SeriesEnumerator GetEnumerator() => new(series, lastRef);
+}
+
+/// <summary>Walks <see cref="SeriesWalk"/>.</summary>
+internal struct SeriesEnumerator(StripeSeries series, ulong lastRef)
+{
+    private ulong _ref;
+    private MemSeries? _current;
+
+    /// <summary>The series at the current reference.</summary>
+    public readonly MemSeries Current => _current!;
+
+    /// <summary>Moves to the next reference that holds a series.</summary>
+    public bool MoveNext()
+    {
+        while (_ref < lastRef)
+        {
+            if (series.GetByRef(++_ref) is { } s)
+            {
+                _current = s;
+                return true;
+            }
+        }
+        return false;
     }
 }
 

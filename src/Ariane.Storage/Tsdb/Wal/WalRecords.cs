@@ -109,16 +109,11 @@ internal sealed class WalBuffer : IDisposable
 
     public void WriteUvarint(ulong v)
     {
-        Ensure(10);
-        while (v >= 0x80)
-        {
-            _buf[_len++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        _buf[_len++] = (byte)v;
+        Ensure(Varints.MaxLength);
+        Varints.Write(_buf, ref _len, v);
     }
 
-    public void WriteVarint(long v) => WriteUvarint((ulong)((v << 1) ^ (v >> 63)));
+    public void WriteVarint(long v) => WriteUvarint(Varints.ZigZag(v));
 
     public void WriteUInt64(ulong v)
     {
@@ -180,30 +175,14 @@ internal ref struct WalDecoder(ReadOnlySpan<byte> data)
 
     public readonly bool End => _pos >= _data.Length;
 
-    public ulong Uvarint()
+    public ulong Uvarint() => Varints.TryRead(_data, ref _pos, out ulong v) switch
     {
-        ulong v = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (_pos >= _data.Length)
-            {
-                throw new InvalidDataException("varint runs past the record");
-            }
-            byte b = _data[_pos++];
-            v |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return v;
-            }
-        }
-        throw new InvalidDataException("varint too long");
-    }
+        VarintStatus.Ok => v,
+        VarintStatus.Truncated => throw new InvalidDataException("varint runs past the record"),
+        _ => throw new InvalidDataException("varint too long"),
+    };
 
-    public long Varint()
-    {
-        ulong u = Uvarint();
-        return (long)(u >> 1) ^ -(long)(u & 1);
-    }
+    public long Varint() => Varints.UnZigZag(Uvarint());
 
     public ulong UInt64()
     {

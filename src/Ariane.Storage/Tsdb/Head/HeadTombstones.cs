@@ -50,17 +50,8 @@ public sealed partial class Head
             {
                 continue;
             }
-            SeriesSnapshot snap;
-            (long[] T, double[] V) ooo = default;
-            lock (s)
-            {
-                snap = s.Snapshot();
-                if (s.HasOoo)
-                {
-                    ooo = s.OooSnapshot();
-                }
-            }
-            if ((!snap.IsEmpty && snap.MinT <= maxt && snap.MaxT >= mint) || (ooo.T is not null && ArraySampleIterator.AnyIn(ooo.T, mint, maxt)))
+            var snap = s.SnapshotLocked(out var ooo);
+            if ((!snap.IsEmpty && snap.MinT <= maxt && snap.MaxT >= mint) || ArraySampleIterator.AnyIn(ooo.T, mint, maxt))
             {
                 hits.Add(r);
             }

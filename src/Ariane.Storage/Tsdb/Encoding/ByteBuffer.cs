@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
+using Ariane.Tsdb.Blocks;
 
-namespace Ariane.Tsdb.Blocks;
+namespace Ariane.Tsdb;
 
 /// <summary>A growable little-endian byte buffer with varints, for building index and chunk records.</summary>
 internal sealed class ByteBuffer
@@ -48,16 +49,11 @@ internal sealed class ByteBuffer
 
     public void Uvarint(ulong v)
     {
-        Ensure(10);
-        while (v >= 0x80)
-        {
-            _buf[_len++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        _buf[_len++] = (byte)v;
+        Ensure(Varints.MaxLength);
+        Varints.Write(_buf, ref _len, v);
     }
 
-    public void Varint(long v) => Uvarint((ulong)((v << 1) ^ (v >> 63)));
+    public void Varint(long v) => Uvarint(Varints.ZigZag(v));
 
     /// <summary>A UTF-8 string prefixed by its byte length as a uvarint.</summary>
     public void String(string s)
@@ -130,27 +126,14 @@ internal ref struct ByteReader(ReadOnlySpan<byte> data)
         return v;
     }
 
-    public ulong Uvarint()
+    public ulong Uvarint() => Varints.TryRead(_data, ref _pos, out ulong u) switch
     {
-        ulong u = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            Need(1);
-            byte b = _data[_pos++];
-            u |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return u;
-            }
-        }
-        throw new CorruptBlockException("varint overflows 64 bits");
-    }
+        VarintStatus.Ok => u,
+        VarintStatus.Truncated => throw new CorruptBlockException("unexpected end of data"),
+        _ => throw new CorruptBlockException("varint overflows 64 bits"),
+    };
 
-    public long Varint()
-    {
-        ulong u = Uvarint();
-        return (long)(u >> 1) ^ -(long)(u & 1);
-    }
+    public long Varint() => Varints.UnZigZag(Uvarint());
 
     /// <summary>A uvarint that must fit an int (a length or a count).</summary>
     public int Length()
@@ -185,21 +168,5 @@ internal ref struct ByteReader(ReadOnlySpan<byte> data)
         {
             throw new CorruptBlockException("unexpected end of data");
         }
-    }
-}
-
-/// <summary>A block file that fails its checksum or does not decode.</summary>
-public sealed class CorruptBlockException : Exception
-{
-    public CorruptBlockException(string message) : base(message)
-    {
-    }
-
-    public CorruptBlockException(string message, Exception inner) : base(message, inner)
-    {
-    }
-
-    public CorruptBlockException()
-    {
     }
 }

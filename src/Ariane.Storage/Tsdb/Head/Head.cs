@@ -250,19 +250,7 @@ public sealed partial class Head : IStorage, IDisposable
     public long NumChunks()
     {
         long chunks = 0;
-        ulong last = Series.LastRef;
-        for (ulong r = 1; r <= last; r++)
-        {
-            var s = Series.GetByRef(r);
-            if (s is null)
-            {
-                continue;
-            }
-            lock (s)
-            {
-                chunks += s.ChunkCount;
-            }
-        }
+        Series.ForEachLocked(ref chunks, static (MemSeries s, ref long n) => n += s.ChunkCount);
         return chunks;
     }
 
@@ -397,19 +385,7 @@ public sealed partial class Head : IStorage, IDisposable
     internal void ResetOooMinTime()
     {
         long min = long.MaxValue;
-        ulong last = Series.LastRef;
-        for (ulong r = 1; r <= last; r++)
-        {
-            var s = Series.GetByRef(r);
-            if (s is null)
-            {
-                continue;
-            }
-            lock (s)
-            {
-                min = Math.Min(min, s.OooMinT);
-            }
-        }
+        Series.ForEachLocked(ref min, static (MemSeries s, ref long m) => m = Math.Min(m, s.OooMinT));
         Interlocked.Exchange(ref _oooMinT, min);
     }
 

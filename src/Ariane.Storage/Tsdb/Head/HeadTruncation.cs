@@ -36,30 +36,22 @@ public sealed partial class Head
         // sample years ago, then nothing) the next cut starts at the next data instead of walking the empty ranges.
         // Reset first, so that appends racing with the scan lower it themselves (they are all at or after mint).
         Interlocked.Exchange(ref _minT, long.MaxValue);
-        long newMin = long.MaxValue;
-        ulong last = Series.LastRef;
-        for (ulong r = 1; r <= last; r++)
+        var scan = (Mint: mint, NewMin: long.MaxValue);
+        Series.ForEachLocked(ref scan, static (MemSeries s, ref (long Mint, long NewMin) scan) =>
         {
-            var s = Series.GetByRef(r);
-            if (s is null)
+            s.TruncateChunksBefore(scan.Mint);
+            s.TruncateOooBefore(scan.Mint);
+            var snap = s.Snapshot();
+            if (!snap.IsEmpty && snap.MaxT >= scan.Mint)
             {
-                continue;
+                scan.NewMin = Math.Min(scan.NewMin, Math.Max(snap.MinT, scan.Mint));
             }
-            lock (s)
+            if (s.HasOoo)
             {
-                s.TruncateChunksBefore(mint);
-                s.TruncateOooBefore(mint);
-                var snap = s.Snapshot();
-                if (!snap.IsEmpty && snap.MaxT >= mint)
-                {
-                    newMin = Math.Min(newMin, Math.Max(snap.MinT, mint));
-                }
-                if (s.HasOoo)
-                {
-                    newMin = Math.Min(newMin, Math.Max(s.OooMinT, mint));
-                }
+                scan.NewMin = Math.Min(scan.NewMin, Math.Max(s.OooMinT, scan.Mint));
             }
-        }
+        });
+        long newMin = scan.NewMin;
         ResetOooMinTime();
         while (newMin < (cur = Interlocked.Read(ref _minT)) && Interlocked.CompareExchange(ref _minT, newMin, cur) != cur)
         {
@@ -107,30 +99,15 @@ public sealed partial class Head
         using (var buf = new WalBuffer(64 << 10))
         {
             ulong last = Series.LastRef;
-            for (ulong r = 1; r <= last; r++)
+            foreach (var s in Series.All(last))
             {
-                var s = Series.GetByRef(r);
-                if (s is not null)
-                {
-                    w.LogSeries(s.Ref, s.Labels);
-                }
+                w.LogSeries(s.Ref, s.Labels);
             }
             w.Log([]);
             SeriesIterator? it = null; // one for all series: it may hold decode buffers
-            for (ulong r = 1; r <= last; r++)
+            foreach (var s in Series.All(last))
             {
-                var s = Series.GetByRef(r);
-                if (s is null)
-                {
-                    continue;
-                }
-                SeriesSnapshot snap;
-                (long[] T, double[] V) ooo;
-                lock (s)
-                {
-                    snap = s.Snapshot();
-                    ooo = s.HasOoo ? s.OooSnapshot() : ([], []);
-                }
+                var snap = s.SnapshotLocked(out var ooo);
                 if ((snap.IsEmpty || snap.MaxT < mint) && ooo.T.Length == 0)
                 {
                     continue;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Ariane.Tsdb.Wal;
+namespace Ariane.Tsdb;
 
 /// <summary>CRC-32C (Castagnoli), the checksum Prometheus's WAL uses; hardware accelerated where the CPU has it.</summary>
 internal static class Crc32C
