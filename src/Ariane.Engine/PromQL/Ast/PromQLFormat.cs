@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ariane.Config;
 using Ariane.Model;
 
 namespace Ariane.PromQL.Ast;
@@ -27,52 +28,6 @@ public static class PromQLFormat
             return 0;
         }
         return t >= long.MaxValue ? long.MaxValue : t <= long.MinValue ? long.MinValue : (long)t;
-    }
-
-    /// <summary>Appends a duration like Prometheus's <c>model.Duration</c>: <c>1h30m</c>, <c>5m</c>, <c>1w</c>, <c>500ms</c>, <c>0s</c> (millisecond precision).</summary>
-    public static void AppendDuration(StringBuilder sb, long ticks)
-    {
-        long ms = ticks / TimeSpan.TicksPerMillisecond;
-        if (ms == 0)
-        {
-            sb.Append("0s");
-            return;
-        }
-        if (ms < 0)
-        {
-            // Go's model.Duration prints negative durations unit by unit with nothing emitted; we keep a sign.
-            sb.Append('-');
-            ms = -ms;
-        }
-        Unit(sb, ref ms, "y", 1000L * 60 * 60 * 24 * 365, true);
-        Unit(sb, ref ms, "w", 1000L * 60 * 60 * 24 * 7, true);
-        Unit(sb, ref ms, "d", 1000L * 60 * 60 * 24, false);
-        Unit(sb, ref ms, "h", 1000L * 60 * 60, false);
-        Unit(sb, ref ms, "m", 1000L * 60, false);
-        Unit(sb, ref ms, "s", 1000L, false);
-        Unit(sb, ref ms, "ms", 1, false);
-
-        static void Unit(StringBuilder sb, ref long ms, string unit, long mult, bool exact)
-        {
-            if (exact && ms % mult != 0)
-            {
-                return;
-            }
-            long v = ms / mult;
-            if (v > 0)
-            {
-                sb.Append(v.ToString(CultureInfo.InvariantCulture)).Append(unit);
-                ms -= v * mult;
-            }
-        }
-    }
-
-    /// <summary>Formats a duration given in <see cref="TimeSpan"/> ticks.</summary>
-    public static string FormatDuration(TimeSpan d)
-    {
-        var sb = new StringBuilder();
-        AppendDuration(sb, d.Ticks);
-        return sb.ToString();
     }
 
     /// <summary>Appends a float like Go's <c>strconv.FormatFloat(v, 'f', -1, 64)</c>: shortest digits, never an exponent.</summary>
@@ -185,12 +140,12 @@ public static class PromQLFormat
         else if (offset > TimeSpan.Zero)
         {
             sb.Append(" offset ");
-            AppendDuration(sb, offset.Ticks);
+            PromDuration.Append(sb, offset);
         }
         else if (offset < TimeSpan.Zero)
         {
             sb.Append(" offset -");
-            AppendDuration(sb, -offset.Ticks);
+            PromDuration.Append(sb, TimeSpan.FromTicks(-offset.Ticks));
         }
     }
 
