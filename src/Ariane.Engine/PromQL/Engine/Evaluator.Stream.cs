@@ -434,7 +434,7 @@ internal sealed partial class Evaluator
                         {
                             res.Overlap = true;
                         }
-                        if (!ExtrapolatedRateSt(window, sts.AsSpan(lo, len), refT - g.Range, refT, g.Range, resets, fn == RangeFn.Rate, out v))
+                        if (!RateArithmetic.ExtrapolatedRateSt(window, sts.AsSpan(lo, len), refT - g.Range, refT, g.Range, resets, fn == RangeFn.Rate, out v))
                         {
                             continue;
                         }
@@ -444,7 +444,7 @@ internal sealed partial class Evaluator
                     {
                         bool isCounter = fn != RangeFn.Delta;
                         bool resets = isCounter && len > 1 && rp[hi - 1] != rp[lo];
-                        if (!ExtrapolatedRate(window, refT - g.Range, refT, g.Range, resets, isCounter, fn == RangeFn.Rate, out v))
+                        if (!RateArithmetic.ExtrapolatedRate(window, refT - g.Range, refT, g.Range, resets, isCounter, fn == RangeFn.Rate, out v))
                         {
                             continue;
                         }
@@ -544,8 +544,8 @@ internal sealed partial class Evaluator
 
     /// <summary>
     /// <see cref="PrepareResets"/> for a series with start timestamps: a reset is a value drop or a start-time reset
-    /// (<see cref="IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
-    /// sample (<see cref="IsStartTimeOverlap"/>).
+    /// (<see cref="RateArithmetic.IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
+    /// sample (<see cref="RateArithmetic.IsStartTimeOverlap"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PrepareResetsSt(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, long[] sts, int count)
@@ -560,11 +560,11 @@ internal sealed partial class Evaluator
         for (int i = 1; i < count; i++)
         {
             long prevT = pts[i - 1].T;
-            if (pts[i].F < pts[i - 1].F || IsStartTimeReset(prevT, sts[i - 1], pts[i].T, sts[i]))
+            if (pts[i].F < pts[i - 1].F || RateArithmetic.IsStartTimeReset(prevT, sts[i - 1], pts[i].T, sts[i]))
             {
                 r++;
             }
-            if (IsStartTimeOverlap(prevT, sts[i - 1], sts[i]))
+            if (RateArithmetic.IsStartTimeOverlap(prevT, sts[i - 1], sts[i]))
             {
                 o++;
             }
