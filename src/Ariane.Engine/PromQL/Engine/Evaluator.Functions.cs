@@ -228,10 +228,12 @@ internal sealed partial class Evaluator
         return result;
     }
 
-    /// <summary>The range functions with a dedicated path; the rest go through <see cref="RangeFunction"/> by name.</summary>
+    /// <summary>
+    /// The functions over range vectors, resolved from the name once per call so that no window compares strings. The
+    /// ones up to <see cref="RangeFn.FirstOverTime"/> also have a dedicated path (<see cref="HasFastPath"/>).
+    /// </summary>
     private enum RangeFn : byte
     {
-        Other,
         Rate,
         Increase,
         Delta,
@@ -242,6 +244,26 @@ internal sealed partial class Evaluator
         MinOverTime,
         LastOverTime,
         FirstOverTime,
+        Irate,
+        Idelta,
+        Changes,
+        Resets,
+        Deriv,
+        PredictLinear,
+        PresentOverTime,
+        AbsentOverTime,
+        TsOfLastOverTime,
+        TsOfFirstOverTime,
+        TsOfMaxOverTime,
+        TsOfMinOverTime,
+        StddevOverTime,
+        StdvarOverTime,
+        QuantileOverTime,
+        MadOverTime,
+        DoubleExponentialSmoothing,
+
+        /// <summary>A name this evaluator has no range function for (an error when a window is evaluated).</summary>
+        Unknown,
     }
 
     private static RangeFn RangeFnOf(string name) => name switch
@@ -256,21 +278,40 @@ internal sealed partial class Evaluator
         "min_over_time" => RangeFn.MinOverTime,
         "last_over_time" => RangeFn.LastOverTime,
         "first_over_time" => RangeFn.FirstOverTime,
-        _ => RangeFn.Other,
+        "irate" => RangeFn.Irate,
+        "idelta" => RangeFn.Idelta,
+        "changes" => RangeFn.Changes,
+        "resets" => RangeFn.Resets,
+        "deriv" => RangeFn.Deriv,
+        "predict_linear" => RangeFn.PredictLinear,
+        "present_over_time" => RangeFn.PresentOverTime,
+        "absent_over_time" => RangeFn.AbsentOverTime,
+        "ts_of_last_over_time" => RangeFn.TsOfLastOverTime,
+        "ts_of_first_over_time" => RangeFn.TsOfFirstOverTime,
+        "ts_of_max_over_time" => RangeFn.TsOfMaxOverTime,
+        "ts_of_min_over_time" => RangeFn.TsOfMinOverTime,
+        "stddev_over_time" => RangeFn.StddevOverTime,
+        "stdvar_over_time" => RangeFn.StdvarOverTime,
+        "quantile_over_time" => RangeFn.QuantileOverTime,
+        "mad_over_time" => RangeFn.MadOverTime,
+        "double_exponential_smoothing" => RangeFn.DoubleExponentialSmoothing,
+        _ => RangeFn.Unknown,
     };
+
+    /// <summary>Whether <paramref name="fn"/> has a dedicated path (<see cref="EvalWindowsFast"/>, the streaming path).</summary>
+    private static bool HasFastPath(RangeFn fn) => fn <= RangeFn.FirstOverTime;
 
     /// <summary>One range-function call's settings, reusable per-series scratch, output and sample accounting.</summary>
     private sealed class RangeCallState(Call call, string name, double[][] scalars, long held0)
     {
         public readonly Call Call = call;
-        public readonly string Name = name;
         public readonly RangeFn Fn = RangeFnOf(name);
         public readonly double[][] Scalars = scalars;
-        public readonly bool KeepName = name is "last_over_time" or "first_over_time";
-        public readonly bool CheckCounter = name is "rate" or "increase";
+        public bool KeepName => Fn is RangeFn.LastOverTime or RangeFn.FirstOverTime;
+        public bool CheckCounter => Fn is RangeFn.Rate or RangeFn.Increase;
 
         /// <summary>Whether the function reads its samples' start timestamps (over a plain matrix selector only).</summary>
-        public readonly bool UsesStartTimestamps = name is "rate" or "increase" or "irate" or "resets";
+        public bool UsesStartTimestamps => Fn is RangeFn.Rate or RangeFn.Increase or RangeFn.Irate or RangeFn.Resets;
         public readonly Matrix Result = [];
         public readonly List<double> Buf = [];
 
@@ -339,7 +380,7 @@ internal sealed partial class Evaluator
         bool dropName = !st.KeepName || seriesDropName;
         int count = pts.Length;
         bool plain = !st.Anchored && !st.Smoothed;
-        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths && sts.IsEmpty && NumSteps <= MaxStreamSteps)
+        if (plain && HasFastPath(st.Fn) && _ctx.Options.FastPaths && sts.IsEmpty && NumSteps <= MaxStreamSteps)
         {
             int nsteps = (int)NumSteps;
             if (st.Output.Length < nsteps)
@@ -411,7 +452,7 @@ internal sealed partial class Evaluator
                 windows -= window.Length;
             }
             double v;
-            bool ok = RangeFunction(st.Name, window, windowSts, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, labels, st.Call), st.Buf, out v);
+            bool ok = RangeFunction(st.Fn, window, windowSts, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, labels, st.Call), st.Buf, out v);
             if (!ok)
             {
                 continue;
@@ -479,20 +520,20 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>
-    /// Evaluates the range function <paramref name="name"/> over one window <paramref name="w"/>; <paramref name="sts"/>
+    /// Evaluates the range function <paramref name="fn"/> over one window <paramref name="w"/>; <paramref name="sts"/>
     /// holds the samples' start timestamps for the functions that use them, or is empty.
     /// </summary>
-    private bool RangeFunction(string name, ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, in RangeCall rc, List<double> buf, out double v)
+    private bool RangeFunction(RangeFn fn, ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, in RangeCall rc, List<double> buf, out double v)
     {
         v = 0;
         int n = w.Length;
-        switch (name)
+        switch (fn)
         {
-            case "rate":
-            case "increase":
-            case "delta":
+            case RangeFn.Rate:
+            case RangeFn.Increase:
+            case RangeFn.Delta:
                 {
-                    bool isCounter = name != "delta", isRate = name == "rate";
+                    bool isCounter = fn != RangeFn.Delta, isRate = fn == RangeFn.Rate;
                     if (rc.Anchored || rc.Smoothed)
                     {
                         return ExtendedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, rc.Smoothed, isCounter, isRate, out v);
@@ -503,8 +544,8 @@ internal sealed partial class Evaluator
                     }
                     return RateArithmetic.ExtrapolatedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, isCounter, isRate, out v);
                 }
-            case "irate":
-            case "idelta":
+            case RangeFn.Irate:
+            case RangeFn.Idelta:
                 {
                     if (n < 2)
                     {
@@ -517,7 +558,7 @@ internal sealed partial class Evaluator
                     {
                         return false;
                     }
-                    bool isRate = name == "irate";
+                    bool isRate = fn == RangeFn.Irate;
                     bool reset = isRate && (b.F < a.F || (!sts.IsEmpty && RateArithmetic.IsStartTimeReset(a.T, sts[n - 2], b.T, sts[n - 1])));
                     v = reset ? b.F : b.F - a.F;
                     if (isRate)
@@ -526,8 +567,8 @@ internal sealed partial class Evaluator
                     }
                     return true;
                 }
-            case "changes":
-            case "resets":
+            case RangeFn.Changes:
+            case RangeFn.Resets:
                 {
                     int first = 0;
                     if (rc.Anchored)
@@ -546,7 +587,7 @@ internal sealed partial class Evaluator
                     for (int i = first + 1; i < n; i++)
                     {
                         double prev = w[i - 1].F, cur = w[i].F;
-                        if (name == "changes" ? cur != prev && !(double.IsNaN(cur) && double.IsNaN(prev))
+                        if (fn == RangeFn.Changes ? cur != prev && !(double.IsNaN(cur) && double.IsNaN(prev))
                             : cur < prev || (!sts.IsEmpty && RateArithmetic.IsStartTimeReset(w[i - 1].T, sts[i - 1], w[i].T, sts[i])))
                         {
                             count++;
@@ -555,7 +596,7 @@ internal sealed partial class Evaluator
                     v = count;
                     return true;
                 }
-            case "deriv":
+            case RangeFn.Deriv:
                 {
                     if (n < 2)
                     {
@@ -564,7 +605,7 @@ internal sealed partial class Evaluator
                     (v, _) = LinearRegression(w, w[0].T);
                     return true;
                 }
-            case "predict_linear":
+            case RangeFn.PredictLinear:
                 {
                     if (n < 2)
                     {
@@ -574,38 +615,38 @@ internal sealed partial class Evaluator
                     v = slope * rc.Scalar(1) + intercept;
                     return true;
                 }
-            case "avg_over_time":
+            case RangeFn.AvgOverTime:
                 v = AvgOf(w);
                 return true;
-            case "sum_over_time":
+            case RangeFn.SumOverTime:
                 v = SumOf(w);
                 return true;
-            case "count_over_time":
+            case RangeFn.CountOverTime:
                 v = n;
                 return true;
-            case "present_over_time":
-            case "absent_over_time":
+            case RangeFn.PresentOverTime:
+            case RangeFn.AbsentOverTime:
                 v = 1;
                 return true;
-            case "last_over_time":
+            case RangeFn.LastOverTime:
                 v = w[n - 1].F;
                 return true;
-            case "first_over_time":
+            case RangeFn.FirstOverTime:
                 v = w[0].F;
                 return true;
-            case "ts_of_last_over_time":
+            case RangeFn.TsOfLastOverTime:
                 v = w[n - 1].T / 1000.0;
                 return true;
-            case "ts_of_first_over_time":
+            case RangeFn.TsOfFirstOverTime:
                 v = w[0].T / 1000.0;
                 return true;
-            case "max_over_time":
-            case "min_over_time":
-            case "ts_of_max_over_time":
-            case "ts_of_min_over_time":
+            case RangeFn.MaxOverTime:
+            case RangeFn.MinOverTime:
+            case RangeFn.TsOfMaxOverTime:
+            case RangeFn.TsOfMinOverTime:
                 {
-                    bool isMax = name is "max_over_time" or "ts_of_max_over_time";
-                    bool ts = name.StartsWith("ts_", StringComparison.Ordinal);
+                    bool isMax = fn is RangeFn.MaxOverTime or RangeFn.TsOfMaxOverTime;
+                    bool ts = fn is RangeFn.TsOfMaxOverTime or RangeFn.TsOfMinOverTime;
                     double best = w[0].F;
                     long bestT = w[0].T;
                     for (int i = 0; i < n; i++)
@@ -623,8 +664,8 @@ internal sealed partial class Evaluator
                     v = ts ? bestT / 1000.0 : best;
                     return true;
                 }
-            case "stddev_over_time":
-            case "stdvar_over_time":
+            case RangeFn.StddevOverTime:
+            case RangeFn.StdvarOverTime:
                 {
                     double count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
                     for (int i = 0; i < n; i++)
@@ -636,10 +677,10 @@ internal sealed partial class Evaluator
                         (aux, cAux) = Kahan.Inc(delta * (f - (mean + cMean)), aux, cAux);
                     }
                     double variance = (aux + cAux) / count;
-                    v = name == "stddev_over_time" ? Math.Sqrt(variance) : variance;
+                    v = fn == RangeFn.StddevOverTime ? Math.Sqrt(variance) : variance;
                     return true;
                 }
-            case "quantile_over_time":
+            case RangeFn.QuantileOverTime:
                 {
                     double q = rc.Scalar(0);
                     if (double.IsNaN(q) || q < 0 || q > 1)
@@ -654,7 +695,7 @@ internal sealed partial class Evaluator
                     v = Quantile(q, buf);
                     return true;
                 }
-            case "mad_over_time":
+            case RangeFn.MadOverTime:
                 {
                     buf.Clear();
                     for (int i = 0; i < n; i++)
@@ -674,7 +715,7 @@ internal sealed partial class Evaluator
                     v = Quantile(0.5, buf);
                     return true;
                 }
-            case "double_exponential_smoothing":
+            case RangeFn.DoubleExponentialSmoothing:
                 {
                     double sf = rc.Scalar(1), tf = rc.Scalar(2);
                     if (!(sf > 0 && sf < 1))
@@ -705,7 +746,7 @@ internal sealed partial class Evaluator
                     return true;
                 }
             default:
-                throw new PromQLEvalException(QueryErrorType.Execution, $"function {name} is not supported over range vectors");
+                throw new PromQLEvalException(QueryErrorType.Execution, $"function {rc.Call.Func.Name} is not supported over range vectors");
         }
     }
 

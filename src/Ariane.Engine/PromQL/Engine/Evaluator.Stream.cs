@@ -59,7 +59,7 @@ internal sealed partial class Evaluator
 
     /// <summary>Whether <paramref name="fn"/> over <paramref name="sel"/> can take the streaming path.</summary>
     private bool CanStream(RangeFn fn, MatrixSelector sel) =>
-        fn != RangeFn.Other && _ctx.Options.FastPaths && !sel.VectorSelector.Anchored && !sel.VectorSelector.Smoothed && NumSteps <= MaxStreamSteps;
+        HasFastPath(fn) && _ctx.Options.FastPaths && !sel.VectorSelector.Anchored && !sel.VectorSelector.Smoothed && NumSteps <= MaxStreamSteps;
 
     /// <summary>
     /// Evaluates <paramref name="st"/>'s function (one with a dedicated path) over every series <paramref name="sel"/>
