@@ -109,7 +109,8 @@ internal sealed partial class Evaluator
             long before = _ctx.CurrentSamples;
             var sq = (SubqueryExpr)args[matrixArg];
             subquery = RunSubquery(sq, out _);
-            input = new RangeInput([], DurationMs(sq.Offset, sq.OffsetExpr), AtTime(sq.Timestamp, sq.StartOrEnd), DurationMs(sq.Range, sq.RangeExpr), false, false);
+            input = new RangeInput([], new WindowGrid(_start, _end, _interval, AtTime(sq.Timestamp, sq.StartOrEnd), DurationMs(sq.Offset, sq.OffsetExpr),
+                DurationMs(sq.Range, sq.RangeExpr)), false, false);
             subquerySamples = _ctx.CurrentSamples - before;
         }
         if (anchored && name is not ("resets" or "changes" or "rate" or "increase" or "delta"))
@@ -147,12 +148,9 @@ internal sealed partial class Evaluator
         {
             // The other functions read series by series too, one thread.
             var vs = sel.VectorSelector;
-            long off = DurationMs(vs.Offset, vs.OffsetExpr);
-            long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
-            long range = DurationMs(sel.Range, sel.RangeExpr);
-            long mint = (at ?? _start) - off - range + 1;
-            long maxt = (at ?? _end) - off;
-            st.SetInput(off, at, range, false, false);
+            var grid = GridOf(vs, DurationMs(sel.Range, sel.RangeExpr));
+            long mint = grid.Mint, maxt = grid.LastRef;
+            st.SetInput(grid, false, false);
             var set = _ctx.Select(mint, maxt, vs.Matchers);
             var sc = Scratch;
             while (set.MoveNext())
@@ -175,7 +173,7 @@ internal sealed partial class Evaluator
             {
                 input = LoadRange(sel);
             }
-            st.SetInput(input.Offset, input.At, input.Range, input.Anchored, input.Smoothed);
+            st.SetInput(input.Grid, input.Anchored, input.Smoothed);
             foreach (var rs in input.Series)
             {
                 _ctx.CheckDone();
@@ -324,9 +322,8 @@ internal sealed partial class Evaluator
         /// <summary>The points preallocated for output series on the general path (<see cref="SeriesCapacity"/>).</summary>
         public long Reserved;
 
-        public long Offset;
-        public long? At;
-        public long Range;
+        /// <summary>Where the selector's windows sit.</summary>
+        public WindowGrid Grid;
         public bool Anchored;
         public bool Smoothed;
 
@@ -335,11 +332,11 @@ internal sealed partial class Evaluator
 
         public PositionRange MatrixArgPosition;
 
-        public void SetInput(long offset, long? at, long range, bool anchored, bool smoothed)
+        public long Range => Grid.Range;
+
+        public void SetInput(in WindowGrid grid, bool anchored, bool smoothed)
         {
-            Offset = offset;
-            At = at;
-            Range = range;
+            Grid = grid;
             Anchored = anchored;
             Smoothed = smoothed;
         }
@@ -387,7 +384,7 @@ internal sealed partial class Evaluator
             {
                 st.Output = new FloatPoint[nsteps];
             }
-            var o = EvalWindowsFast(st.Fn, pts, count, new WindowGrid(_start, _end, _interval, st.At, st.Offset, st.Range), Scratch, st.Output, _totals.PerStep);
+            var o = EvalWindowsFast(st.Fn, pts, count, st.Grid, Scratch, st.Output, _totals.PerStep);
             _totals.Total += o.Windows;
             if (!HoldSeriesOutput(st, o.MaxWindow, o.Count, o.LastWindow))
             {
@@ -419,7 +416,7 @@ internal sealed partial class Evaluator
             {
                 _ctx.CheckDone();
             }
-            long refT = (st.At ?? ts) - st.Offset;
+            long refT = st.Grid.RefT(ts);
             ReadOnlySpan<FloatPoint> window;
             ReadOnlySpan<long> windowSts = default;
             if (plain)

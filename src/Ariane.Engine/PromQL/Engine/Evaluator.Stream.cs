@@ -47,9 +47,6 @@ internal sealed partial class Evaluator
         public bool Overlap;
     }
 
-    /// <summary>Where a matrix selector's windows sit: per step t, the samples in ((at ?? t) - offset - range, (at ?? t) - offset].</summary>
-    private readonly record struct WindowGrid(long Start, long End, long Interval, long? At, long Offset, long Range);
-
     /// <summary>Receives the output of one series, in storage order.</summary>
     private delegate void SeriesSink(Labels labels, ReadOnlySpan<FloatPoint> points);
 
@@ -70,13 +67,9 @@ internal sealed partial class Evaluator
     private void StreamRangeFunction(RangeCallState st, MatrixSelector sel, SeriesSink sink)
     {
         var vs = sel.VectorSelector;
-        long off = DurationMs(vs.Offset, vs.OffsetExpr);
-        long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
-        long range = DurationMs(sel.Range, sel.RangeExpr);
-        long mint = (at ?? _start) - off - range + 1;
-        long maxt = (at ?? _end) - off;
-        st.SetInput(off, at, range, false, false);
-        var grid = new WindowGrid(_start, _end, _interval, at, off, range);
+        var grid = GridOf(vs, DurationMs(sel.Range, sel.RangeExpr));
+        long mint = grid.Mint, maxt = grid.LastRef;
+        st.SetInput(grid, false, false);
         var set = _ctx.Select(mint, maxt, vs.Matchers);
         var series = new List<ISeries>();
         while (set.MoveNext())
@@ -406,7 +399,7 @@ internal sealed partial class Evaluator
         for (long ts = g.Start; ts <= g.End; ts += g.Interval)
         {
             step++;
-            long refT = (g.At ?? ts) - g.Offset;
+            long refT = g.RefT(ts);
             (lo, hi) = Window(pts, count, refT, g.Range, lo, hi);
             int len = hi - lo;
             res.LastWindow = len;
