@@ -202,13 +202,30 @@ internal sealed partial class Evaluator
                 o ??= new Series(metrics?[i] ?? s.Metric, renames || s.DropName, pts.Length);
                 o.Points.Add(new FloatPoint(p.T, value));
             }
-            if (o is not null)
-            {
-                result.Add(o);
-                total += o.Points.Count;
-                _ctx.Hold(held + total);
-            }
+            AddLoopOutput(result, o, held, ref total);
         }
+        return EndSeriesLoop(result, original, total);
+    }
+
+    /// <summary>
+    /// Adds one input series' output <paramref name="o"/> (if any) to a series-by-series loop's result and holds it, as
+    /// Prometheus's rangeEval counts: the inputs (<paramref name="held"/> on entry) stay held while the output
+    /// accumulates.
+    /// </summary>
+    private void AddLoopOutput(Matrix result, Series? o, long held, ref long total)
+    {
+        if (o is null)
+        {
+            return;
+        }
+        result.Add(o);
+        total += o.Points.Count;
+        _ctx.Hold(held + total);
+    }
+
+    /// <summary>Ends a series-by-series loop: from now on only its output (<paramref name="total"/> points) is held, beside what was held before its inputs (<paramref name="original"/>).</summary>
+    private Matrix EndSeriesLoop(Matrix result, long original, long total)
+    {
         _ctx.CurrentSamples = original + total;
         _ctx.UpdatePeak();
         return result;
@@ -643,16 +660,9 @@ internal sealed partial class Evaluator
                 o ??= new Series(metrics[i]!, returnBool || ms.DropName, Math.Min(mp.Length, opts.Length));
                 o.Points.Add(new FloatPoint(ta, value));
             }
-            if (o is not null)
-            {
-                result.Add(o);
-                total += o.Points.Count;
-                _ctx.Hold(held + total);
-            }
+            AddLoopOutput(result, o, held, ref total);
         }
-        _ctx.CurrentSamples = original + total;
-        _ctx.UpdatePeak();
-        return result;
+        return EndSeriesLoop(result, original, total);
     }
 
     private void VectorBinop(BinaryExpr e, VectorMatching matching, List<Sample> lhs, List<Sample> rhs, int[] lsig, int[] rsig, BinopScratch sc, List<Sample> output)
