@@ -86,36 +86,60 @@ public static class PromDuration
     public static TimeSpan Parse(string s) =>
         TryParse(s, out var v) ? v : throw new FormatException($"not a valid duration string: \"{s}\"");
 
-    /// <summary>Formats as Prometheus does (<c>model.Duration.String</c>): <c>0s</c>, <c>15s</c>, <c>1h30m</c>, <c>90d</c>.</summary>
+    /// <summary>
+    /// Formats as Prometheus does (<c>model.Duration.String</c>): <c>0s</c>, <c>15s</c>, <c>1h30m</c>, <c>8d</c>,
+    /// <c>90d</c>, <c>2w</c>. The one duration printer of the config, PromQL and the API.
+    /// </summary>
     public static string Format(TimeSpan d)
     {
-        long ms = (long)d.TotalMilliseconds;
+        var sb = new StringBuilder();
+        Append(sb, d);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Appends <paramref name="d"/> as <see cref="Format"/> does: whole milliseconds (cut toward zero), the units
+    /// largest first with zero units left out, years and weeks only when they divide the rest exactly (Prometheus
+    /// prints 8 days as <c>8d</c>, not <c>1w1d</c>, and 90 days as <c>90d</c>), and <c>0s</c> for zero.
+    /// </summary>
+    /// <remarks>
+    /// Go's <c>model.Duration</c> prints nothing for a negative duration; a sign and the magnitude is printed here,
+    /// which is what PromQL's printer needs for <c>offset -5m</c>.
+    /// </remarks>
+    public static void Append(StringBuilder sb, TimeSpan d)
+    {
+        long ms = d.Ticks / TimeSpan.TicksPerMillisecond;
         if (ms == 0)
         {
-            return "0s";
+            sb.Append("0s");
+            return;
         }
-        var sb = new StringBuilder();
+        ulong rest;
         if (ms < 0)
         {
             sb.Append('-');
-            ms = -ms;
+            rest = (ulong)-(ms + 1) + 1;
+        }
+        else
+        {
+            rest = (ulong)ms;
         }
         for (int k = 0; k < Units.Length; k++)
         {
             var (unit, mult) = Units[k];
-            // Years and weeks only when exact, as it is often easier to read 90d than 12w6d.
-            if (k < 2 && ms % mult != 0)
+            ulong m = (ulong)mult;
+            // Years and weeks only when exact: 90d reads more easily than 12w6d.
+            if (k < 2 && rest % m != 0)
             {
                 continue;
             }
-            long v = ms / mult;
+            ulong v = rest / m;
             if (v > 0)
             {
                 sb.Append(v.ToString(CultureInfo.InvariantCulture)).Append(unit);
-                ms -= v * mult;
+                rest -= v * m;
             }
         }
-        return sb.ToString();
     }
 }
 

@@ -230,6 +230,41 @@ public static class ShortestFloat
     }
 
     /// <summary>
+    /// The decimal exponent of <paramref name="value"/>'s shortest spelling in scientific notation (1.5e-07 gives -7;
+    /// 0 gives 0), which decides between Go's <c>'e'</c> and <c>'f'</c> spellings for <c>%g</c> and <c>%v</c>.
+    /// <paramref name="value"/> must be finite.
+    /// </summary>
+    public static int ScientificExponent(double value)
+    {
+        Decimal(value, out ulong digits, out int exponent);
+        return digits == 0 ? 0 : exponent + CountDigits(digits) - 1;
+    }
+
+    /// <summary>
+    /// Go's shortest <c>'f'</c> spelling (<see cref="FormatFixed"/>), or its <c>'e'</c> spelling
+    /// (<see cref="FormatExponent"/>) when the scientific exponent is below <paramref name="minFixed"/> or at least
+    /// <paramref name="maxFixed"/>; <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>. Go's <c>%g</c> is (-4, 6), its <c>%v</c>
+    /// (-4, 21). Appended as text, for the cold paths that build strings (PromQL's printer, the CLI).
+    /// </summary>
+    public static void AppendGo(System.Text.StringBuilder sb, double value, int minFixed, int maxFixed)
+    {
+        if (!double.IsFinite(value))
+        {
+            sb.Append(double.IsNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf");
+            return;
+        }
+        int exp = ScientificExponent(value);
+        bool exponent = value != 0 && (exp < minFixed || exp >= maxFixed);
+        // No exponent: up to 309 integer digits, or 324 places after the point.
+        Span<byte> buf = stackalloc byte[400];
+        int n = exponent ? FormatExponent(value, buf) : FormatFixed(value, buf);
+        for (int i = 0; i < n; i++)
+        {
+            sb.Append((char)buf[i]);
+        }
+    }
+
+    /// <summary>
     /// Writes <paramref name="value"/> as Prometheus's API does (Go's <c>'f'</c> format with the shortest digits, or
     /// <c>'e'</c> below 1e-6 and from 1e21; <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>) and returns the length. The
     /// destination needs 32 bytes.

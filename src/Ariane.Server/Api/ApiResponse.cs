@@ -146,33 +146,6 @@ public static class ApiResponse
     /// <summary>Formats a time as Prometheus does in JSON (RFC 3339 with fractional seconds).</summary>
     public static string FormatTime(DateTimeOffset t) =>
         t == default ? "0001-01-01T00:00:00Z" : t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
-
-    /// <summary>Formats a duration the way Prometheus's model.Duration prints (1m, 15s, 1h30m, 500ms).</summary>
-    public static string FormatDuration(TimeSpan d)
-    {
-        if (d == TimeSpan.Zero)
-        {
-            return "0s";
-        }
-        long ms = (long)d.TotalMilliseconds;
-        var sb = new System.Text.StringBuilder();
-        void Unit(long size, string name)
-        {
-            if (ms >= size)
-            {
-                sb.Append(ms / size).Append(name);
-                ms %= size;
-            }
-        }
-        Unit(365L * 24 * 3600 * 1000, "y");
-        Unit(7L * 24 * 3600 * 1000, "w");
-        Unit(24L * 3600 * 1000, "d");
-        Unit(3600L * 1000, "h");
-        Unit(60L * 1000, "m");
-        Unit(1000L, "s");
-        Unit(1L, "ms");
-        return sb.ToString();
-    }
 }
 
 /// <summary>

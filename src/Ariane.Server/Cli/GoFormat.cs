@@ -79,81 +79,9 @@ internal static class GoFormat
     /// </summary>
     public static string FloatG(double v)
     {
-        if (double.IsNaN(v))
-        {
-            return "NaN";
-        }
-        if (double.IsInfinity(v))
-        {
-            return v > 0 ? "+Inf" : "-Inf";
-        }
-        bool neg = double.IsNegative(v);
-        var (digits, dp) = ShortestDigits(Math.Abs(v));
         var sb = new StringBuilder();
-        if (neg)
-        {
-            sb.Append('-');
-        }
-        int exp = dp - 1;
-        if (digits.Length > 0 && (exp < -4 || exp >= 6))
-        {
-            sb.Append(digits[0]);
-            if (digits.Length > 1)
-            {
-                sb.Append('.').Append(digits, 1, digits.Length - 1);
-            }
-            sb.Append('e').Append(exp < 0 ? '-' : '+');
-            int ae = Math.Abs(exp);
-            sb.Append(ae < 10 ? "0" : "").Append(ae.ToString(CultureInfo.InvariantCulture));
-            return sb.ToString();
-        }
-        if (digits.Length == 0)
-        {
-            return sb.Append('0').ToString();
-        }
-        if (dp <= 0)
-        {
-            sb.Append("0.").Append('0', -dp).Append(digits);
-        }
-        else if (dp >= digits.Length)
-        {
-            sb.Append(digits).Append('0', dp - digits.Length);
-        }
-        else
-        {
-            sb.Append(digits, 0, dp).Append('.').Append(digits, dp, digits.Length - dp);
-        }
+        Exposition.ShortestFloat.AppendGo(sb, v, -4, 6);
         return sb.ToString();
-    }
-
-    // The shortest round-trip decimal digits of a finite non-negative value (no leading or trailing zeros) and
-    // the position of the decimal point relative to them (value = 0.digits × 10^dp).
-    private static (string Digits, int Dp) ShortestDigits(double a)
-    {
-        if (a == 0)
-        {
-            return ("", 0);
-        }
-        string r = a.ToString("R", CultureInfo.InvariantCulture);
-        int e = r.IndexOfAny(['E', 'e']);
-        int exp10 = 0;
-        string mant = r;
-        if (e >= 0)
-        {
-            exp10 = int.Parse(r.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            mant = r[..e];
-        }
-        int dot = mant.IndexOf('.', StringComparison.Ordinal);
-        string all = dot < 0 ? mant : mant.Remove(dot, 1);
-        int dp = (dot < 0 ? mant.Length : dot) + exp10;
-        int lead = 0;
-        while (lead < all.Length - 1 && all[lead] == '0')
-        {
-            lead++;
-        }
-        all = all[lead..];
-        dp -= lead;
-        return (all.TrimEnd('0'), dp);
     }
 
     /// <summary>Go's <c>strconv.Quote</c>: double quotes, C-style escapes for control characters, printable Unicode as is.</summary>

@@ -30,17 +30,6 @@ public class CliTests
     }
 
     [Theory]
-    [InlineData(0, "0s")]
-    [InlineData(15_000, "15s")]
-    [InlineData(60_000, "1m")]
-    [InlineData(5_400_000, "1h30m")]
-    [InlineData(1_500, "1s500ms")]
-    public void DurationsPrintLikePrometheus(long ms, string expected)
-    {
-        Assert.Equal(expected, ApiResponse.FormatDuration(TimeSpan.FromMilliseconds(ms)));
-    }
-
-    [Theory]
     [InlineData("127.0.0.1:9095", true, true)]
     [InlineData("localhost:9095", true, true)]
     [InlineData(":9095", true, false)]

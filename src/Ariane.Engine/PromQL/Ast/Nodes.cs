@@ -1,4 +1,5 @@
 using System.Text;
+using Ariane.Config;
 using Ariane.Model;
 
 namespace Ariane.PromQL.Ast;
@@ -194,11 +195,11 @@ public sealed class NumberLiteral : Expr
             if (Value < 0)
             {
                 sb.Append('-');
-                PromQLFormat.AppendDuration(sb, PromQLFormat.SecondsToTicks(-Value));
+                PromDuration.Append(sb, TimeSpan.FromTicks(PromQLFormat.SecondsToTicks(-Value)));
             }
             else
             {
-                PromQLFormat.AppendDuration(sb, PromQLFormat.SecondsToTicks(Value));
+                PromDuration.Append(sb, TimeSpan.FromTicks(PromQLFormat.SecondsToTicks(Value)));
             }
             return;
         }
@@ -351,7 +352,7 @@ public sealed class MatrixSelector : Expr
         }
         else
         {
-            PromQLFormat.AppendDuration(sb, Range.Ticks);
+            PromDuration.Append(sb, Range);
         }
         sb.Append(']');
         if (vs.Anchored)
@@ -423,12 +424,12 @@ public sealed class SubqueryExpr : Expr
         }
         else
         {
-            PromQLFormat.AppendDuration(sb, Range.Ticks);
+            PromDuration.Append(sb, Range);
         }
         sb.Append(':');
         if (Step != TimeSpan.Zero)
         {
-            PromQLFormat.AppendDuration(sb, Step.Ticks);
+            PromDuration.Append(sb, Step);
         }
         else
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Ariane.Config;
+using Ariane.Exposition;
 using Ariane.Model;
 
 namespace Ariane.PromQL.Ast;
@@ -29,96 +31,8 @@ public static class PromQLFormat
         return t >= long.MaxValue ? long.MaxValue : t <= long.MinValue ? long.MinValue : (long)t;
     }
 
-    /// <summary>Appends a duration like Prometheus's <c>model.Duration</c>: <c>1h30m</c>, <c>5m</c>, <c>1w</c>, <c>500ms</c>, <c>0s</c> (millisecond precision).</summary>
-    public static void AppendDuration(StringBuilder sb, long ticks)
-    {
-        long ms = ticks / TimeSpan.TicksPerMillisecond;
-        if (ms == 0)
-        {
-            sb.Append("0s");
-            return;
-        }
-        if (ms < 0)
-        {
-            // Go's model.Duration prints negative durations unit by unit with nothing emitted; we keep a sign.
-            sb.Append('-');
-            ms = -ms;
-        }
-        Unit(sb, ref ms, "y", 1000L * 60 * 60 * 24 * 365, true);
-        Unit(sb, ref ms, "w", 1000L * 60 * 60 * 24 * 7, true);
-        Unit(sb, ref ms, "d", 1000L * 60 * 60 * 24, false);
-        Unit(sb, ref ms, "h", 1000L * 60 * 60, false);
-        Unit(sb, ref ms, "m", 1000L * 60, false);
-        Unit(sb, ref ms, "s", 1000L, false);
-        Unit(sb, ref ms, "ms", 1, false);
-
-        static void Unit(StringBuilder sb, ref long ms, string unit, long mult, bool exact)
-        {
-            if (exact && ms % mult != 0)
-            {
-                return;
-            }
-            long v = ms / mult;
-            if (v > 0)
-            {
-                sb.Append(v.ToString(CultureInfo.InvariantCulture)).Append(unit);
-                ms -= v * mult;
-            }
-        }
-    }
-
-    /// <summary>Formats a duration given in <see cref="TimeSpan"/> ticks.</summary>
-    public static string FormatDuration(TimeSpan d)
-    {
-        var sb = new StringBuilder();
-        AppendDuration(sb, d.Ticks);
-        return sb.ToString();
-    }
-
     /// <summary>Appends a float like Go's <c>strconv.FormatFloat(v, 'f', -1, 64)</c>: shortest digits, never an exponent.</summary>
-    public static void AppendFloat(StringBuilder sb, double v)
-    {
-        if (double.IsNaN(v))
-        {
-            sb.Append("NaN");
-            return;
-        }
-        if (double.IsInfinity(v))
-        {
-            sb.Append(v > 0 ? "+Inf" : "-Inf");
-            return;
-        }
-        string r = v.ToString("R", CultureInfo.InvariantCulture);
-        int e = r.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0)
-        {
-            sb.Append(r);
-            return;
-        }
-        // Expand d.dddE±x into plain positional notation.
-        bool neg = r[0] == '-';
-        string mant = r.Substring(neg ? 1 : 0, e - (neg ? 1 : 0));
-        int exp = int.Parse(r.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        int dot = mant.IndexOf('.', StringComparison.Ordinal);
-        string digits = dot < 0 ? mant : mant.Remove(dot, 1);
-        int intLen = (dot < 0 ? mant.Length : dot) + exp;
-        if (neg)
-        {
-            sb.Append('-');
-        }
-        if (intLen <= 0)
-        {
-            sb.Append("0.").Append('0', -intLen).Append(digits);
-        }
-        else if (intLen >= digits.Length)
-        {
-            sb.Append(digits).Append('0', intLen - digits.Length);
-        }
-        else
-        {
-            sb.Append(digits, 0, intLen).Append('.').Append(digits, intLen, digits.Length - intLen);
-        }
-    }
+    public static void AppendFloat(StringBuilder sb, double v) => ShortestFloat.AppendGo(sb, v, int.MinValue, int.MaxValue);
 
     /// <summary>Formats a float like Go's <c>FormatFloat(v, 'f', -1, 64)</c>.</summary>
     public static string FormatFloat(double v)
@@ -129,30 +43,7 @@ public static class PromQLFormat
     }
 
     /// <summary>Appends a float like Go's <c>%v</c> (shortest, exponent form outside [1e-4, 1e21)).</summary>
-    public static void AppendFillValue(StringBuilder sb, double v)
-    {
-        double a = Math.Abs(v);
-        if (double.IsFinite(v) && v != 0 && (a < 1e-4 || a >= 1e21))
-        {
-            string r = v.ToString("R", CultureInfo.InvariantCulture);
-            int e = r.IndexOf('E', StringComparison.Ordinal);
-            if (e < 0)
-            {
-                r = v.ToString("E16", CultureInfo.InvariantCulture);
-                e = r.IndexOf('E', StringComparison.Ordinal);
-            }
-            int exp = int.Parse(r.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            sb.Append(r, 0, e).Append('e').Append(exp < 0 ? '-' : '+');
-            int ae = Math.Abs(exp);
-            if (ae < 10)
-            {
-                sb.Append('0');
-            }
-            sb.Append(ae.ToString(CultureInfo.InvariantCulture));
-            return;
-        }
-        AppendFloat(sb, v);
-    }
+    public static void AppendFillValue(StringBuilder sb, double v) => ShortestFloat.AppendGo(sb, v, -4, 21);
 
     /// <summary>True when two floats are the same value (NaN equals NaN).</summary>
     public static bool SameFloat(double a, double b) => a.Equals(b);
@@ -185,12 +76,12 @@ public static class PromQLFormat
         else if (offset > TimeSpan.Zero)
         {
             sb.Append(" offset ");
-            AppendDuration(sb, offset.Ticks);
+            PromDuration.Append(sb, offset);
         }
         else if (offset < TimeSpan.Zero)
         {
             sb.Append(" offset -");
-            AppendDuration(sb, -offset.Ticks);
+            PromDuration.Append(sb, TimeSpan.FromTicks(-offset.Ticks));
         }
     }
 

@@ -173,11 +173,7 @@ internal sealed partial class Evaluator
             }
         }
         var scalars = ScalarStepsOf(sc, out var present);
-        // As RangeEval counts: the inputs are held while the output accumulates; afterwards only the output.
-        long held = _ctx.CurrentSamples;
-        long original = held - TotalPoints(vec) - TotalPoints(sc);
-        long total = 0;
-        var result = new Matrix();
+        var loop = new SeriesLoop(new Matrix(), _ctx.CurrentSamples, TotalPoints(vec) + TotalPoints(sc));
         for (int i = 0; i < vec.Count; i++)
         {
             if ((i & 1023) == 0)
@@ -202,16 +198,40 @@ internal sealed partial class Evaluator
                 o ??= new Series(metrics?[i] ?? s.Metric, renames || s.DropName, pts.Length);
                 o.Points.Add(new FloatPoint(p.T, value));
             }
-            if (o is not null)
-            {
-                result.Add(o);
-                total += o.Points.Count;
-                _ctx.Hold(held + total);
-            }
+            AddLoopOutput(ref loop, o);
         }
-        _ctx.CurrentSamples = original + total;
+        return EndSeriesLoop(loop);
+    }
+
+    /// <summary>
+    /// A series-by-series loop's result and its sample accounting, as Prometheus's rangeEval counts: the inputs
+    /// (<paramref name="InputPoints"/>, part of what was <paramref name="Held"/> on entry) stay held while the output
+    /// accumulates; afterwards only the output.
+    /// </summary>
+    private record struct SeriesLoop(Matrix Result, long Held, long InputPoints)
+    {
+        /// <summary>The output points so far.</summary>
+        public long Total;
+    }
+
+    /// <summary>Adds one input series' output <paramref name="o"/> (if any) to the loop's result and holds it.</summary>
+    private void AddLoopOutput(ref SeriesLoop loop, Series? o)
+    {
+        if (o is null)
+        {
+            return;
+        }
+        loop.Result.Add(o);
+        loop.Total += o.Points.Count;
+        _ctx.Hold(loop.Held + loop.Total);
+    }
+
+    /// <summary>Ends a series-by-series loop: from now on its output is held instead of its inputs.</summary>
+    private Matrix EndSeriesLoop(in SeriesLoop loop)
+    {
+        _ctx.CurrentSamples = loop.Held - loop.InputPoints + loop.Total;
         _ctx.UpdatePeak();
-        return result;
+        return loop.Result;
     }
 
     /// <summary>A scalar operand's value at each step, and whether it has one there (a scalar matrix has at most one series).</summary>
@@ -588,11 +608,7 @@ internal sealed partial class Evaluator
             metrics[i] = metric;
         }
 
-        // As RangeEval counts: the inputs are held while the output accumulates; afterwards only the output.
-        long held = _ctx.CurrentSamples;
-        long original = held - TotalPoints(l) - TotalPoints(r);
-        long total = 0;
-        var result = new Matrix();
+        var loop = new SeriesLoop(new Matrix(), _ctx.CurrentSamples, TotalPoints(l) + TotalPoints(r));
         for (int i = 0; i < many.Count; i++)
         {
             if ((i & 1023) == 0)
@@ -643,16 +659,9 @@ internal sealed partial class Evaluator
                 o ??= new Series(metrics[i]!, returnBool || ms.DropName, Math.Min(mp.Length, opts.Length));
                 o.Points.Add(new FloatPoint(ta, value));
             }
-            if (o is not null)
-            {
-                result.Add(o);
-                total += o.Points.Count;
-                _ctx.Hold(held + total);
-            }
+            AddLoopOutput(ref loop, o);
         }
-        _ctx.CurrentSamples = original + total;
-        _ctx.UpdatePeak();
-        return result;
+        return EndSeriesLoop(loop);
     }
 
     private void VectorBinop(BinaryExpr e, VectorMatching matching, List<Sample> lhs, List<Sample> rhs, int[] lsig, int[] rsig, BinopScratch sc, List<Sample> output)

@@ -6,12 +6,11 @@ namespace Ariane.PromQL.Engine;
 // The experimental anchored and smoothed range-selector modifiers (extended_vectors.test).
 internal sealed partial class Evaluator
 {
-    private Matrix EvalSmoothedVectorSelector(VectorSelector vs, long off, long? at)
+    private Matrix EvalSmoothedVectorSelector(VectorSelector vs, in WindowGrid grid)
     {
-        long lb = _ctx.LookbackMs;
-        long firstRef = (at ?? _start) - off;
-        long lastRef = (at ?? _end) - off;
-        var loaded = Load(vs, firstRef - lb + 1, lastRef + lb);
+        long lb = grid.Range;
+        var g = grid;
+        var loaded = Load(vs, g.Mint, g.LastRef + lb);
         var result = new Matrix(loaded.Count);
         foreach (var l in loaded)
         {
@@ -24,7 +23,7 @@ internal sealed partial class Evaluator
                 {
                     _ctx.CheckDone();
                 }
-                long data = (at ?? ts) - off;
+                long data = g.RefT(ts);
                 // The samples in (data - lb, data + lb].
                 int lo = LowerBound(rs, data - lb + 1);
                 int hi = LowerBound(rs, data + lb + 1);

@@ -109,7 +109,8 @@ internal sealed partial class Evaluator
             long before = _ctx.CurrentSamples;
             var sq = (SubqueryExpr)args[matrixArg];
             subquery = RunSubquery(sq, out _);
-            input = new RangeInput([], DurationMs(sq.Offset, sq.OffsetExpr), AtTime(sq.Timestamp, sq.StartOrEnd), DurationMs(sq.Range, sq.RangeExpr), false, false);
+            input = new RangeInput([], new WindowGrid(_start, _end, _interval, AtTime(sq.Timestamp, sq.StartOrEnd), DurationMs(sq.Offset, sq.OffsetExpr),
+                DurationMs(sq.Range, sq.RangeExpr)), false, false);
             subquerySamples = _ctx.CurrentSamples - before;
         }
         if (anchored && name is not ("resets" or "changes" or "rate" or "increase" or "delta"))
@@ -147,12 +148,9 @@ internal sealed partial class Evaluator
         {
             // The other functions read series by series too, one thread.
             var vs = sel.VectorSelector;
-            long off = DurationMs(vs.Offset, vs.OffsetExpr);
-            long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
-            long range = DurationMs(sel.Range, sel.RangeExpr);
-            long mint = (at ?? _start) - off - range + 1;
-            long maxt = (at ?? _end) - off;
-            st.SetInput(off, at, range, false, false);
+            var grid = GridOf(vs, DurationMs(sel.Range, sel.RangeExpr));
+            long mint = grid.Mint, maxt = grid.LastRef;
+            st.SetInput(grid, false, false);
             var set = _ctx.Select(mint, maxt, vs.Matchers);
             var sc = Scratch;
             while (set.MoveNext())
@@ -175,7 +173,7 @@ internal sealed partial class Evaluator
             {
                 input = LoadRange(sel);
             }
-            st.SetInput(input.Offset, input.At, input.Range, input.Anchored, input.Smoothed);
+            st.SetInput(input.Grid, input.Anchored, input.Smoothed);
             foreach (var rs in input.Series)
             {
                 _ctx.CheckDone();
@@ -228,10 +226,12 @@ internal sealed partial class Evaluator
         return result;
     }
 
-    /// <summary>The range functions with a dedicated path; the rest go through <see cref="RangeFunction"/> by name.</summary>
+    /// <summary>
+    /// The functions over range vectors, resolved from the name once per call so that no window compares strings. The
+    /// ones up to <see cref="RangeFn.FirstOverTime"/> also have a dedicated path (<see cref="HasFastPath"/>).
+    /// </summary>
     private enum RangeFn : byte
     {
-        Other,
         Rate,
         Increase,
         Delta,
@@ -242,6 +242,26 @@ internal sealed partial class Evaluator
         MinOverTime,
         LastOverTime,
         FirstOverTime,
+        Irate,
+        Idelta,
+        Changes,
+        Resets,
+        Deriv,
+        PredictLinear,
+        PresentOverTime,
+        AbsentOverTime,
+        TsOfLastOverTime,
+        TsOfFirstOverTime,
+        TsOfMaxOverTime,
+        TsOfMinOverTime,
+        StddevOverTime,
+        StdvarOverTime,
+        QuantileOverTime,
+        MadOverTime,
+        DoubleExponentialSmoothing,
+
+        /// <summary>A name this evaluator has no range function for (an error when a window is evaluated).</summary>
+        Unknown,
     }
 
     private static RangeFn RangeFnOf(string name) => name switch
@@ -256,21 +276,40 @@ internal sealed partial class Evaluator
         "min_over_time" => RangeFn.MinOverTime,
         "last_over_time" => RangeFn.LastOverTime,
         "first_over_time" => RangeFn.FirstOverTime,
-        _ => RangeFn.Other,
+        "irate" => RangeFn.Irate,
+        "idelta" => RangeFn.Idelta,
+        "changes" => RangeFn.Changes,
+        "resets" => RangeFn.Resets,
+        "deriv" => RangeFn.Deriv,
+        "predict_linear" => RangeFn.PredictLinear,
+        "present_over_time" => RangeFn.PresentOverTime,
+        "absent_over_time" => RangeFn.AbsentOverTime,
+        "ts_of_last_over_time" => RangeFn.TsOfLastOverTime,
+        "ts_of_first_over_time" => RangeFn.TsOfFirstOverTime,
+        "ts_of_max_over_time" => RangeFn.TsOfMaxOverTime,
+        "ts_of_min_over_time" => RangeFn.TsOfMinOverTime,
+        "stddev_over_time" => RangeFn.StddevOverTime,
+        "stdvar_over_time" => RangeFn.StdvarOverTime,
+        "quantile_over_time" => RangeFn.QuantileOverTime,
+        "mad_over_time" => RangeFn.MadOverTime,
+        "double_exponential_smoothing" => RangeFn.DoubleExponentialSmoothing,
+        _ => RangeFn.Unknown,
     };
+
+    /// <summary>Whether <paramref name="fn"/> has a dedicated path (<see cref="EvalWindowsFast"/>, the streaming path).</summary>
+    private static bool HasFastPath(RangeFn fn) => fn <= RangeFn.FirstOverTime;
 
     /// <summary>One range-function call's settings, reusable per-series scratch, output and sample accounting.</summary>
     private sealed class RangeCallState(Call call, string name, double[][] scalars, long held0)
     {
         public readonly Call Call = call;
-        public readonly string Name = name;
         public readonly RangeFn Fn = RangeFnOf(name);
         public readonly double[][] Scalars = scalars;
-        public readonly bool KeepName = name is "last_over_time" or "first_over_time";
-        public readonly bool CheckCounter = name is "rate" or "increase";
+        public bool KeepName => Fn is RangeFn.LastOverTime or RangeFn.FirstOverTime;
+        public bool CheckCounter => Fn is RangeFn.Rate or RangeFn.Increase;
 
         /// <summary>Whether the function reads its samples' start timestamps (over a plain matrix selector only).</summary>
-        public readonly bool UsesStartTimestamps = name is "rate" or "increase" or "irate" or "resets";
+        public bool UsesStartTimestamps => Fn is RangeFn.Rate or RangeFn.Increase or RangeFn.Irate or RangeFn.Resets;
         public readonly Matrix Result = [];
         public readonly List<double> Buf = [];
 
@@ -283,9 +322,8 @@ internal sealed partial class Evaluator
         /// <summary>The points preallocated for output series on the general path (<see cref="SeriesCapacity"/>).</summary>
         public long Reserved;
 
-        public long Offset;
-        public long? At;
-        public long Range;
+        /// <summary>Where the selector's windows sit.</summary>
+        public WindowGrid Grid;
         public bool Anchored;
         public bool Smoothed;
 
@@ -294,11 +332,11 @@ internal sealed partial class Evaluator
 
         public PositionRange MatrixArgPosition;
 
-        public void SetInput(long offset, long? at, long range, bool anchored, bool smoothed)
+        public long Range => Grid.Range;
+
+        public void SetInput(in WindowGrid grid, bool anchored, bool smoothed)
         {
-            Offset = offset;
-            At = at;
-            Range = range;
+            Grid = grid;
             Anchored = anchored;
             Smoothed = smoothed;
         }
@@ -339,14 +377,14 @@ internal sealed partial class Evaluator
         bool dropName = !st.KeepName || seriesDropName;
         int count = pts.Length;
         bool plain = !st.Anchored && !st.Smoothed;
-        if (plain && st.Fn != RangeFn.Other && _ctx.Options.FastPaths && sts.IsEmpty && NumSteps <= MaxStreamSteps)
+        if (plain && HasFastPath(st.Fn) && _ctx.Options.FastPaths && sts.IsEmpty && NumSteps <= MaxStreamSteps)
         {
             int nsteps = (int)NumSteps;
             if (st.Output.Length < nsteps)
             {
                 st.Output = new FloatPoint[nsteps];
             }
-            var o = EvalWindowsFast(st.Fn, pts, count, new WindowGrid(_start, _end, _interval, st.At, st.Offset, st.Range), Scratch, st.Output, _totals.PerStep);
+            var o = EvalWindowsFast(st.Fn, pts, count, st.Grid, Scratch, st.Output, _totals.PerStep);
             _totals.Total += o.Windows;
             if (!HoldSeriesOutput(st, o.MaxWindow, o.Count, o.LastWindow))
             {
@@ -378,7 +416,7 @@ internal sealed partial class Evaluator
             {
                 _ctx.CheckDone();
             }
-            long refT = (st.At ?? ts) - st.Offset;
+            long refT = st.Grid.RefT(ts);
             ReadOnlySpan<FloatPoint> window;
             ReadOnlySpan<long> windowSts = default;
             if (plain)
@@ -411,7 +449,7 @@ internal sealed partial class Evaluator
                 windows -= window.Length;
             }
             double v;
-            bool ok = RangeFunction(st.Name, window, windowSts, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, labels, st.Call), st.Buf, out v);
+            bool ok = RangeFunction(st.Fn, window, windowSts, new RangeCall(ts, refT, st.Range, st.Anchored, st.Smoothed, st.Scalars, step, labels, st.Call), st.Buf, out v);
             if (!ok)
             {
                 continue;
@@ -447,12 +485,12 @@ internal sealed partial class Evaluator
         }
     }
 
-    /// <summary>Whether a sample of the window has a start time overlapping the sample before it (<see cref="IsStartTimeOverlap"/>).</summary>
+    /// <summary>Whether a sample of the window has a start time overlapping the sample before it (<see cref="RateArithmetic.IsStartTimeOverlap"/>).</summary>
     private static bool HasStartTimeOverlap(ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts)
     {
         for (int i = 1; i < w.Length; i++)
         {
-            if (IsStartTimeOverlap(w[i - 1].T, sts[i - 1], sts[i]))
+            if (RateArithmetic.IsStartTimeOverlap(w[i - 1].T, sts[i - 1], sts[i]))
             {
                 return true;
             }
@@ -479,32 +517,32 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>
-    /// Evaluates the range function <paramref name="name"/> over one window <paramref name="w"/>; <paramref name="sts"/>
+    /// Evaluates the range function <paramref name="fn"/> over one window <paramref name="w"/>; <paramref name="sts"/>
     /// holds the samples' start timestamps for the functions that use them, or is empty.
     /// </summary>
-    private bool RangeFunction(string name, ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, in RangeCall rc, List<double> buf, out double v)
+    private bool RangeFunction(RangeFn fn, ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, in RangeCall rc, List<double> buf, out double v)
     {
         v = 0;
         int n = w.Length;
-        switch (name)
+        switch (fn)
         {
-            case "rate":
-            case "increase":
-            case "delta":
+            case RangeFn.Rate:
+            case RangeFn.Increase:
+            case RangeFn.Delta:
                 {
-                    bool isCounter = name != "delta", isRate = name == "rate";
+                    bool isCounter = fn != RangeFn.Delta, isRate = fn == RangeFn.Rate;
                     if (rc.Anchored || rc.Smoothed)
                     {
                         return ExtendedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, rc.Smoothed, isCounter, isRate, out v);
                     }
                     if (isCounter && !sts.IsEmpty)
                     {
-                        return ExtrapolatedRateSt(w, sts, rc.RefT - rc.Range, rc.RefT, rc.Range, true, isRate, out v);
+                        return RateArithmetic.ExtrapolatedRateSt(w, sts, rc.RefT - rc.Range, rc.RefT, rc.Range, true, isRate, out v);
                     }
-                    return ExtrapolatedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, isCounter, isRate, out v);
+                    return RateArithmetic.ExtrapolatedRate(w, rc.RefT - rc.Range, rc.RefT, rc.Range, isCounter, isRate, out v);
                 }
-            case "irate":
-            case "idelta":
+            case RangeFn.Irate:
+            case RangeFn.Idelta:
                 {
                     if (n < 2)
                     {
@@ -517,8 +555,8 @@ internal sealed partial class Evaluator
                     {
                         return false;
                     }
-                    bool isRate = name == "irate";
-                    bool reset = isRate && (b.F < a.F || (!sts.IsEmpty && IsStartTimeReset(a.T, sts[n - 2], b.T, sts[n - 1])));
+                    bool isRate = fn == RangeFn.Irate;
+                    bool reset = isRate && (b.F < a.F || (!sts.IsEmpty && RateArithmetic.IsStartTimeReset(a.T, sts[n - 2], b.T, sts[n - 1])));
                     v = reset ? b.F : b.F - a.F;
                     if (isRate)
                     {
@@ -526,8 +564,8 @@ internal sealed partial class Evaluator
                     }
                     return true;
                 }
-            case "changes":
-            case "resets":
+            case RangeFn.Changes:
+            case RangeFn.Resets:
                 {
                     int first = 0;
                     if (rc.Anchored)
@@ -546,8 +584,8 @@ internal sealed partial class Evaluator
                     for (int i = first + 1; i < n; i++)
                     {
                         double prev = w[i - 1].F, cur = w[i].F;
-                        if (name == "changes" ? cur != prev && !(double.IsNaN(cur) && double.IsNaN(prev))
-                            : cur < prev || (!sts.IsEmpty && IsStartTimeReset(w[i - 1].T, sts[i - 1], w[i].T, sts[i])))
+                        if (fn == RangeFn.Changes ? cur != prev && !(double.IsNaN(cur) && double.IsNaN(prev))
+                            : cur < prev || (!sts.IsEmpty && RateArithmetic.IsStartTimeReset(w[i - 1].T, sts[i - 1], w[i].T, sts[i])))
                         {
                             count++;
                         }
@@ -555,7 +593,7 @@ internal sealed partial class Evaluator
                     v = count;
                     return true;
                 }
-            case "deriv":
+            case RangeFn.Deriv:
                 {
                     if (n < 2)
                     {
@@ -564,7 +602,7 @@ internal sealed partial class Evaluator
                     (v, _) = LinearRegression(w, w[0].T);
                     return true;
                 }
-            case "predict_linear":
+            case RangeFn.PredictLinear:
                 {
                     if (n < 2)
                     {
@@ -574,38 +612,38 @@ internal sealed partial class Evaluator
                     v = slope * rc.Scalar(1) + intercept;
                     return true;
                 }
-            case "avg_over_time":
+            case RangeFn.AvgOverTime:
                 v = AvgOf(w);
                 return true;
-            case "sum_over_time":
+            case RangeFn.SumOverTime:
                 v = SumOf(w);
                 return true;
-            case "count_over_time":
+            case RangeFn.CountOverTime:
                 v = n;
                 return true;
-            case "present_over_time":
-            case "absent_over_time":
+            case RangeFn.PresentOverTime:
+            case RangeFn.AbsentOverTime:
                 v = 1;
                 return true;
-            case "last_over_time":
+            case RangeFn.LastOverTime:
                 v = w[n - 1].F;
                 return true;
-            case "first_over_time":
+            case RangeFn.FirstOverTime:
                 v = w[0].F;
                 return true;
-            case "ts_of_last_over_time":
+            case RangeFn.TsOfLastOverTime:
                 v = w[n - 1].T / 1000.0;
                 return true;
-            case "ts_of_first_over_time":
+            case RangeFn.TsOfFirstOverTime:
                 v = w[0].T / 1000.0;
                 return true;
-            case "max_over_time":
-            case "min_over_time":
-            case "ts_of_max_over_time":
-            case "ts_of_min_over_time":
+            case RangeFn.MaxOverTime:
+            case RangeFn.MinOverTime:
+            case RangeFn.TsOfMaxOverTime:
+            case RangeFn.TsOfMinOverTime:
                 {
-                    bool isMax = name is "max_over_time" or "ts_of_max_over_time";
-                    bool ts = name.StartsWith("ts_", StringComparison.Ordinal);
+                    bool isMax = fn is RangeFn.MaxOverTime or RangeFn.TsOfMaxOverTime;
+                    bool ts = fn is RangeFn.TsOfMaxOverTime or RangeFn.TsOfMinOverTime;
                     double best = w[0].F;
                     long bestT = w[0].T;
                     for (int i = 0; i < n; i++)
@@ -623,8 +661,8 @@ internal sealed partial class Evaluator
                     v = ts ? bestT / 1000.0 : best;
                     return true;
                 }
-            case "stddev_over_time":
-            case "stdvar_over_time":
+            case RangeFn.StddevOverTime:
+            case RangeFn.StdvarOverTime:
                 {
                     double count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
                     for (int i = 0; i < n; i++)
@@ -636,10 +674,10 @@ internal sealed partial class Evaluator
                         (aux, cAux) = Kahan.Inc(delta * (f - (mean + cMean)), aux, cAux);
                     }
                     double variance = (aux + cAux) / count;
-                    v = name == "stddev_over_time" ? Math.Sqrt(variance) : variance;
+                    v = fn == RangeFn.StddevOverTime ? Math.Sqrt(variance) : variance;
                     return true;
                 }
-            case "quantile_over_time":
+            case RangeFn.QuantileOverTime:
                 {
                     double q = rc.Scalar(0);
                     if (double.IsNaN(q) || q < 0 || q > 1)
@@ -654,7 +692,7 @@ internal sealed partial class Evaluator
                     v = Quantile(q, buf);
                     return true;
                 }
-            case "mad_over_time":
+            case RangeFn.MadOverTime:
                 {
                     buf.Clear();
                     for (int i = 0; i < n; i++)
@@ -674,7 +712,7 @@ internal sealed partial class Evaluator
                     v = Quantile(0.5, buf);
                     return true;
                 }
-            case "double_exponential_smoothing":
+            case RangeFn.DoubleExponentialSmoothing:
                 {
                     double sf = rc.Scalar(1), tf = rc.Scalar(2);
                     if (!(sf > 0 && sf < 1))
@@ -705,163 +743,9 @@ internal sealed partial class Evaluator
                     return true;
                 }
             default:
-                throw new PromQLEvalException(QueryErrorType.Execution, $"function {name} is not supported over range vectors");
+                throw new PromQLEvalException(QueryErrorType.Execution, $"function {rc.Call.Func.Name} is not supported over range vectors");
         }
     }
-
-    private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool isCounter, bool isRate, out double result) =>
-        ExtrapolatedRate(w, rangeStart, rangeEnd, range, isCounter, isCounter, isRate, out result);
-
-    /// <summary>
-    /// Prometheus's extrapolated rate; <paramref name="scanResets"/> false skips the search for counter resets when the
-    /// caller knows the window has none (the result is the same).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ExtrapolatedRate(ReadOnlySpan<FloatPoint> w, long rangeStart, long rangeEnd, long range, bool scanResets, bool isCounter, bool isRate, out double result)
-    {
-        result = 0;
-        int n = w.Length;
-        if (n < 2)
-        {
-            return false;
-        }
-        long firstT = w[0].T, lastT = w[n - 1].T;
-        result = w[n - 1].F - w[0].F;
-        if (scanResets)
-        {
-            for (int i = 1; i < n; i++)
-            {
-                if (w[i].F < w[i - 1].F)
-                {
-                    result += w[i - 1].F;
-                }
-            }
-        }
-        result = Extrapolate(result, w[0].F, firstT, lastT, n, rangeStart, rangeEnd, range, isCounter, isRate);
-        return true;
-    }
-
-    /// <summary>
-    /// The extrapolation of <see cref="ExtrapolatedRate(ReadOnlySpan{FloatPoint}, long, long, long, bool, bool, bool, out double)"/>:
-    /// <paramref name="result"/>, the increase from the first sample to the last of <paramref name="n"/> (at least 2),
-    /// stretched towards the range's ends.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Extrapolate(double result, double firstV, long firstT, long lastT, int n, long rangeStart, long rangeEnd, long range, bool isCounter, bool isRate)
-    {
-        double durationToStart = (firstT - rangeStart) / 1000.0;
-        double durationToEnd = (rangeEnd - lastT) / 1000.0;
-        double sampledInterval = (lastT - firstT) / 1000.0;
-        double avg = sampledInterval / (n - 1);
-        double threshold = avg * 1.1;
-        if (durationToStart >= threshold)
-        {
-            durationToStart = avg / 2;
-        }
-        if (isCounter)
-        {
-            double durationToZero = durationToStart;
-            if (result > 0 && firstV >= 0)
-            {
-                durationToZero = sampledInterval * (firstV / result);
-            }
-            if (durationToZero < durationToStart)
-            {
-                durationToStart = durationToZero;
-            }
-        }
-        if (durationToEnd >= threshold)
-        {
-            durationToEnd = avg / 2;
-        }
-        double factor = 1.0;
-        if (sampledInterval != 0)
-        {
-            factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-        }
-        if (isRate)
-        {
-            factor /= range / 1000.0;
-        }
-        return result * factor;
-    }
-
-    /// <summary>
-    /// <see cref="ExtrapolatedRate(ReadOnlySpan{FloatPoint}, long, long, long, bool, bool, bool, out double)"/> of a
-    /// counter whose samples carry start timestamps <paramref name="sts"/> (0: none): a start-time reset counts as a
-    /// counter reset, and when the first sample's start time lies inside the range (and before the sample), the
-    /// counter is taken to have been 0 then instead of extrapolating to the left; that also gives a single sample a
-    /// result. <paramref name="scanResets"/> false says the window has no reset of either kind.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ExtrapolatedRateSt(ReadOnlySpan<FloatPoint> w, ReadOnlySpan<long> sts, long rangeStart, long rangeEnd, long range, bool scanResets, bool isRate,
-        out double result)
-    {
-        result = 0;
-        int n = w.Length;
-        long firstT = w[0].T, lastT = w[n - 1].T, firstSt = sts[0];
-        bool fromStart = firstSt != 0 && firstSt > rangeStart && firstSt < firstT;
-        if (n < 2 && !fromStart)
-        {
-            return false;
-        }
-        result = w[n - 1].F - w[0].F;
-        if (scanResets)
-        {
-            for (int i = 1; i < n; i++)
-            {
-                if (w[i].F < w[i - 1].F || IsStartTimeReset(w[i - 1].T, sts[i - 1], w[i].T, sts[i]))
-                {
-                    result += w[i - 1].F;
-                }
-            }
-        }
-        if (!fromStart)
-        {
-            result = Extrapolate(result, w[0].F, firstT, lastT, n, rangeStart, rangeEnd, range, true, isRate);
-            return true;
-        }
-        // A zero at the start time: the increase includes the first value, the interval starts there, and only the
-        // right end is extrapolated, by the real samples' spacing (none for a single sample).
-        result += w[0].F;
-        double sampledInterval = (lastT - firstSt) / 1000.0;
-        double avg = n > 1 ? (lastT - firstT) / 1000.0 / (n - 1) : 0;
-        double durationToEnd = (rangeEnd - lastT) / 1000.0;
-        if (durationToEnd >= avg * 1.1)
-        {
-            durationToEnd = avg / 2;
-        }
-        double factor = (sampledInterval + durationToEnd) / sampledInterval;
-        if (isRate)
-        {
-            factor /= range / 1000.0;
-        }
-        result *= factor;
-        return true;
-    }
-
-    /// <summary>
-    /// Whether a sample with start time <paramref name="currSt"/> at <paramref name="currT"/> starts its counter again
-    /// after the previous sample (<paramref name="prevT"/>, start time <paramref name="prevSt"/>); 0 is no start time.
-    /// A start time at or after the sample's own time is unknown (OTel's "unknown start" is ST = T); one before the
-    /// previous sample overlaps it, no reset. One equal to the previous sample's time is a reset (a delta sample)
-    /// only when the previous sample had a sensible start time of its own; without one it is a cumulative series
-    /// whose start was unknown.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsStartTimeReset(long prevT, long prevSt, long currT, long currSt)
-    {
-        if (currSt == 0 || currSt >= currT || currSt < prevT)
-        {
-            return false;
-        }
-        return currSt > prevT || (prevSt != 0 && prevSt < prevT);
-    }
-
-    /// <summary>Whether a sample's start time <paramref name="currSt"/> reaches back before the previous sample, other than by sharing its start.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsStartTimeOverlap(long prevT, long prevSt, long currSt) =>
-        currSt != 0 && currSt < prevT && currSt != prevSt;
 
     private static (double Slope, double Intercept) LinearRegression(ReadOnlySpan<FloatPoint> samples, long interceptTime)
     {

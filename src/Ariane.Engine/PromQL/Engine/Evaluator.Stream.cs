@@ -47,9 +47,6 @@ internal sealed partial class Evaluator
         public bool Overlap;
     }
 
-    /// <summary>Where a matrix selector's windows sit: per step t, the samples in ((at ?? t) - offset - range, (at ?? t) - offset].</summary>
-    private readonly record struct WindowGrid(long Start, long End, long Interval, long? At, long Offset, long Range);
-
     /// <summary>Receives the output of one series, in storage order.</summary>
     private delegate void SeriesSink(Labels labels, ReadOnlySpan<FloatPoint> points);
 
@@ -59,7 +56,7 @@ internal sealed partial class Evaluator
 
     /// <summary>Whether <paramref name="fn"/> over <paramref name="sel"/> can take the streaming path.</summary>
     private bool CanStream(RangeFn fn, MatrixSelector sel) =>
-        fn != RangeFn.Other && _ctx.Options.FastPaths && !sel.VectorSelector.Anchored && !sel.VectorSelector.Smoothed && NumSteps <= MaxStreamSteps;
+        HasFastPath(fn) && _ctx.Options.FastPaths && !sel.VectorSelector.Anchored && !sel.VectorSelector.Smoothed && NumSteps <= MaxStreamSteps;
 
     /// <summary>
     /// Evaluates <paramref name="st"/>'s function (one with a dedicated path) over every series <paramref name="sel"/>
@@ -70,13 +67,9 @@ internal sealed partial class Evaluator
     private void StreamRangeFunction(RangeCallState st, MatrixSelector sel, SeriesSink sink)
     {
         var vs = sel.VectorSelector;
-        long off = DurationMs(vs.Offset, vs.OffsetExpr);
-        long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
-        long range = DurationMs(sel.Range, sel.RangeExpr);
-        long mint = (at ?? _start) - off - range + 1;
-        long maxt = (at ?? _end) - off;
-        st.SetInput(off, at, range, false, false);
-        var grid = new WindowGrid(_start, _end, _interval, at, off, range);
+        var grid = GridOf(vs, DurationMs(sel.Range, sel.RangeExpr));
+        long mint = grid.Mint, maxt = grid.LastRef;
+        st.SetInput(grid, false, false);
         var set = _ctx.Select(mint, maxt, vs.Matchers);
         var series = new List<ISeries>();
         while (set.MoveNext())
@@ -406,7 +399,7 @@ internal sealed partial class Evaluator
         for (long ts = g.Start; ts <= g.End; ts += g.Interval)
         {
             step++;
-            long refT = (g.At ?? ts) - g.Offset;
+            long refT = g.RefT(ts);
             (lo, hi) = Window(pts, count, refT, g.Range, lo, hi);
             int len = hi - lo;
             res.LastWindow = len;
@@ -434,7 +427,7 @@ internal sealed partial class Evaluator
                         {
                             res.Overlap = true;
                         }
-                        if (!ExtrapolatedRateSt(window, sts.AsSpan(lo, len), refT - g.Range, refT, g.Range, resets, fn == RangeFn.Rate, out v))
+                        if (!RateArithmetic.ExtrapolatedRateSt(window, sts.AsSpan(lo, len), refT - g.Range, refT, g.Range, resets, fn == RangeFn.Rate, out v))
                         {
                             continue;
                         }
@@ -444,7 +437,7 @@ internal sealed partial class Evaluator
                     {
                         bool isCounter = fn != RangeFn.Delta;
                         bool resets = isCounter && len > 1 && rp[hi - 1] != rp[lo];
-                        if (!ExtrapolatedRate(window, refT - g.Range, refT, g.Range, resets, isCounter, fn == RangeFn.Rate, out v))
+                        if (!RateArithmetic.ExtrapolatedRate(window, refT - g.Range, refT, g.Range, resets, isCounter, fn == RangeFn.Rate, out v))
                         {
                             continue;
                         }
@@ -544,8 +537,8 @@ internal sealed partial class Evaluator
 
     /// <summary>
     /// <see cref="PrepareResets"/> for a series with start timestamps: a reset is a value drop or a start-time reset
-    /// (<see cref="IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
-    /// sample (<see cref="IsStartTimeOverlap"/>).
+    /// (<see cref="RateArithmetic.IsStartTimeReset"/>), and the overlap prefix counts the pairs whose start time overlaps the previous
+    /// sample (<see cref="RateArithmetic.IsStartTimeOverlap"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PrepareResetsSt(SeriesScratch sc, ReadOnlySpan<FloatPoint> pts, long[] sts, int count)
@@ -560,11 +553,11 @@ internal sealed partial class Evaluator
         for (int i = 1; i < count; i++)
         {
             long prevT = pts[i - 1].T;
-            if (pts[i].F < pts[i - 1].F || IsStartTimeReset(prevT, sts[i - 1], pts[i].T, sts[i]))
+            if (pts[i].F < pts[i - 1].F || RateArithmetic.IsStartTimeReset(prevT, sts[i - 1], pts[i].T, sts[i]))
             {
                 r++;
             }
-            if (IsStartTimeOverlap(prevT, sts[i - 1], sts[i]))
+            if (RateArithmetic.IsStartTimeOverlap(prevT, sts[i - 1], sts[i]))
             {
                 o++;
             }

@@ -509,17 +509,14 @@ internal sealed partial class Evaluator
 
     private Matrix EvalVectorSelector(VectorSelector vs, SelectorValue value = SelectorValue.Value)
     {
-        long off = DurationMs(vs.Offset, vs.OffsetExpr);
-        long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
-        long firstRef = (at ?? _start) - off;
-        long lastRef = (at ?? _end) - off;
-        long lookback = _ctx.LookbackMs;
+        // An instant selector's window at a step is the lookback delta before it.
+        var grid = GridOf(vs, _ctx.LookbackMs);
         if (vs.Smoothed)
         {
-            return EvalSmoothedVectorSelector(vs, off, at);
+            return EvalSmoothedVectorSelector(vs, grid);
         }
         // Series by series through one reused buffer: only the points the steps take are kept.
-        long mint = firstRef - lookback + 1;
+        long mint = grid.Mint, lastRef = grid.LastRef, lookback = grid.Range;
         var set = _ctx.Select(mint, lastRef, vs.Matchers);
         var result = new Matrix();
         long steps = NumSteps, reserved = 0;
@@ -540,7 +537,7 @@ internal sealed partial class Evaluator
                 {
                     _ctx.CheckDone();
                 }
-                long refT = (at ?? ts) - off;
+                long refT = grid.RefT(ts);
                 while (j < n && pts[j].T <= refT)
                 {
                     j++;
@@ -590,19 +587,40 @@ internal sealed partial class Evaluator
         }
     }
 
+    /// <summary>
+    /// Where a selector's windows sit over the query's steps, written once for every selector: at step t the window
+    /// ends at <see cref="RefT"/> = (at ?? t) - offset and holds the samples in (RefT - range, RefT]. A range selector's
+    /// range is its own, an instant selector's the lookback delta. <see cref="Mint"/> and <see cref="LastRef"/> bound
+    /// what all the steps' windows can hold, which is what is selected from storage.
+    /// </summary>
+    private readonly record struct WindowGrid(long Start, long End, long Interval, long? At, long Offset, long Range)
+    {
+        /// <summary>Where the window of the step at <paramref name="ts"/> ends.</summary>
+        public long RefT(long ts) => (At ?? ts) - Offset;
+
+        /// <summary>Where the first step's window ends.</summary>
+        public long FirstRef => (At ?? Start) - Offset;
+
+        /// <summary>Where the last step's window ends: the latest sample any window holds.</summary>
+        public long LastRef => (At ?? End) - Offset;
+
+        /// <summary>The earliest sample any window holds (windows are open on the left).</summary>
+        public long Mint => FirstRef - Range + 1;
+    }
+
+    /// <summary>The grid of a selector with <paramref name="vs"/>'s offset and @ modifier and the range <paramref name="range"/>.</summary>
+    private WindowGrid GridOf(VectorSelector vs, long range) =>
+        new(_start, _end, _interval, AtTime(vs.Timestamp, vs.StartOrEnd), DurationMs(vs.Offset, vs.OffsetExpr), range);
+
     /// <summary>A range selector's input: series with points, and how each step's window is placed.</summary>
-    private readonly record struct RangeInput(List<RangeSeries> Series, long Offset, long? At, long Range, bool Anchored, bool Smoothed);
+    private readonly record struct RangeInput(List<RangeSeries> Series, WindowGrid Grid, bool Anchored, bool Smoothed);
 
     private RangeInput LoadRange(MatrixSelector ms)
     {
         var vs = ms.VectorSelector;
-        long off = DurationMs(vs.Offset, vs.OffsetExpr);
-        long? at = AtTime(vs.Timestamp, vs.StartOrEnd);
-        long range = DurationMs(ms.Range, ms.RangeExpr);
-        long firstRef = (at ?? _start) - off;
-        long lastRef = (at ?? _end) - off;
-        long mint = firstRef - range + 1;
-        long maxt = lastRef;
+        var grid = GridOf(vs, DurationMs(ms.Range, ms.RangeExpr));
+        long mint = grid.Mint;
+        long maxt = grid.LastRef;
         if (vs.Anchored)
         {
             mint -= _ctx.LookbackMs;
@@ -618,7 +636,7 @@ internal sealed partial class Evaluator
         {
             list.Add(l.NonStale);
         }
-        return new RangeInput(list, off, at, range, vs.Anchored, vs.Smoothed);
+        return new RangeInput(list, grid, vs.Anchored, vs.Smoothed);
     }
 
     /// <summary>A matrix selector evaluated as a value (instant queries only): each series' samples in the window.</summary>
@@ -626,13 +644,13 @@ internal sealed partial class Evaluator
     {
         var input = LoadRange(ms);
         var result = new Matrix(input.Series.Count);
-        long refT = (input.At ?? _start) - input.Offset;
+        long refT = input.Grid.FirstRef;
         foreach (var rs in input.Series)
         {
-            var (lo, hi) = Window(rs.Points, rs.Count, refT, input.Range, 0, 0);
+            var (lo, hi) = Window(rs.Points, rs.Count, refT, input.Grid.Range, 0, 0);
             if (input.Anchored || input.Smoothed)
             {
-                var ext = ExtendWindow(rs, refT, input.Range, input.Smoothed, lo, hi);
+                var ext = ExtendWindow(rs, refT, input.Grid.Range, input.Smoothed, lo, hi);
                 if (ext.Length == 0)
                 {
                     continue;

@@ -279,8 +279,8 @@ public static class MetadataApi
         w.WriteString("lastScrape"u8, ApiResponse.FormatTime(t.LastScrape));
         w.WriteNumber("lastScrapeDuration"u8, t.LastScrapeDuration.TotalSeconds);
         w.WriteString("health"u8, t.Health switch { TargetHealth.Up => "up", TargetHealth.Down => "down", _ => "unknown" });
-        w.WriteString("scrapeInterval"u8, ApiResponse.FormatDuration(t.Interval));
-        w.WriteString("scrapeTimeout"u8, ApiResponse.FormatDuration(t.Timeout));
+        w.WriteString("scrapeInterval"u8, Ariane.Config.PromDuration.Format(t.Interval));
+        w.WriteString("scrapeTimeout"u8, Ariane.Config.PromDuration.Format(t.Timeout));
         w.WriteEndObject();
     }
 
