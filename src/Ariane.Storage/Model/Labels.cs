@@ -141,7 +141,7 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
     }
 
     /// <summary>This set in the plain form (this set if it is plain already), for code that reads it label by label.</summary>
-    internal Labels Unpacked() => _data is Label[] ? this : new Labels(Unpack(), Hash);
+    internal Labels Unpacked() => (_data is Label[]) ? this : new Labels(Unpack(), Hash);
 
     private Label[] Unpack()
     {

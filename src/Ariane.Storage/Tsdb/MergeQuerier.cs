@@ -85,7 +85,7 @@ internal sealed class MergeSeriesSet : ISeriesSet
 
     public ISeries Current => _current!;
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool MoveNext()
     {
         Labels? min = null;
