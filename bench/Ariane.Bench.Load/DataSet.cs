@@ -37,44 +37,86 @@ internal sealed class DataSet : SeriesData
 
         _reqBase = SeriesCount;
         for (int i = 0; i < instances; i++)
+        {
             foreach (var h in Handlers)
+            {
                 foreach (var c in Codes)
+                {
                     Add(i, "http_requests_total", "code", c, "handler", h);
+                }
+            }
+        }
+
         _histBase = SeriesCount;
         for (int i = 0; i < instances; i++)
+        {
             foreach (var h in Handlers)
             {
                 foreach (var le in Buckets)
+                {
                     Add(i, "http_request_duration_seconds_bucket", "handler", h, "le", Fmt(le));
+                }
+
                 Add(i, "http_request_duration_seconds_bucket", "handler", h, "le", "+Inf");
                 Add(i, "http_request_duration_seconds_sum", "handler", h);
                 Add(i, "http_request_duration_seconds_count", "handler", h);
             }
+        }
+
         _cpuBase = SeriesCount;
         for (int i = 0; i < instances; i++)
+        {
             for (int cpu = 0; cpu < Cpus; cpu++)
+            {
                 foreach (var m in CpuModes)
+                {
                     Add(i, "node_cpu_seconds_total", "cpu", cpu.ToString(System.Globalization.CultureInfo.InvariantCulture), "mode", m);
+                }
+            }
+        }
+
         _fsBase = SeriesCount;
         for (int i = 0; i < instances; i++)
+        {
             foreach (var d in Devices)
+            {
                 Add(i, "node_filesystem_avail_bytes", "device", d);
+            }
+        }
+
         _queueBase = SeriesCount;
         for (int i = 0; i < instances; i++)
+        {
             for (int q = 0; q < Queues; q++)
+            {
                 Add(i, "app_queue_depth", "queue", "q" + q.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
         _loadBase = SeriesCount;
         for (int i = 0; i < instances; i++)
+        {
             Add(i, "node_load1");
+        }
+
         _values = new double[SeriesCount];
         for (int s = 0; s < _values.Length; s++)
+        {
             _values[s] = Math.Floor(1000 * Uniform((ulong)s, ulong.MaxValue));
+        }
+
         for (int i = 0; i < instances; i++)
+        {
             for (int d = 0; d < Devices.Length; d++)
+            {
                 _values[_fsBase + i * Devices.Length + d] = 50e9 + Math.Floor(100e9 * Uniform((ulong)(i * 7 + d), 12345));
+            }
+        }
         // Histograms start empty so that bucket counts stay monotonic in le.
         for (int s = _histBase; s < _cpuBase; s++)
+        {
             _values[s] = 0;
+        }
     }
 
     /// <inheritdoc/>
@@ -93,7 +135,10 @@ internal sealed class DataSet : SeriesData
             ("job", Jobs[instance % Jobs.Length]),
         };
         for (int k = 0; k < extra.Length; k += 2)
+        {
             pairs.Add((extra[k], extra[k + 1]));
+        }
+
         AddSeries(pairs);
     }
 
@@ -111,6 +156,7 @@ internal sealed class DataSet : SeriesData
             // Request counters: the rate depends on the code and drifts over the day.
             int s = _reqBase + i * Handlers.Length * Codes.Length;
             for (int h = 0; h < Handlers.Length; h++)
+            {
                 for (int c = 0; c < Codes.Length; c++, s++)
                 {
                     double rate = c switch { 0 => 5 + 3 * h, 1 => 0.5, 2 => 0.1, _ => 0.03 };
@@ -118,14 +164,20 @@ internal sealed class DataSet : SeriesData
                     double inc = Math.Floor(rate * secs * (0.5 + Uniform((ulong)s, uk)));
                     _values[s] = reset ? inc : _values[s] + inc;
                 }
+            }
             // Histograms: a batch of exponentially distributed latencies per handler.
             s = _histBase + i * Handlers.Length * (Buckets.Length + 3);
             for (int h = 0; h < Handlers.Length; h++)
             {
                 int bucketsAt = s;
                 if (reset)
+                {
                     for (int b = 0; b < Buckets.Length + 3; b++)
+                    {
                         _values[s + b] = 0;
+                    }
+                }
+
                 int n = (int)(10 + 20 * Uniform((ulong)(s + 1_000_000), uk));
                 double mean = 0.02 * (1 + h) * (1 + 0.5 * Math.Sin(2 * Math.PI * (k + 17 * i) / 480.0));
                 double sum = 0;
@@ -134,8 +186,12 @@ internal sealed class DataSet : SeriesData
                     double lat = -Math.Log(1 - Uniform((ulong)(s + 2_000_000 + o), uk)) * mean;
                     sum += lat;
                     for (int b = 0; b < Buckets.Length; b++)
+                    {
                         if (lat <= Buckets[b])
+                        {
                             _values[bucketsAt + b] += 1;
+                        }
+                    }
                 }
                 _values[bucketsAt + Buckets.Length] += n;           // +Inf
                 _values[bucketsAt + Buckets.Length + 1] = Math.Round(_values[bucketsAt + Buckets.Length + 1] + sum, 6);
@@ -145,18 +201,26 @@ internal sealed class DataSet : SeriesData
             // CPU seconds.
             s = _cpuBase + i * Cpus * CpuModes.Length;
             for (int cpu = 0; cpu < Cpus; cpu++)
+            {
                 for (int m = 0; m < CpuModes.Length; m++, s++)
                 {
                     double inc = Math.Round(secs * CpuModeShare[m] * (0.7 + 0.6 * Uniform((ulong)s, uk)), 2);
                     _values[s] = reset ? inc : _values[s] + inc;
                 }
+            }
             // Gauges.
             s = _fsBase + i * Devices.Length;
             for (int d = 0; d < Devices.Length; d++, s++)
+            {
                 _values[s] = Math.Max(0, _values[s] + Math.Floor((Uniform((ulong)s, uk) - 0.52) * 1e8));
+            }
+
             s = _queueBase + i * Queues;
             for (int q = 0; q < Queues; q++, s++)
+            {
                 _values[s] = Math.Round(50 + 40 * Math.Sin(2 * Math.PI * (k + 13 * q + 7 * i) / 240.0) + 10 * Uniform((ulong)s, uk));
+            }
+
             s = _loadBase + i;
             _values[s] = Math.Round(2 + Math.Sin(2 * Math.PI * (k + i) / 360.0) + Uniform((ulong)s, uk), 2);
         }
@@ -177,7 +241,10 @@ internal sealed class Proto
     private Span<byte> Grow(int n)
     {
         if (_len + n > _buf.Length)
+        {
             Array.Resize(ref _buf, Math.Max(_buf.Length * 2, _len + n));
+        }
+
         var span = _buf.AsSpan(_len, n);
         _len += n;
         return span;

@@ -94,7 +94,10 @@ async Task<int> Load()
     {
         int to = Math.Min(ds.Steps, from + per);
         for (int k = from; k < to; k++)
+        {
             ds.Step(k).CopyTo(matrix.AsSpan((k - from) * ds.SeriesCount));
+        }
+
         var body = Snappier.Snappy.CompressToArray(ds.Encode(from, to, matrix, req, ts));
         bytes += body.Length;
         using var content = new ByteArrayContent(body);
@@ -167,7 +170,10 @@ async Task<int> Query()
     if (a is null)
     {
         if (allocMetric != "-")
+        {
             Console.Error.WriteLine($"query: {baseUrl}/metrics has no {allocMetric}; no allocation figures");
+        }
+
         allocMetric = "-";
     }
     else
@@ -175,9 +181,13 @@ async Task<int> Query()
         readCost = (c!.Value - a.Value) / 2;
     }
     if (aCpu is null)
+    {
         Console.Error.WriteLine($"query: {baseUrl}/metrics has no {CpuMetric}; no CPU figures");
+    }
     else
+    {
         readCpu = (cCpu!.Value - aCpu.Value) / 2;
+    }
 
     var queries = Queries.Of(DataName());
     using var tsv = new StreamWriter(Path.Combine(outDir, "timings.tsv"));
@@ -224,7 +234,9 @@ async Task<int> Query()
             await stream.CopyToAsync(Stream.Null);
             ms.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             if (!resp.IsSuccessStatusCode)
+            {
                 throw new InvalidOperationException($"q{qi} answered {(int)resp.StatusCode}");
+            }
         }
         var (after, cpuAfter) = await Counters(baseUrl, allocMetric);
         string alloc = before is null || after is null || readCost is null ? "-"
@@ -252,7 +264,9 @@ static double? MetricValue(string text, string metric)
     foreach (var line in text.Split('\n'))
     {
         if (line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && line[metric.Length] == ' ')
+        {
             return double.Parse(line[(metric.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+        }
     }
     return null;
 }

@@ -39,8 +39,13 @@ internal abstract class SeriesData
     {
         long n = 0;
         for (int s = 0; s < SeriesCount; s++)
+        {
             for (int k = 0; k < Steps; k++)
+            {
                 n += Present(s, k) ? 1 : 0;
+            }
+        }
+
         return n;
     }
 
@@ -86,7 +91,10 @@ internal abstract class SeriesData
             for (int k = from; k < to; k++)
             {
                 if (!Present(s, k))
+                {
                     continue;
+                }
+
                 any = true;
                 // Sample: field 1 double value, field 2 int64 timestamp; 1 + 8 + 1 + varint bytes.
                 long t = StartMs + (long)k * IntervalMs;
@@ -98,7 +106,9 @@ internal abstract class SeriesData
                 ts.Varint((ulong)t);
             }
             if (any)
+            {
                 req.Bytes(1, ts.Span);
+            }
         }
         return req.ToArray();
     }
@@ -146,7 +156,10 @@ internal sealed class JoinDataSet : SeriesData
     public override ReadOnlySpan<double> Step(int k)
     {
         for (int s = 0; s < _values.Length; s++)
+        {
             _values[s] = Math.Floor(1000 * Uniform(_seed, (ulong)s, (ulong)k));
+        }
+
         return _values;
     }
 }
