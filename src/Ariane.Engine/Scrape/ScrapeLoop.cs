@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Ariane.Model;
 using Ariane.Relabel;
@@ -231,7 +230,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
     {
         var start = _time.GetUtcNow();
         long ts = start.ToUnixTimeMilliseconds();
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = _time.GetTimestamp();
         if (_target.LastScrape != default)
         {
             ScrapeMetrics.ObserveInterval(_target.Interval, start - _target.LastScrape, ts);
@@ -265,7 +264,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             _prevSeen.Clear();
         }
         app ??= _storage.Appender(); // set on every path above; this tells the compiler so
-        var duration = Stopwatch.GetElapsedTime(t0);
+        var duration = _time.GetElapsedTime(t0);
         _lastDurationTicks = error is null ? duration.Ticks : -1;
         // The synthetic series go in the same batch as the samples: one commit, one WAL write per scrape.
         AppendReport(app, ts, error is null, duration, stats);

@@ -228,7 +228,7 @@ public sealed class ScrapePool
     /// <summary>Replaces one provider's groups and reconciles the loops.</summary>
     internal void Sync(string provider, IReadOnlyList<TargetGroup> groups)
     {
-        long began = System.Diagnostics.Stopwatch.GetTimestamp();
+        long began = _time.GetTimestamp();
         List<ScrapeLoop> toStop = [];
         if (DebugLog is { } debug)
         {
@@ -294,7 +294,7 @@ public sealed class ScrapePool
             _loops = next;
             _dropped = dropped;
         }
-        ScrapeMetrics.ObserveSync(_config.JobName, System.Diagnostics.Stopwatch.GetElapsedTime(began), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        ScrapeMetrics.ObserveSync(_config.JobName, _time.GetElapsedTime(began), _time.GetUtcNow().ToUnixTimeMilliseconds());
         if (toStop.Count == 0)
         {
             return;

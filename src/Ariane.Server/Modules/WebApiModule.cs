@@ -43,7 +43,7 @@ internal sealed class WebApiModule : IServerModule
             LookbackDelta = o.QueryLookbackDelta,
             MaxSamples = o.QueryMaxSamples,
             Timeout = o.QueryTimeout,
-        });
+        }, state.Time);
         _queryGate = new SemaphoreSlim(o.QueryMaxConcurrency, o.QueryMaxConcurrency);
     }
 

@@ -1,6 +1,7 @@
 using Ariane.Model;
 using Ariane.PromQL.Engine;
 using Ariane.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.PromQL;
 
@@ -205,12 +206,34 @@ public class QueryEngineTests
         Assert.Equal(QueryErrorType.Canceled, r.Error!.Type);
         Assert.Equal("query was canceled in expression evaluation", r.Error.Message);
 
-        var slow = new MemStorage { OnSelect = () => Thread.Sleep(50) }
+        // The engine's clock moves past the deadline while storage selects: the query times out, nothing sleeps.
+        var clock = new FakeTimeProvider();
+        var slow = new MemStorage { OnSelect = () => clock.Advance(TimeSpan.FromSeconds(2)) }
             .Add(Labels.FromStrings("__name__", "m"), (0, 1));
-        var engine = new QueryEngine(new EngineOptions { Timeout = TimeSpan.FromMilliseconds(1) });
+        var engine = new QueryEngine(new EngineOptions { Timeout = TimeSpan.FromSeconds(1) }, clock);
         r = engine.Range(slow, "m + m + m", 0, 600_000, 1000);
         Assert.Equal(QueryErrorType.Timeout, r.Error!.Type);
         Assert.Equal("query timed out in expression evaluation", r.Error.Message);
+
+        // Just under the limit on that clock, the same query answers.
+        var quick = new MemStorage { OnSelect = () => clock.Advance(TimeSpan.FromMilliseconds(300)) }
+            .Add(Labels.FromStrings("__name__", "m"), (0, 1));
+        Assert.Null(engine.Range(quick, "m + m + m", 0, 600_000, 1000).Error);
+    }
+
+    [Fact]
+    public void StatsTimingsAreReadOnTheEnginesClock()
+    {
+        // Selecting is query preparation; nothing else moves the fake clock, so every other timing is zero.
+        var clock = new FakeTimeProvider();
+        var s = new MemStorage { OnSelect = () => clock.Advance(TimeSpan.FromSeconds(3)) }
+            .Add(Labels.FromStrings("__name__", "m"), (0, 1));
+        var r = new QueryEngine(null, clock).Instant(s, "m", 0);
+        Assert.Null(r.Error);
+        Assert.Equal(TimeSpan.FromSeconds(3), r.Stats!.QueryPreparationTime);
+        Assert.Equal(TimeSpan.FromSeconds(3), r.Stats.EvalTotalTime);
+        Assert.Equal(TimeSpan.Zero, r.Stats.InnerEvalTime);
+        Assert.Equal(TimeSpan.Zero, r.Stats.ResultSortTime);
     }
 
     [Fact]

@@ -37,6 +37,12 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
                 await ctx.Response.Body.FlushAsync();
                 await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
             },
+            ["/slow"] = ctx =>
+            {
+                // The target takes 1.25 s on the loop's clock to answer.
+                _time.Advance(TimeSpan.FromMilliseconds(1250));
+                return TestTargetServer.Text(() => "m 1\n")(ctx);
+            },
             ["/garbage"] = TestTargetServer.Text(() => "this is { not a metric\n"),
             ["/error"] = ctx => { ctx.Response.StatusCode = 500; return Task.CompletedTask; },
             ["/big"] = TestTargetServer.Text(() => string.Concat(Enumerable.Range(0, 1000).Select(i => $"m{i} {i}\n"))),
@@ -225,6 +231,16 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromSeconds(15));
         loop.ScrapeOnce(default);
         Assert.Equal([(T0 + 15000, 0.0)], Samples("scrape_series_added").Skip(1).ToList());
+    }
+
+    [Fact]
+    public void ScrapeDurationIsReadOnTheLoopsClock()
+    {
+        var loop = Loop(path: "/slow");
+        loop.ScrapeOnce(default);
+        Assert.Equal([(T0, 1.0)], Samples("up"));
+        Assert.Equal([(T0, 1.25)], Samples("scrape_duration_seconds"));
+        Assert.Equal(TimeSpan.FromMilliseconds(1250), loop.Target.LastScrapeDuration);
     }
 
     [Fact]

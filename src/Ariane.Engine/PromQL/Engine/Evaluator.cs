@@ -12,10 +12,11 @@ internal sealed class EvalContext
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly List<IQuerier> _queriers = [];
 
-    public EvalContext(IQuerierSource source, EngineOptions options, long queryStart, long queryEnd, long queryStep, CancellationToken ct)
+    public EvalContext(IQuerierSource source, EngineOptions options, TimeProvider time, long queryStart, long queryEnd, long queryStep, CancellationToken ct)
     {
         Source = source;
         Options = options;
+        Time = time;
         QueryStart = queryStart;
         QueryEnd = queryEnd;
         StepSeconds = queryStep / 1000.0;
@@ -26,6 +27,10 @@ internal sealed class EvalContext
 
     public IQuerierSource Source { get; }
     public EngineOptions Options { get; }
+
+    /// <summary>The engine's clock: the deadline and the preparation time are its timestamps.</summary>
+    public TimeProvider Time { get; }
+
     public long QueryStart { get; }
     public long QueryEnd { get; }
     public double StepSeconds { get; }
@@ -54,10 +59,10 @@ internal sealed class EvalContext
 
     public IQuerier Querier(long mint, long maxt)
     {
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t0 = Time.GetTimestamp();
         var q = Source.Querier(mint, maxt);
         _queriers.Add(q);
-        PreparationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        PreparationTicks += Time.GetTimestamp() - t0;
         return q;
     }
 
@@ -65,13 +70,13 @@ internal sealed class EvalContext
     public ISeriesSet Select(long mint, long maxt, IReadOnlyList<LabelMatcher> matchers)
     {
         var q = Querier(mint, maxt);
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t0 = Time.GetTimestamp();
         var set = q.Select(false, matchers.ToArrayFast());
-        PreparationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        PreparationTicks += Time.GetTimestamp() - t0;
         return set;
     }
 
-    /// <summary>Stopwatch ticks spent opening queriers and selecting series (the stats' queryPreparationTime).</summary>
+    /// <summary><see cref="Time"/> timestamp ticks spent opening queriers and selecting series (the stats' queryPreparationTime).</summary>
     public long PreparationTicks { get; private set; }
 
     public void DisposeQueriers()
@@ -83,7 +88,7 @@ internal sealed class EvalContext
         _queriers.Clear();
     }
 
-    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp after which the query has timed out (long.MaxValue: never).</summary>
+    /// <summary>The <see cref="Time"/> timestamp after which the query has timed out (long.MaxValue: never).</summary>
     public long Deadline { get; init; } = long.MaxValue;
 
     /// <summary>
@@ -97,7 +102,7 @@ internal sealed class EvalContext
     public void CheckDone()
     {
         Ct.ThrowIfCancellationRequested();
-        if (Deadline != long.MaxValue && System.Diagnostics.Stopwatch.GetTimestamp() > Deadline)
+        if (Deadline != long.MaxValue && Time.GetTimestamp() > Deadline)
         {
             throw new PromQLEvalException(QueryErrorType.Timeout, "query timed out in expression evaluation");
         }

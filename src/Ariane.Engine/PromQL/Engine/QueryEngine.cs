@@ -12,8 +12,17 @@ namespace Ariane.PromQL.Engine;
 /// </summary>
 public sealed class QueryEngine
 {
-    /// <summary>Creates an engine with the given settings (Prometheus's defaults when null).</summary>
-    public QueryEngine(EngineOptions? options = null) => Options = options ?? new EngineOptions();
+    private readonly TimeProvider _time;
+
+    /// <summary>
+    /// Creates an engine with the given settings (Prometheus's defaults when null), measuring the timeout and the
+    /// stats' timings on <paramref name="time"/> (the system clock when null; tests pass a fake one).
+    /// </summary>
+    public QueryEngine(EngineOptions? options = null, TimeProvider? time = null)
+    {
+        Options = options ?? new EngineOptions();
+        _time = time ?? TimeProvider.System;
+    }
 
     /// <summary>The engine's settings.</summary>
     public EngineOptions Options { get; }
@@ -29,7 +38,7 @@ public sealed class QueryEngine
     public QueryResult Instant(IQuerierSource source, string query, long timeMs, bool perStepStats, CancellationToken ct = default)
     {
         // The timeout counts from here: parsing compiles the selectors' regular expressions.
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long started = _time.GetTimestamp();
         if (!TryParse(query, out var expr, out var error))
         {
             return error!;
@@ -39,11 +48,11 @@ public sealed class QueryEngine
 
     /// <summary>Runs an instant query at <paramref name="timeMs"/>.</summary>
     public QueryResult Instant(IQuerierSource source, Expr expr, long timeMs, CancellationToken ct = default) =>
-        Run(source, expr, timeMs, timeMs, 0, false, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
+        Run(source, expr, timeMs, timeMs, 0, false, _time.GetTimestamp(), ct);
 
     /// <summary>Runs an instant query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
     public QueryResult Instant(IQuerierSource source, Expr expr, long timeMs, bool perStepStats, CancellationToken ct = default) =>
-        Run(source, expr, timeMs, timeMs, 0, perStepStats, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
+        Run(source, expr, timeMs, timeMs, 0, perStepStats, _time.GetTimestamp(), ct);
 
     /// <summary>Parses and runs a range query over [start, end] every <paramref name="stepMs"/>; the result is a matrix (or an error).</summary>
     public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, CancellationToken ct = default) =>
@@ -52,7 +61,7 @@ public sealed class QueryEngine
     /// <summary>Parses and runs a range query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
     public QueryResult Range(IQuerierSource source, string query, long startMs, long endMs, long stepMs, bool perStepStats, CancellationToken ct = default)
     {
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long started = _time.GetTimestamp();
         if (!TryParse(query, out var expr, out var error))
         {
             return error!;
@@ -66,7 +75,7 @@ public sealed class QueryEngine
 
     /// <summary>Runs a range query, with the samples per step in its stats when <paramref name="perStepStats"/>.</summary>
     public QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, bool perStepStats, CancellationToken ct = default) =>
-        Range(source, expr, startMs, endMs, stepMs, perStepStats, System.Diagnostics.Stopwatch.GetTimestamp(), ct);
+        Range(source, expr, startMs, endMs, stepMs, perStepStats, _time.GetTimestamp(), ct);
 
     private QueryResult Range(IQuerierSource source, Expr expr, long startMs, long endMs, long stepMs, bool perStepStats, long started, CancellationToken ct)
     {
@@ -113,13 +122,15 @@ public sealed class QueryEngine
 
     private QueryResult Run(IQuerierSource source, Expr expr, long start, long end, long step, bool perStepStats, long started, CancellationToken ct)
     {
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t0 = _time.GetTimestamp();
         long deadline = long.MaxValue;
         if (Options.Timeout > TimeSpan.Zero && Options.Timeout != Timeout.InfiniteTimeSpan)
         {
-            deadline = started + (long)(Options.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+            // Saturated: a timeout too long to add to the clock's reading is no timeout.
+            double ticks = Options.Timeout.TotalSeconds * _time.TimestampFrequency;
+            deadline = ticks < long.MaxValue - started ? started + (long)ticks : long.MaxValue;
         }
-        var ctx = new EvalContext(source, Options, start, end, step, ct) { Deadline = deadline };
+        var ctx = new EvalContext(source, Options, _time, start, end, step, ct) { Deadline = deadline };
         try
         {
             bool instant = step == 0;
@@ -133,10 +144,10 @@ public sealed class QueryEngine
             var totals = new SampleTotals(perStepStats ? new long[(end - start) / interval + 1] : null);
             var ev = new Evaluator(ctx, start, end, interval, totals);
             var value = ev.Eval(expr);
-            long evalEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+            long evalEnd = _time.GetTimestamp();
             var result = instant ? InstantResult(ctx, expr, value, start) : RangeResult(ctx, expr, (Matrix)value);
-            long sortEnd = System.Diagnostics.Stopwatch.GetTimestamp();
-            var prep = System.Diagnostics.Stopwatch.GetElapsedTime(0, ctx.PreparationTicks);
+            long sortEnd = _time.GetTimestamp();
+            var prep = _time.GetElapsedTime(0, ctx.PreparationTicks);
             result.Stats = new QueryStats
             {
                 TotalQueryableSamples = totals.Total,
@@ -144,10 +155,10 @@ public sealed class QueryEngine
                 TotalQueryableSamplesPerStep = totals.PerStep,
                 StartMs = start,
                 StepMs = interval,
-                EvalTotalTime = System.Diagnostics.Stopwatch.GetElapsedTime(t0, sortEnd),
-                ResultSortTime = System.Diagnostics.Stopwatch.GetElapsedTime(evalEnd, sortEnd),
+                EvalTotalTime = _time.GetElapsedTime(t0, sortEnd),
+                ResultSortTime = _time.GetElapsedTime(evalEnd, sortEnd),
                 QueryPreparationTime = prep,
-                InnerEvalTime = System.Diagnostics.Stopwatch.GetElapsedTime(t0, evalEnd) - prep,
+                InnerEvalTime = _time.GetElapsedTime(t0, evalEnd) - prep,
             };
             return result;
         }
@@ -158,7 +169,7 @@ public sealed class QueryEngine
         catch (OperationCanceledException)
         {
             // Past the deadline as well: that is the timeout, whichever of the two was seen first.
-            return ctx.Deadline != long.MaxValue && System.Diagnostics.Stopwatch.GetTimestamp() > ctx.Deadline
+            return ctx.Deadline != long.MaxValue && _time.GetTimestamp() > ctx.Deadline
                 ? QueryResult.Failed(QueryErrorType.Timeout, "query timed out in expression evaluation", ctx.Warnings, ctx.Infos)
                 : QueryResult.Failed(QueryErrorType.Canceled, "query was canceled in expression evaluation", ctx.Warnings, ctx.Infos);
         }

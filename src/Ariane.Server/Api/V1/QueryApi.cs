@@ -145,7 +145,7 @@ public static class QueryApi
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         cts.CancelAfter(timeout);
-        long arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+        long arrived = s.Time.GetTimestamp();
         s.EngineMetrics.Begin();
         try
         {
@@ -161,7 +161,7 @@ public static class QueryApi
             s.EngineMetrics.End();
             throw;
         }
-        long admitted = System.Diagnostics.Stopwatch.GetTimestamp();
+        long admitted = s.Time.GetTimestamp();
         // The query gives its slot back when it has really stopped (so the concurrency limit and the active-query gauge
         // hold), but the answer does not wait for that past the deadline: a query stuck where it cannot look at its
         // token (one long storage call) still gets its 503 at the limit.
@@ -186,12 +186,12 @@ public static class QueryApi
             // The engine saw the token the timeout cancelled: that is a timeout (503), not a client that went away (499).
             throw new ApiException(ApiErrorType.Timeout, "query timed out in expression evaluation");
         }
-        var queued = System.Diagnostics.Stopwatch.GetElapsedTime(arrived, admitted);
+        var queued = s.Time.GetElapsedTime(arrived, admitted);
         if (result.Stats is { } qs)
         {
             s.EngineMetrics.Observe(queued, qs.QueryPreparationTime, qs.InnerEvalTime, qs.ResultSortTime, s.Time.GetUtcNow().ToUnixTimeMilliseconds());
         }
-        return new QueryRun(result, queued, System.Diagnostics.Stopwatch.GetElapsedTime(arrived));
+        return new QueryRun(result, queued, s.Time.GetElapsedTime(arrived));
     }
 
     private static async Task Write(HttpContext ctx, string query, QueryRun run, string? stats)
