@@ -45,10 +45,12 @@ double OptDouble(string name, string? def = null) => double.Parse(Opt(name, def)
 const string CpuMetric = "process_cpu_seconds_total";
 
 // --timeout-s caps one request (query.sh sets it a little past the servers' 2-minute query timeout).
+#pragma warning disable CA2000 // the HttpClient owns the handler (disposeHandler defaults to true)
 using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
 {
     Timeout = TimeSpan.FromSeconds(OptDouble("timeout-s", "300")),
 };
+#pragma warning restore CA2000
 
 try
 {

@@ -167,7 +167,9 @@ public static class ServerHost
             new SelfMetricsModule(state),
         ];
 
+#pragma warning disable CA2000 // captured by state.Reload, which lives as long as the process; nothing reads its AvailableWaitHandle
         var reloadGate = new SemaphoreSlim(1, 1);
+#pragma warning restore CA2000
         state.Reload = async () =>
         {
             await reloadGate.WaitAsync().ConfigureAwait(false);

@@ -32,7 +32,7 @@ public static class ConfigRedactor
             return string.Empty;
         }
         Walk(stream.Documents[0].RootNode);
-        var w = new StringWriter();
+        using var w = new StringWriter();
         stream.Save(w, assignAnchors: false);
         string s = w.ToString();
         return s.EndsWith("...\n", StringComparison.Ordinal) ? s[..^4] : s;

@@ -81,6 +81,7 @@ internal sealed class ScrapeHttpClient : IDisposable
         try
         {
             // A pooled connection the target closed meanwhile fails before any byte of the response: try a new one.
+#pragma warning disable CA2000 // TrySend owns the connection: it disposes it on failure and hands it to the Response, which the caller disposes
             while (TakeIdle(key) is { } pooled)
             {
                 if (TrySend(pooled, request, requestLength, ct, out var resp))
@@ -94,6 +95,7 @@ internal sealed class ScrapeHttpClient : IDisposable
                 throw new HttpRequestException("The response ended prematurely.");
             }
             return fresh;
+#pragma warning restore CA2000
         }
         finally
         {
@@ -192,6 +194,7 @@ internal sealed class ScrapeHttpClient : IDisposable
     {
         string host = url.IdnHost;
         string address = url.HostNameType == UriHostNameType.IPv6 ? url.DnsSafeHost : host; // without the brackets
+#pragma warning disable CA2000 // socket -> NetworkStream -> SslStream -> Connection, each owning the last; a failed connect or handshake disposes what it made
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using (ct.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
         {
@@ -234,6 +237,7 @@ internal sealed class ScrapeHttpClient : IDisposable
             stream = ssl;
         }
         return new Connection(key, socket, stream);
+#pragma warning restore CA2000
     }
 
     private static SslClientAuthenticationOptions Clone(SslClientAuthenticationOptions o) => new()
@@ -259,7 +263,9 @@ internal sealed class ScrapeHttpClient : IDisposable
         };
         if (!string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile))
         {
+#pragma warning disable CA2000 // the certificate lives in the options, which the client keeps for its lifetime
             o.ClientCertificates = [X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile)];
+#pragma warning restore CA2000
         }
         X509Certificate2Collection? roots = null;
         if (!string.IsNullOrEmpty(tls.CaFile))

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ariane.Config;
 using Ariane.Discovery;
 using Ariane.Model;
@@ -125,6 +126,7 @@ public sealed class ScrapeManager : IAsyncDisposable
 }
 
 /// <summary>The targets of one job and their loops, fed by the job's discoverers.</summary>
+[SuppressMessage("Design", "CA1001", Justification = "Disposed by DisposeAsync(markStale), which ScrapeManager calls on every pool it drops or holds at its own disposal; the flag is why the pool is not IDisposable")]
 public sealed class ScrapePool
 {
     private readonly ScrapeConfig _config;

@@ -112,7 +112,9 @@ internal sealed class ScrapeScheduler : IDisposable
         while (!_disposed)
         {
             long now = _time.GetTimestamp();
+#pragma warning disable CA2000 // the queue only schedules loops; their pool owns and disposes them
             if (_due.TryPeek(out var loop, out long due))
+#pragma warning restore CA2000
             {
                 if (loop.Stopped)
                 {

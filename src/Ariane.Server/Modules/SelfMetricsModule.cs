@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ariane.Exposition;
 
 namespace Ariane.Server.Modules;
@@ -8,6 +9,7 @@ namespace Ariane.Server.Modules;
 /// (<c>process_*</c>, <c>dotnet_*</c>), the host's at <c>/node/metrics</c>, and the <see cref="MemoryHousekeeper"/>
 /// that gives memory back after bursts of work (started with the module, stopped with it).
 /// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "A module's end of life is StopAsync, which the host calls once for every module and which disposes the housekeeper")]
 internal sealed class SelfMetricsModule(ServerState state) : IServerModule
 {
     private MemoryHousekeeper? _housekeeper;

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -10,6 +11,7 @@ namespace Ariane.Server.Web;
 /// per request; bcrypt runs one at a time so a flood of guesses cannot take every core; an unknown user is checked
 /// against a dummy hash of the same cost as the real ones, so the answer's timing does not tell which users exist.
 /// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "One per WebSecurity, which lives as long as the process; nothing reads the semaphore's AvailableWaitHandle, so it holds no OS handle")]
 public sealed class BasicAuthenticator
 {
     private const int CacheSize = 100;

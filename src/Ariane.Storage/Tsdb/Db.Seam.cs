@@ -37,7 +37,9 @@ public sealed partial class Db : ITsdbStorage
 
     int IStorageAdmin.CleanTombstones() => CleanTombstones();
 
+#pragma warning disable CA2000 // the backup set passes to the wrapper, which the caller disposes; the wrapper's constructor cannot throw
     IPreparedBackup IStorageAdmin.PrepareBackup() => new PreparedBackup(PrepareBackup());
+#pragma warning restore CA2000
 
     TimeSpan IStorageAdmin.OutOfOrderTimeWindow
     {

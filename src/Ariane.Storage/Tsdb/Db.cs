@@ -251,7 +251,9 @@ public sealed partial class Db : IStorage, IDisposable
                 IQuerier q;
                 try
                 {
+#pragma warning disable CA2000 // goes into qs: the returned MergeQuerier owns it, or the retry below disposes it
                     q = b.Querier(mint, maxt);
+#pragma warning restore CA2000
                 }
                 catch (ObjectDisposedException)
                 {

@@ -136,17 +136,21 @@ public static class AdminApi
         ctx.Response.ContentType = gzip ? "application/gzip" : "application/x-tar";
         ctx.Response.Headers.ContentDisposition = $"attachment; filename=\"ariane-backup-{stamp}.tar{(gzip ? ".gz" : "")}\"";
         var body = ctx.Response.Body;
-        Stream target = gzip ? new GZipStream(body, CompressionLevel.Fastest, leaveOpen: true) : body;
-        try
+        if (gzip)
         {
-            await set.WriteArchiveAsync(target, configPart, StatusApi.Version, now, ctx.RequestAborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (gzip)
+            var gz = new GZipStream(body, CompressionLevel.Fastest, leaveOpen: true);
+            try
             {
-                await target.DisposeAsync().ConfigureAwait(false);
+                await set.WriteArchiveAsync(gz, configPart, StatusApi.Version, now, ctx.RequestAborted).ConfigureAwait(false);
             }
+            finally
+            {
+                await gz.DisposeAsync().ConfigureAwait(false); // writes the gzip trailer before the body is flushed
+            }
+        }
+        else
+        {
+            await set.WriteArchiveAsync(body, configPart, StatusApi.Version, now, ctx.RequestAborted).ConfigureAwait(false);
         }
         await body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
         log.LogInformation("Backup sent: {Files} files, {Bytes} bytes in {Seconds:F1} s", set.FileCount, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);

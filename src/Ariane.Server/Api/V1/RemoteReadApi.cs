@@ -26,7 +26,9 @@ public static class RemoteReadApi
     public static void Map(IEndpointRouteBuilder app, IQuerierSource storage, ServerState state)
     {
         var s = new RemoteReadDeps(storage, state);
+#pragma warning disable CA2000 // the gate lives as long as the route, i.e. the process; nothing reads its AvailableWaitHandle, so it holds no OS handle
         var gate = s.Options.RemoteReadConcurrentLimit > 0 ? new SemaphoreSlim(s.Options.RemoteReadConcurrentLimit) : null;
+#pragma warning restore CA2000
         app.MapPost("/api/v1/read", ctx => Handle(ctx, s, gate));
     }
 

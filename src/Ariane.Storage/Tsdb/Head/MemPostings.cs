@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Ariane.Model;
 
 namespace Ariane.Tsdb;
@@ -118,6 +119,7 @@ internal sealed class PostingList
 /// The inverted index of the head: label name → label value → sorted series references. Writers (series
 /// creation) take the write lock; queries resolve matchers to a reference list under the read lock.
 /// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "The lock lives as long as the Head; queries in flight at shutdown may still take it after Head.Dispose, and an undisposed ReaderWriterLockSlim holds only finalizable wait handles")]
 internal sealed class MemPostings
 {
     private readonly Dictionary<string, Dictionary<string, PostingList>> _m = new(StringComparer.Ordinal);
