@@ -3,7 +3,9 @@ using Ariane.Model;
 namespace Ariane.Storage;
 
 // The seam between everything that writes samples (scrape, remote write, rules, backfill) and everything
-// that reads them (PromQL, the HTTP APIs, federation). Nothing outside Ariane.Storage sees the TSDB's types.
+// that reads them (PromQL, the HTTP APIs, federation). The running server sees storage only through these and
+// TsdbSeam.cs (admin and stats), opened by TsdbStorage.Open; the offline data-folder tools of the CLI (tsdb,
+// backfill, migrate, restore) are the one exception, as docs/ARCHITECTURE.md says.
 
 /// <summary>Hands out appenders. Implementations are safe for concurrent use.</summary>
 public interface IAppendable
