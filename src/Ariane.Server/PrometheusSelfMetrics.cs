@@ -112,10 +112,8 @@ public sealed class EngineMetrics
         {
             _slices[i].Write(w, "prometheus_engine_query_duration_seconds", ["slice"], [Slices[i]], Quantiles, nowMs);
         }
-        w.Family("prometheus_engine_queries", "gauge", "The current number of queries being executed or waiting.");
-        w.Sample("prometheus_engine_queries", Running);
-        w.Family("prometheus_engine_queries_concurrent_max", "gauge", "The max number of concurrent queries.");
-        w.Sample("prometheus_engine_queries_concurrent_max", maxConcurrency);
+        w.Single("prometheus_engine_queries", "gauge", "The current number of queries being executed or waiting.", Running);
+        w.Single("prometheus_engine_queries_concurrent_max", "gauge", "The max number of concurrent queries.", maxConcurrency);
     }
 }
 
@@ -138,70 +136,48 @@ internal static class PrometheusSelfMetrics
             [BuildInfo.Branch, System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant() switch { "x64" => "amd64", var a => a },
              "linux", "dotnet" + Environment.Version, BuildInfo.Revision, StatusApi.Version], 1);
 
-        w.Family("prometheus_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.");
-        w.Sample("prometheus_config_last_reload_successful", s.LastReloadSuccess ? 1 : 0);
-        w.Family("prometheus_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.");
-        w.Sample("prometheus_config_last_reload_success_timestamp_seconds", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
-        w.Family("prometheus_ready", "gauge", "Whether Prometheus startup was fully completed and the server is ready for normal operation.");
-        w.Sample("prometheus_ready", s.Ready ? 1 : 0);
+        w.Single("prometheus_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.", s.LastReloadSuccess ? 1 : 0);
+        w.Single("prometheus_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.", s.LastConfigTime.ToUnixTimeMilliseconds() / 1000.0);
+        w.Single("prometheus_ready", "gauge", "Whether Prometheus startup was fully completed and the server is ready for normal operation.", s.Ready ? 1 : 0);
     }
 
     /// <summary>The database's figures under Prometheus's names (<c>prometheus_tsdb_*</c>).</summary>
     public static void WriteTsdb(TextExpositionWriter w, TsdbStats db)
     {
-        w.Family("prometheus_tsdb_head_series", "gauge", "Total number of series in the head block.");
-        w.Sample("prometheus_tsdb_head_series", db.HeadSeries);
-        w.Family("prometheus_tsdb_head_series_created_total", "counter", "Total number of series created in the head");
-        w.Sample("prometheus_tsdb_head_series_created_total", db.SeriesCreated);
-        w.Family("prometheus_tsdb_head_chunks", "gauge", "Total number of chunks in the head block.");
-        w.Sample("prometheus_tsdb_head_chunks", db.HeadChunks);
+        w.Single("prometheus_tsdb_head_series", "gauge", "Total number of series in the head block.", db.HeadSeries);
+        w.Single("prometheus_tsdb_head_series_created_total", "counter", "Total number of series created in the head", db.SeriesCreated);
+        w.Single("prometheus_tsdb_head_chunks", "gauge", "Total number of chunks in the head block.", db.HeadChunks);
         w.Family("prometheus_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.");
         w.Sample("prometheus_tsdb_head_samples_appended_total", ["type"], ["float"], db.SamplesAppended);
-        w.Family("prometheus_tsdb_head_min_time", "gauge", "Minimum time bound of the head block.");
-        w.Sample("prometheus_tsdb_head_min_time", db.HeadMinTime);
-        w.Family("prometheus_tsdb_head_max_time", "gauge", "Maximum timestamp of the head block.");
-        w.Sample("prometheus_tsdb_head_max_time", db.HeadMaxTime);
+        w.Single("prometheus_tsdb_head_min_time", "gauge", "Minimum time bound of the head block.", db.HeadMinTime);
+        w.Single("prometheus_tsdb_head_max_time", "gauge", "Maximum timestamp of the head block.", db.HeadMaxTime);
         w.Family("prometheus_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples ingestion failed attempts due to out of order being disabled.");
         w.Sample("prometheus_tsdb_out_of_order_samples_total", ["type"], ["float"], db.OutOfOrderSamples);
         w.Family("prometheus_tsdb_out_of_bound_samples_total", "counter", "Total number of out of bound samples ingestion failed attempts with out of order support disabled.");
         w.Sample("prometheus_tsdb_out_of_bound_samples_total", ["type"], ["float"], db.OutOfBoundsSamples);
         w.Family("prometheus_tsdb_too_old_samples_total", "counter", "Total number of out of order samples ingestion failed attempts with out of support enabled, but sample outside of time window.");
         w.Sample("prometheus_tsdb_too_old_samples_total", ["type"], ["float"], db.TooOldSamples);
-        w.Family("prometheus_tsdb_head_truncations_total", "counter", "Total number of head truncations attempted.");
-        w.Sample("prometheus_tsdb_head_truncations_total", db.HeadTruncations);
-        w.Family("prometheus_tsdb_compactions_total", "counter", "Total number of compactions that were executed for the partition.");
-        w.Sample("prometheus_tsdb_compactions_total", db.Compactions);
-        w.Family("prometheus_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed for the partition.");
-        w.Sample("prometheus_tsdb_compactions_failed_total", db.CompactionsFailed);
+        w.Single("prometheus_tsdb_head_truncations_total", "counter", "Total number of head truncations attempted.", db.HeadTruncations);
+        w.Single("prometheus_tsdb_compactions_total", "counter", "Total number of compactions that were executed for the partition.", db.Compactions);
+        w.Single("prometheus_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed for the partition.", db.CompactionsFailed);
         // Ariane changes its block list in memory as it writes, compacts or deletes blocks; it never re-reads the
         // folder at run time, which is the "reload" that can fail in Prometheus. Both counters are kept so that the
         // mixin's PrometheusTSDBReloadsFailing alert has its series (and stays quiet for the right reason).
-        w.Family("prometheus_tsdb_reloads_total", "counter", "Number of times the database reloaded block data from disk.");
-        w.Sample("prometheus_tsdb_reloads_total", 1 + db.Compactions + db.HeadTruncations + db.TimeRetentions + db.SizeRetentions);
-        w.Family("prometheus_tsdb_reloads_failures_total", "counter", "Number of times the database failed to reloadBlocks block data from disk.");
-        w.Sample("prometheus_tsdb_reloads_failures_total", 0);
-        w.Family("prometheus_tsdb_blocks_loaded", "gauge", "Number of currently loaded data blocks");
-        w.Sample("prometheus_tsdb_blocks_loaded", db.BlocksLoaded);
-        w.Family("prometheus_tsdb_storage_blocks_bytes", "gauge", "The number of bytes that are currently used for local storage by all blocks.");
-        w.Sample("prometheus_tsdb_storage_blocks_bytes", db.BlockBytes);
-        w.Family("prometheus_tsdb_lowest_timestamp", "gauge", "Lowest timestamp value stored in the database. The unit is decided by the library consumer.");
-        w.Sample("prometheus_tsdb_lowest_timestamp", db.LowestTimestamp);
-        w.Family("prometheus_tsdb_time_retentions_total", "counter", "The number of times that blocks were deleted because the maximum time limit was exceeded.");
-        w.Sample("prometheus_tsdb_time_retentions_total", db.TimeRetentions);
-        w.Family("prometheus_tsdb_size_retentions_total", "counter", "The number of times that blocks were deleted because the maximum number of bytes was exceeded.");
-        w.Sample("prometheus_tsdb_size_retentions_total", db.SizeRetentions);
-        w.Family("prometheus_tsdb_checkpoint_creations_total", "counter", "Total number of checkpoint creations attempted.");
-        w.Sample("prometheus_tsdb_checkpoint_creations_total", db.Checkpoints);
-        w.Family("prometheus_tsdb_wal_corruptions_total", "counter", "Total number of WAL corruptions.");
-        w.Sample("prometheus_tsdb_wal_corruptions_total", db.WalCorruptionsRepaired);
-        w.Family("prometheus_tsdb_wal_writes_failed_total", "counter", "Total number of write log writes that failed.");
-        w.Sample("prometheus_tsdb_wal_writes_failed_total", db.WalWriteFailures);
+        w.Single("prometheus_tsdb_reloads_total", "counter", "Number of times the database reloaded block data from disk.", 1 + db.Compactions + db.HeadTruncations + db.TimeRetentions + db.SizeRetentions);
+        w.Single("prometheus_tsdb_reloads_failures_total", "counter", "Number of times the database failed to reloadBlocks block data from disk.", 0);
+        w.Single("prometheus_tsdb_blocks_loaded", "gauge", "Number of currently loaded data blocks", db.BlocksLoaded);
+        w.Single("prometheus_tsdb_storage_blocks_bytes", "gauge", "The number of bytes that are currently used for local storage by all blocks.", db.BlockBytes);
+        w.Single("prometheus_tsdb_lowest_timestamp", "gauge", "Lowest timestamp value stored in the database. The unit is decided by the library consumer.", db.LowestTimestamp);
+        w.Single("prometheus_tsdb_time_retentions_total", "counter", "The number of times that blocks were deleted because the maximum time limit was exceeded.", db.TimeRetentions);
+        w.Single("prometheus_tsdb_size_retentions_total", "counter", "The number of times that blocks were deleted because the maximum number of bytes was exceeded.", db.SizeRetentions);
+        w.Single("prometheus_tsdb_checkpoint_creations_total", "counter", "Total number of checkpoint creations attempted.", db.Checkpoints);
+        w.Single("prometheus_tsdb_wal_corruptions_total", "counter", "Total number of WAL corruptions.", db.WalCorruptionsRepaired);
+        w.Single("prometheus_tsdb_wal_writes_failed_total", "counter", "Total number of write log writes that failed.", db.WalWriteFailures);
         w.Family("prometheus_tsdb_wal_fsync_duration_seconds", "summary", "Duration of write log fsync.");
         // Ariane counts fsyncs but does not time them; the count is what rate() over the family's _count reads.
         w.Sample("prometheus_tsdb_wal_fsync_duration_seconds_sum", 0);
         w.Sample("prometheus_tsdb_wal_fsync_duration_seconds_count", db.WalFsyncs);
-        w.Family("prometheus_tsdb_wal_storage_size_bytes", "gauge", "Size of the write log directory.");
-        w.Sample("prometheus_tsdb_wal_storage_size_bytes", db.WalSizeBytes);
+        w.Single("prometheus_tsdb_wal_storage_size_bytes", "gauge", "Size of the write log directory.", db.WalSizeBytes);
     }
 
     /// <summary>Scrape pools, targets and discovery under Prometheus's names (<c>prometheus_target_*</c>, <c>prometheus_sd_*</c>).</summary>
@@ -232,10 +208,8 @@ internal static class PrometheusSelfMetrics
         {
             w.Sample("prometheus_target_sync_failed_total", "scrape_job", p.JobName, 0);
         }
-        w.Family("prometheus_target_scrape_pools_total", "counter", "Total number of scrape pool creation attempts.");
-        w.Sample("prometheus_target_scrape_pools_total", pools.Count);
-        w.Family("prometheus_target_scrape_pools_failed_total", "counter", "Total number of scrape pool creations that failed.");
-        w.Sample("prometheus_target_scrape_pools_failed_total", 0);
+        w.Single("prometheus_target_scrape_pools_total", "counter", "Total number of scrape pool creation attempts.", pools.Count);
+        w.Single("prometheus_target_scrape_pools_failed_total", "counter", "Total number of scrape pool creations that failed.", 0);
         w.Family("prometheus_target_scrape_pool_targets", "gauge", "Current number of targets in this scrape pool.");
         var active = new List<IReadOnlyList<ScrapeTarget>>(pools.Count);
         foreach (var p in pools)
@@ -255,20 +229,13 @@ internal static class PrometheusSelfMetrics
             w.Sample("prometheus_target_metadata_cache_entries", "scrape_job", pools[i].JobName, entries);
         }
         // target_limit is not enforced yet, so no pool is ever over it (see docs/configuration.md).
-        w.Family("prometheus_target_scrape_pool_exceeded_target_limit_total", "counter", "Total number of times scrape pools hit the target limit, during sync or config reload.");
-        w.Sample("prometheus_target_scrape_pool_exceeded_target_limit_total", 0);
-        w.Family("prometheus_target_scrape_pool_exceeded_label_limits_total", "counter", "Total number of times scrape pools hit the label limits, during sync or config reload.");
-        w.Sample("prometheus_target_scrape_pool_exceeded_label_limits_total", ScrapeMetrics.ExceededLabelLimits);
-        w.Family("prometheus_target_scrapes_exceeded_sample_limit_total", "counter", "Total number of scrapes that hit the sample limit and were rejected.");
-        w.Sample("prometheus_target_scrapes_exceeded_sample_limit_total", ScrapeMetrics.ExceededSampleLimit);
-        w.Family("prometheus_target_scrapes_exceeded_body_size_limit_total", "counter", "Total number of scrapes that hit the body size limit");
-        w.Sample("prometheus_target_scrapes_exceeded_body_size_limit_total", ScrapeMetrics.ExceededBodySizeLimit);
-        w.Family("prometheus_target_scrapes_sample_duplicate_timestamp_total", "counter", "Total number of samples rejected due to duplicate timestamps but different values.");
-        w.Sample("prometheus_target_scrapes_sample_duplicate_timestamp_total", ScrapeMetrics.SampleDuplicateTimestamp);
-        w.Family("prometheus_target_scrapes_sample_out_of_bounds_total", "counter", "Total number of samples rejected due to timestamp falling outside of the time bounds.");
-        w.Sample("prometheus_target_scrapes_sample_out_of_bounds_total", ScrapeMetrics.SampleOutOfBounds);
-        w.Family("prometheus_target_scrapes_sample_out_of_order_total", "counter", "Total number of samples rejected due to not being out of the expected order.");
-        w.Sample("prometheus_target_scrapes_sample_out_of_order_total", ScrapeMetrics.SampleOutOfOrder);
+        w.Single("prometheus_target_scrape_pool_exceeded_target_limit_total", "counter", "Total number of times scrape pools hit the target limit, during sync or config reload.", 0);
+        w.Single("prometheus_target_scrape_pool_exceeded_label_limits_total", "counter", "Total number of times scrape pools hit the label limits, during sync or config reload.", ScrapeMetrics.ExceededLabelLimits);
+        w.Single("prometheus_target_scrapes_exceeded_sample_limit_total", "counter", "Total number of scrapes that hit the sample limit and were rejected.", ScrapeMetrics.ExceededSampleLimit);
+        w.Single("prometheus_target_scrapes_exceeded_body_size_limit_total", "counter", "Total number of scrapes that hit the body size limit", ScrapeMetrics.ExceededBodySizeLimit);
+        w.Single("prometheus_target_scrapes_sample_duplicate_timestamp_total", "counter", "Total number of samples rejected due to duplicate timestamps but different values.", ScrapeMetrics.SampleDuplicateTimestamp);
+        w.Single("prometheus_target_scrapes_sample_out_of_bounds_total", "counter", "Total number of samples rejected due to timestamp falling outside of the time bounds.", ScrapeMetrics.SampleOutOfBounds);
+        w.Single("prometheus_target_scrapes_sample_out_of_order_total", "counter", "Total number of samples rejected due to not being out of the expected order.", ScrapeMetrics.SampleOutOfOrder);
 
         // Service discovery: one "scrape" manager whose configs are the jobs, as Prometheus labels them.
         w.Family("prometheus_sd_discovered_targets", "gauge", "Current number of discovered targets.");

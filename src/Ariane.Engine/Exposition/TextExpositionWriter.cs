@@ -53,6 +53,13 @@ public sealed class TextExpositionWriter
         Type(name, type);
     }
 
+    /// <summary>Writes a family that has one sample without labels: its HELP and TYPE lines, then the sample.</summary>
+    public void Single(string name, string type, string help, double value)
+    {
+        Family(name, type, help);
+        Sample(name, value);
+    }
+
     /// <summary>Writes a sample without labels.</summary>
     public void Sample(string name, double value) => Sample(name, ReadOnlySpan<string>.Empty, ReadOnlySpan<string>.Empty, value);
 
