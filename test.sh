@@ -77,5 +77,11 @@ if [ -z "$summary" ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# The failures again, last, so that a reader who sees only the end of the output (a CI log's tail) sees which ones.
+if [ "$failed" != 0 ]; then
+  echo
+  echo "== failed tests =="
+  grep -E -A 3 '^\s+Failed ' "$log" | grep -v -E '^--$|^\s+Stack Trace' | cut -c1-400 | head -n 60
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$rc" = 0 ] && [ "$failed" = 0 ]
