@@ -203,6 +203,7 @@ public static class ServerHost
                 reloadGate.Release();
             }
         };
+        state.UnhealthyModules = () => UnhealthyModules(modules);
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         state.Quit = lifetime.StopApplication;
 
@@ -281,6 +282,20 @@ public static class ServerHost
         log.LogInformation("See you next time!");
         await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue
         return 0;
+    }
+
+    // The names of the modules that report themselves unhealthy, or null; allocates only when one does.
+    internal static string? UnhealthyModules(IServerModule[] modules)
+    {
+        string? down = null;
+        foreach (var m in modules)
+        {
+            if (!m.Healthy)
+            {
+                down = down is null ? m.Name : down + ", " + m.Name;
+            }
+        }
+        return down;
     }
 
     // Stops the modules in the reverse of their start order: scraping, then the HTTP listener, then storage.

@@ -44,6 +44,12 @@ public sealed class ServerState
     /// <summary>Reloads the configuration (SIGHUP, POST /-/reload); returns an error text or null.</summary>
     public Func<Task<string?>> Reload { get; set; } = () => Task.FromResult<string?>(null);
 
+    /// <summary>
+    /// The names of the modules that are not doing their job (comma-separated), or null when all are; <c>/-/healthy</c>
+    /// answers 503 with them once the server is ready. Set by the host, which owns the module list.
+    /// </summary>
+    public Func<string?> UnhealthyModules { get; set; } = () => null;
+
     /// <summary>Asks the server to stop (POST /-/quit).</summary>
     public Action Quit { get; set; } = () => { };
 }

@@ -143,8 +143,9 @@ public static class QueryApi
     /// <summary>Runs a query on a pool thread under the concurrency limit and the timeout.</summary>
     private static async Task<QueryRun> Run(HttpContext ctx, QueryDeps s, TimeSpan timeout, Func<CancellationToken, QueryResult> query)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
-        cts.CancelAfter(timeout);
+        // The deadline runs on the server's TimeProvider, as the engine's own timeout does, so a test's fake clock drives both.
+        using var deadline = new CancellationTokenSource(timeout, s.Time);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, deadline.Token);
         long arrived = s.Time.GetTimestamp();
         s.EngineMetrics.Begin();
         try

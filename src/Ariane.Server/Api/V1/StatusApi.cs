@@ -62,7 +62,12 @@ public static class StatusApi
             })));
         app.MapGet("/api/v1/status/tsdb", ctx => MetadataApi.Guard(ctx, () => TsdbStatus.Write(ctx, storage)));
 
-        app.MapMethods("/-/healthy", ["GET", "HEAD"], ctx => Text(ctx, 200, "Ariane is Healthy.\n"));
+        // Alive is healthy while starting (as Prometheus, which answers during WAL replay); once ready, a module that
+        // stopped doing its job (storage closed, scraping stopped) makes the answer 503 and names it.
+        app.MapMethods("/-/healthy", ["GET", "HEAD"], ctx =>
+            s.Ready && s.UnhealthyModules() is { } down
+                ? Text(ctx, 503, "Ariane is Unhealthy: " + down + ".\n")
+                : Text(ctx, 200, "Ariane is Healthy.\n"));
         app.MapMethods("/-/ready", ["GET", "HEAD"], ctx =>
             s.Ready ? Text(ctx, 200, "Ariane is Ready.\n") : Text(ctx, 503, "Service Unavailable"));
         app.MapMethods("/-/reload", ["POST", "PUT"], async ctx =>
