@@ -211,7 +211,7 @@ public static class ServerHost
         // known here because minimal APIs route before user middleware.
         app.Use(async (ctx, next) =>
         {
-            long began = System.Diagnostics.Stopwatch.GetTimestamp();
+            long began = time.GetTimestamp();
             try
             {
                 await next(ctx).ConfigureAwait(false);
@@ -219,7 +219,7 @@ public static class ServerHost
             finally
             {
                 string handler = HttpRequestMetrics.HandlerLabel((ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
-                webApi.HttpMetrics.Observe(handler, ctx.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(began));
+                webApi.HttpMetrics.Observe(handler, ctx.Response.StatusCode, time.GetElapsedTime(began));
             }
         });
         if (webSource is not null)
