@@ -1,5 +1,6 @@
 using System.Text;
 using Ariane.Config;
+using Ariane.Discovery;
 using Ariane.Relabel;
 
 namespace Ariane.Scrape;
@@ -22,14 +23,7 @@ internal static class ScrapeConfigFingerprint
         {
             sb.Append("|p:").Append(k).Append('=').AppendJoin(',', vs);
         }
-        foreach (var s in c.StaticConfigs)
-        {
-            sb.Append("|s:").AppendJoin(',', s.Targets).Append(s.Labels);
-        }
-        foreach (var f in c.FileSdConfigs)
-        {
-            sb.Append("|f:").AppendJoin(',', f.Files).Append(f.RefreshInterval.Ticks);
-        }
+        DiscoverySet.AppendFingerprint(sb, c.StaticConfigs, c.FileSdConfigs);
         Relabels(sb, "r", c.RelabelConfigs);
         Relabels(sb, "m", c.MetricRelabelConfigs);
         var h = c.HttpClient;

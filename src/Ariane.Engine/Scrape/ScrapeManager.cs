@@ -20,6 +20,8 @@ public sealed class ScrapeManager : IAsyncDisposable
     private readonly Action<string> _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ScrapeScheduler _scheduler;
+    private readonly ITargetDiscovery _discovery;
+    private readonly DiscoveryManager? _ownDiscovery;
     private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
     private bool _disposed;
 
@@ -35,13 +37,23 @@ public sealed class ScrapeManager : IAsyncDisposable
     /// <summary>Receives debug lines (each scrape, discovery updates); null when debug logging is off.</summary>
     public Action<string>? DebugLog { get; init; }
 
-    /// <summary>Creates an idle manager whose warnings (failed scrapes, invalid targets) go to <paramref name="log"/>.</summary>
-    public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log)
+    /// <summary>
+    /// Creates an idle manager whose warnings (failed scrapes, invalid targets) go to <paramref name="log"/>. Its jobs'
+    /// targets come from <paramref name="discovery"/> (the server's discovery module), or, when none is given, from a
+    /// discovery manager of its own that it stops with itself.
+    /// </summary>
+    public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log, ITargetDiscovery? discovery = null)
     {
         _storage = storage;
         _time = time;
         _log = log;
         _scheduler = new ScrapeScheduler(time, log);
+        if (discovery is null)
+        {
+            _ownDiscovery = new DiscoveryManager("scrape");
+            discovery = _ownDiscovery;
+        }
+        _discovery = discovery;
     }
 
     /// <summary>The pools by job name, for the targets and metadata APIs.</summary>
@@ -56,7 +68,8 @@ public sealed class ScrapeManager : IAsyncDisposable
 
     /// <summary>
     /// Makes the running pools match <paramref name="config"/>: a job whose configuration is unchanged keeps its
-    /// loops (so reloading does not reset staleness tracking); changed jobs are rebuilt; removed jobs stopped.
+    /// loops (so reloading does not reset staleness tracking); changed jobs are rebuilt; removed jobs stopped. Discovery
+    /// is told the jobs first; a rebuilt pool starts from the targets discovery already knows.
     /// </summary>
     public async Task ApplyConfigAsync(PrometheusConfig config)
     {
@@ -68,6 +81,12 @@ public sealed class ScrapeManager : IAsyncDisposable
                 // A reload (SIGHUP runs it on its own task) that lands during shutdown: storage is about to close.
                 return;
             }
+            var sets = new List<DiscoverySet>(config.ScrapeConfigs.Count);
+            foreach (var sc in config.ScrapeConfigs)
+            {
+                sets.Add(DiscoverySet.For(sc, _time, _log));
+            }
+            await _discovery.ApplyConfigAsync(sets).ConfigureAwait(false);
             var next = new Dictionary<string, ScrapePool>(StringComparer.Ordinal);
             foreach (var sc in config.ScrapeConfigs)
             {
@@ -83,7 +102,7 @@ public sealed class ScrapeManager : IAsyncDisposable
                     DebugLog = DebugLog,
                 };
                 next[sc.JobName] = pool;
-                pool.Start();
+                pool.Start(_discovery);
             }
             foreach (var (name, pool) in _pools)
             {
@@ -117,6 +136,10 @@ public sealed class ScrapeManager : IAsyncDisposable
             }
             _pools = new(StringComparer.Ordinal);
             _scheduler.Dispose();
+            if (_ownDiscovery is not null)
+            {
+                await _ownDiscovery.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -125,7 +148,7 @@ public sealed class ScrapeManager : IAsyncDisposable
     }
 }
 
-/// <summary>The targets of one job and their loops, fed by the job's discoverers.</summary>
+/// <summary>The targets of one job and their loops, fed by the job's discovery set.</summary>
 [SuppressMessage("Design", "CA1001", Justification = "Disposed by DisposeAsync(markStale), which ScrapeManager calls on every pool it drops or holds at its own disposal; the flag is why the pool is not IDisposable")]
 public sealed class ScrapePool
 {
@@ -138,9 +161,7 @@ public sealed class ScrapePool
     private readonly ScrapeHttpClient _client;
     private readonly object _sync = new();
     private readonly Dictionary<string, IReadOnlyList<TargetGroup>> _groupsByProvider = new(StringComparer.Ordinal);
-    private readonly List<IDiscoverer> _discoverers = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _tasks = [];
+    private IDisposable? _discovery;
     // Stops of targets that discovery removed (they write staleness markers once their running scrape ended): awaited
     // by DisposeAsync, so that nothing the pool started writes after it returned and the server closes storage.
     private readonly List<Task> _stopping = [];
@@ -202,29 +223,10 @@ public sealed class ScrapePool
 
     internal bool SameConfig(ScrapeConfig other) => string.Equals(_configText, ScrapeConfigFingerprint.Of(other), StringComparison.Ordinal);
 
-    internal void Start()
+    /// <summary>Attaches the pool to its job's discovery set: the targets known so far arrive at once, then every update.</summary>
+    internal void Start(ITargetDiscovery discovery)
     {
-        var discoverers = Discoverers.For(_config, _time, _log);
-        for (int i = 0; i < discoverers.Count; i++)
-        {
-            var d = discoverers[i];
-            _discoverers.Add(d);
-            string provider = "sd/" + i;
-            _tasks.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    await foreach (var groups in d.Updates.ReadAllAsync(_stop.Token).ConfigureAwait(false))
-                    {
-                        Sync(provider, groups);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }));
-            _tasks.Add(Task.Run(() => d.RunAsync(_stop.Token)));
-        }
+        _discovery = discovery.Attach(_config.JobName, Sync);
     }
 
     /// <summary>Replaces one provider's groups and reconciles the loops.</summary>
@@ -316,18 +318,8 @@ public sealed class ScrapePool
 
     internal async Task DisposeAsync(bool markStale)
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var d in _discoverers)
-        {
-            await d.DisposeAsync().ConfigureAwait(false);
-        }
-        try
-        {
-            await Task.WhenAll(_tasks).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        // Detached first: once this returns, discovery calls Sync no more, so no loop starts after the stops below.
+        _discovery?.Dispose();
         List<ScrapeLoop> loops;
         List<Task> stopping;
         lock (_sync)
@@ -345,6 +337,5 @@ public sealed class ScrapePool
         }
         await Task.WhenAll(stops).ConfigureAwait(false);
         _client.Dispose();
-        _stop.Dispose();
     }
 }
