@@ -38,20 +38,20 @@ public class TestScriptTests
         string log = Path.Combine(dir.Path, "apt.log");
         // A fake apt-get that records what a package's maintainer script would get from the policy: 101 forbids.
         string fake = Path.Combine(bin, "apt-get");
-        await File.WriteAllTextAsync(fake, $"#!/bin/sh\nif [ -x '{policy}' ]; then '{policy}' prometheus start; echo \"policy=$?\" >> '{log}'; else echo policy=none >> '{log}'; fi\n");
+        await File.WriteAllTextAsync(fake, $"#!/bin/sh\nif [ -x '{policy}' ]; then '{policy}' prometheus start; echo \"policy=$?\" >> '{log}'; else echo policy=none >> '{log}'; fi\n", TestContext.Current.CancellationToken);
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         Assert.Equal(0, await RunAptInstall(bin, policy));
-        Assert.Equal("policy=101", (await File.ReadAllTextAsync(log)).Trim());
+        Assert.Equal("policy=101", (await File.ReadAllTextAsync(log, TestContext.Current.CancellationToken)).Trim());
         Assert.False(File.Exists(policy), "the policy made for the install is removed after it");
 
         // A policy that was there before (a container's) is used and left as it was.
         File.Delete(log);
-        await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 0\n");
+        await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 0\n", TestContext.Current.CancellationToken);
         File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Assert.Equal(0, await RunAptInstall(bin, policy));
-        Assert.Equal("policy=0", (await File.ReadAllTextAsync(log)).Trim());
-        Assert.Equal("#!/bin/sh\nexit 0\n", await File.ReadAllTextAsync(policy));
+        Assert.Equal("policy=0", (await File.ReadAllTextAsync(log, TestContext.Current.CancellationToken)).Trim());
+        Assert.Equal("#!/bin/sh\nexit 0\n", await File.ReadAllTextAsync(policy, TestContext.Current.CancellationToken));
     }
 
     // Runs test.sh's apt_install function alone (extracted from the script) with the fake apt-get first on PATH.

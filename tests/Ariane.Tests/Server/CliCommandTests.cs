@@ -64,11 +64,11 @@ public class CliCommandTests
     public async Task Check_rules_and_check_config_validate_rule_files_as_promtool_does()
     {
         using var dir = new TempDir();
-        await File.WriteAllTextAsync(Path.Combine(dir.Path, "good.yml"), RuleFileLoaderTests.Good);
-        await File.WriteAllTextAsync(Path.Combine(dir.Path, "typo.yml"), "groups:\n  - name: g\n    rules:\n      - record: a\n        exprr: up\n");
-        await File.WriteAllTextAsync(Path.Combine(dir.Path, "dup.yml"), "groups:\n  - name: g\n    rules:\n      - record: a\n        expr: up\n      - record: a\n        expr: up\n");
-        await File.WriteAllTextAsync(Path.Combine(dir.Path, "bad.yml"), "rule_files: [good.yml, typo.yml]\n");
-        await File.WriteAllTextAsync(Path.Combine(dir.Path, "ok.yml"), "rule_files: [good.yml]\n");
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "good.yml"), RuleFileLoaderTests.Good, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "typo.yml"), "groups:\n  - name: g\n    rules:\n      - record: a\n        exprr: up\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "dup.yml"), "groups:\n  - name: g\n    rules:\n      - record: a\n        expr: up\n      - record: a\n        expr: up\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "bad.yml"), "rule_files: [good.yml, typo.yml]\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "ok.yml"), "rule_files: [good.yml]\n", TestContext.Current.CancellationToken);
         bool peer = File.Exists("/usr/bin/promtool");
         var cases = new (string[] Args, int Code, string Out, string Err)[]
         {
@@ -102,7 +102,7 @@ public class CliCommandTests
     public async Task Unknown_flags_are_errors_not_file_names_or_expressions()
     {
         using var dir = new TempDir();
-        await File.WriteAllTextAsync(Path.Combine(dir.Path, "p.yml"), "scrape_configs: []\n");
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "p.yml"), "scrape_configs: []\n", TestContext.Current.CancellationToken);
         foreach (var args in new[]
         {
             new[] { "check", "config", "--bogus", "p.yml" },
@@ -168,9 +168,9 @@ public class CliCommandTests
     {
         using var dir = new TempDir();
         await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), "--storage.tsdb.retention.time=15d", "--storage.tsdb.retention.size=10GB");
-        using var rt = JsonDocument.Parse(await s.Client.GetStringAsync("/api/v1/status/runtimeinfo"));
+        using var rt = JsonDocument.Parse(await s.Client.GetStringAsync("/api/v1/status/runtimeinfo", TestContext.Current.CancellationToken));
         Assert.Equal("15d or 10GiB", rt.RootElement.GetProperty("data").GetProperty("storageRetention").GetString());
-        using var bi = JsonDocument.Parse(await s.Client.GetStringAsync("/api/v1/status/buildinfo"));
+        using var bi = JsonDocument.Parse(await s.Client.GetStringAsync("/api/v1/status/buildinfo", TestContext.Current.CancellationToken));
         var data = bi.RootElement.GetProperty("data");
         foreach (string field in new[] { "version", "revision", "branch", "buildUser", "buildDate", "goVersion" })
         {
@@ -210,8 +210,8 @@ public class CliCommandTests
     {
         using var dir = new TempDir();
         string cfg = Path.Combine(dir.Path, "prometheus.yml");
-        await File.WriteAllTextAsync(Path.Combine(dir.Path, "rules.yml"), RuleFileLoaderTests.Good);
-        await File.WriteAllTextAsync(cfg, "rule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs: [{targets: ['127.0.0.1:9093']}]\nremote_write: [{url: 'http://127.0.0.1:1/'}]\nscrape_configs: []\n");
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "rules.yml"), RuleFileLoaderTests.Good, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(cfg, "rule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs: [{targets: ['127.0.0.1:9093']}]\nremote_write: [{url: 'http://127.0.0.1:1/'}]\nscrape_configs: []\n", TestContext.Current.CancellationToken);
         await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}", "--web.enable-lifecycle");
         // Counted by line, so that the test holds whether the log renders the section inside the message or as a field.
         static int Count(string text, string section)
@@ -230,7 +230,7 @@ public class CliCommandTests
             Assert.Equal(1, Count(s.Output, section));
         }
         Assert.Equal(0, Count(s.Output, "remote_read"));
-        using (var r = await s.Client.PostAsync("/-/reload", null))
+        using (var r = await s.Client.PostAsync("/-/reload", null, TestContext.Current.CancellationToken))
         {
             Assert.True(r.IsSuccessStatusCode);
         }

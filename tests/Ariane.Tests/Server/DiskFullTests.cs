@@ -51,7 +51,7 @@ public sealed class DiskFullTests : IDisposable
         _mounted = true;
         string data = Path.Combine(_mnt, "data");
         string cfg = Path.Combine(_dir.Path, "empty.yml");
-        await File.WriteAllTextAsync(cfg, "global:\n  scrape_interval: 15s\n");
+        await File.WriteAllTextAsync(cfg, "global:\n  scrape_interval: 15s\n", TestContext.Current.CancellationToken);
         var acked = new List<long>();
         int failed = 0;
         string? failure = null;
@@ -109,7 +109,7 @@ public sealed class DiskFullTests : IDisposable
             Assert.Equal(500, await Send());
             Assert.Contains("No space left on device", failure, StringComparison.Ordinal);
             Assert.Contains("write-ahead log write failed", failure, StringComparison.Ordinal);
-            string metrics = await s.Client.GetStringAsync("/metrics");
+            string metrics = await s.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
             Assert.Matches(@"(?m)^ariane_tsdb_wal_writes_failed_total [1-9]", metrics);
 
             // Space returns: the next writes succeed without a restart.
