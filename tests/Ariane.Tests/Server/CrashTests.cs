@@ -56,7 +56,8 @@ public class CrashTests
                 }
             }
             var writers = new[] { Task.Run(() => Writer(0), TestContext.Current.CancellationToken), Task.Run(() => Writer(1), TestContext.Current.CancellationToken) };
-            await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
+            // Kill while the writers are still going, once enough is acknowledged to check after the restart.
+            await s.EventuallyAsync(() => Task.FromResult(acked.Count > SeriesCount * 20), TimeSpan.FromSeconds(60), "the writers have 10,000 samples acknowledged");
             s.Signal(9);
             await s.WaitExitAsync(TimeSpan.FromSeconds(20));
             stop.Cancel();

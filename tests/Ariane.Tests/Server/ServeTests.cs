@@ -149,14 +149,17 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
             await File.WriteAllTextAsync(cfg, jobs.ToString(), TestContext.Current.CancellationToken);
             await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}");
             using var stop = new CancellationTokenSource();
+            int rewrites = 0;
             var writer = Task.Run(async () =>
             {
                 for (int n = 0; !stop.IsCancellationRequested && n < 100_000; n++)
                 {
                     await File.WriteAllTextAsync(Path.Combine(dir.Path, "sd" + (n % 8), "t.json"), $"[{{\"targets\": [\"127.0.0.1:{1 + (n % 5)}\"]}}]");
+                    Interlocked.Increment(ref rewrites);
                 }
             }, TestContext.Current.CancellationToken);
-            await Task.Delay(300, TestContext.Current.CancellationToken);
+            // Stop while the rewrites are under way: each folder's file rewritten a few dozen times already.
+            await s.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref rewrites) >= 200), TimeSpan.FromSeconds(30), "the SD files are being rewritten");
             s.Signal(15);
             int code = await s.WaitExitAsync(TimeSpan.FromSeconds(60));
             await stop.CancelAsync();
