@@ -49,7 +49,7 @@ public sealed class PromQLHostileTests(PromQLHostileTests.Servers servers) : ICl
         /// <summary>One line per input tried.</summary>
         public List<string> Report { get; } = [];
 
-        public async Task InitializeAsync()
+        public async ValueTask InitializeAsync()
         {
             var a = ServerProcess.StartAsync(_dirA.Path, "--web.enable-remote-write-receiver", "--query.timeout=2s");
             var b = ServerProcess.StartAsync(_dirB.Path, "--web.enable-remote-write-receiver", "--query.max-samples=1000000");
@@ -69,7 +69,7 @@ public sealed class PromQLHostileTests(PromQLHostileTests.Servers servers) : ICl
             }
         }
 
-        public async Task DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             foreach (var s in new[] { A, B })
             {
