@@ -191,14 +191,15 @@ public sealed class DataSafetyTests : IDisposable
         // As when a database was just closed while a child process forked at that moment still shares the lock's open
         // file until it executes its program (seen on a loaded CI machine: a reopen refused, naming this process).
         var held = DataDirLock.Acquire(_dir.Path);
+        var ct = TestContext.Current.CancellationToken;
         var release = Task.Run(async () =>
         {
-            await Task.Delay(300);
+            await Task.Delay(300, ct);
             held.Dispose();
-        });
+        }, ct);
         using (var again = DataDirLock.Acquire(_dir.Path))
         {
-            Assert.True(release.IsCompleted || await Task.WhenAny(release, Task.Delay(5000)) == release);
+            Assert.True(release.IsCompleted || await Task.WhenAny(release, Task.Delay(5000, TestContext.Current.CancellationToken)) == release);
         }
         await release;
     }
