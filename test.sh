@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite. Installs what the tests need first (Debian packages for the real peers the
-# differential and compatibility tests start on loopback). Ends with "N passed, N failed".
+# differential and compatibility tests start on loopback). Ends with "N passed, N failed, N skipped"; the skipped
+# tests are listed with their reasons just before it.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -59,16 +60,31 @@ if ! ./ariane --help >/dev/null 2>"$root/.build/launcher.log"; then
 fi
 echo "test.sh: server binary ready after $((SECONDS - started))s"
 
+# Prints the tests a TRX file records as not run, each with the reason it gave (Assert.Skip), one per line. The console
+# logger names them at minimal verbosity but without the reason, and at normal verbosity changes its summary line.
+print_skipped() {
+  /usr/bin/python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='NotExecuted']", ns):
+    reason = " ".join((r.findtext("t:Output/t:ErrorInfo/t:Message", "", ns) or "(no reason given)").split())
+    print("  " + r.get("testName", "?") + ": " + reason[:400])
+PY
+}
+
 log="$root/.build/test.log"
+trx="$root/.build/test-results.trx"
+rm -f "$trx"
 dotnet test tests/Ariane.Tests/Ariane.Tests.csproj -c Release --no-build -nologo \
-  --logger "console;verbosity=minimal" 2>&1 | tee "$log" | grep -E '^\s+(Failed|Error Message|Stack Trace)|Passed!|Failed!|^\s+at Ariane' | head -n 200
+  --logger "console;verbosity=minimal" --logger "trx;LogFileName=$trx" 2>&1 | tee "$log" | grep -E '^\s+(Failed|Error Message|Stack Trace)|Passed!|Failed!|Skipped!|^\s+at Ariane' | head -n 200
 rc=${PIPESTATUS[0]}
 
 echo
 echo "== suite reports =="
 for f in "$ARIANE_REPORT_DIR"/*.txt; do [ -f "$f" ] && cat "$f"; done
 
-summary=$(grep -E '(Passed|Failed)!\s+-\s+Failed:' "$log" | tail -n 1)
+# "Passed!", "Failed!", or "Skipped!" when every test that ran was skipped.
+summary=$(grep -E '(Passed|Failed|Skipped)!\s+-\s+Failed:' "$log" | tail -n 1)
 failed=$(sed -E 's/.*Failed:\s+([0-9]+).*/\1/' <<<"$summary")
 passed=$(sed -E 's/.*Passed:\s+([0-9]+).*/\1/' <<<"$summary")
 skipped=$(sed -E 's/.*Skipped:\s+([0-9]+).*/\1/' <<<"$summary")
@@ -76,6 +92,12 @@ if [ -z "$summary" ]; then
   echo "test.sh: the test run printed no summary (exit $rc)"
   echo "0 passed, 1 failed"
   exit 1
+fi
+# The skipped tests with their reasons: a test that cannot run here says so rather than passing untested.
+if [ "$skipped" != 0 ]; then
+  echo
+  echo "== skipped tests =="
+  print_skipped "$trx" 2>&1 | head -n 60
 fi
 # The failures again, last, so that a reader who sees only the end of the output (a CI log's tail) sees which ones.
 if [ "$failed" != 0 ]; then

@@ -76,10 +76,8 @@ public sealed partial class DataDirLock : IDisposable
             throw new IOException($"cannot open the lock file {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Flock(fd, LockEx | LockNb) != 0)
+        if (!TryFlock(fd, handle, out int errno, out int? pid))
         {
-            int errno = Marshal.GetLastPInvokeError();
-            int? pid = ReadPid(handle);
             handle.Dispose();
             if (errno == EWouldBlock)
             {
@@ -100,6 +98,36 @@ public sealed partial class DataDirLock : IDisposable
             throw;
         }
         return new DataDirLock(path, handle);
+    }
+
+    /// <summary>How long a lock that names this very process is waited for (see <see cref="TryFlock"/>).</summary>
+    private const int SelfHeldRetries = 200, SelfHeldRetryMilliseconds = 10;
+
+    /// <summary>
+    /// Takes the exclusive flock without blocking. When the holder is this process, it retries for up to two seconds:
+    /// a database of this process that was just closed can still hold the lock for a moment, because a child process
+    /// this process forked at that time (any <c>Process.Start</c>) shares the lock's open file until it executes its
+    /// program, when <c>O_CLOEXEC</c> closes it. A database of this process that is really still open keeps the lock,
+    /// and the caller gets the refusal after the wait.
+    /// </summary>
+    private static bool TryFlock(int fd, SafeFileHandle handle, out int errno, out int? pid)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (Flock(fd, LockEx | LockNb) == 0)
+            {
+                errno = 0;
+                pid = null;
+                return true;
+            }
+            errno = Marshal.GetLastPInvokeError();
+            pid = ReadPid(handle);
+            if (errno != EWouldBlock || pid != Environment.ProcessId || attempt >= SelfHeldRetries)
+            {
+                return false;
+            }
+            Thread.Sleep(SelfHeldRetryMilliseconds);
+        }
     }
 
     private static int? ReadPid(SafeFileHandle handle)

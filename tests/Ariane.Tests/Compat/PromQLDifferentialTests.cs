@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Ariane.Tests.Support;
-using Xunit.Abstractions;
 
 namespace Ariane.Tests.Compat;
 
@@ -78,13 +77,13 @@ public class PromQLDifferentialTests(ITestOutputHelper output)
         var total = Stopwatch.StartNew();
         using var dir = new TempDir();
         string arianeCfg = Path.Combine(dir.Path, "ariane.yml");
-        await File.WriteAllTextAsync(arianeCfg, "global:\n  scrape_interval: 1m\n");
+        await File.WriteAllTextAsync(arianeCfg, "global:\n  scrape_interval: 1m\n", TestContext.Current.CancellationToken);
         var startAriane = ServerProcess.StartAsync(Path.Combine(dir.Path, "ariane"), "--web.enable-remote-write-receiver",
             $"--config.file={arianeCfg}");
 
         int promPort = ServerProcess.FreePort();
         string promCfg = Path.Combine(dir.Path, "prometheus.yml");
-        await File.WriteAllTextAsync(promCfg, "global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\n");
+        await File.WriteAllTextAsync(promCfg, "global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\n", TestContext.Current.CancellationToken);
         var psi = new ProcessStartInfo("/usr/bin/prometheus") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add($"--config.file={promCfg}");
         psi.ArgumentList.Add($"--storage.tsdb.path={Path.Combine(dir.Path, "prom")}");
@@ -201,7 +200,7 @@ public class PromQLDifferentialTests(ITestOutputHelper output)
             {
                 prom.Kill();
             }
-            await prom.WaitForExitAsync();
+            await prom.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
     }
 

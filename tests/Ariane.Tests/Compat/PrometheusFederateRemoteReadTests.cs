@@ -20,7 +20,7 @@ public class PrometheusFederateRemoteReadTests
         Assert.True(File.Exists("/usr/bin/prometheus"), "/usr/bin/prometheus is missing: ./test.sh installs the Debian package 'prometheus'");
         using var dir = new TempDir();
         string arianeCfg = Path.Combine(dir.Path, "ariane.yml");
-        await File.WriteAllTextAsync(arianeCfg, "global:\n  scrape_interval: 15s\n");
+        await File.WriteAllTextAsync(arianeCfg, "global:\n  scrape_interval: 15s\n", TestContext.Current.CancellationToken);
         await using var ariane = await ServerProcess.StartAsync(Path.Combine(dir.Path, "ariane"), "--web.enable-remote-write-receiver", $"--config.file={arianeCfg}");
 
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -52,7 +52,7 @@ public class PrometheusFederateRemoteReadTests
             remote_read:
               - url: http://127.0.0.1:{{ariane.Port}}/api/v1/read
                 read_recent: true
-            """);
+            """, TestContext.Current.CancellationToken);
         var psi = new ProcessStartInfo("/usr/bin/prometheus") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add($"--config.file={promCfg}");
         psi.ArgumentList.Add($"--storage.tsdb.path={Path.Combine(dir.Path, "prom")}");
@@ -88,8 +88,8 @@ public class PrometheusFederateRemoteReadTests
 
             // Remote read (SAMPLES, what Prometheus 2.42 asks for): a range query over data only Ariane has.
             string q = $"/api/v1/query_range?query=rr_only_temperature&start={rrStart / 1000}&end={(rrStart + 479 * 15_000L) / 1000}&step=15";
-            using var r = await pc.GetAsync(q);
-            string body = await r.Content.ReadAsStringAsync();
+            using var r = await pc.GetAsync(q, TestContext.Current.CancellationToken);
+            string body = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.True(r.IsSuccessStatusCode, body + "\n" + promLog);
             var result = JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("result");
             Assert.Equal(2, result.GetArrayLength());
@@ -111,7 +111,7 @@ public class PrometheusFederateRemoteReadTests
         finally
         {
             prom.Kill();
-            await prom.WaitForExitAsync();
+            await prom.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
     }
 

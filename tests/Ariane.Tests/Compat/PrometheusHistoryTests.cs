@@ -144,7 +144,7 @@ public class PrometheusHistoryTests
             {
                 try
                 {
-                    using var r = await client.GetAsync("/-/ready");
+                    using var r = await client.GetAsync("/-/ready", TestContext.Current.CancellationToken);
                     if (r.IsSuccessStatusCode)
                     {
                         break;
@@ -154,7 +154,7 @@ public class PrometheusHistoryTests
                 {
                 }
                 Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60) && !prom.HasExited, "Prometheus did not get ready:\n" + promLog);
-                await Task.Delay(200);
+                await Task.Delay(200, TestContext.Current.CancellationToken);
             }
 
             // Recent samples go into Prometheus's head through remote write.
@@ -211,7 +211,7 @@ public class PrometheusHistoryTests
         finally
         {
             prom.Kill();
-            await prom.WaitForExitAsync();
+            await prom.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
     }
 

@@ -28,7 +28,7 @@ public class PrometheusRemoteWriteTests
                 queue_config:
                   batch_send_deadline: 1s
                   max_samples_per_send: 500
-            """);
+            """, TestContext.Current.CancellationToken);
         var psi = new ProcessStartInfo("/usr/bin/prometheus")
         {
             RedirectStandardError = true,
@@ -62,7 +62,7 @@ public class PrometheusRemoteWriteTests
         finally
         {
             prom.Kill();
-            await prom.WaitForExitAsync();
+            await prom.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
     }
 

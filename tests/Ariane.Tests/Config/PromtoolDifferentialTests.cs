@@ -8,8 +8,9 @@ using Ariane.Tests.Support;
 namespace Ariane.Tests.Config;
 
 /// <summary>
-/// The same configs given to Prometheus's own promtool (the Debian package, when installed): whatever Ariane rejects,
-/// Prometheus must reject too, and whatever Prometheus accepts, Ariane must accept.
+/// The same configs given to Prometheus's own promtool (Debian's package 'prometheus', which test.sh installs, so
+/// without it these tests fail rather than pass untested): whatever Ariane rejects, Prometheus must reject too, and
+/// whatever Prometheus accepts, Ariane must accept.
 /// </summary>
 public sealed class PromtoolDifferentialTests : IDisposable
 {
@@ -20,18 +21,22 @@ public sealed class PromtoolDifferentialTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static string? Promtool() => File.Exists("/usr/bin/promtool") ? "/usr/bin/promtool" : null;
+    private static string Promtool()
+    {
+        const string Tool = "/usr/bin/promtool";
+        Assert.True(File.Exists(Tool), "promtool is missing: ./test.sh installs the Debian package 'prometheus'");
+        return Tool;
+    }
 
-    private bool PromtoolAccepts(string tool, string yaml)
+    private bool PromtoolAccepts(string tool, string yaml) => PromtoolCheckConfig(tool, yaml).Code == 0;
+
+    // promtool check config on the YAML: its exit code and standard error.
+    private (int Code, string Err) PromtoolCheckConfig(string tool, string yaml)
     {
         string path = Path.Combine(_dir, "prometheus.yml");
         File.WriteAllText(path, yaml);
-        var psi = new ProcessStartInfo(tool, ["check", "config", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0;
+        var (code, _, err) = Promtool(tool, "check", "config", path);
+        return (code, err);
     }
 
     [Theory]
@@ -39,8 +44,13 @@ public sealed class PromtoolDifferentialTests : IDisposable
     public void PrometheusRejectsWhatArianeRejects(string yaml, int line, int column, string reason)
     {
         _ = (line, column, reason);
-        if (Promtool() is not { } tool || Array.Exists(NewerThanPeer, f => yaml.Contains(f, StringComparison.Ordinal)))
+        string tool = Promtool();
+        if (Array.Find(NewerThanPeer, f => yaml.Contains(f, StringComparison.Ordinal)) is { } newer)
         {
+            // The peer cannot judge a field it does not know: it must refuse the field itself, so that the day the
+            // Debian peer knows it this fails and the row is compared like the others.
+            var (code, err) = PromtoolCheckConfig(tool, yaml);
+            Assert.True(code == 1 && err.Contains($"field {newer} not found", StringComparison.Ordinal), $"promtool now knows {newer}: remove it from NewerThanPeer\n{err}");
             return;
         }
         Assert.False(PromtoolAccepts(tool, yaml), "promtool accepted a config Ariane rejects:\n" + yaml);
@@ -51,10 +61,7 @@ public sealed class PromtoolDifferentialTests : IDisposable
     public void PrometheusRejectsInvalidRelabelConfigs(string yaml, string message)
     {
         _ = message;
-        if (Promtool() is { } tool)
-        {
-            Assert.False(PromtoolAccepts(tool, Relabel.RelabelerTests.InJob(yaml)), "promtool accepted:\n" + yaml);
-        }
+        Assert.False(PromtoolAccepts(Promtool(), Relabel.RelabelerTests.InJob(yaml)), "promtool accepted:\n" + yaml);
     }
 
     [Theory]
@@ -68,10 +75,7 @@ public sealed class PromtoolDifferentialTests : IDisposable
     [InlineData("scrape_configs:\n- &a\n  job_name: a\n  scrape_interval: 7s\n- <<: *a\n  job_name: b\n")]
     public void ArianeAcceptsWhatPrometheusAccepts(string yaml)
     {
-        if (Promtool() is { } tool)
-        {
-            Assert.True(PromtoolAccepts(tool, yaml), "promtool rejects:\n" + yaml);
-        }
+        Assert.True(PromtoolAccepts(Promtool(), yaml), "promtool rejects:\n" + yaml);
         ConfigLoader.Load(yaml, "prometheus.yml");
     }
 
@@ -90,10 +94,7 @@ public sealed class PromtoolDifferentialTests : IDisposable
     [MemberData(nameof(RuleFileLoaderTests.Bad), MemberType = typeof(RuleFileLoaderTests))]
     public void Bad_rule_files_fail_in_promtool_with_the_same_essential_error(string yaml, string error)
     {
-        if (Promtool() is not { } tool)
-        {
-            return;
-        }
+        string tool = Promtool();
         string path = Path.Combine(_dir, "rules.yml");
         File.WriteAllText(path, yaml);
         var (code, stdout, stderr) = Promtool(tool, "check", "rules", path);
@@ -109,10 +110,7 @@ public sealed class PromtoolDifferentialTests : IDisposable
     [Fact]
     public void Good_rule_files_pass_in_both_with_the_same_rule_count()
     {
-        if (Promtool() is not { } tool)
-        {
-            return;
-        }
+        string tool = Promtool();
         string dir = Path.Combine(TestPaths.Conformance, "rules", "testdata");
         var files = new List<(string Path, string Yaml)>();
         foreach (string f in RuleFileLoaderTests.ConformanceGood)

@@ -92,8 +92,8 @@ public sealed class FileDiscovererTests : IDisposable
         Assert.Equal(["a:1", "b:1"], Addresses(snap));
 
         await cts.CancelAsync();
-        await run.WaitAsync(Wait);
-        Assert.False(await d.Updates.WaitToReadAsync().AsTask().WaitAsync(Wait));
+        await run.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        Assert.False(await d.Updates.WaitToReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Wait, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class FileDiscovererTests : IDisposable
         }
         Assert.Equal(["x:1"], Addresses(await got));
         await cts.CancelAsync();
-        await run.WaitAsync(Wait);
+        await run.WaitAsync(Wait, TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -144,26 +144,26 @@ public sealed class FileDiscovererTests : IDisposable
             {
                 File.WriteAllText(Path.Combine(_dir, "d" + (n % 40), "t.json"), $$"""[{"targets": ["a:{{n % 7}}"]}]""");
             }
-        });
+        }, TestContext.Current.CancellationToken);
         try
         {
             for (int round = 0; round < 40; round++)
             {
                 var d = new FileDiscoverer(new FileSdConfig { Files = patterns }, new FakeTimeProvider());
                 using var cts = new CancellationTokenSource();
-                var run = Task.Run(() => d.RunAsync(cts.Token));
+                var run = Task.Run(() => d.RunAsync(cts.Token), TestContext.Current.CancellationToken);
                 await Until(d.Updates, _ => true);
                 // As ScrapePool.DisposeAsync does: cancel, then dispose without waiting for the run to end.
-                var cancel = Task.Run(cts.Cancel);
+                var cancel = Task.Run(cts.Cancel, TestContext.Current.CancellationToken);
                 await d.DisposeAsync();
-                await cancel.WaitAsync(Wait);
-                await run.WaitAsync(Wait);
+                await cancel.WaitAsync(Wait, TestContext.Current.CancellationToken);
+                await run.WaitAsync(Wait, TestContext.Current.CancellationToken);
             }
         }
         finally
         {
             await rewrite.CancelAsync();
-            await writer.WaitAsync(Wait);
+            await writer.WaitAsync(Wait, TestContext.Current.CancellationToken);
         }
     }
 

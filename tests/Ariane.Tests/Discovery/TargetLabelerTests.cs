@@ -166,10 +166,10 @@ public class DiscoverersTests
         Assert.IsType<StaticDiscoverer>(ds[0]);
         using var cts = new CancellationTokenSource();
         var run = ds[0].RunAsync(cts.Token);
-        var groups = await ds[0].Updates.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var groups = await ds[0].Updates.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         Assert.Equal("a:1", groups[0].Targets[0].Get("__address__"));
         await cts.CancelAsync();
-        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         foreach (var d in ds)
         {
             await d.DisposeAsync();

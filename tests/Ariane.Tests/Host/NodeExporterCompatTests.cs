@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Ariane.Host;
 using Ariane.Tests.Support;
-using Xunit.Abstractions;
 
 namespace Ariane.Tests.Host;
 

@@ -49,7 +49,7 @@ public sealed class PromQLHostileTests(PromQLHostileTests.Servers servers) : ICl
         /// <summary>One line per input tried.</summary>
         public List<string> Report { get; } = [];
 
-        public async Task InitializeAsync()
+        public async ValueTask InitializeAsync()
         {
             var a = ServerProcess.StartAsync(_dirA.Path, "--web.enable-remote-write-receiver", "--query.timeout=2s");
             var b = ServerProcess.StartAsync(_dirB.Path, "--web.enable-remote-write-receiver", "--query.max-samples=1000000");
@@ -69,7 +69,7 @@ public sealed class PromQLHostileTests(PromQLHostileTests.Servers servers) : ICl
             }
         }
 
-        public async Task DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             foreach (var s in new[] { A, B })
             {
@@ -179,20 +179,24 @@ public sealed class PromQLHostileTests(PromQLHostileTests.Servers servers) : ICl
     private static string Hosts(int n) =>
         string.Join("|", Enumerable.Range(0, n).Select(i => $"host-{i:0000}\\\\.example\\\\.com:9100"));
 
-    /// <summary>Regular expressions: Grafana's long literal alternations answer; hostile ones are refused quickly.</summary>
+    /// <summary>
+    /// Regular expressions: Grafana's long literal alternations answer; hostile ones are refused quickly. On the server
+    /// with the default query timeout: compiling a 150,000-way alternation takes about a second, which on a loaded
+    /// machine can pass the first server's 2 seconds (the elapsed-time bounds below still hold it).
+    /// </summary>
     [Fact]
     public async Task RegularExpressions()
     {
-        var r = await Run(A, "query", Instant($"count({{instance=~\"{Hosts(2000)}\"}})"), 200, null, TimeSpan.FromSeconds(10));
+        var r = await Run(B, "query", Instant($"count({{instance=~\"{Hosts(2000)}\"}})"), 200, null, TimeSpan.FromSeconds(10));
         Assert.Equal("500", r.GetProperty("data").GetProperty("result")[0].GetProperty("value")[1].GetString());
-        r = await Run(A, "query", Instant($"count(hostile_m{{instance=~\"({Hosts(200)})\"}})"), 200, null, TimeSpan.FromSeconds(10));
+        r = await Run(B, "query", Instant($"count(hostile_m{{instance=~\"({Hosts(200)})\"}})"), 200, null, TimeSpan.FromSeconds(10));
         Assert.Equal("200", r.GetProperty("data").GetProperty("result")[0].GetProperty("value")[1].GetString());
         var literal150k = string.Join("|", Enumerable.Range(0, 150_000).Select(i => "x" + i));
-        await Run(A, "query", Instant($"count(hostile_m{{instance=~\"{literal150k}\"}})"), 200, null, TimeSpan.FromSeconds(15));
+        await Run(B, "query", Instant($"count(hostile_m{{instance=~\"{literal150k}\"}})"), 200, null, TimeSpan.FromSeconds(15));
         var classes150k = string.Join("|", Enumerable.Range(0, 150_000).Select(i => "x[0-9]" + i));
-        await Run(A, "query", Instant($"hostile_m{{instance=~\"{classes150k}\"}}"), 400, "bad_data", TimeSpan.FromSeconds(10), "expression too large");
-        await Run(A, "query", Instant("hostile_m{instance=~\"(a|b)*{1000}\"}"), 400, "bad_data", TimeSpan.FromSeconds(10));
-        await Run(A, "query", Instant("hostile_m{instance=~\"((a{100}){100}){100}\"}"), 400, "bad_data", TimeSpan.FromSeconds(10));
+        await Run(B, "query", Instant($"hostile_m{{instance=~\"{classes150k}\"}}"), 400, "bad_data", TimeSpan.FromSeconds(10), "expression too large");
+        await Run(B, "query", Instant("hostile_m{instance=~\"(a|b)*{1000}\"}"), 400, "bad_data", TimeSpan.FromSeconds(10));
+        await Run(B, "query", Instant("hostile_m{instance=~\"((a{100}){100}){100}\"}"), 400, "bad_data", TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Labels multiplied 50,000-fold and count_values over changing values meet the label budget: 422 before the memory is taken.</summary>

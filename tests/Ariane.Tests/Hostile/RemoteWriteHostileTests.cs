@@ -22,13 +22,13 @@ public sealed class RemoteWriteHostileServer : IAsyncLifetime
     /// <summary>What each input did, by input, for the suite report.</summary>
     public ConcurrentDictionary<string, string> Lines { get; } = new();
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Server = await ServerProcess.StartAsync(_dir.Path, "--web.enable-remote-write-receiver");
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Server.Port}"), Timeout = TimeSpan.FromMinutes(3) };
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await Server.DisposeAsync();
@@ -55,29 +55,29 @@ public class RemoteWriteHostileTests(RemoteWriteHostileServer fixture) : IClassF
 
     public static TheoryData<Input> Inputs => new()
     {
-        new("snappy body of 6 bytes declaring 2^31 bytes", 400, "snappy: corrupt input", 16,
+        new Input("snappy body of 6 bytes declaring 2^31 bytes", 400, "snappy: corrupt input", 16,
             f => Post(f, [0x80, 0x80, 0x80, 0x80, 0x08, 0x00])),
-        new("snappy body of 4 MiB declaring 2^32 - 1 bytes", 400, "snappy: corrupt input", 32,
+        new Input("snappy body of 4 MiB declaring 2^32 - 1 bytes", 400, "snappy: corrupt input", 32,
             f => Post(f, Declaring(uint.MaxValue, 4 * MiB))),
-        new("snappy body of 5 MiB declaring 100 MiB (the limit) it does not hold", 400, "snappy: corrupt input: data shorter than the declared length", 200,
+        new Input("snappy body of 5 MiB declaring 100 MiB (the limit) it does not hold", 400, "snappy: corrupt input: data shorter than the declared length", 200,
             f => Post(f, Declaring(100 * MiB, 5 * MiB))),
-        new("101 MiB of zeros compressed to 5 MB (a decompression bomb)", 413, "decompressed request of 105906176 bytes is over the limit of 104857600 bytes", 32,
+        new Input("101 MiB of zeros compressed to 5 MB (a decompression bomb)", 413, "decompressed request of 105906176 bytes is over the limit of 104857600 bytes", 32,
             f => Post(f, Snappier.Snappy.CompressToArray(new byte[101 * MiB]))),
-        new("Content-Length of 200 MiB, 10 bytes sent (raw socket)", 413, "request body of 209715200 bytes is over the limit of 104857600 bytes", 16,
+        new Input("Content-Length of 200 MiB, 10 bytes sent (raw socket)", 413, "request body of 209715200 bytes is over the limit of 104857600 bytes", 16,
             f => RawHeaderOnly(f, 200L * MiB)),
-        new("chunked body of 101 MiB without a length (raw socket)", 413, "request body is over the limit of 104857600 bytes", 300,
+        new Input("chunked body of 101 MiB without a length (raw socket)", 413, "request body is over the limit of 104857600 bytes", 300,
             f => RawChunked(f, 101L * MiB)),
-        new("one series with 10^6 labels (about 15 MB)", 400, "1 of 1 samples rejected (1 of 1 series refused); first: received a series whose number of labels exceeds the limit (actual: 1000001, limit: 30) series: '{__name__=\"hostile_labels\", l0=\"v\", l1=\"v\"", 100,
+        new Input("one series with 10^6 labels (about 15 MB)", 400, "1 of 1 samples rejected (1 of 1 series refused); first: received a series whose number of labels exceeds the limit (actual: 1000001, limit: 30) series: '{__name__=\"hostile_labels\", l0=\"v\", l1=\"v\"", 100,
             f => Post(f, Snappy(Series("hostile_labels", 1_000_000, 1, 1)))),
-        new("a label name of 10 MiB", 400, "1 of 1 samples rejected (1 of 1 series refused); first: received a series whose label name length exceeds the limit (actual: 10485760, limit: 1024), label: 'nnnn", 100,
+        new Input("a label name of 10 MiB", 400, "1 of 1 samples rejected (1 of 1 series refused); first: received a series whose label name length exceeds the limit (actual: 10485760, limit: 1024), label: 'nnnn", 100,
             f => Post(f, Snappy(Series("hostile_name", 0, 1, 1, extraName: new string('n', 10 * MiB))))),
-        new("a label value of 50 MiB", 400, "1 of 1 samples rejected (1 of 1 series refused); first: received a series whose label value length exceeds the limit (actual: 52428800, limit: 2048), label: 'big', value: 'vvvv", 200,
+        new Input("a label value of 50 MiB", 400, "1 of 1 samples rejected (1 of 1 series refused); first: received a series whose label value length exceeds the limit (actual: 52428800, limit: 2048), label: 'big', value: 'vvvv", 200,
             f => Post(f, Snappy(Series("hostile_value", 0, 1, 1, extraName: "big", extraValue: new string('v', 50 * MiB))))),
-        new("10,000 series of 31 labels each", 400, "10000 of 10000 samples rejected (10000 of 10000 series refused); first: received a series whose number of labels exceeds the limit (actual: 31, limit: 30)", 64,
+        new Input("10,000 series of 31 labels each", 400, "10000 of 10000 samples rejected (10000 of 10000 series refused); first: received a series whose number of labels exceeds the limit (actual: 31, limit: 30)", 64,
             f => Post(f, Snappy(ManySeries(10_000, 30)))),
-        new("10^6 samples of one series in reverse time order", 400, "999999 of 1000000 samples rejected; first: out of order sample for series {__name__=\"hostile_reverse\"} at timestamp", 100,
+        new Input("10^6 samples of one series in reverse time order", 400, "999999 of 1000000 samples rejected; first: out of order sample for series {__name__=\"hostile_reverse\"} at timestamp", 100,
             f => Post(f, Snappy(Series("hostile_reverse", 0, 1_000_000, -1)))),
-        new("10 MiB text/plain body (a cross-origin form post)", 415, "expected application/x-protobuf as the first (media) part, got text/plain content-type", 32,
+        new Input("10 MiB text/plain body (a cross-origin form post)", 415, "expected application/x-protobuf as the first (media) part, got text/plain content-type", 32,
             f => Post(f, new byte[10 * MiB], "text/plain")),
     };
 
@@ -105,10 +105,10 @@ public class RemoteWriteHostileTests(RemoteWriteHostileServer fixture) : IClassF
         Assert.True(seconds < 120, $"{input.Name}: {seconds:F1} s");
         Assert.True(grew <= input.RssBoundMiB, $"{input.Name}: resident memory grew by {grew} MiB, bound {input.RssBoundMiB} MiB");
         // The server still answers at once, and stored nothing of what it refused.
-        using var ready = await fixture.Client.GetAsync("/-/ready");
+        using var ready = await fixture.Client.GetAsync("/-/ready", TestContext.Current.CancellationToken);
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
         string q = Uri.EscapeDataString("count({__name__=~\"hostile_.*\"})");
-        string answer = await fixture.Client.GetStringAsync($"/api/v1/query?query={q}&time={T0 / 1000 + 60}");
+        string answer = await fixture.Client.GetStringAsync($"/api/v1/query?query={q}&time={T0 / 1000 + 60}", TestContext.Current.CancellationToken);
         Assert.Contains("\"result\":[]", answer);
     }
 

@@ -43,7 +43,7 @@ public sealed class ScrapeHostileTests : IAsyncLifetime
         return ms.ToArray();
     }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _head = Head.Open(new TsdbOptions { Path = _dir.Path, WalSyncInterval = TimeSpan.Zero }, _time);
         _server = await TestTargetServer.StartAsync(new()
@@ -74,7 +74,7 @@ public sealed class ScrapeHostileTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         _head.Dispose();
@@ -158,7 +158,7 @@ public sealed class ScrapeHostileTests : IAsyncLifetime
 
         // Raised above the body, the same target is scraped.
         var raised = Loop("/small-bomb", "    body_size_limit: 3MiB");
-        raised.ScrapeOnce(default);
+        raised.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(TargetHealth.Up, raised.Target.Health);
     }
 
@@ -190,7 +190,7 @@ public sealed class ScrapeHostileTests : IAsyncLifetime
             """);
         await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), "--config.file=" + config);
         // Let start-up settle, then forget its peak: what follows is the scrapes' own.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         long baseline = ProcStatus(s.Pid, "VmRSS");
         File.WriteAllText($"/proc/{s.Pid}/clear_refs", "5");
         long sampledPeak = baseline;
@@ -199,14 +199,14 @@ public sealed class ScrapeHostileTests : IAsyncLifetime
         while (sw.Elapsed < TimeSpan.FromMinutes(3))
         {
             sampledPeak = Math.Max(sampledPeak, ProcStatus(s.Pid, "VmRSS"));
-            string targets = await s.Client.GetStringAsync("/api/v1/targets");
+            string targets = await s.Client.GetStringAsync("/api/v1/targets", TestContext.Current.CancellationToken);
             endless = LastError(targets, "endless");
             bomb = LastError(targets, "bomb");
             if (endless.Length > 0 && bomb.Length > 0)
             {
                 break;
             }
-            await Task.Delay(50);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
         }
         long peak = Math.Max(sampledPeak, ProcStatus(s.Pid, "VmHWM"));
         long grew = (peak - baseline) >> 10;

@@ -135,11 +135,11 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
     public void TheHeadsStartTimestampsReachTheCounterFunctions()
     {
         long start = Start + 40 * 60_000, end = Start + 3 * 3600_000;
-        var r = new QueryEngine().Range(_head, "rate(m_total[5m])", start, end, 60_000);
+        var r = new QueryEngine().Range(_head, "rate(m_total[5m])", start, end, 60_000, TestContext.Current.CancellationToken);
         Assert.Contains(r.Warnings, w => w.Message.StartsWith("sample has start time that overlaps", StringComparison.Ordinal));
         // A delta-like stretch of a growing counter (samples 61 to 69 start at the sample before): in the window of
         // samples 58 to 65, the five from 61 on are resets.
-        var resets = new QueryEngine().Instant(_head, "resets(m_total{id=\"0\"}[2m])", Start + 7_500 + 65 * 15_000L);
+        var resets = new QueryEngine().Instant(_head, "resets(m_total{id=\"0\"}[2m])", Start + 7_500 + 65 * 15_000L, TestContext.Current.CancellationToken);
         Assert.Equal(5, Assert.Single(resets.Vector).F);
     }
 
@@ -152,8 +152,8 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
         long start = Start + 40 * 60_000, end = Start + 3 * 3600_000;
         foreach (bool perStep in new[] { false, true })
         {
-            var a = fast.Range(_head, query, start, end, 60_000, perStep);
-            var b = general.Range(_head, query, start, end, 60_000, perStep);
+            var a = fast.Range(_head, query, start, end, 60_000, perStep, TestContext.Current.CancellationToken);
+            var b = general.Range(_head, query, start, end, 60_000, perStep, TestContext.Current.CancellationToken);
             Assert.Null(a.Error);
             Assert.Null(b.Error);
             Assert.Equal(b.Matrix.Count, a.Matrix.Count);
@@ -175,6 +175,6 @@ public sealed class FastPathTests(FastPathTests.Data data) : IClassFixture<FastP
             Assert.Equal(b.Stats.PeakSamples, a.Stats.PeakSamples);
             Assert.Equal(b.Stats.TotalQueryableSamplesPerStep, a.Stats.TotalQueryableSamplesPerStep);
         }
-        Assert.True(fast.Range(_head, query, start, end, 60_000).Matrix.Count > 0);
+        Assert.True(fast.Range(_head, query, start, end, 60_000, TestContext.Current.CancellationToken).Matrix.Count > 0);
     }
 }

@@ -29,11 +29,11 @@ public class PromQLParserPropertyTests
         var seeds = new List<string>();
         foreach (var row in PromQLValidCases.All)
         {
-            seeds.Add((string)row[0]);
+            seeds.Add(row.Data.Item1);
         }
         foreach (var row in PromQLErrorCases.All)
         {
-            seeds.Add((string)row[0]);
+            seeds.Add(row.Data.Item1);
         }
         foreach (var c in EvalExpressionsParseTests.LoadAll())
         {

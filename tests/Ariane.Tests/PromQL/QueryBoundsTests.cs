@@ -53,7 +53,7 @@ public class QueryBoundsTests
     public void RangeQueryStepOverflowIsRefusedBeforeAllocating()
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var r = new QueryEngine().Range(Gauge(), "m", 0, 1L << 40, 1, perStepStats: true);
+        var r = new QueryEngine().Range(Gauge(), "m", 0, 1L << 40, 1, perStepStats: true, ct: TestContext.Current.CancellationToken);
         Assert.Equal(TooMany, r.Error!.Message);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20);
     }
@@ -71,8 +71,8 @@ public class QueryBoundsTests
         s.Add(Labels.FromStrings("__name__", "c_total", "job", "b"), pts.Select(p => (p.Item1 + 7_000, p.Item2 * 2)).ToArray());
         long t = 20_000_000;
         var engine = new QueryEngine();
-        var whole = engine.Instant(s, "sum_over_time(rate(c_total[2m])[20000s:1s])", t);
-        var halves = engine.Instant(s, "sum_over_time(rate(c_total[2m])[10000s:1s] offset 10000s) + sum_over_time(rate(c_total[2m])[10000s:1s])", t);
+        var whole = engine.Instant(s, "sum_over_time(rate(c_total[2m])[20000s:1s])", t, TestContext.Current.CancellationToken);
+        var halves = engine.Instant(s, "sum_over_time(rate(c_total[2m])[10000s:1s] offset 10000s) + sum_over_time(rate(c_total[2m])[10000s:1s])", t, TestContext.Current.CancellationToken);
         Assert.Null(whole.Error);
         Assert.Null(halves.Error);
         Assert.Equal(2, whole.Vector.Count);
@@ -81,7 +81,7 @@ public class QueryBoundsTests
             var h = halves.Vector.Single(v => v.Metric.Get("job") == w.Metric.Get("job"));
             Assert.Equal(h.F, w.F, 6);
         }
-        var count = engine.Instant(s, "count_over_time(c_total{job=\"a\"}[20000s:1s])", t);
+        var count = engine.Instant(s, "count_over_time(c_total{job=\"a\"}[20000s:1s])", t, TestContext.Current.CancellationToken);
         // Every second from 0 to the last sample (19,950 s) plus the 5-minute lookback after it, within the window.
         Assert.Equal(20_000, Assert.Single(count.Vector).F);
     }
@@ -98,7 +98,7 @@ public class QueryBoundsTests
         var (r, bytes, _) = Measure(engine, s, "max_over_time(m[99999s:1s])", 100_000_000);
         Assert.Equal(TooMany, r.Error!.Message);
         Assert.True(bytes < 64 << 20, $"allocated {bytes}");
-        var ok = engine.Instant(s, "max_over_time(m[40000s:1s])", 100_000_000);
+        var ok = engine.Instant(s, "max_over_time(m[40000s:1s])", 100_000_000, TestContext.Current.CancellationToken);
         Assert.Null(ok.Error);
     }
 
@@ -115,7 +115,7 @@ public class QueryBoundsTests
         var engine = new QueryEngine(new EngineOptions { MaxSamples = int.MaxValue, Timeout = TimeSpan.FromSeconds(1) }, clock);
         var s = new MemStorage().Add(Labels.FromStrings("__name__", "m"), (0, 1));
         var sw = Stopwatch.StartNew();
-        var r = engine.Instant(s, "count_over_time(m[20d:1ms])", 100_000_000);
+        var r = engine.Instant(s, "count_over_time(m[20d:1ms])", 100_000_000, TestContext.Current.CancellationToken);
         sw.Stop();
         Assert.Equal(QueryErrorType.Timeout, r.Error!.Type);
         Assert.Equal("query timed out in expression evaluation", r.Error.Message);
@@ -142,8 +142,8 @@ public class QueryBoundsTests
         Assert.Equal("query processing would create too many bytes of labels in memory in query execution", r.Error.Message);
         Assert.True(bytes < 32 << 20, $"allocated {bytes}");
         // label_join is counted the same way, and what fits answers.
-        Assert.Null(engine.Instant(s, "label_replace(m, \"x\", \"$1$1\", \"instance\", \"(.*)\")", 1000).Error);
-        Assert.Null(engine.Instant(s, "label_join(m, \"x\", \"-\", \"instance\", \"instance\")", 1000).Error);
+        Assert.Null(engine.Instant(s, "label_replace(m, \"x\", \"$1$1\", \"instance\", \"(.*)\")", 1000, TestContext.Current.CancellationToken).Error);
+        Assert.Null(engine.Instant(s, "label_join(m, \"x\", \"-\", \"instance\", \"instance\")", 1000, TestContext.Current.CancellationToken).Error);
     }
 
     /// <summary>count_values over values that change at every step creates a series per value: counted against the label budget.</summary>
@@ -157,10 +157,10 @@ public class QueryBoundsTests
                 Enumerable.Range(0, 300).Select(k => (k * 1000L, i * 1000.0 + k)).ToArray());
         }
         var engine = new QueryEngine(new EngineOptions { MaxLabelBytes = 1 << 20 });
-        var r = engine.Range(s, "count_values(\"v\", m)", 0, 299_000, 1000);
+        var r = engine.Range(s, "count_values(\"v\", m)", 0, 299_000, 1000, TestContext.Current.CancellationToken);
         Assert.Equal("query processing would create too many bytes of labels in memory in query execution", r.Error!.Message);
         // Stable values make few series, whatever the steps.
-        r = engine.Range(s, "count_values(\"v\", m >= bool 0)", 0, 299_000, 1000);
+        r = engine.Range(s, "count_values(\"v\", m >= bool 0)", 0, 299_000, 1000, TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         Assert.Single(r.Matrix);
         Assert.Equal(100, r.Matrix[0].Points[^1].F);

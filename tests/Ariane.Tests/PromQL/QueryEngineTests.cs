@@ -20,24 +20,24 @@ public class QueryEngineTests
         var s = new MemStorage()
             .Add(Labels.FromStrings("__name__", "up", "job", "a"), (0, 1), (60_000, SampleValue.StaleNaN))
             .Add(Labels.FromStrings("__name__", "up", "job", "b"), (0, 1));
-        var r = Engine.Instant(s, "up", 30_000);
+        var r = Engine.Instant(s, "up", 30_000, TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         Assert.Equal(ResultType.Vector, r.Type);
         Assert.Equal(2, r.Vector.Count);
         Assert.All(r.Vector, v => Assert.Equal("up", v.Metric.Name));
 
-        r = Engine.Instant(s, "up", 90_000);
+        r = Engine.Instant(s, "up", 90_000, TestContext.Current.CancellationToken);
         Assert.Equal("b", Assert.Single(r.Vector).Metric.Get("job"));
 
         // The lookback window is left-open: a sample exactly 5m old is gone.
-        r = Engine.Instant(s, "up", 300_000);
+        r = Engine.Instant(s, "up", 300_000, TestContext.Current.CancellationToken);
         Assert.Empty(r.Vector);
     }
 
     [Fact]
     public void RateDropsTheNameAndRangeResultsAreSortedMatrices()
     {
-        var r = Engine.Range(Counters(), "rate(req_total[2m])", 120_000, 180_000, 60_000);
+        var r = Engine.Range(Counters(), "rate(req_total[2m])", 120_000, 180_000, 60_000, TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         Assert.Equal(ResultType.Matrix, r.Type);
         Assert.Equal(["a", "b"], r.Matrix.Select(m => m.Metric.Get("job")));
@@ -49,16 +49,16 @@ public class QueryEngineTests
     [Fact]
     public void ScalarAndStringResults()
     {
-        var r = Engine.Instant(new MemStorage(), "1 + 2 * 3", 1000);
+        var r = Engine.Instant(new MemStorage(), "1 + 2 * 3", 1000, TestContext.Current.CancellationToken);
         Assert.Equal(ResultType.Scalar, r.Type);
         Assert.Equal(7, r.Scalar);
         Assert.Equal(1000, r.T);
 
-        r = Engine.Instant(new MemStorage(), "\"hello\"", 1000);
+        r = Engine.Instant(new MemStorage(), "\"hello\"", 1000, TestContext.Current.CancellationToken);
         Assert.Equal(ResultType.String, r.Type);
         Assert.Equal("hello", r.String);
 
-        r = Engine.Range(new MemStorage(), "time()", 0, 120_000, 60_000);
+        r = Engine.Range(new MemStorage(), "time()", 0, 120_000, 60_000, TestContext.Current.CancellationToken);
         var series = Assert.Single(r.Matrix);
         Assert.Equal(Labels.Empty, series.Metric);
         Assert.Equal([0.0, 60, 120], series.Points.Select(p => p.F));
@@ -67,7 +67,7 @@ public class QueryEngineTests
     [Fact]
     public void InstantRangeVectorIsAMatrixOfRawSamples()
     {
-        var r = Engine.Instant(Counters(), "req_total{job=\"a\"}[2m]", 180_000);
+        var r = Engine.Instant(Counters(), "req_total{job=\"a\"}[2m]", 180_000, TestContext.Current.CancellationToken);
         Assert.Equal(ResultType.Matrix, r.Type);
         // (60s, 180s]: the sample at 60s is outside the left-open window.
         Assert.Equal([120_000L, 180_000], Assert.Single(r.Matrix).Points.Select(p => p.T));
@@ -76,7 +76,7 @@ public class QueryEngineTests
     [Fact]
     public void ParseErrorsAreBadData()
     {
-        var r = Engine.Instant(new MemStorage(), "sum(", 0);
+        var r = Engine.Instant(new MemStorage(), "sum(", 0, TestContext.Current.CancellationToken);
         Assert.NotNull(r.Error);
         Assert.Equal(QueryErrorType.BadData, r.Error.Type);
         Assert.Equal("bad_data", r.Error.TypeName);
@@ -86,14 +86,14 @@ public class QueryEngineTests
     [Fact]
     public void RangeQueriesRejectRangeVectorsAndBadSteps()
     {
-        var r = Engine.Range(Counters(), "req_total[5m]", 0, 60_000, 15_000);
+        var r = Engine.Range(Counters(), "req_total[5m]", 0, 60_000, 15_000, TestContext.Current.CancellationToken);
         Assert.Equal(QueryErrorType.BadData, r.Error!.Type);
         Assert.Equal("invalid expression type \"range vector\" for range query, must be Scalar or instant Vector", r.Error.Message);
 
-        r = Engine.Range(Counters(), "req_total", 0, 60_000, 0);
+        r = Engine.Range(Counters(), "req_total", 0, 60_000, 0, TestContext.Current.CancellationToken);
         Assert.Equal(QueryErrorType.BadData, r.Error!.Type);
 
-        r = Engine.Range(Counters(), "req_total", 60_000, 0, 1000);
+        r = Engine.Range(Counters(), "req_total", 60_000, 0, 1000, TestContext.Current.CancellationToken);
         Assert.Equal("end timestamp must not be before start time", r.Error!.Message);
     }
 
@@ -103,7 +103,7 @@ public class QueryEngineTests
         var s = Counters()
             .Add(Labels.FromStrings("__name__", "info", "job", "a", "x", "1"), (0, 1))
             .Add(Labels.FromStrings("__name__", "info", "job", "a", "x", "2"), (0, 1));
-        var r = Engine.Instant(s, "req_total * on(job) info", 0);
+        var r = Engine.Instant(s, "req_total * on(job) info", 0, TestContext.Current.CancellationToken);
         Assert.Equal(QueryErrorType.Execution, r.Error!.Type);
         Assert.StartsWith("found duplicate series for the match group {job=\"a\"} on the right hand-side of the operation", r.Error.Message, StringComparison.Ordinal);
         Assert.EndsWith("many-to-many matching not allowed: matching labels must be unique on one side", r.Error.Message, StringComparison.Ordinal);
@@ -115,12 +115,12 @@ public class QueryEngineTests
         var s = new MemStorage()
             .Add(Labels.FromStrings("__name__", "a", "job", "x"), (0, 1))
             .Add(Labels.FromStrings("__name__", "b", "job", "x"), (0, 2));
-        var r = Engine.Instant(s, "abs({job=\"x\"})", 0);
+        var r = Engine.Instant(s, "abs({job=\"x\"})", 0, TestContext.Current.CancellationToken);
         Assert.Equal(QueryErrorType.Execution, r.Error!.Type);
         Assert.Equal("vector cannot contain metrics with the same labelset", r.Error.Message);
 
         // Without a function the names stay and the series differ.
-        Assert.Null(Engine.Instant(s, "{job=\"x\"}", 0).Error);
+        Assert.Null(Engine.Instant(s, "{job=\"x\"}", 0, TestContext.Current.CancellationToken).Error);
     }
 
     /// <summary>The data of Prometheus's TestQueryStatistics: samples every 10 s from 0 to 1000 s, values 1, 2, ...</summary>
@@ -177,8 +177,7 @@ public class QueryEngineTests
     {
         var data = StatsData();
         var r = step == 0
-            ? Engine.Instant(data, query, start * 1000, perStepStats: true)
-            : Engine.Range(data, query, start * 1000, end * 1000, step * 1000, perStepStats: true);
+            ? Engine.Instant(data, query, start * 1000, perStepStats: true, ct: TestContext.Current.CancellationToken) : Engine.Range(data, query, start * 1000, end * 1000, step * 1000, perStepStats: true, ct: TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         Assert.Equal(total, r.Stats!.TotalQueryableSamples);
         Assert.Equal(peak, r.Stats.PeakSamples);
@@ -192,7 +191,7 @@ public class QueryEngineTests
     public void TooManySamplesIsAnExecutionError()
     {
         var engine = new QueryEngine(new EngineOptions { MaxSamples = 3 });
-        var r = engine.Range(Counters(), "req_total", 0, 180_000, 10_000);
+        var r = engine.Range(Counters(), "req_total", 0, 180_000, 10_000, TestContext.Current.CancellationToken);
         Assert.Equal(QueryErrorType.Execution, r.Error!.Type);
         Assert.Equal("query processing would load too many samples into memory in query execution", r.Error.Message);
     }
@@ -211,14 +210,14 @@ public class QueryEngineTests
         var slow = new MemStorage { OnSelect = () => clock.Advance(TimeSpan.FromSeconds(2)) }
             .Add(Labels.FromStrings("__name__", "m"), (0, 1));
         var engine = new QueryEngine(new EngineOptions { Timeout = TimeSpan.FromSeconds(1) }, clock);
-        r = engine.Range(slow, "m + m + m", 0, 600_000, 1000);
+        r = engine.Range(slow, "m + m + m", 0, 600_000, 1000, TestContext.Current.CancellationToken);
         Assert.Equal(QueryErrorType.Timeout, r.Error!.Type);
         Assert.Equal("query timed out in expression evaluation", r.Error.Message);
 
         // Just under the limit on that clock, the same query answers.
         var quick = new MemStorage { OnSelect = () => clock.Advance(TimeSpan.FromMilliseconds(300)) }
             .Add(Labels.FromStrings("__name__", "m"), (0, 1));
-        Assert.Null(engine.Range(quick, "m + m + m", 0, 600_000, 1000).Error);
+        Assert.Null(engine.Range(quick, "m + m + m", 0, 600_000, 1000, TestContext.Current.CancellationToken).Error);
     }
 
     [Fact]
@@ -228,7 +227,7 @@ public class QueryEngineTests
         var clock = new FakeTimeProvider();
         var s = new MemStorage { OnSelect = () => clock.Advance(TimeSpan.FromSeconds(3)) }
             .Add(Labels.FromStrings("__name__", "m"), (0, 1));
-        var r = new QueryEngine(null, clock).Instant(s, "m", 0);
+        var r = new QueryEngine(null, clock).Instant(s, "m", 0, TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         Assert.Equal(TimeSpan.FromSeconds(3), r.Stats!.QueryPreparationTime);
         Assert.Equal(TimeSpan.FromSeconds(3), r.Stats.EvalTotalTime);
@@ -241,12 +240,12 @@ public class QueryEngineTests
     {
         var s = new MemStorage().Add(Labels.FromStrings("__name__", "gauge"), (0, 1), (60_000, 2));
         const string query = "sum(rate(gauge[5m]))";
-        var r = Engine.Instant(s, query, 60_000);
+        var r = Engine.Instant(s, query, 60_000, TestContext.Current.CancellationToken);
         var info = Assert.Single(r.Infos);
         Assert.Equal("PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"gauge\" (1:10)", info.Render(query));
         Assert.Empty(r.Warnings);
 
-        r = Engine.Instant(s, "quantile(2, gauge)", 60_000);
+        r = Engine.Instant(s, "quantile(2, gauge)", 60_000, TestContext.Current.CancellationToken);
         Assert.Equal("PromQL warning: quantile value should be between 0 and 1, got 2 (1:10)", Assert.Single(r.Warnings).Render("quantile(2, gauge)"));
     }
 
@@ -254,7 +253,7 @@ public class QueryEngineTests
     public void EachSelectorIsLoadedOncePerQuery()
     {
         var s = Counters();
-        var r = Engine.Range(s, "sum_over_time(req_total[1m:10s]) + rate(req_total[2m])", 0, 180_000, 15_000);
+        var r = Engine.Range(s, "sum_over_time(req_total[1m:10s]) + rate(req_total[2m])", 0, 180_000, 15_000, TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         Assert.Equal(2, s.QuerierCalls);
     }
@@ -264,9 +263,9 @@ public class QueryEngineTests
     {
         var s = new MemStorage().Add(Labels.FromStrings("__name__", "m"), (0, 0), (10_000, 1), (20_000, 2), (30_000, 3), (40_000, 4), (50_000, 5));
         // At t=55s, [30s:20s] evaluates m at 40s only (the aligned steps in (25s, 55s] are 40s).
-        var r = Engine.Instant(s, "count_over_time(m[30s:20s])", 55_000);
+        var r = Engine.Instant(s, "count_over_time(m[30s:20s])", 55_000, TestContext.Current.CancellationToken);
         Assert.Equal(1, Assert.Single(r.Vector).F);
-        r = Engine.Instant(s, "last_over_time(m[30s:20s])", 55_000);
+        r = Engine.Instant(s, "last_over_time(m[30s:20s])", 55_000, TestContext.Current.CancellationToken);
         Assert.Equal(4, Assert.Single(r.Vector).F);
     }
 }

@@ -200,10 +200,10 @@ public class VectorMatchingTests
         // 30 points selected, 15 kept by the filter (i >= 5), one count per step: the filter's output and its
         // input are held together, as when the filtered vector is materialised.
         var engine = new QueryEngine(new EngineOptions { MaxSamples = 45 + 3 - 1 });
-        var r = engine.Range(s, "count(m >= 5)", 0, 120_000, 60_000);
+        var r = engine.Range(s, "count(m >= 5)", 0, 120_000, 60_000, TestContext.Current.CancellationToken);
         Assert.NotNull(r.Error);
         Assert.Contains("too many samples", r.Error.Message, StringComparison.Ordinal);
-        r = new QueryEngine(new EngineOptions { MaxSamples = 48 }).Range(s, "count(m >= 5)", 0, 120_000, 60_000);
+        r = new QueryEngine(new EngineOptions { MaxSamples = 48 }).Range(s, "count(m >= 5)", 0, 120_000, 60_000, TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         Assert.Equal([5.0, 5, 5], Assert.Single(r.Matrix).Points.Select(p => p.F));
     }
@@ -260,7 +260,7 @@ public class VectorMatchingScaleTests
     public void JoinsOfTensOfThousandsOfSeriesAnswerWithinTheTimeout(string query)
     {
         var engine = new QueryEngine(new EngineOptions { Timeout = TimeSpan.FromSeconds(20) });
-        var r = engine.Range(Data.Value, query, 0, (Steps - 1) * 60_000L, 60_000);
+        var r = engine.Range(Data.Value, query, 0, (Steps - 1) * 60_000L, 60_000, TestContext.Current.CancellationToken);
         Assert.Null(r.Error);
         var points = Assert.Single(r.Matrix).Points;
         Assert.Equal(Steps, points.Length);

@@ -38,20 +38,50 @@ public class TestScriptTests
         string log = Path.Combine(dir.Path, "apt.log");
         // A fake apt-get that records what a package's maintainer script would get from the policy: 101 forbids.
         string fake = Path.Combine(bin, "apt-get");
-        await File.WriteAllTextAsync(fake, $"#!/bin/sh\nif [ -x '{policy}' ]; then '{policy}' prometheus start; echo \"policy=$?\" >> '{log}'; else echo policy=none >> '{log}'; fi\n");
+        await File.WriteAllTextAsync(fake, $"#!/bin/sh\nif [ -x '{policy}' ]; then '{policy}' prometheus start; echo \"policy=$?\" >> '{log}'; else echo policy=none >> '{log}'; fi\n", TestContext.Current.CancellationToken);
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         Assert.Equal(0, await RunAptInstall(bin, policy));
-        Assert.Equal("policy=101", (await File.ReadAllTextAsync(log)).Trim());
+        Assert.Equal("policy=101", (await File.ReadAllTextAsync(log, TestContext.Current.CancellationToken)).Trim());
         Assert.False(File.Exists(policy), "the policy made for the install is removed after it");
 
         // A policy that was there before (a container's) is used and left as it was.
         File.Delete(log);
-        await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 0\n");
+        await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 0\n", TestContext.Current.CancellationToken);
         File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Assert.Equal(0, await RunAptInstall(bin, policy));
-        Assert.Equal("policy=0", (await File.ReadAllTextAsync(log)).Trim());
-        Assert.Equal("#!/bin/sh\nexit 0\n", await File.ReadAllTextAsync(policy));
+        Assert.Equal("policy=0", (await File.ReadAllTextAsync(log, TestContext.Current.CancellationToken)).Trim());
+        Assert.Equal("#!/bin/sh\nexit 0\n", await File.ReadAllTextAsync(policy, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task The_skipped_tests_are_listed_with_their_reasons_from_the_trx_file()
+    {
+        using var dir = new TempDir();
+        string trx = Path.Combine(dir.Path, "results.trx");
+        await File.WriteAllTextAsync(trx, """
+            <?xml version="1.0" encoding="utf-8"?>
+            <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+              <Results>
+                <UnitTestResult testName="A.Ran" outcome="Passed" />
+                <UnitTestResult testName="A.NeedsRoot" outcome="NotExecuted">
+                  <Output><ErrorInfo><Message>not root: the test mounts a tmpfs &amp; needs
+            root</Message></ErrorInfo></Output>
+                </UnitTestResult>
+                <UnitTestResult testName="A.NoReason" outcome="NotExecuted" />
+              </Results>
+            </TestRun>
+            """, TestContext.Current.CancellationToken);
+        string body = ExtractFunction(await File.ReadAllTextAsync(Script, TestContext.Current.CancellationToken), "print_skipped");
+        var psi = new ProcessStartInfo("/bin/bash") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        await p.StandardInput.WriteAsync(body + $"\nprint_skipped '{trx}'\n");
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        string err = await p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await p.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.True(p.ExitCode == 0, err);
+        Assert.Equal("  A.NeedsRoot: not root: the test mounts a tmpfs & needs root\n  A.NoReason: (no reason given)\n", await stdout);
     }
 
     // Runs test.sh's apt_install function alone (extracted from the script) with the fake apt-get first on PATH.

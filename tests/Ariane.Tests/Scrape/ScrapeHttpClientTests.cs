@@ -25,13 +25,13 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
     private Head _head = null!;
     private TestTargetServer _server = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _head = Head.Open(new TsdbOptions { Path = _dir.Path, WalSyncInterval = TimeSpan.Zero }, _time);
         _server = await TestTargetServer.StartAsync(Routes());
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         _head.Dispose();
@@ -116,7 +116,7 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
         var loop = Loop(_server.Address, "/length");
         for (int i = 0; i < 3; i++)
         {
-            loop.ScrapeOnce(default);
+            loop.ScrapeOnce(TestContext.Current.CancellationToken);
             AssertUp(loop);
             _time.Advance(TimeSpan.FromSeconds(15));
         }
@@ -133,7 +133,7 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
         var loop = Loop(_server.Address, path);
         for (int i = 0; i < 2; i++)
         {
-            loop.ScrapeOnce(default);
+            loop.ScrapeOnce(TestContext.Current.CancellationToken);
             AssertUp(loop);
             _time.Advance(TimeSpan.FromSeconds(15));
         }
@@ -149,7 +149,7 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
     public void Ipv6LiteralTargets()
     {
         var loop = Loop($"[::1]:{_server.Port}", "/length");
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         AssertUp(loop);
     }
 
@@ -171,9 +171,9 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
                 n += await stream.ReadAsync(buf.AsMemory(n));
             }
             await stream.WriteAsync("HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: 4\r\n\r\nm 1\n"u8.ToArray());
-        });
+        }, TestContext.Current.CancellationToken);
         var loop = Loop($"127.0.0.1:{port}", "/metrics");
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         await serve;
         AssertUp(loop);
     }
@@ -182,7 +182,7 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
     public void RedirectsAreNotFollowedWhenTheConfigSaysSo()
     {
         var loop = Loop(_server.Address, "/redirect", "    follow_redirects: false");
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal("server returned HTTP status 302 Found", loop.Target.LastError);
     }
 
@@ -195,10 +195,10 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
         string tokenFile = Path.Combine(_dir.Path, "token");
         File.WriteAllText(tokenFile, "tok3n\n");
         var loop = Loop(_server.Address, path, extra.Replace("TOKEN_FILE", tokenFile, StringComparison.Ordinal));
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         AssertUp(loop);
         var without = Loop(_server.Address, path);
-        without.ScrapeOnce(default);
+        without.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.StartsWith("server returned HTTP status 40", without.Target.LastError);
     }
 
@@ -209,11 +209,11 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
         string expected;
         using (var http = new HttpClient())
         {
-            var e = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics")));
+            var e = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics"), TestContext.Current.CancellationToken));
             expected = e.Message + ": " + e.InnerException!.Message;
         }
         var loop = Loop($"127.0.0.1:{port}", "/metrics");
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(TargetHealth.Down, loop.Target.Health);
         Assert.Equal(expected, loop.Target.LastError);
     }
@@ -227,20 +227,20 @@ public sealed class ScrapeHttpClientTests : IAsyncLifetime
         await using var tls = await TestTargetServer.StartAsync(Routes(), cert);
 
         var withCa = Loop(tls.Address, "/length", $"    tls_config:\n      ca_file: {caFile}", "https");
-        withCa.ScrapeOnce(default);
+        withCa.ScrapeOnce(TestContext.Current.CancellationToken);
         AssertUp(withCa);
 
         var skip = Loop(tls.Address, "/auth", "    basic_auth:\n      username: user\n      password: secret\n    tls_config:\n      insecure_skip_verify: true", "https");
-        skip.ScrapeOnce(default);
+        skip.ScrapeOnce(TestContext.Current.CancellationToken);
         AssertUp(skip);
 
         var untrusted = Loop(tls.Address, "/length", "", "https");
-        untrusted.ScrapeOnce(default);
+        untrusted.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(TargetHealth.Down, untrusted.Target.Health);
         Assert.StartsWith("The SSL connection could not be established, see inner exception.: ", untrusted.Target.LastError);
 
         var plainToTls = Loop(tls.Address, "/length");
-        plainToTls.ScrapeOnce(default);
+        plainToTls.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(TargetHealth.Down, plainToTls.Target.Health);
     }
 

@@ -21,7 +21,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     private string _body = "";
     private string _halfway = "good";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _head = Head.Open(new TsdbOptions { Path = _dir.Path, WalSyncInterval = TimeSpan.Zero }, _time);
         _server = await TestTargetServer.StartAsync(new()
@@ -92,7 +92,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         _head.Dispose();
@@ -174,14 +174,14 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
 
             """;
         var plain = Loop(path: "/omst");
-        plain.ScrapeOnce(default);
+        plain.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(T0, 1699999000.5, 0L)], SamplesWithStart("c_created"));
         Assert.Equal([(T0, 5.0, 0L)], SamplesWithStart("c_total{a=\"1\"}"));
 
         _time.Advance(TimeSpan.FromSeconds(15));
         long t1 = T0 + 15_000;
         plain.ParseStartTimestamps = true;
-        plain.ScrapeOnce(default);
+        plain.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(T0, 5.0, 0L), (t1, 5.0, 1699999000500L)], SamplesWithStart("c_total{a=\"1\"}"));
         Assert.Equal([(T0, 7.0, 0L), (t1, 7.0, 0L)], SamplesWithStart("c_total{a=\"2\"}"));
         foreach (string h in new[] { "h_bucket{le=\"1\"}", "h_bucket{le=\"+Inf\"}", "h_count", "h_sum" })
@@ -216,7 +216,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "# TYPE a counter\n# HELP a Help of a.\na{x=\"1\"} 1\na{x=\"2\"} 2\nb 3 1699999999000\n";
         var loop = Loop();
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(T0, 1.0)], Samples("a{x=\"1\"}"));
         Assert.Equal([(1699999999000L, 3.0)], Samples("b"));
         Assert.Equal("{__name__=\"a\", instance=\"" + _server.Address + "\", job=\"test\", x=\"2\"}", Series("a{x=\"2\"}")[0].ToString());
@@ -229,7 +229,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         Assert.Equal(new MetricMetadata("counter", "Help of a.", ""), loop.Target.Metadata["a"]);
 
         _time.Advance(TimeSpan.FromSeconds(15));
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(T0 + 15000, 0.0)], Samples("scrape_series_added").Skip(1).ToList());
     }
 
@@ -237,7 +237,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     public void ScrapeDurationIsReadOnTheLoopsClock()
     {
         var loop = Loop(path: "/slow");
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(T0, 1.0)], Samples("up"));
         Assert.Equal([(T0, 1.25)], Samples("scrape_duration_seconds"));
         Assert.Equal(TimeSpan.FromMilliseconds(1250), loop.Target.LastScrapeDuration);
@@ -249,7 +249,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         // As Prometheus treats them (out of bounds): the sample is dropped, the rest of the scrape is stored.
         _body = $"a 1\nfuture 2 {T0 + 20L * 86_400_000}\nb 3 {T0 - 1000}\n";
         var loop = Loop();
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(T0, 1.0)], Samples("a"));
         Assert.Equal([(T0 - 1000, 3.0)], Samples("b"));
         Assert.Empty(Samples("future"));
@@ -263,10 +263,10 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a 1\nb 2\nc 3 1699999999000\n";
         var loop = Loop();
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         _body = "a 1\n";
         _time.Advance(TimeSpan.FromSeconds(15));
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         var b = Samples("b");
         Assert.Equal(2, b.Count);
         Assert.True(SampleValue.IsStaleNaN(b[1].V));
@@ -280,17 +280,17 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a 1\n";
         var loop = Loop();
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         _body = "garbage {{{\n";
         _time.Advance(TimeSpan.FromSeconds(15));
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.True(SampleValue.IsStaleNaN(Samples("a").Last().V));
         Assert.Equal(0.0, Samples("up").Last().V);
         Assert.Equal(TargetHealth.Down, loop.Target.Health);
 
         _body = "a 2\n";
         _time.Advance(TimeSpan.FromSeconds(15));
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(2.0, Samples("a").Last().V);
         _time.Advance(TimeSpan.FromSeconds(5));
         await loop.StopAsync(markStale: true);
@@ -306,18 +306,18 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         var loop = Loop(log: warn.Add);
         loop.InfoLog = info.Add;
         _body = "a 1\n";
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         _body = "garbage {{{\n";
         for (int i = 0; i < 5; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(15));
-            loop.ScrapeOnce(default);
+            loop.ScrapeOnce(TestContext.Current.CancellationToken);
         }
         _body = "a 2\n";
         for (int i = 0; i < 3; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(15));
-            loop.ScrapeOnce(default);
+            loop.ScrapeOnce(TestContext.Current.CancellationToken);
         }
         string s = Assert.Single(warn);
         Assert.StartsWith($"Scrape failed target={loop.Target.Url} err=\"line 1:", s);
@@ -344,7 +344,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "m{label=\"toolongvalue\"} 1\n";
         var loop = Loop(extra, path, timeout);
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(TargetHealth.Down, loop.Target.Health);
         Assert.Contains(fragment, loop.Target.LastError);
         Assert.Equal([(T0, 0.0)], Samples("up"));
@@ -362,11 +362,11 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         // failed scrape makes the previous one's series stale, as a failed scrape always does.
         var loop = Loop(extra, "/halfway", timeout: "3s");
         _halfway = "good";
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(TargetHealth.Up, loop.Target.Health);
         _halfway = how;
         _time.Advance(TimeSpan.FromSeconds(15));
-        loop.ScrapeOnce(default);
+        loop.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal(TargetHealth.Down, loop.Target.Health);
         Assert.Contains(fragment, loop.Target.LastError);
         Assert.Empty(Samples("{__name__=~\"half_.*\"}"));
@@ -379,11 +379,11 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     public async Task GzipAndOpenMetricsBodiesAreUnderstood()
     {
         var gz = Loop(path: "/gzip");
-        gz.ScrapeOnce(default);
+        gz.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(T0, 42.0)], Samples("zipped_metric"));
 
         var om = Loop(path: "/om");
-        om.ScrapeOnce(default);
+        om.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal([(1700000000500L, 3.0)], Samples("c_total"));
         Assert.Equal("counter", om.Target.Metadata["c"].Type);
     }
@@ -393,7 +393,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a{job=\"inner\"} 1\ndrop_me 2\n";
         var plain = Loop("    metric_relabel_configs:\n      - source_labels: [__name__]\n        regex: drop_me\n        action: drop");
-        plain.ScrapeOnce(default);
+        plain.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal("inner", Series("a")[0].Get("exported_job"));
         Assert.Equal("test", Series("a")[0].Get("job"));
         Assert.Empty(Samples("drop_me"));
@@ -405,7 +405,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     {
         _body = "a{job=\"inner\"} 1\n";
         var honor = Loop("    honor_labels: true");
-        honor.ScrapeOnce(default);
+        honor.ScrapeOnce(TestContext.Current.CancellationToken);
         Assert.Equal("inner", Series("a")[0].Get("job"));
         Assert.Equal("", Series("a")[0].Get("exported_job"));
     }

@@ -15,7 +15,7 @@ public sealed class ScrapeSchedulerTests : IAsyncLifetime
     private Head _head = null!;
     private TestTargetServer _server = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _head = Head.Open(new TsdbOptions { Path = _dir.Path, WalSyncInterval = TimeSpan.Zero }, TimeProvider.System);
         _server = await TestTargetServer.StartAsync(new()
@@ -26,7 +26,7 @@ public sealed class ScrapeSchedulerTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         _head.Dispose();
@@ -69,10 +69,10 @@ public sealed class ScrapeSchedulerTests : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((Scrapes("a") < 8 || Scrapes("b") < 8 || Scrapes("hang") < 3) && DateTime.UtcNow < deadline)
         {
-            await Task.Delay(100);
+            await Task.Delay(100, TestContext.Current.CancellationToken);
         }
         var stop = manager.DisposeAsync().AsTask();
-        Assert.Same(stop, await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(5))));
+        Assert.Same(stop, await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken)));
         Assert.True(Scrapes("a") >= 8, $"a scraped {Scrapes("a")} times");
         Assert.True(Scrapes("b") >= 8, $"b scraped {Scrapes("b")} times");
         Assert.True(Scrapes("hang") >= 3, $"hang scraped {Scrapes("hang")} times");

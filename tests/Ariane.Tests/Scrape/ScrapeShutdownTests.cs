@@ -73,7 +73,7 @@ public sealed class ScrapeShutdownTests
         using var scheduler = new ScrapeScheduler(TimeProvider.System, null);
         var pool = new ScrapePool(cfg, storage, scheduler, TimeProvider.System, _ => { });
         pool.Sync("sd/0", StaticDiscovery.Groups(cfg));
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(20)); // a scrape is running
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken); // a scrape is running
         pool.Sync("sd/0", []);
         Assert.Empty(pool.ActiveTargets);
         await pool.DisposeAsync(markStale: false);

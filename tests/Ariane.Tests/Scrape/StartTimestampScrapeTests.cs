@@ -34,7 +34,7 @@ public sealed class StartTimestampScrapeTests
     {
         using var dir = new TempDir();
         string script = Path.Combine(dir.Path, "exporter.py");
-        await File.WriteAllTextAsync(script, Exporter);
+        await File.WriteAllTextAsync(script, Exporter, TestContext.Current.CancellationToken);
         int port = ServerProcess.FreePort();
         using var py = Process.Start(new ProcessStartInfo("/usr/bin/python3")
         {
@@ -44,19 +44,19 @@ public sealed class StartTimestampScrapeTests
         })!;
         try
         {
-            string? line = await py.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            string? line = await py.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
             if (line != "ready")
             {
                 py.Kill();
-                Assert.Fail("the Python exporter did not start (test.sh installs python3-prometheus-client): " + await py.StandardError.ReadToEndAsync());
+                Assert.Fail("the Python exporter did not start (test.sh installs python3-prometheus-client): " + await py.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
             }
 
             // What the exporter says its series were created at.
             using var http = new HttpClient();
             var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/metrics");
             req.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/openmetrics-text; version=1.0.0"));
-            using var resp = await http.SendAsync(req);
-            string om = await resp.Content.ReadAsStringAsync();
+            using var resp = await http.SendAsync(req, TestContext.Current.CancellationToken);
+            string om = await resp.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             double counterCreated = Created(om, "demo_requests_created{path=\"/a\"}");
             double histogramCreated = Created(om, "demo_latency_seconds_created");
 
@@ -67,7 +67,7 @@ public sealed class StartTimestampScrapeTests
                     scrape_interval: 1s
                     static_configs:
                       - targets: ['127.0.0.1:{port}']
-                """);
+                """, TestContext.Current.CancellationToken);
             await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}", "--enable-feature=st-storage");
             await s.EventuallyAsync(async () => (await Query(s, "demo_requests_total")).Count > 0, TimeSpan.FromSeconds(30), "the counter is scraped");
 
@@ -83,7 +83,7 @@ public sealed class StartTimestampScrapeTests
         finally
         {
             py.Kill();
-            await py.WaitForExitAsync();
+            await py.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
     }
 

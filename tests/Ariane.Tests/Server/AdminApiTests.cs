@@ -124,7 +124,7 @@ public class AdminApiTests
         Assert.Equal(204, status);
         using (var form = new FormUrlEncodedContent([new("match[]", "m{i=\"2\"}")]))
         {
-            using var r = await s.Client.PostAsync("/api/v1/admin/tsdb/delete_series", form);
+            using var r = await s.Client.PostAsync("/api/v1/admin/tsdb/delete_series", form, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
         }
         var left = await Samples(s.Client);
@@ -132,9 +132,9 @@ public class AdminApiTests
         Assert.DoesNotContain(("1", T0 + 15_000), left.Keys);
         Assert.Contains(("1", T0 + 20_000), left.Keys);
         Assert.DoesNotContain(left.Keys, k => k.Item1 == "2");
-        using (var r = await s.Client.GetAsync($"/api/v1/series?match[]=m&start={T0 / 1000}&end={(T0 + 1_000_000) / 1000}"))
+        using (var r = await s.Client.GetAsync($"/api/v1/series?match[]=m&start={T0 / 1000}&end={(T0 + 1_000_000) / 1000}", TestContext.Current.CancellationToken))
         {
-            var ids = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("i").GetString()).ToArray();
+            var ids = JsonDocument.Parse(await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("i").GetString()).ToArray();
             Assert.Equal(new string?[] { "0", "1", "3" }, ids);
         }
 

@@ -181,8 +181,8 @@ public class BackupTests
             using var stop = new CancellationTokenSource();
             var writers = new[]
             {
-                Task.Run(() => AdminTestData.IngestAsync(s.Client, LiveSeries, 0, 2, acked, stop.Token)),
-                Task.Run(() => AdminTestData.IngestAsync(s.Client, LiveSeries, 1, 2, acked, stop.Token)),
+                Task.Run(() => AdminTestData.IngestAsync(s.Client, LiveSeries, 0, 2, acked, stop.Token), TestContext.Current.CancellationToken),
+                Task.Run(() => AdminTestData.IngestAsync(s.Client, LiveSeries, 1, 2, acked, stop.Token), TestContext.Current.CancellationToken),
             };
             await s.EventuallyAsync(() => Task.FromResult(acked.Count > LiveSeries * 20), TimeSpan.FromSeconds(60), "ingestion is under way");
             // Everything acknowledged up to here must be in the backup; ingestion goes on while it runs.
@@ -215,16 +215,16 @@ public class BackupTests
             }
         }
         string restoredConfig = Path.Combine(restored, "config", "prometheus.yml");
-        Assert.Equal(await File.ReadAllTextAsync(cfg), await File.ReadAllTextAsync(restoredConfig));
+        Assert.Equal(await File.ReadAllTextAsync(cfg, TestContext.Current.CancellationToken), await File.ReadAllTextAsync(restoredConfig, TestContext.Current.CancellationToken));
 
         // A server starts on the restored folder with the restored configuration and serves every series.
         await using (var s = await ServerProcess.StartAsync(restored, $"--config.file={restoredConfig}"))
         {
-            using var r = await s.Client.GetAsync($"/api/v1/series?match[]=history_total&match[]=live_total&start={(AdminTestData.T0 - Hours * AdminTestData.Hour) / 1000}&end={(AdminTestData.T0 / 1000) + 86_400}");
-            var doc = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+            using var r = await s.Client.GetAsync($"/api/v1/series?match[]=history_total&match[]=live_total&start={(AdminTestData.T0 - Hours * AdminTestData.Hour) / 1000}&end={(AdminTestData.T0 / 1000) + 86_400}", TestContext.Current.CancellationToken);
+            var doc = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             Assert.Equal(HistorySeries + LiveSeries, doc.RootElement.GetProperty("data").GetArrayLength());
-            using var cfgResp = await s.Client.GetAsync("/api/v1/status/config");
-            Assert.Contains("backup: test", await cfgResp.Content.ReadAsStringAsync());
+            using var cfgResp = await s.Client.GetAsync("/api/v1/status/config", TestContext.Current.CancellationToken);
+            Assert.Contains("backup: test", await cfgResp.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             s.Signal(15);
             Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
         }
@@ -248,9 +248,9 @@ public class BackupTests
                 Assert.True(await cli.WaitExitAsync(TimeSpan.FromSeconds(120)) == 0, cli.Output);
             }
         }
-        var bytes = await File.ReadAllBytesAsync(archive);
+        var bytes = await File.ReadAllBytesAsync(archive, TestContext.Current.CancellationToken);
         string cut = Path.Combine(dir.Path, "cut.tar");
-        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length / 2)]);
+        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length / 2)], TestContext.Current.CancellationToken);
         string target = Path.Combine(dir.Path, "restored");
         var restore = ServerProcess.Launch(dir.Path, ["restore", cut, "--storage.tsdb.path", target], [], out _, addDefaults: false);
         await using (restore)
@@ -352,7 +352,7 @@ public class BackupTests
         Assert.DoesNotContain("inline-password", entries["config/prometheus.yml"], StringComparison.Ordinal);
         foreach (string name in new[] { "config/rules/a.yml", "config/rules/b.yml", "config/targets/t.json", "config/tls/ca.crt", "config/tls/client.crt" })
         {
-            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(cfgDir, name["config/".Length..])), entries[name]);
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(cfgDir, name["config/".Length..]), TestContext.Current.CancellationToken), entries[name]);
         }
         Assert.Equal("groups: []\n", entries["config/external/" + outside.TrimStart('/')]);
         foreach (string name in new[] { "config/tls/client.key", "config/password", "config/credentials", "config/token" })
@@ -373,7 +373,7 @@ public class BackupTests
 
         // With --include-secrets: everything as it is on disk, and the backup warns.
         entries = await Entries(secret);
-        Assert.Equal(await File.ReadAllTextAsync(cfg), entries["config/prometheus.yml"]);
+        Assert.Equal(await File.ReadAllTextAsync(cfg, TestContext.Current.CancellationToken), entries["config/prometheus.yml"]);
         Assert.Equal("file-password\n", entries["config/password"]);
         Assert.Contains("PRIVATE KEY", entries["config/tls/client.key"], StringComparison.Ordinal);
         Assert.Contains("holds the configuration's secrets in plain text", secretOut, StringComparison.Ordinal);
@@ -383,7 +383,7 @@ public class BackupTests
         string restored = Path.Combine(dir.Path, "restored");
         var r = await CliCommandTests.RunAsync(dir.Path, ["restore", plain, "--storage.tsdb.path", restored]);
         Assert.True(r.Code == 0, r.Out + r.Err);
-        Assert.Equal(entries["config/rules/a.yml"], await File.ReadAllTextAsync(Path.Combine(restored, "config", "rules", "a.yml")));
+        Assert.Equal(entries["config/rules/a.yml"], await File.ReadAllTextAsync(Path.Combine(restored, "config", "rules", "a.yml"), TestContext.Current.CancellationToken));
         Assert.True(File.Exists(Path.Combine(restored, "config", "tls", "client.crt")));
         Assert.False(File.Exists(Path.Combine(restored, "config", "password")));
         Assert.True(File.Exists(Path.Combine(restored, "config", "external", outside.TrimStart('/'))));
@@ -398,20 +398,20 @@ public class BackupTests
         // with --force it is replaced.
         string userDir = Path.Combine(dir.Path, "user");
         Directory.CreateDirectory(Path.Combine(userDir, "rules"));
-        await File.WriteAllTextAsync(Path.Combine(userDir, "rules", "a.yml"), "mine\n");
+        await File.WriteAllTextAsync(Path.Combine(userDir, "rules", "a.yml"), "mine\n", TestContext.Current.CancellationToken);
         string target = Path.Combine(dir.Path, "restored2");
         r = await CliCommandTests.RunAsync(dir.Path, ["restore", secret, "--storage.tsdb.path", target, "--config.file", Path.Combine(userDir, "prometheus.yml")]);
         Assert.Equal(1, r.Code);
         Assert.Contains($"refusing to overwrite {Path.Combine(userDir, "rules", "a.yml")}", r.Err, StringComparison.Ordinal);
-        Assert.Equal("mine\n", await File.ReadAllTextAsync(Path.Combine(userDir, "rules", "a.yml")));
+        Assert.Equal("mine\n", await File.ReadAllTextAsync(Path.Combine(userDir, "rules", "a.yml"), TestContext.Current.CancellationToken));
         Assert.False(Directory.Exists(target));
         Assert.False(File.Exists(Path.Combine(userDir, "prometheus.yml")));
         r = await CliCommandTests.RunAsync(dir.Path, ["restore", secret, "--storage.tsdb.path", target, "--config.file", Path.Combine(userDir, "prometheus.yml"), "--force"]);
         Assert.True(r.Code == 0, r.Out + r.Err);
-        Assert.Equal(entries["config/rules/a.yml"], await File.ReadAllTextAsync(Path.Combine(userDir, "rules", "a.yml")));
-        Assert.Equal("file-password\n", await File.ReadAllTextAsync(Path.Combine(userDir, "password")));
+        Assert.Equal(entries["config/rules/a.yml"], await File.ReadAllTextAsync(Path.Combine(userDir, "rules", "a.yml"), TestContext.Current.CancellationToken));
+        Assert.Equal("file-password\n", await File.ReadAllTextAsync(Path.Combine(userDir, "password"), TestContext.Current.CancellationToken));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(userDir, "password")));
-        Assert.Equal(await File.ReadAllTextAsync(cfg), await File.ReadAllTextAsync(Path.Combine(userDir, "prometheus.yml")));
+        Assert.Equal(await File.ReadAllTextAsync(cfg, TestContext.Current.CancellationToken), await File.ReadAllTextAsync(Path.Combine(userDir, "prometheus.yml"), TestContext.Current.CancellationToken));
         Assert.False(Directory.Exists(Path.Combine(target, "config", "rules")));
     }
 
@@ -420,9 +420,9 @@ public class BackupTests
     {
         using var dir = new TempDir();
         string text = Path.Combine(dir.Path, "notes.txt");
-        await File.WriteAllTextAsync(text, "hello, this is not a backup\n");
+        await File.WriteAllTextAsync(text, "hello, this is not a backup\n", TestContext.Current.CancellationToken);
         string big = Path.Combine(dir.Path, "big.bin");
-        await File.WriteAllBytesAsync(big, Enumerable.Repeat((byte)'x', 4096).ToArray());
+        await File.WriteAllBytesAsync(big, Enumerable.Repeat((byte)'x', 4096).ToArray(), TestContext.Current.CancellationToken);
         string tar = Path.Combine(dir.Path, "other.tar");
         await using (var fs = File.Create(tar))
         {
@@ -434,10 +434,10 @@ public class BackupTests
         await using (var fs = File.Create(gz))
         {
             await using var z = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionLevel.Fastest);
-            await z.WriteAsync("just text"u8.ToArray());
+            await z.WriteAsync("just text"u8.ToArray(), TestContext.Current.CancellationToken);
         }
         string empty = Path.Combine(dir.Path, "empty");
-        await File.WriteAllBytesAsync(empty, []);
+        await File.WriteAllBytesAsync(empty, [], TestContext.Current.CancellationToken);
         foreach (string f in new[] { text, big, tar, gz, empty })
         {
             string target = Path.Combine(dir.Path, "restored");

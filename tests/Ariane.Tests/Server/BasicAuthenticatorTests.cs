@@ -16,22 +16,22 @@ public sealed class BasicAuthenticatorTests
     public async Task RightPasswordOnlyForItsUser()
     {
         var a = new BasicAuthenticator();
-        Assert.True(await a.VerifyAsync(Users, 5, "alice", "alice-pw", default));
-        Assert.True(await a.VerifyAsync(Users, 5, "alice", "alice-pw", default)); // from the cache
-        Assert.False(await a.VerifyAsync(Users, 5, "alice", "bob-pw", default));
-        Assert.False(await a.VerifyAsync(Users, 5, "carol", "alice-pw", default));
-        Assert.False(await a.VerifyAsync(Users, 5, "Alice", "alice-pw", default));
-        Assert.False(await a.VerifyAsync(Users, 5, "alice", "", default));
+        Assert.True(await a.VerifyAsync(Users, 5, "alice", "alice-pw", TestContext.Current.CancellationToken));
+        Assert.True(await a.VerifyAsync(Users, 5, "alice", "alice-pw", TestContext.Current.CancellationToken)); // from the cache
+        Assert.False(await a.VerifyAsync(Users, 5, "alice", "bob-pw", TestContext.Current.CancellationToken));
+        Assert.False(await a.VerifyAsync(Users, 5, "carol", "alice-pw", TestContext.Current.CancellationToken));
+        Assert.False(await a.VerifyAsync(Users, 5, "Alice", "alice-pw", TestContext.Current.CancellationToken));
+        Assert.False(await a.VerifyAsync(Users, 5, "alice", "", TestContext.Current.CancellationToken));
     }
 
     [Fact]
     public async Task AChangedHashIsNotAnsweredFromTheCache()
     {
         var a = new BasicAuthenticator();
-        Assert.True(await a.VerifyAsync(Users, 5, "alice", "alice-pw", default));
+        Assert.True(await a.VerifyAsync(Users, 5, "alice", "alice-pw", TestContext.Current.CancellationToken));
         var changed = new Dictionary<string, string>(Users) { ["alice"] = BCrypt.Net.BCrypt.HashPassword("new-pw", 4) };
-        Assert.False(await a.VerifyAsync(changed, 5, "alice", "alice-pw", default));
-        Assert.True(await a.VerifyAsync(changed, 5, "alice", "new-pw", default));
+        Assert.False(await a.VerifyAsync(changed, 5, "alice", "alice-pw", TestContext.Current.CancellationToken));
+        Assert.True(await a.VerifyAsync(changed, 5, "alice", "new-pw", TestContext.Current.CancellationToken));
     }
 
     [Theory]

@@ -159,9 +159,9 @@ public class ClientEndpointsTests(SharedServer shared) : IClassFixture<SharedSer
         // OpenMetrics when the client prefers it: timestamps in seconds, unknown type, # EOF.
         using var req = new HttpRequestMessage(HttpMethod.Get, "/federate?match[]=fed_b");
         req.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5");
-        using var om = await s.Client.SendAsync(req);
+        using var om = await s.Client.SendAsync(req, TestContext.Current.CancellationToken);
         Assert.StartsWith("application/openmetrics-text", om.Content.Headers.ContentType!.ToString());
-        string omBody = await om.Content.ReadAsStringAsync();
+        string omBody = await om.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         string secs = ((now - 10_000) / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal($"# TYPE fed_b unknown\nfed_b{{job=\"j1\",instance=\"\"}} 4 {secs}\n# EOF\n", omBody);
 
@@ -201,7 +201,7 @@ public class ClientEndpointsTests(SharedServer shared) : IClassFixture<SharedSer
                 continue;
             }
             using var c2 = new HttpClient { BaseAddress = new Uri($"http://{new System.Net.IPEndPoint(a, port)}"), Timeout = TimeSpan.FromSeconds(10) };
-            using var r = await c2.GetAsync("/-/healthy");
+            using var r = await c2.GetAsync("/-/healthy", TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
     }
@@ -242,13 +242,13 @@ public class RemoteReadEndpointTests(SharedServer shared) : IClassFixture<Shared
     {
         var s = await _shared.GetAsync();
         using var notSnappy = new ByteArrayContent([1, 2, 3, 4, 5]);
-        using var r1 = await s.Client.PostAsync("/api/v1/read", notSnappy);
+        using var r1 = await s.Client.PostAsync("/api/v1/read", notSnappy, TestContext.Current.CancellationToken);
         Assert.Equal(400, (int)r1.StatusCode);
         // A ReadRequest accepting only an unknown response type (7).
         byte[] onlyUnknown = Snappier.Snappy.CompressToArray(new byte[] { 0x10, 0x07 });
-        using var r2 = await s.Client.PostAsync("/api/v1/read", new ByteArrayContent(onlyUnknown));
+        using var r2 = await s.Client.PostAsync("/api/v1/read", new ByteArrayContent(onlyUnknown), TestContext.Current.CancellationToken);
         Assert.Equal(400, (int)r2.StatusCode);
-        Assert.Contains("server does not support any of the requested response types", await r2.Content.ReadAsStringAsync());
+        Assert.Contains("server does not support any of the requested response types", await r2.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -290,10 +290,10 @@ public class RemoteReadStreamedTests
         byte[] plain = Ariane.Remote.RemoteReadCodec.EncodeRequest(t0, t0 + 86_400_000, [Ariane.Model.LabelMatcher.Eq("__name__", "st_m")]);
         plain[^1] = 0x01; // the client codec asks for SAMPLES (packed [0]); ask for streamed chunks instead
         using var content = new ByteArrayContent(Snappier.Snappy.CompressToArray(plain));
-        using var r = await s.Client.PostAsync("/api/v1/read", content);
+        using var r = await s.Client.PostAsync("/api/v1/read", content, TestContext.Current.CancellationToken);
         Assert.Equal(200, (int)r.StatusCode);
         Assert.Equal("application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse", r.Content.Headers.ContentType!.ToString());
-        byte[] body = await r.Content.ReadAsByteArrayAsync();
+        byte[] body = await r.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
 
         var got = new Dictionary<string, List<(long, double)>>();
         var order = new List<string>();

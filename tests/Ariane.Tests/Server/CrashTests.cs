@@ -14,7 +14,7 @@ public class CrashTests
     {
         using var dir = new TempDir();
         string cfg = Path.Combine(dir.Path, "empty.yml");
-        await File.WriteAllTextAsync(cfg, "global:\n  scrape_interval: 15s\n");
+        await File.WriteAllTextAsync(cfg, "global:\n  scrape_interval: 15s\n", TestContext.Current.CancellationToken);
         string data = Path.Combine(dir.Path, "data");
         const int SeriesCount = 500;
         var acked = new ConcurrentBag<(int Series, long T)>();
@@ -55,8 +55,9 @@ public class CrashTests
                     }
                 }
             }
-            var writers = new[] { Task.Run(() => Writer(0)), Task.Run(() => Writer(1)) };
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            var writers = new[] { Task.Run(() => Writer(0), TestContext.Current.CancellationToken), Task.Run(() => Writer(1), TestContext.Current.CancellationToken) };
+            // Kill while the writers are still going, once enough is acknowledged to check after the restart.
+            await s.EventuallyAsync(() => Task.FromResult(acked.Count > SeriesCount * 20), TimeSpan.FromSeconds(60), "the writers have 10,000 samples acknowledged");
             s.Signal(9);
             await s.WaitExitAsync(TimeSpan.FromSeconds(20));
             stop.Cancel();
@@ -76,8 +77,8 @@ public class CrashTests
         await using (var s = await ServerProcess.StartAsync(data, $"--config.file={cfg}"))
         {
             Assert.Contains("truncated it there", s.Output);
-            using var r = await s.Client.GetAsync("/api/v1/series?match[]=crash_test_total");
-            var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+            using var r = await s.Client.GetAsync("/api/v1/series?match[]=crash_test_total", TestContext.Current.CancellationToken);
+            var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             Assert.Equal(SeriesCount, doc.RootElement.GetProperty("data").GetArrayLength());
             s.Signal(15);
             Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
@@ -122,7 +123,7 @@ public class CrashTests
     {
         using var dir = new TempDir();
         string cfg = Path.Combine(dir.Path, "empty.yml");
-        await File.WriteAllTextAsync(cfg, "global:\n  scrape_interval: 15s\n");
+        await File.WriteAllTextAsync(cfg, "global:\n  scrape_interval: 15s\n", TestContext.Current.CancellationToken);
         string data = Path.Combine(dir.Path, "data");
         string[] args = [$"--config.file={cfg}", "--web.enable-remote-write-receiver", "--storage.tsdb.min-block-duration=10m",
             "--storage.tsdb.max-block-duration=90m", "--storage.tsdb.retention.time=3h"];
@@ -182,8 +183,8 @@ public class CrashTests
                     }
                 }
             }
-            var writers = new[] { Task.Run(() => Writer(0)) };
-            await Task.Delay(TimeSpan.FromMilliseconds(1500 + rnd.Next(2500)));
+            var writers = new[] { Task.Run(() => Writer(0), TestContext.Current.CancellationToken) };
+            await Task.Delay(TimeSpan.FromMilliseconds(1500 + rnd.Next(2500)), TestContext.Current.CancellationToken);
             s.Signal(9);
             kills++;
             await s.WaitExitAsync(TimeSpan.FromSeconds(20));

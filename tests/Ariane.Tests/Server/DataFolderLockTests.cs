@@ -19,7 +19,7 @@ public class DataFolderLockTests
             }
             // Restoring over a folder a server is running on is refused the same way.
             string archive = Path.Combine(dir.Path, "..", Path.GetFileName(dir.Path) + ".tar");
-            await File.WriteAllTextAsync(archive, "not read");
+            await File.WriteAllTextAsync(archive, "not read", TestContext.Current.CancellationToken);
             try
             {
                 await using var restore = ServerProcess.Launch(dir.Path, ["restore", archive, $"--storage.tsdb.path={dir.Path}", "--force"], [], out _, addDefaults: false);
@@ -31,7 +31,7 @@ public class DataFolderLockTests
                 File.Delete(archive);
             }
             // The first server is unharmed.
-            using (var r = await first.Client.GetAsync("/-/ready"))
+            using (var r = await first.Client.GetAsync("/-/ready", TestContext.Current.CancellationToken))
             {
                 Assert.Equal(HttpStatusCode.OK, r.StatusCode);
             }

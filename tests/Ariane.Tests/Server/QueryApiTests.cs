@@ -72,9 +72,9 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
             ["end"] = ((T0 + 60_000) / 1000).ToString(),
             ["step"] = "30s",
         });
-        using var r = await s.Client.PostAsync("/api/v1/query_range", form);
+        using var r = await s.Client.PostAsync("/api/v1/query_range", form, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        var data = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("data");
+        var data = JsonDocument.Parse(await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("data");
         Assert.Equal("matrix", data.GetProperty("resultType").GetString());
         Assert.Equal("[[1700000000,\"0\"],[1700000030,\"20\"],[1700000060,\"40\"]]", data.GetProperty("result")[0].GetProperty("values").GetRawText());
     }
@@ -90,9 +90,9 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
             .ToArray();
         var (code, answer) = await RemoteWriteClient.SendWithBodyAsync(s.Client, series);
         Assert.True(code == 204, $"HTTP {code}: {answer}");
-        using var r = await s.Client.GetAsync($"/api/v1/query_range?query={Q("qapi_big * 1.1")}&start={T0 / 1000}&end={(T0 + 239 * 15_000) / 1000}&step=15");
+        using var r = await s.Client.GetAsync($"/api/v1/query_range?query={Q("qapi_big * 1.1")}&start={T0 / 1000}&end={(T0 + 239 * 15_000) / 1000}&step=15", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        string body = await r.Content.ReadAsStringAsync();
+        string body = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(body.Length > 4 * StreamedJsonChunk, $"answer of {body.Length} bytes");
         var result = JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("result");
         Assert.Equal(300, result.GetArrayLength());
@@ -140,8 +140,8 @@ public class QueryApiTests(SharedServer shared) : IClassFixture<SharedServer>
             ["step"] = "60",
             ["stats"] = "all",
         });
-        using var r = await s.Client.PostAsync("/api/v1/query_range", form);
-        samples = JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("stats").GetProperty("samples");
+        using var r = await s.Client.PostAsync("/api/v1/query_range", form, TestContext.Current.CancellationToken);
+        samples = JsonDocument.Parse(await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("data").GetProperty("stats").GetProperty("samples");
         Assert.Equal("[[1700000060,8],[1700000120,8]]", samples.GetProperty("totalQueryableSamplesPerStep").GetRawText());
         Assert.Equal(16, samples.GetProperty("totalQueryableSamples").GetInt64());
         Assert.Equal(8, samples.GetProperty("peakSamples").GetInt64());
@@ -246,8 +246,8 @@ public class ParseQueryApiTests(SharedServer shared) : IClassFixture<SharedServe
     public async Task TreesHavePrometheusShape(string query, string fragment)
     {
         var s = await shared.GetAsync();
-        using var r = await s.Client.GetAsync("/api/v1/parse_query?query=" + Uri.EscapeDataString(query));
-        string body = await r.Content.ReadAsStringAsync();
+        using var r = await s.Client.GetAsync("/api/v1/parse_query?query=" + Uri.EscapeDataString(query), TestContext.Current.CancellationToken);
+        string body = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Contains(fragment, body);
     }
@@ -256,9 +256,9 @@ public class ParseQueryApiTests(SharedServer shared) : IClassFixture<SharedServe
     public async Task SyntaxErrorsAreBadData()
     {
         var s = await shared.GetAsync();
-        using var r = await s.Client.GetAsync("/api/v1/parse_query?query=" + Uri.EscapeDataString("sum("));
+        using var r = await s.Client.GetAsync("/api/v1/parse_query?query=" + Uri.EscapeDataString("sum("), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-        Assert.Contains("parse error", await r.Content.ReadAsStringAsync());
+        Assert.Contains("parse error", await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 }
 
@@ -289,11 +289,11 @@ public class HostileQueryTests(SharedServer shared) : IClassFixture<SharedServer
     {
         var s = await shared.GetAsync();
         using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["query"] = query, ["time"] = "1700000000" });
-        using var r = await s.Client.PostAsync("/api/v1/" + endpoint, form);
-        string body = await r.Content.ReadAsStringAsync();
+        using var r = await s.Client.PostAsync("/api/v1/" + endpoint, form, TestContext.Current.CancellationToken);
+        string body = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(status == (int)r.StatusCode, $"{(int)r.StatusCode}: {body[..Math.Min(300, body.Length)]}");
         Assert.StartsWith("{\"status\":", body);
-        using var h = await s.Client.GetAsync("/-/healthy");
+        using var h = await s.Client.GetAsync("/-/healthy", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, h.StatusCode);
     }
 }

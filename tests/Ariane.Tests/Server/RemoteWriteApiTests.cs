@@ -169,7 +169,7 @@ public class RemoteWriteApiTests(SharedServer shared) : IClassFixture<SharedServ
         Assert.StartsWith("decompressed request of ", body);
         Assert.Contains("bytes is over the limit of 3072 bytes (--web.remote-write-receiver.max-decompressed-request-size)", body);
 
-        using var flags = JsonDocument.Parse(await s.Client.GetStringAsync("/api/v1/status/flags"));
+        using var flags = JsonDocument.Parse(await s.Client.GetStringAsync("/api/v1/status/flags", TestContext.Current.CancellationToken));
         var data = flags.RootElement.GetProperty("data");
         Assert.Equal("40", data.GetProperty("web.remote-write-receiver.max-label-names-per-series").GetString());
         Assert.Equal("2KiB", data.GetProperty("web.remote-write-receiver.max-request-size").GetString());

@@ -191,7 +191,7 @@ public class SelfMetricsTests
             string m = await s.Client.GetStringAsync("/metrics");
             return HasSample(m, "prometheus_target_interval_length_seconds_count") && HasSample(m, "prometheus_engine_query_duration_seconds_count");
         }, TimeSpan.FromSeconds(60), "two scrapes and one query have happened");
-        string metrics = await s.Client.GetStringAsync("/metrics");
+        string metrics = await s.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
 
         var report = new StringBuilder();
         int present = 0, known = 0;
@@ -229,10 +229,10 @@ public class SelfMetricsTests
     {
         using var dir = new TempDir();
         await using var s = await StartWithConfigAsync(dir.Path, Path.Combine(dir.Path, "ariane.yml"));
-        using (await s.Client.GetAsync("/api/v1/label/job/values")) { }
+        using (await s.Client.GetAsync("/api/v1/label/job/values", TestContext.Current.CancellationToken)) { }
         // StartWithConfigAsync has run one good query already.
-        using (await s.Client.GetAsync("/api/v1/query?query=up{")) { }
-        string metrics = await s.Client.GetStringAsync("/metrics");
+        using (await s.Client.GetAsync("/api/v1/query?query=up{", TestContext.Current.CancellationToken)) { }
+        string metrics = await s.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         Assert.Contains("prometheus_http_requests_total{code=\"200\",handler=\"/api/v1/label/:name/values\"} 1\n", metrics);
         Assert.Contains("prometheus_http_requests_total{code=\"400\",handler=\"/api/v1/query\"} 1\n", metrics);
         Assert.Contains("prometheus_http_request_duration_seconds_bucket{handler=\"/api/v1/query\",le=\"+Inf\"} 2\n", metrics);
@@ -249,7 +249,7 @@ public class SelfMetricsTests
     {
         using var dir = new TempDir();
         await using var s = await StartWithConfigAsync(dir.Path, Path.Combine(dir.Path, "ariane.yml"));
-        string metrics = await s.Client.GetStringAsync("/metrics");
+        string metrics = await s.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         var families = new List<string>();
         foreach (var line in metrics.Split('\n'))
         {

@@ -64,8 +64,8 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
     public async Task BadInputGetsPrometheusErrors(string url, int status, string fragment)
     {
         var s = await _shared.GetAsync();
-        using var r = await s.Client.GetAsync(url);
-        string body = await r.Content.ReadAsStringAsync();
+        using var r = await s.Client.GetAsync(url, TestContext.Current.CancellationToken);
+        string body = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Equal(status, (int)r.StatusCode);
         Assert.Contains("\"status\":\"error\"", body);
         Assert.Contains("\"errorType\":\"bad_data\"", body);
@@ -77,7 +77,7 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
     {
         using var dir = new TempDir();
         string cfg = Path.Combine(dir.Path, "prometheus.yml");
-        await File.WriteAllTextAsync(cfg, "global:\n  scrape_intervall: 15s\n");
+        await File.WriteAllTextAsync(cfg, "global:\n  scrape_intervall: 15s\n", TestContext.Current.CancellationToken);
         await using var s = ServerProcess.Launch(Path.Combine(dir.Path, "data"), ["serve"], [$"--config.file={cfg}"], out _);
         Assert.Equal(1, await s.WaitExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("prometheus.yml:2:3", s.Output);
@@ -86,7 +86,7 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal(1, await check.WaitExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("prometheus.yml:2:3", check.Output);
 
-        await File.WriteAllTextAsync(cfg, "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['127.0.0.1:1']\n");
+        await File.WriteAllTextAsync(cfg, "scrape_configs:\n  - job_name: x\n    static_configs:\n      - targets: ['127.0.0.1:1']\n", TestContext.Current.CancellationToken);
         await using var ok = ServerProcess.Launch(dir.Path, ["check", "config", cfg], [], out _, addDefaults: false);
         Assert.Equal(0, await ok.WaitExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("SUCCESS", ok.Output);
@@ -98,14 +98,14 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
         using var dir = new TempDir();
         string cfg = Path.Combine(dir.Path, "prometheus.yml");
         static string Job(string name) => $"global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: {name}\n    static_configs:\n      - targets: ['127.0.0.1:1']\n";
-        await File.WriteAllTextAsync(cfg, Job("first"));
+        await File.WriteAllTextAsync(cfg, Job("first"), TestContext.Current.CancellationToken);
         await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}", "--web.enable-lifecycle",
             "--storage.tsdb.retention.time=30d", "--web.external-url", "http://example/");
         Assert.Contains("not applied yet", s.Output);
         Assert.Equal("30d", (await GetData(s.Client, "/api/v1/status/flags")).GetProperty("storage.tsdb.retention.time").GetString());
 
-        await File.WriteAllTextAsync(cfg, "scrape_configs: [\n");
-        using (var r = await s.Client.PostAsync("/-/reload", null))
+        await File.WriteAllTextAsync(cfg, "scrape_configs: [\n", TestContext.Current.CancellationToken);
+        using (var r = await s.Client.PostAsync("/-/reload", null, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
         }
@@ -114,7 +114,7 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal(new[] { "first" }, pools);
         Assert.False((await GetData(s.Client, "/api/v1/status/runtimeinfo")).GetProperty("reloadConfigSuccess").GetBoolean());
 
-        await File.WriteAllTextAsync(cfg, Job("second"));
+        await File.WriteAllTextAsync(cfg, Job("second"), TestContext.Current.CancellationToken);
         s.Signal(1); // SIGHUP
         await s.EventuallyAsync(async () =>
         {
@@ -142,21 +142,24 @@ public class ServeTests(SharedServer shared) : IClassFixture<SharedServer>
             {
                 string sd = Path.Combine(dir.Path, "sd" + j);
                 Directory.CreateDirectory(sd);
-                await File.WriteAllTextAsync(Path.Combine(sd, "t.json"), "[{\"targets\": [\"127.0.0.1:1\"]}]");
+                await File.WriteAllTextAsync(Path.Combine(sd, "t.json"), "[{\"targets\": [\"127.0.0.1:1\"]}]", TestContext.Current.CancellationToken);
                 jobs.Append($"  - job_name: j{j}\n    file_sd_configs:\n      - files: ['{sd}/*.json']\n");
             }
             string cfg = Path.Combine(dir.Path, "prometheus.yml");
-            await File.WriteAllTextAsync(cfg, jobs.ToString());
+            await File.WriteAllTextAsync(cfg, jobs.ToString(), TestContext.Current.CancellationToken);
             await using var s = await ServerProcess.StartAsync(Path.Combine(dir.Path, "data"), $"--config.file={cfg}");
             using var stop = new CancellationTokenSource();
+            int rewrites = 0;
             var writer = Task.Run(async () =>
             {
                 for (int n = 0; !stop.IsCancellationRequested && n < 100_000; n++)
                 {
                     await File.WriteAllTextAsync(Path.Combine(dir.Path, "sd" + (n % 8), "t.json"), $"[{{\"targets\": [\"127.0.0.1:{1 + (n % 5)}\"]}}]");
+                    Interlocked.Increment(ref rewrites);
                 }
-            });
-            await Task.Delay(300);
+            }, TestContext.Current.CancellationToken);
+            // Stop while the rewrites are under way: each folder's file rewritten a few dozen times already.
+            await s.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref rewrites) >= 200), TimeSpan.FromSeconds(30), "the SD files are being rewritten");
             s.Signal(15);
             int code = await s.WaitExitAsync(TimeSpan.FromSeconds(60));
             await stop.CancelAsync();
@@ -220,9 +223,9 @@ public sealed class SharedServer : IAsyncLifetime
         }
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_server is not null)
         {

@@ -64,7 +64,7 @@ public sealed class WebSecurityTests : IDisposable
 
         using var c = new HttpClient(_pki.Handler()) { BaseAddress = s.BaseAddress };
         using (var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/status/buildinfo") { Version = HttpVersion.Version20 })
-        using (var r = await c.SendAsync(req))
+        using (var r = await c.SendAsync(req, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
             Assert.Equal(HttpVersion.Version20, r.Version); // ALPN offered h2 (http_server_config.http2 defaults to true)
@@ -74,7 +74,7 @@ public sealed class WebSecurityTests : IDisposable
         using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            using var r = await plain.GetAsync($"http://127.0.0.1:{s.Port}/-/healthy");
+            using var r = await plain.GetAsync($"http://127.0.0.1:{s.Port}/-/healthy", TestContext.Current.CancellationToken);
             Assert.NotEqual(HttpStatusCode.OK, r.StatusCode);
         }
         catch (HttpRequestException)
@@ -89,7 +89,7 @@ public sealed class WebSecurityTests : IDisposable
         await using var s = await StartHttps(WriteWebConfig($"tls_server_config:\n  cert_file: {P("server.crt")}\n  key_file: {P("server.key")}\nhttp_server_config:\n  http2: false\n"), () => _pki.Handler());
         using var c = new HttpClient(_pki.Handler()) { BaseAddress = s.BaseAddress };
         using var req = new HttpRequestMessage(HttpMethod.Get, "/-/healthy") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
-        using var r = await c.SendAsync(req);
+        using var r = await c.SendAsync(req, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal(HttpVersion.Version11, r.Version);
     }
@@ -182,24 +182,24 @@ public sealed class WebSecurityTests : IDisposable
         foreach (string path in new[] { "/-/healthy", "/-/ready", "/metrics", "/api/v1/query?query=1", "/api/v1/status/buildinfo" })
         {
             using var c = new HttpClient { BaseAddress = s.BaseAddress };
-            using (var r = await c.GetAsync(path))
+            using (var r = await c.GetAsync(path, TestContext.Current.CancellationToken))
             {
                 Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
                 Assert.Equal("Basic", r.Headers.WwwAuthenticate.Single().Scheme);
                 Assert.Equal("deny", r.Headers.GetValues("X-Frame-Options").Single());
             }
             c.DefaultRequestHeaders.Authorization = Basic("admin", "wrong-password");
-            using (var r = await c.GetAsync(path))
+            using (var r = await c.GetAsync(path, TestContext.Current.CancellationToken))
             {
                 Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
             }
             c.DefaultRequestHeaders.Authorization = Basic("nobody", "right-password");
-            using (var r = await c.GetAsync(path))
+            using (var r = await c.GetAsync(path, TestContext.Current.CancellationToken))
             {
                 Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
             }
             c.DefaultRequestHeaders.Authorization = admin;
-            using (var r = await c.GetAsync(path))
+            using (var r = await c.GetAsync(path, TestContext.Current.CancellationToken))
             {
                 Assert.Equal(HttpStatusCode.OK, r.StatusCode);
                 Assert.Equal("deny", r.Headers.GetValues("X-Frame-Options").Single());
@@ -210,7 +210,7 @@ public sealed class WebSecurityTests : IDisposable
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < 100; i++)
         {
-            using var r = await s.Client.GetAsync("/-/healthy");
+            using var r = await s.Client.GetAsync("/-/healthy", TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"100 authenticated requests took {sw.Elapsed}");
@@ -302,7 +302,7 @@ public sealed class WebSecurityTests : IDisposable
         var codes = new List<HttpStatusCode>();
         for (int i = 0; i < 210; i++)
         {
-            using var r = await s.Client.GetAsync("/-/healthy");
+            using var r = await s.Client.GetAsync("/-/healthy", TestContext.Current.CancellationToken);
             codes.Add(r.StatusCode);
         }
         int first = codes.IndexOf(HttpStatusCode.TooManyRequests);
@@ -342,7 +342,7 @@ public sealed class WebSecurityTests : IDisposable
             await s.WaitReadyAsync(TimeSpan.FromSeconds(60));
             Assert.DoesNotContain("without authentication", s.Output);
             using var anonymous = new HttpClient { BaseAddress = s.BaseAddress };
-            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/-/healthy")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/-/healthy", TestContext.Current.CancellationToken)).StatusCode);
             s.Signal(15);
             Assert.Equal(0, await s.WaitExitAsync(TimeSpan.FromSeconds(30)));
         }

@@ -186,6 +186,25 @@ public sealed class DataSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_lock_this_process_releases_a_moment_later_is_waited_for_not_refused()
+    {
+        // As when a database was just closed while a child process forked at that moment still shares the lock's open
+        // file until it executes its program (seen on a loaded CI machine: a reopen refused, naming this process).
+        var held = DataDirLock.Acquire(_dir.Path);
+        var ct = TestContext.Current.CancellationToken;
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(300, ct);
+            held.Dispose();
+        }, ct);
+        using (var again = DataDirLock.Acquire(_dir.Path))
+        {
+            Assert.True(release.IsCompleted || await Task.WhenAny(release, Task.Delay(5000, TestContext.Current.CancellationToken)) == release);
+        }
+        await release;
+    }
+
+    [Fact]
     public void No_lockfile_takes_no_lock()
     {
         var o = Options();

@@ -3,7 +3,6 @@ using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb;
 using Microsoft.Extensions.Time.Testing;
-using Xunit.Abstractions;
 
 namespace Ariane.Tests.Tsdb;
 

@@ -1,6 +1,5 @@
 using Ariane.Model;
 using Ariane.Storage;
-using Xunit.Abstractions;
 
 namespace Ariane.Tests.Tsdb;
 
