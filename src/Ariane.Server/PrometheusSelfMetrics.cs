@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Ariane.Discovery;
 using Ariane.Exposition;
 using Ariane.Scrape;
 using Ariane.Server.Api.V1;
@@ -236,18 +237,24 @@ internal static class PrometheusSelfMetrics
         w.Single("prometheus_target_scrapes_sample_duplicate_timestamp_total", "counter", "Total number of samples rejected due to duplicate timestamps but different values.", ScrapeMetrics.SampleDuplicateTimestamp);
         w.Single("prometheus_target_scrapes_sample_out_of_bounds_total", "counter", "Total number of samples rejected due to timestamp falling outside of the time bounds.", ScrapeMetrics.SampleOutOfBounds);
         w.Single("prometheus_target_scrapes_sample_out_of_order_total", "counter", "Total number of samples rejected due to not being out of the expected order.", ScrapeMetrics.SampleOutOfOrder);
+    }
 
-        // Service discovery: one "scrape" manager whose configs are the jobs, as Prometheus labels them.
+    /// <summary>
+    /// Service discovery under Prometheus's names (<c>prometheus_sd_*</c>): the "scrape" manager, whose configs are the
+    /// jobs, as Prometheus labels them; a job's count is every target its providers report (before relabelling).
+    /// </summary>
+    public static void WriteDiscovery(TextExpositionWriter w, DiscoveryManager scrape)
+    {
         w.Family("prometheus_sd_discovered_targets", "gauge", "Current number of discovered targets.");
-        for (int i = 0; i < pools.Count; i++)
+        foreach (var (job, n) in scrape.DiscoveredTargets())
         {
-            w.Sample("prometheus_sd_discovered_targets", ["config", "name"], [pools[i].JobName, "scrape"], active[i].Count + pools[i].DroppedTargets.Count);
+            w.Sample("prometheus_sd_discovered_targets", ["config", "name"], [job, scrape.Name], n);
         }
         w.Family("prometheus_sd_failed_configs", "gauge", "Current number of service discovery configurations that failed to load.");
-        w.Sample("prometheus_sd_failed_configs", "name", "scrape", 0);
+        w.Sample("prometheus_sd_failed_configs", "name", scrape.Name, 0);
         // Static and file discovery do not refresh over the network; a file that cannot be read is logged and keeps
         // its last targets. The counter is there, at zero, for the mixin's PrometheusSDRefreshFailure alert.
         w.Family("prometheus_sd_refresh_failures_total", "counter", "Number of refresh failures for the given SD mechanism.");
-        w.Sample("prometheus_sd_refresh_failures_total", ["config", "mechanism"], ["scrape", "file"], 0);
+        w.Sample("prometheus_sd_refresh_failures_total", ["config", "mechanism"], [scrape.Name, "file"], 0);
     }
 }

@@ -16,8 +16,8 @@ namespace Ariane.Server;
 /// <summary>
 /// Wires the server together and owns its start and stop order.
 /// Start: flags → web configuration → config (fail fast) → the modules in their listed order: storage (WAL replay) →
-/// web (HTTP listener) → scrape → self → ready. Stop (SIGTERM, SIGINT, /-/quit): the modules in reverse: self →
-/// scraping stops (no staleness markers) → HTTP stops → WAL synced and closed → exit 0.
+/// discovery → web (HTTP listener) → scrape → self → ready. Stop (SIGTERM, SIGINT, /-/quit): the modules in reverse:
+/// self → scraping stops (no staleness markers) → HTTP stops → discovery stops → WAL synced and closed → exit 0.
 /// </summary>
 public static class ServerHost
 {
@@ -154,14 +154,17 @@ public static class ServerHost
 
         var state = new ServerState(o, config, time);
         var storage = new StorageModule(o, config, time, log, loggers.CreateLogger("Ariane.tsdb"));
-        var scrape = new ScrapeModule(storage, o, config, time, log, scrapeLog);
+        var discovery = new DiscoveryModule();
+        var scrape = new ScrapeModule(storage, discovery.Scrape, o, config, time, log, scrapeLog);
         var webApi = new WebApiModule(app, storage, scrape.Manager, state, log, tls is null ? "http" : "https");
         // The modules in start order; they stop in the reverse order. Storage opens first (WAL replay) and closes
-        // last (WAL fsynced); the HTTP listener opens before the first scrape, so that the server's scrape of itself
-        // finds it, and closes after the last, so that requests in flight never meet a closed storage.
+        // last (WAL fsynced); discovery runs before scraping asks it for targets and stops after the last pool let go;
+        // the HTTP listener opens before the first scrape, so that the server's scrape of itself finds it, and closes
+        // after the last, so that requests in flight never meet a closed storage.
         IServerModule[] modules =
         [
             storage,
+            discovery,
             webApi,
             scrape,
             new SelfMetricsModule(state),

@@ -1,4 +1,5 @@
 using Ariane.Config;
+using Ariane.Discovery;
 using Ariane.Exposition;
 using Ariane.Scrape;
 using Ariane.Server.Cli;
@@ -7,11 +8,11 @@ using Ariane.Storage;
 namespace Ariane.Server.Modules;
 
 /// <summary>
-/// Discovery and scraping: the <see cref="ScrapeManager"/> (one pool per job: discovery, relabelling, the scrape
-/// loops on the shared scheduler) appending through the storage seam. Start applies the first configuration (the
+/// Scraping: the <see cref="ScrapeManager"/> (one pool per job: relabelling, the scrape loops on the shared scheduler)
+/// appending through the storage seam, its targets from the discovery module through the discovery seam. Start applies the first configuration (the
 /// pools start scraping); a reload applies the next through <see cref="ApplyConfigAsync"/>; stop ends every loop
-/// without staleness markers, so that a restart continues the series. Its collector writes <c>ariane_scrape_*</c>,
-/// <c>prometheus_target_*</c> and <c>prometheus_sd_*</c>. Its HTTP endpoints (targets, metadata, scrape pools) belong
+/// without staleness markers, so that a restart continues the series. Its collector writes <c>ariane_scrape_*</c> and
+/// <c>prometheus_target_*</c>. Its HTTP endpoints (targets, metadata, scrape pools) belong
 /// to the web API, which reads <see cref="Manager"/>.
 /// </summary>
 internal sealed class ScrapeModule : IServerModule
@@ -23,12 +24,12 @@ internal sealed class ScrapeModule : IServerModule
     private volatile bool _stopped;
 
     /// <summary>Creates the module and its (idle) scrape manager.</summary>
-    public ScrapeModule(IAppendable storage, ServeOptions options, PrometheusConfig initial, TimeProvider time, ILogger log, ILogger scrapeLog)
+    public ScrapeModule(IAppendable storage, ITargetDiscovery discovery, ServeOptions options, PrometheusConfig initial, TimeProvider time, ILogger log, ILogger scrapeLog)
     {
         _log = log;
         _initial = initial;
         _time = time;
-        Manager = new ScrapeManager(storage, time, m => scrapeLog.LogWarning("{Message}", m))
+        Manager = new ScrapeManager(storage, time, m => scrapeLog.LogWarning("{Message}", m), discovery)
         {
             StartTimestamps = options.StartTimestampStorage,
             InfoLog = m => scrapeLog.LogInformation("{Message}", m),
