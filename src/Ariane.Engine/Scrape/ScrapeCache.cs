@@ -38,7 +38,7 @@ internal sealed class ScrapeCache
 
     public int Count => _count;
 
-    /// <summary>The entry at <paramref name="index"/> (from <see cref="Find"/> or <see cref="Add"/>).</summary>
+    /// <summary>The entry at <paramref name="index"/> (from <c>Find</c> or <see cref="Add"/>).</summary>
     public ref Entry this[int index] => ref _entries[index];
 
     /// <summary>
@@ -72,7 +72,7 @@ internal sealed class ScrapeCache
         return -1;
     }
 
-    /// <summary>Adds an entry for a key <see cref="Find"/> did not find; returns its index.</summary>
+    /// <summary>Adds an entry for a key <c>Find</c> did not find; returns its index.</summary>
     public int Add(UInt128 key, Labels? labels)
     {
         int i;

@@ -77,7 +77,7 @@ public static class AcceptHeader
 /// <summary>Pull parser over one scrape body; reusable via Reset to avoid allocation per scrape.</summary>
 /// <remarks>
 /// The body is not copied: spans handed out point into it and are valid until the next call to <see cref="Next"/>
-/// or <see cref="Reset"/>. An instance is not thread safe.
+/// or one of the <c>Reset</c> overloads. An instance is not thread safe.
 /// </remarks>
 public abstract class ExpositionParser
 {

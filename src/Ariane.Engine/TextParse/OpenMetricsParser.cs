@@ -17,7 +17,7 @@ public sealed partial class OpenMetricsParser : LineParser
 {
     private bool _eof;
 
-    /// <summary>Creates a parser; call <see cref="Reset"/> before use. <paramref name="specStrict"/> applies every OpenMetrics 1.0 rule.</summary>
+    /// <summary>Creates a parser; call one of the <c>Reset</c> overloads before use. <paramref name="specStrict"/> applies every OpenMetrics 1.0 rule.</summary>
     public OpenMetricsParser(bool specStrict = false, bool scrapeLenient = false)
     {
         ScrapeLenient = scrapeLenient && !specStrict;

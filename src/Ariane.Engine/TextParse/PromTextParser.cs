@@ -6,7 +6,7 @@ namespace Ariane.TextParse;
 /// </summary>
 public sealed class PromTextParser : LineParser
 {
-    /// <summary>Creates a parser; call <see cref="LineParser.Reset"/> before use.</summary>
+    /// <summary>Creates a parser; call one of the <c>Reset</c> overloads before use.</summary>
     public PromTextParser()
     {
     }

@@ -11,7 +11,7 @@ namespace Ariane.Server.Modules;
 /// every other module has stopped. It is the storage seam the other modules hold (<see cref="ITsdbStorage"/>, each
 /// member forwarded to the database once open), so that they can be built, and their routes mapped, before the
 /// database opens. Its collector writes the <c>ariane_tsdb_*</c> and <c>prometheus_tsdb_*</c> families from one
-/// <see cref="ITsdbStorage.Stats"/> snapshot.
+/// <see cref="IStorageStats.Stats"/> snapshot.
 /// </summary>
 internal sealed class StorageModule(ServeOptions options, PrometheusConfig config, TimeProvider time, ILogger log, ILogger tsdbLog) : IServerModule, ITsdbStorage
 {

@@ -58,7 +58,7 @@ internal static class LabelSymbols
         }
     }
 
-    /// <summary>The string numbered <paramref name="id"/> (a number handed out by <see cref="Intern"/>).</summary>
+    /// <summary>The string numbered <paramref name="id"/> (a number handed out by <c>Intern</c>).</summary>
     public static string Get(int id) => Volatile.Read(ref s_strings)[id];
 
     /// <summary>Number of distinct symbols.</summary>

@@ -16,6 +16,7 @@ public sealed record QuarantinedBlock(string Ulid, string Path, string Reason);
 /// </summary>
 public sealed partial class Db : IStorage, IDisposable
 {
+    /// <summary>The folder, inside the data folder, that blocks which fail to open are moved to (as Prometheus does).</summary>
     public const string QuarantineDir = "quarantine";
     private const string DeletionSuffix = ".tmp-for-deletion";
 

@@ -16,7 +16,7 @@ public sealed class TsdbOptions
     /// <summary>A new WAL segment file starts when the current one would grow past this size (128 MiB as Prometheus).</summary>
     public long WalSegmentSize { get; set; } = 128L << 20;
 
-    /// <summary>How many rows each top-N table of <see cref="Head.Stats"/> keeps (10 as Prometheus's status page).</summary>
+    /// <summary>How many rows each top-N table of the head's <c>Stats</c> keeps (10 as Prometheus's status page).</summary>
     public int StatsLimit { get; set; } = 10;
 
     /// <summary>The time range of a block cut from the head (2 h as Prometheus; <c>--storage.tsdb.min-block-duration</c>).</summary>

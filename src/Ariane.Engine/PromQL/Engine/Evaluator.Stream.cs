@@ -61,7 +61,7 @@ internal sealed partial class Evaluator
     /// <summary>
     /// Evaluates <paramref name="st"/>'s function (one with a dedicated path) over every series <paramref name="sel"/>
     /// selects and hands each non-empty output to <paramref name="sink"/> in storage order, counting samples as
-    /// <see cref="EvalRangeSeries"/> does.
+    /// <c>EvalRangeSeries</c> does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StreamRangeFunction(RangeCallState st, MatrixSelector sel, SeriesSink sink)

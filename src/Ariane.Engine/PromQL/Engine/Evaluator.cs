@@ -754,8 +754,8 @@ internal sealed partial class Evaluator
 
     /// <summary>
     /// Evaluates the arguments over all steps, then calls <paramref name="f"/> for each step with the vectors at that
-    /// step and assembles the outputs into series. When <paramref name="sigs"/> is given, each gathered sample's
-    /// <see cref="Sample.Ord"/> is its series' index in the argument matrix.
+    /// step and assembles the outputs into series. Each gathered sample's <see cref="Sample.Ord"/> is its series' index
+    /// in the argument matrix.
     /// </summary>
     private Matrix RangeEval(StepFunc f, Matrix[] inputs, bool keepOrder = false, bool newLabels = false)
     {

@@ -28,8 +28,8 @@ public sealed class QueryEngine
     public EngineOptions Options { get; }
 
     /// <summary>
-    /// Parses and runs an instant query at <paramref name="timeMs"/>. <see cref="QueryResult.Stats"/> is always filled;
-    /// with <paramref name="perStepStats"/> it also has the samples per step.
+    /// Parses and runs an instant query at <paramref name="timeMs"/>. <see cref="QueryResult.Stats"/> is always filled
+    /// (without the samples per step: the overload with <c>perStepStats</c> adds them).
     /// </summary>
     public QueryResult Instant(IQuerierSource source, string query, long timeMs, CancellationToken ct = default) =>
         Instant(source, query, timeMs, false, ct);

@@ -9,36 +9,65 @@ namespace Ariane.Tsdb.Blocks;
 /// </summary>
 public sealed class BlockBytes
 {
+    /// <summary>Blocks measured.</summary>
     public long Blocks { get; set; }
+    /// <summary>Samples in them, from their meta.json.</summary>
     public long Samples { get; set; }
+    /// <summary>Bytes of their meta.json and tombstones files.</summary>
     public long OtherFiles { get; set; }
 
+    /// <summary>Index bytes: header and table of contents.</summary>
     public long IndexHeaderToc { get; set; }
+    /// <summary>Index bytes: the symbol table.</summary>
     public long Symbols { get; set; }
+    /// <summary>Series entries in the indexes (a count).</summary>
     public long SeriesEntries { get; set; }
+    /// <summary>Index bytes: the series entries' label references.</summary>
     public long SeriesLabels { get; set; }
+    /// <summary>Index bytes: the series entries' chunk metas.</summary>
     public long SeriesChunkMetas { get; set; }
+    /// <summary>Chunk metas in the indexes (a count).</summary>
     public long ChunkMetas { get; set; }
+    /// <summary>Index bytes: series entry lengths and checksums.</summary>
     public long SeriesFraming { get; set; }
+    /// <summary>Index bytes: the alignment padding between series entries.</summary>
     public long SeriesPadding { get; set; }
+    /// <summary>Index bytes: series ids in the postings lists.</summary>
     public long PostingsIds { get; set; }
+    /// <summary>Postings entries (a count).</summary>
     public long PostingsEntries { get; set; }
+    /// <summary>Index bytes: postings lengths, counts and checksums.</summary>
     public long PostingsFraming { get; set; }
+    /// <summary>Index bytes: the all-series postings list.</summary>
     public long PostingsAll { get; set; }
+    /// <summary>Index bytes: the postings offset table.</summary>
     public long PostingsTable { get; set; }
 
+    /// <summary>Chunk file bytes: file headers.</summary>
     public long ChunkFileHeaders { get; set; }
+    /// <summary>Chunk records (a count).</summary>
     public long Records { get; set; }
+    /// <summary>Chunk file bytes: record lengths and CRCs.</summary>
     public long RecordFraming { get; set; }
+    /// <summary>Chunk file bytes: record encoding and sample count.</summary>
     public long RecordHeaders { get; set; }
+    /// <summary>XOR-encoded chunk records (a count).</summary>
     public long XorRecords { get; set; }
+    /// <summary>Chunk file bytes: XOR chunk data.</summary>
     public long XorData { get; set; }
+    /// <summary>Delta-encoded chunk records (a count).</summary>
     public long DeltaRecords { get; set; }
+    /// <summary>Chunk file bytes: delta chunks' timestamp headers.</summary>
     public long DeltaTimeHeader { get; set; }
+    /// <summary>Chunk file bytes: delta chunks' value headers.</summary>
     public long DeltaValueHeader { get; set; }
+    /// <summary>Chunk file bytes: delta chunks' timestamp fields.</summary>
     public long DeltaTimeBits { get; set; }
+    /// <summary>Chunk file bytes: delta chunks' value fields.</summary>
     public long DeltaValueBits { get; set; }
+    /// <summary>Chunk records that carry start timestamps (a count).</summary>
     public long StartTimeRecords { get; set; }
+    /// <summary>Chunk file bytes: start-timestamp columns.</summary>
     public long StartTimeBytes { get; set; }
 
     /// <summary>Bytes of the index files.</summary>

@@ -9,22 +9,34 @@ namespace Ariane.Tsdb.Blocks;
 /// </summary>
 public sealed record BlockMeta
 {
+    /// <summary>The file's name in a block folder.</summary>
     public const string FileName = "meta.json";
 
+    /// <summary>The block's id (a ULID, also its folder's name).</summary>
     public required string Ulid { get; init; }
+    /// <summary>The first millisecond the block covers (inclusive).</summary>
     public required long MinTime { get; init; }
+    /// <summary>The end of the time the block covers, in milliseconds (exclusive).</summary>
     public required long MaxTime { get; init; }
+    /// <summary>Samples in the block.</summary>
     public long NumSamples { get; init; }
+    /// <summary>Series in the block.</summary>
     public long NumSeries { get; init; }
+    /// <summary>Chunks in the block.</summary>
     public long NumChunks { get; init; }
+    /// <summary>Deleted intervals recorded in its tombstones file.</summary>
     public long NumTombstones { get; init; }
+    /// <summary>Compaction level: 1 for a block cut from the head, one more than its highest parent's for a compacted one.</summary>
     public int Level { get; init; } = 1;
+    /// <summary>The ids of the level-1 blocks this block was made from (its own id for a level-1 block).</summary>
     public IReadOnlyList<string> Sources { get; init; } = [];
+    /// <summary>The ids of the blocks compacted into this one (empty for a level-1 block).</summary>
     public IReadOnlyList<string> Parents { get; init; } = [];
 
     /// <summary>True when the block has data for some t with mint &lt;= t &lt;= maxt.</summary>
     public bool Overlaps(long mint, long maxt) => MinTime <= maxt && MaxTime > mint;
 
+    /// <summary>Writes <c>meta.json</c> into <paramref name="blockDir"/> atomically (a temporary file renamed).</summary>
     public void Write(string blockDir)
     {
         using var ms = new MemoryStream();
@@ -63,6 +75,7 @@ public sealed record BlockMeta
         FileUtil.WriteAtomically(Path.Combine(blockDir, FileName), ms.ToArray());
     }
 
+    /// <summary>Reads the <c>meta.json</c> of <paramref name="blockDir"/>.</summary>
     public static BlockMeta Read(string blockDir)
     {
         string path = Path.Combine(blockDir, FileName);

@@ -5,6 +5,7 @@ namespace Ariane.Tsdb.Blocks;
 /// <summary>A closed time interval [MinT, MaxT] in milliseconds.</summary>
 public readonly record struct Interval(long MinT, long MaxT)
 {
+    /// <summary>True when <paramref name="t"/> lies in the interval (both ends included).</summary>
     public bool Contains(long t) => t >= MinT && t <= MaxT;
 }
 

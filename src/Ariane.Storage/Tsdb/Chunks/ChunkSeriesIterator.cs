@@ -6,7 +6,7 @@ namespace Ariane.Tsdb.Chunks;
 /// <summary>
 /// Walks a series stored as a sequence of XOR chunks in time order (the head's, or a block's), limited to
 /// [mint, maxt]. Each chunk it enters is decoded whole by <see cref="XorDecoder"/> into the iterator's own arrays,
-/// so stepping through it is an index increment; <see cref="Read"/> copies runs of samples, or decodes a chunk
+/// so stepping through it is an index increment; <c>Read</c> copies runs of samples, or decodes a chunk
 /// straight into the caller's buffers when all of it is wanted. Subclasses say where the chunks are. Allocation-free
 /// after construction (reuse it through <see cref="ISeries.Iterator"/>).
 /// </summary>

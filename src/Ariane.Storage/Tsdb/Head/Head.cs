@@ -6,7 +6,7 @@ namespace Ariane.Tsdb;
 
 /// <summary>
 /// The in-memory head of the TSDB: series indexed by postings, samples in XOR chunks, every commit logged to
-/// a segmented, checksummed WAL that is replayed at <see cref="Open"/>. Safe for concurrent appenders and queriers.
+/// a segmented, checksummed WAL that is replayed at <c>Open</c>. Safe for concurrent appenders and queriers.
 /// </summary>
 public sealed partial class Head : IStorage, IDisposable
 {
@@ -243,7 +243,7 @@ public sealed partial class Head : IStorage, IDisposable
     /// <summary>Fsyncs the WAL now.</summary>
     public void Sync() => _wal!.Sync();
 
-    /// <summary>Series in the head (cheap, unlike <see cref="Stats"/>).</summary>
+    /// <summary>Series in the head (cheap, unlike <c>Stats</c>).</summary>
     public long NumSeries => Series.Count;
 
     /// <summary>Chunks held by the head's series (a walk over the series, without the cardinality tables of <see cref="Stats()"/>).</summary>
