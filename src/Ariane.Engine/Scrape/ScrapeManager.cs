@@ -3,6 +3,7 @@ using Ariane.Config;
 using Ariane.Discovery;
 using Ariane.Model;
 using Ariane.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Scrape;
 
@@ -17,7 +18,7 @@ public sealed class ScrapeManager : IAsyncDisposable
 {
     private readonly IAppendable _storage;
     private readonly TimeProvider _time;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ScrapeScheduler _scheduler;
     private Dictionary<string, ScrapePool> _pools = new(StringComparer.Ordinal);
@@ -29,14 +30,12 @@ public sealed class ScrapeManager : IAsyncDisposable
     /// </summary>
     public bool StartTimestamps { get; init; }
 
-    /// <summary>Receives info-level lines (a target up again after failing); warnings go to the constructor's log.</summary>
-    public Action<string>? InfoLog { get; init; }
-
-    /// <summary>Receives debug lines (each scrape, discovery updates); null when debug logging is off.</summary>
-    public Action<string>? DebugLog { get; init; }
-
-    /// <summary>Creates an idle manager whose warnings (failed scrapes, invalid targets) go to <paramref name="log"/>.</summary>
-    public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log)
+    /// <summary>
+    /// Creates an idle manager that logs to <paramref name="log"/> (<see cref="ScrapeLog"/>: failed scrapes and invalid
+    /// targets as warnings, a target up again as info, each scrape and discovery update at debug), and so do its
+    /// discoverers (<see cref="DiscoveryLog"/>).
+    /// </summary>
+    public ScrapeManager(IAppendable storage, TimeProvider time, ILogger log)
     {
         _storage = storage;
         _time = time;
@@ -79,8 +78,6 @@ public sealed class ScrapeManager : IAsyncDisposable
                 var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log)
                 {
                     StartTimestamps = StartTimestamps,
-                    InfoLog = InfoLog,
-                    DebugLog = DebugLog,
                 };
                 next[sc.JobName] = pool;
                 pool.Start();
@@ -134,7 +131,7 @@ public sealed class ScrapePool
     private readonly IAppendable _storage;
     private readonly ScrapeScheduler _scheduler;
     private readonly TimeProvider _time;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly ScrapeHttpClient _client;
     private readonly object _sync = new();
     private readonly Dictionary<string, IReadOnlyList<TargetGroup>> _groupsByProvider = new(StringComparer.Ordinal);
@@ -150,11 +147,7 @@ public sealed class ScrapePool
     /// <summary>Whether its scrape loops take OpenMetrics <c>_created</c> samples as start timestamps.</summary>
     internal bool StartTimestamps { get; init; }
 
-    internal Action<string>? InfoLog { get; init; }
-
-    internal Action<string>? DebugLog { get; init; }
-
-    internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, Action<string> log)
+    internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, ILogger log)
     {
         _config = config;
         _configText = ScrapeConfigFingerprint.Of(config);
@@ -232,14 +225,14 @@ public sealed class ScrapePool
     {
         long began = _time.GetTimestamp();
         List<ScrapeLoop> toStop = [];
-        if (DebugLog is { } debug)
+        if (_log.IsEnabled(LogLevel.Debug))
         {
             int n = 0;
             foreach (var g in groups)
             {
                 n += g.Targets.Count;
             }
-            debug($"Discovery update job={Echo.Logfmt(_config.JobName)} provider={provider} groups={groups.Count} targets={n}");
+            ScrapeLog.DiscoveryUpdate(_log, _config.JobName, provider, groups.Count, n);
         }
         lock (_sync)
         {
@@ -257,7 +250,7 @@ public sealed class ScrapePool
                         {
                             if (res.Error is not null)
                             {
-                                _log($"Invalid target job={Echo.Logfmt(_config.JobName)} err={Echo.Logfmt(res.Error)}");
+                                ScrapeLog.InvalidTarget(_log, _config.JobName, res.Error);
                             }
                             dropped.Add(new DroppedTarget(res.Discovered, _config.JobName));
                             continue;
@@ -277,8 +270,6 @@ public sealed class ScrapePool
                             var nl = new ScrapeLoop(target, _storage, _client, _time, _log)
                             {
                                 ParseStartTimestamps = StartTimestamps,
-                                InfoLog = InfoLog,
-                                DebugLog = DebugLog,
                             };
                             next[key] = nl;
                             nl.Start(_scheduler);

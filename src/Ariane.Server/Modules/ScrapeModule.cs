@@ -28,12 +28,9 @@ internal sealed class ScrapeModule : IServerModule
         _log = log;
         _initial = initial;
         _time = time;
-        Manager = new ScrapeManager(storage, time, m => scrapeLog.LogWarning("{Message}", m))
+        Manager = new ScrapeManager(storage, time, scrapeLog)
         {
             StartTimestamps = options.StartTimestampStorage,
-            InfoLog = m => scrapeLog.LogInformation("{Message}", m),
-            // Null unless debugging, so that a scrape formats no line nobody reads.
-            DebugLog = scrapeLog.IsEnabled(LogLevel.Debug) ? m => scrapeLog.LogDebug("{Message}", m) : null,
         };
     }
 
@@ -67,7 +64,7 @@ internal sealed class ScrapeModule : IServerModule
     {
         if (_started)
         {
-            _log.LogInformation("Stopping scrape manager...");
+            ServerLog.ScrapeStopping(_log);
         }
         _stopped = true;
         await Manager.DisposeAsync().ConfigureAwait(false);
