@@ -66,7 +66,6 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private long _lastDurationTicks = -1; // of the last successful scrape; -1 after a failure
     private TaskCompletionSource? _ended;
 
-    /// <summary>Creates the loop; <see cref="Start"/> begins scraping.</summary>
     /// <summary>
     /// Whether OpenMetrics <c>_created</c> samples are taken as the start timestamps of their series' samples instead
     /// of being stored as series (Prometheus's <c>--enable-feature=st-storage</c>).
@@ -74,8 +73,9 @@ public sealed class ScrapeLoop : IAsyncDisposable
     internal bool ParseStartTimestamps { get; set; }
 
     /// <summary>
-    /// Creates the loop, logging to <paramref name="log"/> (<see cref="ScrapeLog"/>; none when null): a failed scrape
-    /// as a warning when the target goes down, info when it is up again, and a debug line per scrape.
+    /// Creates the loop (<see cref="Start"/> begins scraping), logging to <paramref name="log"/> (<see cref="ScrapeLog"/>;
+    /// nothing when null): a failed scrape as a warning when the target goes down, info when it is up again, and a debug
+    /// line per scrape.
     /// </summary>
     internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, ILogger? log = null)
     {
