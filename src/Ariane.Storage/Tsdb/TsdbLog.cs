@@ -34,8 +34,8 @@ internal static partial class TsdbLog
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Head compaction wrote block, head truncated ulid={Ulid} mint={Mint} maxt={Maxt} series={Series} samples={Samples} duration_ms={DurationMs}")]
     public static partial void HeadCompacted(ILogger log, string ulid, long mint, long maxt, long series, long samples, long durationMs);
 
-    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Blocks compacted into a new block blocks={Blocks} ulid={Ulid} mint={Mint} maxt={Maxt} level={Level} duration_ms={DurationMs}")]
-    public static partial void BlocksCompacted(ILogger log, int blocks, string ulid, long mint, long maxt, int level, long durationMs);
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Blocks compacted into a new block blocks={Blocks} ulid={Ulid} mint={Mint} maxt={Maxt} block_level={BlockLevel} duration_ms={DurationMs}")]
+    public static partial void BlocksCompacted(ILogger log, int blocks, string ulid, long mint, long maxt, int blockLevel, long durationMs);
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "Deleting blocks older than the retention time blocks={Blocks} retention={Retention}")]
     public static partial void TimeRetention(ILogger log, int blocks, TimeSpan retention);

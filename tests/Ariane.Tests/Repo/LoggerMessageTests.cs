@@ -88,6 +88,25 @@ public sealed partial class LoggerMessageTests
         }
     }
 
+    [GeneratedRegex(@"(?:^| )(?<key>[a-z0-9_]+)=\{")]
+    private static partial Regex FieldKey();
+
+    [Fact]
+    public void NoFieldTakesTheKeyOfTheLineItself()
+    {
+        // The formatters write time, level, source and msg first; a field of the same name would make the JSON object
+        // carry a key twice and the logfmt line read ambiguously.
+        foreach (var (cls, method, _) in Messages())
+        {
+            string template = method.GetCustomAttribute<LoggerMessageAttribute>()!.Message;
+            foreach (Match m in FieldKey().Matches(template))
+            {
+                Assert.True(m.Groups["key"].Value is not ("time" or "level" or "source" or "msg"),
+                    $"{cls.Name}.{method.Name}: the field {m.Groups["key"].Value}= would repeat a key every line has");
+            }
+        }
+    }
+
     [GeneratedRegex(@"^\| `(?<class>\w+)` \| (?<first>\d+)–(?<last>\d+) \|", RegexOptions.Multiline)]
     private static partial Regex RangeRow();
 
