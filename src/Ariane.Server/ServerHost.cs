@@ -74,10 +74,9 @@ public static class ServerHost
         builder.Services.AddSingleton(time);
         WebConfigSource? webSource = null;
         TlsServer? tls = null;
-        ILogger? webLog = null;
         if (web is not null)
         {
-            webSource = new WebConfigSource(o.WebConfigFile, web, e => webLog?.LogError("Unable to parse web configuration file err={Error}", e));
+            webSource = new WebConfigSource(o.WebConfigFile, web);
             if (web.Tls is not null)
             {
                 tls = new TlsServer(webSource);
@@ -110,27 +109,31 @@ public static class ServerHost
         var log = loggers.CreateLogger("Ariane.main");
         var scrapeLog = loggers.CreateLogger("Ariane.scrape");
 
-        webLog = loggers.CreateLogger("Ariane.web");
+        var webLog = loggers.CreateLogger("Ariane.web");
+        if (webSource is not null)
+        {
+            webSource.Log = webLog;
+        }
         if (tls is not null)
         {
             tls.Log = webLog;
         }
 
-        log.LogInformation("Starting Ariane version={Version}", StatusApi.Version);
+        ServerLog.Starting(log, StatusApi.Version);
         if (webError is not null)
         {
-            log.LogError("Unable to validate web configuration file err={Error}", webError);
+            ServerLog.WebConfigInvalid(log, webError);
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
         LogWebSecurity(o, loopbackOnly, web, log);
         foreach (var (flag, value) in o.IgnoredFlags)
         {
-            log.LogWarning("Prometheus flag accepted but not applied yet: {Flag}={Value}", flag, value);
+            ServerLog.FlagNotApplied(log, flag, value);
         }
         if (o.StartTimestampStorage)
         {
-            log.LogInformation("Start timestamp storage enabled: OpenMetrics <metric>_created samples are parsed as start timestamps instead of normal samples.");
+            ServerLog.StartTimestampStorage(log);
         }
 
         PrometheusConfig config;
@@ -140,13 +143,13 @@ public static class ServerHost
         }
         catch (ConfigException e)
         {
-            log.LogError("Error loading config: {Error}", e.Message);
+            ServerLog.ConfigLoadFailed(log, e.Message);
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
         catch (IOException e)
         {
-            log.LogError("Error loading config: {Error}", e.Message);
+            ServerLog.ConfigLoadFailed(log, e.Message);
             await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue before the process exits
             return 1;
         }
@@ -184,21 +187,21 @@ public static class ServerHost
                 state.Config = next;
                 state.LastConfigTime = time.GetUtcNow();
                 state.LastReloadSuccess = true;
-                log.LogInformation("Completed loading of configuration file filename={File}", o.ConfigFile);
+                ServerLog.ConfigReloaded(log, o.ConfigFile);
                 LogUnsupported(next, log);
                 return null;
             }
             catch (Exception e) when (e is ConfigException or IOException)
             {
                 state.LastReloadSuccess = false;
-                log.LogError("Error reloading config, keeping the old one: {Error}", e.Message);
+                ServerLog.ConfigReloadFailed(log, e.Message);
                 return e.Message;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Anything else is a bug, but a reload started by SIGHUP has nobody to throw it to: say it here.
                 state.LastReloadSuccess = false;
-                log.LogError("Error reloading config, keeping the old one: unexpected {Type}: {Error}", e.GetType().Name, e.Message);
+                ServerLog.ConfigReloadBug(log, e.GetType().Name, e.Message);
                 return e.Message;
             }
             finally
@@ -257,7 +260,7 @@ public static class ServerHost
         using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {
             ctx.Cancel = true;
-            log.LogInformation("SIGHUP received, reloading the configuration");
+            ServerLog.Sighup(log);
             _ = Task.Run(state.Reload);
         });
 
@@ -274,7 +277,7 @@ public static class ServerHost
         });
 
         state.Ready = true;
-        log.LogInformation("Server is ready to receive web requests.");
+        ServerLog.Ready(log);
 
         var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (lifetime.ApplicationStopping.Register(() => stopping.TrySetResult()))
@@ -282,7 +285,7 @@ public static class ServerHost
             await stopping.Task.ConfigureAwait(false);
         }
         await StopAsync(modules).ConfigureAwait(false);
-        log.LogInformation("See you next time!");
+        ServerLog.Stopped(log);
         await app.DisposeAsync().ConfigureAwait(false); // flushes the log queue
         return 0;
     }
@@ -315,32 +318,29 @@ public static class ServerHost
     {
         if (web?.Tls is { } t)
         {
-            log.LogInformation("TLS is enabled. http2={Http2} address={Address} client_auth_type={ClientAuth}", web.Http2, o.ListenAddress, t.ClientAuth);
+            ServerLog.TlsEnabled(log, web.Http2, o.ListenAddress, t.ClientAuth);
             if (t.CurvePreferences.Count > 0)
             {
-                log.LogWarning("tls_server_config.curve_preferences is validated but not applied: .NET does not let a server choose its key exchange groups, so OpenSSL's defaults are used");
+                ServerLog.CurvePreferencesNotApplied(log);
             }
         }
         else
         {
-            log.LogInformation("TLS is disabled. address={Address}", o.ListenAddress);
+            ServerLog.TlsDisabled(log, o.ListenAddress);
         }
         if (web?.BasicAuthUsers.Count > 0)
         {
-            log.LogInformation("Basic authentication is enabled. users={Users}", web.BasicAuthUsers.Count);
+            ServerLog.BasicAuthEnabled(log, web.BasicAuthUsers.Count);
         }
         if (web is not null && (web.Tls is not null || web.BasicAuthUsers.Count > 0) && string.IsNullOrEmpty(o.ConfigFile))
         {
             // The embedded default config scrapes this server over plain HTTP without credentials, as Prometheus's
             // default prometheus.yml scrapes itself: behind TLS or basic auth those scrapes are refused.
-            log.LogWarning("The embedded default configuration scrapes Ariane itself over plain HTTP without credentials, which this web configuration refuses (its targets will be down): " +
-                "give a --config.file whose jobs set scheme: https, tls_config and basic_auth (see docs/operations.md#security)");
+            ServerLog.DefaultConfigRefused(log);
         }
         if (!loopbackOnly && web?.Authenticates != true)
         {
-            log.LogWarning("Listening on {Address} beyond loopback without authentication: anyone who can reach it can read all data{Admin}. " +
-                "Set basic_auth_users or client_auth_type: RequireAndVerifyClientCert in --web.config.file (see docs/operations.md#security)",
-                o.ListenAddress, o.EnableAdminApi || o.EnableLifecycle ? ", and use the admin or lifecycle endpoints" : "");
+            ServerLog.Unauthenticated(log, o.ListenAddress, o.EnableAdminApi || o.EnableLifecycle ? ", and use the admin or lifecycle endpoints" : "");
         }
     }
 
@@ -351,13 +351,13 @@ public static class ServerHost
     {
         foreach (string section in IgnoredSections.Of(config))
         {
-            log.LogWarning("Configuration section accepted but not applied: {Section}", section);
+            ServerLog.SectionNotApplied(log, section);
         }
         foreach (var sc in config.ScrapeConfigs)
         {
             foreach (var d in sc.UnsupportedDiscovery)
             {
-                log.LogWarning("Service discovery {Mechanism} in job {Job} is not supported yet; its targets are not scraped", d, sc.JobName);
+                ServerLog.DiscoveryNotSupported(log, d, sc.JobName);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Ariane.Config;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Discovery;
 
@@ -11,8 +12,8 @@ namespace Ariane.Discovery;
 public sealed record DiscoverySet(string Name, string Fingerprint, Func<List<IDiscoverer>> Create)
 {
     /// <summary>The set of a scrape job: its <c>static_configs</c> and <c>file_sd_configs</c>.</summary>
-    public static DiscoverySet For(ScrapeConfig cfg, TimeProvider time, Action<string>? onError) =>
-        new(cfg.JobName, FingerprintOf(cfg.StaticConfigs, cfg.FileSdConfigs), () => Discoverers.For(cfg, time, onError));
+    public static DiscoverySet For(ScrapeConfig cfg, TimeProvider time, ILogger? log) =>
+        new(cfg.JobName, FingerprintOf(cfg.StaticConfigs, cfg.FileSdConfigs), () => Discoverers.For(cfg, time, log));
 
     /// <summary>
     /// Appends what decides a discovery set's targets (every static group, every file list and its refresh interval)

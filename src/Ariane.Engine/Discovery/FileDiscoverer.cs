@@ -3,6 +3,8 @@ using System.Text;
 using System.Threading.Channels;
 using Ariane.Config;
 using Ariane.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ariane.Discovery;
 
@@ -18,7 +20,7 @@ public sealed class FileDiscoverer : IDiscoverer
 
     private readonly FileSdConfig _cfg;
     private readonly TimeProvider _time;
-    private readonly Action<string>? _onError;
+    private readonly ILogger _log;
     private readonly Channel<IReadOnlyList<TargetGroup>> _updates = Channel.CreateBounded<IReadOnlyList<TargetGroup>>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = false, SingleWriter = true });
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
@@ -32,12 +34,12 @@ public sealed class FileDiscoverer : IDiscoverer
     private readonly Lock _gate = new();
     private string? _lastSignature;
 
-    /// <summary>Creates a discoverer; <paramref name="onError"/> receives a message for each file that fails to load.</summary>
-    public FileDiscoverer(FileSdConfig cfg, TimeProvider time, Action<string>? onError = null)
+    /// <summary>Creates a discoverer that logs each file that fails to load to <paramref name="log"/> (<see cref="DiscoveryLog"/>).</summary>
+    public FileDiscoverer(FileSdConfig cfg, TimeProvider time, ILogger? log = null)
     {
         _cfg = cfg;
         _time = time;
-        _onError = onError;
+        _log = log ?? NullLogger.Instance;
     }
 
     /// <inheritdoc/>
@@ -110,7 +112,7 @@ public sealed class FileDiscoverer : IDiscoverer
             }
             catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException)
             {
-                _onError?.Invoke($"error reading file \"{f}\": {e.Message}");
+                DiscoveryLog.FileReadFailed(_log, f, e.Message);
                 if (!_lastGood.TryGetValue(f, out groups!))
                 {
                     continue;
@@ -188,7 +190,7 @@ public sealed class FileDiscoverer : IDiscoverer
                 w.Created += OnChange;
                 w.Deleted += OnChange;
                 w.Renamed += OnChange;
-                w.Error += (_, e) => _onError?.Invoke($"file watcher error in \"{dir}\": {e.GetException().Message}");
+                w.Error += (_, e) => DiscoveryLog.WatcherFailed(_log, dir, e.GetException().Message);
                 lock (_watchersGate)
                 {
                     if (_watchersStopped)
@@ -203,7 +205,7 @@ public sealed class FileDiscoverer : IDiscoverer
             catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
             {
                 // The refresh interval still picks up changes; the watcher only makes it prompt.
-                _onError?.Invoke($"cannot watch \"{dir}\": {e.Message}");
+                DiscoveryLog.CannotWatch(_log, dir, e.Message);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Ariane.Config;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Discovery;
 
@@ -50,14 +51,14 @@ public static class Discoverers
     /// One <see cref="StaticDiscoverer"/> when the job has static_configs, and one <see cref="FileDiscoverer"/> per
     /// file_sd_configs entry; the job's other <c>*_sd_configs</c> are listed in <see cref="ScrapeConfig.UnsupportedDiscovery"/>.
     /// </summary>
-    public static List<IDiscoverer> For(ScrapeConfig cfg, TimeProvider time, Action<string>? onError = null) =>
-        For(cfg.StaticConfigs, cfg.FileSdConfigs, time, onError);
+    public static List<IDiscoverer> For(ScrapeConfig cfg, TimeProvider time, ILogger? log = null) =>
+        For(cfg.StaticConfigs, cfg.FileSdConfigs, time, log);
 
     /// <summary>The discoverers of an Alertmanager entry of <c>alerting.alertmanagers</c>.</summary>
-    public static List<IDiscoverer> For(AlertmanagerConfig cfg, TimeProvider time, Action<string>? onError = null) =>
-        For(cfg.StaticConfigs, cfg.FileSdConfigs, time, onError);
+    public static List<IDiscoverer> For(AlertmanagerConfig cfg, TimeProvider time, ILogger? log = null) =>
+        For(cfg.StaticConfigs, cfg.FileSdConfigs, time, log);
 
-    private static List<IDiscoverer> For(List<StaticConfig> statics, List<FileSdConfig> files, TimeProvider time, Action<string>? onError)
+    private static List<IDiscoverer> For(List<StaticConfig> statics, List<FileSdConfig> files, TimeProvider time, ILogger? log)
     {
         var list = new List<IDiscoverer>(1 + files.Count);
         if (statics.Count > 0)
@@ -66,7 +67,7 @@ public static class Discoverers
         }
         foreach (var f in files)
         {
-            list.Add(new FileDiscoverer(f, time, onError));
+            list.Add(new FileDiscoverer(f, time, log));
         }
         return list;
     }

@@ -3,6 +3,8 @@ using Ariane.Model;
 using Ariane.Relabel;
 using Ariane.Storage;
 using Ariane.TextParse;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ariane.Scrape;
 
@@ -42,7 +44,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private readonly ScrapeHttpClient _client;
     private readonly string _requestHeaders;
     private readonly TimeProvider _time;
-    private readonly Action<string>? _log;
+    private readonly ILogger _log;
     private readonly ScrapeCache _cache = new();
     private readonly List<Label> _labelBuf = new(16);
     private readonly Labels[] _reportLabels = new Labels[ReportNames.Length];
@@ -64,23 +66,18 @@ public sealed class ScrapeLoop : IAsyncDisposable
     private long _lastDurationTicks = -1; // of the last successful scrape; -1 after a failure
     private TaskCompletionSource? _ended;
 
-    /// <summary>Creates the loop; <see cref="Start"/> begins scraping.</summary>
     /// <summary>
     /// Whether OpenMetrics <c>_created</c> samples are taken as the start timestamps of their series' samples instead
     /// of being stored as series (Prometheus's <c>--enable-feature=st-storage</c>).
     /// </summary>
     internal bool ParseStartTimestamps { get; set; }
 
-    /// <summary>Receives info-level lines (a target that is up again); null to drop them.</summary>
-    internal Action<string>? InfoLog { get; set; }
-
     /// <summary>
-    /// Receives a debug line per scrape (target, duration, samples); null when debug logging is off, so that a scrape
-    /// formats nothing then.
+    /// Creates the loop (<see cref="Start"/> begins scraping), logging to <paramref name="log"/> (<see cref="ScrapeLog"/>;
+    /// nothing when null): a failed scrape as a warning when the target goes down, info when it is up again, and a debug
+    /// line per scrape.
     /// </summary>
-    internal Action<string>? DebugLog { get; set; }
-
-    internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, Action<string>? log = null)
+    internal ScrapeLoop(ScrapeTarget target, IAppendable storage, ScrapeHttpClient client, TimeProvider time, ILogger? log = null)
     {
         _requestHeaders = "Accept: " + AcceptHeader.Value + "\r\nAccept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: "
             + target.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\r\n";
@@ -88,7 +85,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
         _storage = storage;
         _client = client;
         _time = time;
-        _log = log;
+        _log = log ?? NullLogger.Instance;
         for (int i = 0; i < ReportNames.Length; i++)
         {
             _reportLabels[i] = target.Labels.ToBuilder().Set(Labels.MetricName, ReportNames[i]).Build();
@@ -140,7 +137,7 @@ public sealed class ScrapeLoop : IAsyncDisposable
             catch (IOException e)
             {
                 // Storage could not write the markers (a full disk): the series then end by staleness timeout instead.
-                _log?.Invoke($"Writing staleness markers failed target={Echo.Logfmt(_target.Url.ToString())} err={Echo.Logfmt(e.Message)}");
+                ScrapeLog.StalenessMarkersFailed(_log, _target.Url, e.Message);
             }
             _prevSeen = [];
         }
@@ -282,17 +279,14 @@ public sealed class ScrapeLoop : IAsyncDisposable
         // A target that stays down is logged when it goes down and when it comes back, not on every scrape.
         if (error is not null && !wasDown)
         {
-            _log?.Invoke($"Scrape failed target={Echo.Logfmt(_target.Url.ToString())} err={Echo.Logfmt(error)}");
+            ScrapeLog.ScrapeFailed(_log, _target.Url, error);
         }
         else if (error is null && wasDown)
         {
-            InfoLog?.Invoke($"Scrape target is up again target={Echo.Logfmt(_target.Url.ToString())}");
+            ScrapeLog.TargetUpAgain(_log, _target.Url);
         }
-        if (DebugLog is { } debug)
-        {
-            debug($"Scrape done target={Echo.Logfmt(_target.Url.ToString())} duration={duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}s " +
-                $"samples={stats.Scraped} post_relabel={stats.PostRelabel} series_added={stats.SeriesAdded} err={Echo.Logfmt(error ?? "")}");
-        }
+        // Checks the level before it boxes or formats anything: a scrape allocates nothing here with debug off.
+        ScrapeLog.ScrapeDone(_log, _target.Url, duration.TotalSeconds, stats.Scraped, stats.PostRelabel, stats.SeriesAdded, error ?? "");
     }
 
     private static string Describe(Exception e) => e switch

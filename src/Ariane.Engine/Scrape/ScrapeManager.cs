@@ -3,6 +3,7 @@ using Ariane.Config;
 using Ariane.Discovery;
 using Ariane.Model;
 using Ariane.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Scrape;
 
@@ -17,7 +18,7 @@ public sealed class ScrapeManager : IAsyncDisposable
 {
     private readonly IAppendable _storage;
     private readonly TimeProvider _time;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ScrapeScheduler _scheduler;
     private readonly ITargetDiscovery _discovery;
@@ -31,18 +32,13 @@ public sealed class ScrapeManager : IAsyncDisposable
     /// </summary>
     public bool StartTimestamps { get; init; }
 
-    /// <summary>Receives info-level lines (a target up again after failing); warnings go to the constructor's log.</summary>
-    public Action<string>? InfoLog { get; init; }
-
-    /// <summary>Receives debug lines (each scrape, discovery updates); null when debug logging is off.</summary>
-    public Action<string>? DebugLog { get; init; }
-
     /// <summary>
-    /// Creates an idle manager whose warnings (failed scrapes, invalid targets) go to <paramref name="log"/>. Its jobs'
-    /// targets come from <paramref name="discovery"/> (the server's discovery module), or, when none is given, from a
-    /// discovery manager of its own that it stops with itself.
+    /// Creates an idle manager that logs to <paramref name="log"/> (<see cref="ScrapeLog"/>: failed scrapes and invalid
+    /// targets as warnings, a target up again as info, each scrape and discovery update at debug), and so do its
+    /// discoverers (<see cref="DiscoveryLog"/>). Its jobs' targets come from <paramref name="discovery"/> (the server's
+    /// discovery module), or, when none is given, from a discovery manager of its own that it stops with itself.
     /// </summary>
-    public ScrapeManager(IAppendable storage, TimeProvider time, Action<string> log, ITargetDiscovery? discovery = null)
+    public ScrapeManager(IAppendable storage, TimeProvider time, ILogger log, ITargetDiscovery? discovery = null)
     {
         _storage = storage;
         _time = time;
@@ -98,8 +94,6 @@ public sealed class ScrapeManager : IAsyncDisposable
                 var pool = new ScrapePool(sc, _storage, _scheduler, _time, _log)
                 {
                     StartTimestamps = StartTimestamps,
-                    InfoLog = InfoLog,
-                    DebugLog = DebugLog,
                 };
                 next[sc.JobName] = pool;
                 pool.Start(_discovery);
@@ -157,7 +151,7 @@ public sealed class ScrapePool
     private readonly IAppendable _storage;
     private readonly ScrapeScheduler _scheduler;
     private readonly TimeProvider _time;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly ScrapeHttpClient _client;
     private readonly object _sync = new();
     private readonly Dictionary<string, IReadOnlyList<TargetGroup>> _groupsByProvider = new(StringComparer.Ordinal);
@@ -171,11 +165,7 @@ public sealed class ScrapePool
     /// <summary>Whether its scrape loops take OpenMetrics <c>_created</c> samples as start timestamps.</summary>
     internal bool StartTimestamps { get; init; }
 
-    internal Action<string>? InfoLog { get; init; }
-
-    internal Action<string>? DebugLog { get; init; }
-
-    internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, Action<string> log)
+    internal ScrapePool(ScrapeConfig config, IAppendable storage, ScrapeScheduler scheduler, TimeProvider time, ILogger log)
     {
         _config = config;
         _configText = ScrapeConfigFingerprint.Of(config);
@@ -234,14 +224,14 @@ public sealed class ScrapePool
     {
         long began = _time.GetTimestamp();
         List<ScrapeLoop> toStop = [];
-        if (DebugLog is { } debug)
+        if (_log.IsEnabled(LogLevel.Debug))
         {
             int n = 0;
             foreach (var g in groups)
             {
                 n += g.Targets.Count;
             }
-            debug($"Discovery update job={Echo.Logfmt(_config.JobName)} provider={provider} groups={groups.Count} targets={n}");
+            ScrapeLog.DiscoveryUpdate(_log, _config.JobName, provider, groups.Count, n);
         }
         lock (_sync)
         {
@@ -259,7 +249,7 @@ public sealed class ScrapePool
                         {
                             if (res.Error is not null)
                             {
-                                _log($"Invalid target job={Echo.Logfmt(_config.JobName)} err={Echo.Logfmt(res.Error)}");
+                                ScrapeLog.InvalidTarget(_log, _config.JobName, res.Error);
                             }
                             dropped.Add(new DroppedTarget(res.Discovered, _config.JobName));
                             continue;
@@ -279,8 +269,6 @@ public sealed class ScrapePool
                             var nl = new ScrapeLoop(target, _storage, _client, _time, _log)
                             {
                                 ParseStartTimestamps = StartTimestamps,
-                                InfoLog = InfoLog,
-                                DebugLog = DebugLog,
                             };
                             next[key] = nl;
                             nl.Start(_scheduler);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Ariane.Scrape;
 
 /// <summary>
@@ -24,7 +26,7 @@ internal sealed class ScrapeScheduler : IDisposable
     private const int MaxThreads = 64;
 
     private readonly TimeProvider _time;
-    private readonly Action<string>? _log;
+    private readonly ILogger _log;
     private readonly object _lock = new();
     private readonly PriorityQueue<ScrapeLoop, long> _due = new();
     private int _threads;
@@ -33,7 +35,7 @@ internal sealed class ScrapeScheduler : IDisposable
     private long _timekeeperWake; // when it wakes (a TimeProvider timestamp), long.MaxValue when the queue was empty
     private bool _disposed;
 
-    public ScrapeScheduler(TimeProvider time, Action<string>? log)
+    public ScrapeScheduler(TimeProvider time, ILogger log)
     {
         _time = time;
         _log = log;
@@ -101,7 +103,7 @@ internal sealed class ScrapeScheduler : IDisposable
             catch (Exception e)
             {
                 // A bug here must not end the thread: log it; the loop tries again next interval.
-                _log?.Invoke($"scrape loop error target={loop.Target.Url} err=\"{e.Message}\"");
+                ScrapeLog.ScrapeLoopError(_log, loop.Target.Url, e.Message);
             }
         }
     }

@@ -3,6 +3,7 @@ using System.Text;
 using Ariane.Model;
 using Ariane.PromQL.Parser;
 using Ariane.Storage;
+using Ariane.Server.Logging;
 using Ariane.Tsdb;
 
 namespace Ariane.Server.Cli;
@@ -55,7 +56,7 @@ internal static partial class TsdbCommand
                 walCopy = Directory.CreateTempSubdirectory("ariane-dump-").FullName;
                 CopyDir(wal, Path.Combine(walCopy, "wal"));
                 head = Head.Open(new TsdbOptions { Path = walCopy, WalSyncInterval = TimeSpan.Zero }, TimeProvider.System,
-                    w => err.WriteLine("warning: " + w), minValid);
+                    new TextWriterLogger(err, "warning: "), minValid);
                 queriers.Add(head.Querier(minTime, maxTime));
             }
             if (queriers.Count == 0)

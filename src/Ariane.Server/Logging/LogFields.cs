@@ -6,9 +6,10 @@ namespace Ariane.Server.Logging;
 
 /// <summary>
 /// Splits a log entry into a message and fields, as Prometheus's structured logs carry them
-/// (<c>msg="Scrape failed" target=… err=…</c>): placeholders written <c>name={Name}</c> and a trailing
-/// <c>: {Error}</c> become fields, others stay in the message; a line the engine wrote as logfmt
-/// (<c>"{Message}"</c> holding <c>Text key=value …</c>) is split into its text and its fields.
+/// (<c>msg="Scrape failed" target=… err=…</c>): in the message templates of the <c>[LoggerMessage]</c> classes
+/// (<c>ScrapeLog</c>, <c>TsdbLog</c>, ...), placeholders written <c>name={Name}</c> and a trailing <c>: {Err}</c>
+/// become fields, others stay in the message (formatted with their <c>{Name:format}</c>, if any); a line logged as
+/// <c>"{Message}"</c> holding <c>Text key=value …</c> is split into its text and its fields.
 /// </summary>
 internal static class LogFields
 {
@@ -37,8 +38,21 @@ internal static class LogFields
                 msg.Append(template, i, template.Length - i);
                 break;
             }
+            // "{Name:format}" or "{Name,alignment}": the state's key is the name alone, the format applies to the value.
             string name = template[(open + 1)..close];
-            string value = Value(values, name);
+            string? format = null;
+            int colon = name.IndexOf(':');
+            if (colon >= 0)
+            {
+                format = name[(colon + 1)..];
+                name = name[..colon];
+            }
+            int comma = name.IndexOf(',');
+            if (comma >= 0)
+            {
+                name = name[..comma];
+            }
+            string value = Value(values, name, format);
             // "key={Name}": a field named key; "...: {Name}" at the end: a field; else the value stays in the text.
             int keyStart = open - 1;
             while (keyStart > i && template[keyStart - 1] is not ' ')
@@ -64,13 +78,15 @@ internal static class LogFields
         return msg.ToString().TrimEnd(' ', ':');
     }
 
-    private static string Value(IReadOnlyList<KeyValuePair<string, object?>> values, string name)
+    private static string Value(IReadOnlyList<KeyValuePair<string, object?>> values, string name, string? format)
     {
         foreach (var kv in values)
         {
             if (kv.Key == name)
             {
-                return Convert.ToString(kv.Value, CultureInfo.InvariantCulture) ?? "";
+                return format is not null && kv.Value is IFormattable f
+                    ? f.ToString(format, CultureInfo.InvariantCulture)
+                    : Convert.ToString(kv.Value, CultureInfo.InvariantCulture) ?? "";
             }
         }
         return "";

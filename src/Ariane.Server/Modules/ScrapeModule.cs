@@ -29,12 +29,9 @@ internal sealed class ScrapeModule : IServerModule
         _log = log;
         _initial = initial;
         _time = time;
-        Manager = new ScrapeManager(storage, time, m => scrapeLog.LogWarning("{Message}", m), discovery)
+        Manager = new ScrapeManager(storage, time, scrapeLog, discovery)
         {
             StartTimestamps = options.StartTimestampStorage,
-            InfoLog = m => scrapeLog.LogInformation("{Message}", m),
-            // Null unless debugging, so that a scrape formats no line nobody reads.
-            DebugLog = scrapeLog.IsEnabled(LogLevel.Debug) ? m => scrapeLog.LogDebug("{Message}", m) : null,
         };
     }
 
@@ -68,7 +65,7 @@ internal sealed class ScrapeModule : IServerModule
     {
         if (_started)
         {
-            _log.LogInformation("Stopping scrape manager...");
+            ServerLog.ScrapeStopping(_log);
         }
         _stopped = true;
         await Manager.DisposeAsync().ConfigureAwait(false);

@@ -49,16 +49,15 @@ internal sealed class StorageModule(ServeOptions options, PrometheusConfig confi
                 OutOfOrderTimeWindow = config.Storage?.OutOfOrderTimeWindow ?? TimeSpan.Zero,
                 MaxFutureTime = options.MaxFutureTime,
                 NoLockfile = options.NoLockfile,
-            }, time, m => tsdbLog.LogWarning("{Message}", m), m => tsdbLog.LogInformation("{Message}", m));
+            }, time, tsdbLog);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.LogError("Opening storage failed: {Error}", e.Message);
+            ServerLog.StorageOpenFailed(log, e.Message);
             throw new ModuleStartException("opening storage failed", e);
         }
         var opened = _db.Stats();
-        log.LogInformation("TSDB started path={Path} blocks={Blocks} series={Series} retention={Retention} retention_size={Size}",
-            Path.GetFullPath(options.StoragePath), opened.BlocksLoaded, opened.HeadSeries, PromDuration.Format(options.RetentionTime), options.RetentionSize);
+        ServerLog.StorageStarted(log, Path.GetFullPath(options.StoragePath), opened.BlocksLoaded, opened.HeadSeries, PromDuration.Format(options.RetentionTime), options.RetentionSize);
         return Task.CompletedTask;
     }
 
@@ -118,7 +117,7 @@ internal sealed class StorageModule(ServeOptions options, PrometheusConfig confi
     {
         if (_db is { } db && !_stopped)
         {
-            log.LogInformation("Syncing and closing storage...");
+            ServerLog.StorageClosing(log);
             _stopped = true;
             db.Dispose();
         }

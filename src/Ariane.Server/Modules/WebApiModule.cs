@@ -3,6 +3,7 @@ using Ariane.Exposition;
 using Ariane.PromQL.Engine;
 using Ariane.Scrape;
 using Ariane.Server.Api.V1;
+using Ariane.Server.Web;
 using Ariane.Storage;
 
 namespace Ariane.Server.Modules;
@@ -89,11 +90,11 @@ internal sealed class WebApiModule : IServerModule
         }
         catch (IOException e)
         {
-            _log.LogError("Cannot listen on {Address}: {Error}", _state.Options.ListenAddress, e.Message);
+            WebLog.CannotListen(_log, _state.Options.ListenAddress, e.Message);
             throw new ModuleStartException("cannot listen", e);
         }
         _listening = true;
-        _log.LogInformation("Listening on {Scheme}://{Address}", _scheme, _state.Options.ListenAddress);
+        WebLog.Listening(_log, _scheme, _state.Options.ListenAddress);
     }
 
     /// <inheritdoc/>

@@ -114,7 +114,7 @@ public sealed class TlsServer
             _certContext = SslStreamCertificateContext.Create(certs[0], intermediates, offline: true);
             if (_certKey is not null)
             {
-                Log.LogInformation("Loaded the new TLS certificate subject={Subject} not_after={NotAfter:o}", certs[0].Subject, certs[0].NotAfter.ToUniversalTime());
+                WebLog.CertificateLoaded(Log, certs[0].Subject, certs[0].NotAfter.ToUniversalTime());
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
@@ -125,7 +125,7 @@ public sealed class TlsServer
             }
             // Mid-rotation (the certificate written, the key not yet) or a bad file: the last good pair keeps serving,
             // and the next change to the files is tried again.
-            Log.LogError("Cannot load the TLS certificate, serving the previous one: {Error}", e.Message);
+            WebLog.CertificateLoadFailed(Log, e.Message);
         }
         _certKey = key;
         return _certContext!;
@@ -148,7 +148,7 @@ public sealed class TlsServer
             {
                 throw new AuthenticationException(e.Message, e);
             }
-            Log.LogError("Cannot load the client CAs, keeping the previous ones: {Error}", e.Message);
+            WebLog.ClientCasLoadFailed(Log, e.Message);
         }
         _caKey = key;
         return _cas;
@@ -168,7 +168,7 @@ public sealed class TlsServer
             {
                 return true;
             }
-            Log.LogDebug("TLS handshake refused: client_auth_type {Type} and the client sent no certificate", t.ClientAuth);
+            WebLog.HandshakeWithoutCertificate(Log, t.ClientAuth);
             return false;
         }
         var cert = peer as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(peer.GetRawCertData());
@@ -178,7 +178,7 @@ public sealed class TlsServer
         }
         if (t.ClientAllowedSans.Count > 0 && !HasAllowedSan(cert, t.ClientAllowedSans))
         {
-            Log.LogDebug("TLS handshake refused: the client certificate {Subject} has none of client_allowed_sans", cert.Subject);
+            WebLog.HandshakeSanNotAllowed(Log, cert.Subject);
             return false;
         }
         return true;
@@ -206,12 +206,15 @@ public sealed class TlsServer
         {
             return true;
         }
-        var why = new List<string>();
-        foreach (var s in chain.ChainStatus)
+        if (Log.IsEnabled(LogLevel.Debug))
         {
-            why.Add(s.Status.ToString());
+            var why = new List<string>();
+            foreach (var s in chain.ChainStatus)
+            {
+                why.Add(s.Status.ToString());
+            }
+            WebLog.HandshakeNotVerified(Log, cert.Subject, string.Join(",", why));
         }
-        Log.LogDebug("TLS handshake refused: the client certificate {Subject} does not verify: {Status}", cert.Subject, string.Join(",", why));
         return false;
     }
 

@@ -1,4 +1,5 @@
 using Ariane.Config;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ariane.Server.Web;
 
@@ -11,18 +12,19 @@ namespace Ariane.Server.Web;
 public sealed class WebConfigSource
 {
     private readonly string _path;
-    private readonly Action<string> _logError;
     private readonly Lock _gate = new();
     private volatile Snapshot _current;
 
     /// <summary>Starts from the configuration validated at start-up.</summary>
-    public WebConfigSource(string path, WebConfig initial, Action<string> logError)
+    public WebConfigSource(string path, WebConfig initial)
     {
         _path = path;
-        _logError = logError;
         _current = new Snapshot(Stamp(path), initial, null);
         Initial = initial;
     }
+
+    /// <summary>Where a file that no longer loads is logged (<see cref="WebLog"/>); set once the host's loggers exist.</summary>
+    public ILogger Log { get; set; } = NullLogger.Instance;
 
     /// <summary>The configuration read at start: it decides what cannot change on the fly (TLS on or off, HTTP/2, the rate limiter).</summary>
     public WebConfig Initial { get; }
@@ -56,7 +58,7 @@ public sealed class WebConfigSource
         }
         catch (ConfigException e)
         {
-            _logError(e.Message);
+            WebLog.WebConfigInvalid(Log, e.Message);
             return new Snapshot(stamp, null, e.Message);
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ariane.Model;
 using Ariane.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Tsdb;
 
@@ -13,11 +14,11 @@ public static class TsdbStorage
 {
     /// <summary>
     /// Opens the database in <see cref="TsdbOptions.Path"/> (blocks opened, WAL replayed, compaction timer started);
-    /// see <see cref="Db.Open(TsdbOptions, TimeProvider, Action{string}?, Action{string}?)"/> for what it refuses. The
+    /// see <see cref="Db.Open(TsdbOptions, TimeProvider, ILogger?)"/> for what it refuses and logs. The
     /// caller owns the result and disposes it last.
     /// </summary>
-    public static ITsdbStorage Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null, Action<string>? info = null) =>
-        Db.Open(options, time, warn, info);
+    public static ITsdbStorage Open(TsdbOptions options, TimeProvider time, ILogger? log = null) =>
+        Db.Open(options, time, log);
 }
 
 // The seam's admin and statistics members, each a thin call into the database's own: explicit, so that the

@@ -1,6 +1,8 @@
 using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Blocks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ariane.Tsdb;
 
@@ -22,8 +24,7 @@ public sealed partial class Db : IStorage, IDisposable
 
     private readonly TsdbOptions _options;
     private readonly TimeProvider _time;
-    private readonly Action<string>? _warn;
-    private readonly Action<string>? _info;
+    private readonly ILogger _log;
     private readonly Lock _compactLock = new();
     private readonly Lock _blocksLock = new();
     private readonly List<QuarantinedBlock> _quarantined = [];
@@ -37,12 +38,11 @@ public sealed partial class Db : IStorage, IDisposable
     private long _retentionTime;
     private long _retentionSize;
 
-    private Db(TsdbOptions options, TimeProvider time, Action<string>? warn, Action<string>? info, Block[] blocks)
+    private Db(TsdbOptions options, TimeProvider time, ILogger log, Block[] blocks)
     {
         _options = options;
         _time = time;
-        _warn = warn;
-        _info = info;
+        _log = log;
         _blocks = blocks;
         Head = null!;
     }
@@ -100,8 +100,9 @@ public sealed partial class Db : IStorage, IDisposable
     /// replays the WAL into the head, and starts the background compaction timer. First it refuses a folder written by
     /// Prometheus (<see cref="ForeignDataDirectoryException"/>, nothing changed) and takes the folder's lock unless
     /// <see cref="TsdbOptions.NoLockfile"/> (<see cref="DataDirLockedException"/> when another process holds it).
+    /// What it does and finds (damaged blocks, a cut WAL, compactions) goes to <paramref name="log"/> (<see cref="TsdbLog"/>).
     /// </summary>
-    public static Db Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null, Action<string>? info = null)
+    public static Db Open(TsdbOptions options, TimeProvider time, ILogger? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -115,7 +116,7 @@ public sealed partial class Db : IStorage, IDisposable
         var dirLock = options.NoLockfile ? null : DataDirLock.Acquire(options.Path);
         try
         {
-            return Open(options, time, warn, info, dirLock);
+            return Open(options, time, log ?? NullLogger.Instance, dirLock);
         }
         catch
         {
@@ -124,10 +125,10 @@ public sealed partial class Db : IStorage, IDisposable
         }
     }
 
-    private static Db Open(TsdbOptions options, TimeProvider time, Action<string>? warn, Action<string>? info, DataDirLock? dirLock)
+    private static Db Open(TsdbOptions options, TimeProvider time, ILogger log, DataDirLock? dirLock)
     {
-        RemoveUnfinishedSnapshots(options.Path, info);
-        var db = new Db(options, time, warn, info, []) { _lock = dirLock };
+        RemoveUnfinishedSnapshots(options.Path, log);
+        var db = new Db(options, time, log, []) { _lock = dirLock };
         var blocks = new List<Block>();
         foreach (var dir in Directory.GetDirectories(options.Path))
         {
@@ -166,7 +167,7 @@ public sealed partial class Db : IStorage, IDisposable
             {
                 b.Close();
                 DeleteBlockDir(b.Dir);
-                info?.Invoke($"TSDB: deleted block {b.Meta.Ulid}, already compacted into a newer block");
+                TsdbLog.CompactedBlockDeleted(log, b.Meta.Ulid);
             }
             else
             {
@@ -185,7 +186,7 @@ public sealed partial class Db : IStorage, IDisposable
         minValid = Math.Min(minValid, TsdbOptions.LatestValidTime(time.GetUtcNow().ToUnixTimeMilliseconds(), options.MaxFutureTime));
         try
         {
-            db.Head = Head.Open(options, time, warn, minValid);
+            db.Head = Head.Open(options, time, log, minValid);
         }
         catch
         {
@@ -221,14 +222,14 @@ public sealed partial class Db : IStorage, IDisposable
         }
         catch (IOException e)
         {
-            _warn?.Invoke($"TSDB: could not move damaged block {ulid} aside: {e.Message}");
+            TsdbLog.QuarantineMoveFailed(_log, ulid, e.Message);
             dest = dir;
         }
         lock (_quarantined)
         {
             _quarantined.Add(new QuarantinedBlock(ulid, dest, reason));
         }
-        _warn?.Invoke($"TSDB: block {ulid} is damaged and was moved to {dest}; its data are not served. Reason: {reason}");
+        TsdbLog.BlockQuarantined(_log, ulid, dest, reason);
     }
 
     /// <inheritdoc/>
@@ -319,7 +320,7 @@ public sealed partial class Db : IStorage, IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CorruptBlockException or InvalidOperationException)
         {
-            _warn?.Invoke("TSDB: compaction failed: " + e.Message);
+            TsdbLog.CompactionFailed(_log, e.Message);
         }
     }
 
@@ -394,7 +395,7 @@ public sealed partial class Db : IStorage, IDisposable
                 var b = Block.Open(dir);
                 AddBlock(b);
                 added++;
-                _info?.Invoke($"TSDB: loaded new block {name} [{b.Meta.MinTime}, {b.Meta.MaxTime}) with {b.Meta.NumSeries} series");
+                TsdbLog.NewBlockLoaded(_log, name, b.Meta.MinTime, b.Meta.MaxTime, b.Meta.NumSeries);
             }
             catch (Exception e) when (e is CorruptBlockException or IOException or UnauthorizedAccessException)
             {
@@ -431,9 +432,14 @@ public sealed partial class Db : IStorage, IDisposable
         Head.Truncate(maxt);
         Interlocked.Increment(ref _compactions);
         Interlocked.Increment(ref _headCompactions);
-        _info?.Invoke(meta is null
-            ? $"TSDB: head truncated at {maxt} (no samples in [{mint}, {maxt}))"
-            : $"TSDB: wrote block {meta.Ulid} [{mint}, {maxt}) with {meta.NumSeries} series, {meta.NumSamples} samples in {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms; head truncated");
+        if (meta is null)
+        {
+            TsdbLog.HeadTruncatedEmpty(_log, mint, maxt);
+        }
+        else
+        {
+            TsdbLog.HeadCompacted(_log, meta.Ulid, mint, maxt, meta.NumSeries, meta.NumSamples, (long)_time.GetElapsedTime(start).TotalMilliseconds);
+        }
     }
 
     // The next group of blocks to compact (see CompactionPlanner.Plan), or null.
@@ -504,7 +510,7 @@ public sealed partial class Db : IStorage, IDisposable
                     Quarantine(b.Dir, b.Meta.Ulid, problem);
                 }
             }
-            _warn?.Invoke("TSDB: compaction failed: " + e.Message);
+            TsdbLog.CompactionFailed(_log, e.Message);
             return;
         }
         catch
@@ -518,7 +524,7 @@ public sealed partial class Db : IStorage, IDisposable
         }
         RemoveBlocks(group, deleteFiles: true);
         Interlocked.Increment(ref _compactions);
-        _info?.Invoke($"TSDB: compacted {group.Count} blocks into {meta?.Ulid ?? "nothing (all deleted)"} [{mint}, {maxt}) level {level + 1} in {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms");
+        TsdbLog.BlocksCompacted(_log, group.Count, meta?.Ulid ?? "none (all deleted)", mint, maxt, level + 1, (long)_time.GetElapsedTime(start).TotalMilliseconds);
     }
 
     // Deletes the blocks Retention picks: first by age, then the oldest while the blocks and the WAL exceed the size.
@@ -540,7 +546,7 @@ public sealed partial class Db : IStorage, IDisposable
                     doomed.Add(blocks[i]);
                 }
                 Interlocked.Add(ref _retentionTime, doomed.Count);
-                _info?.Invoke($"TSDB: deleting {doomed.Count} block(s) older than the retention time {_options.RetentionTime}");
+                TsdbLog.TimeRetention(_log, doomed.Count, _options.RetentionTime);
                 RemoveBlocks(doomed, deleteFiles: true);
             }
         }
@@ -556,7 +562,7 @@ public sealed partial class Db : IStorage, IDisposable
             if (n > 0)
             {
                 Interlocked.Add(ref _retentionSize, n);
-                _info?.Invoke($"TSDB: deleting {n} oldest block(s) to stay under the retention size of {_options.RetentionSize} bytes");
+                TsdbLog.SizeRetention(_log, n, _options.RetentionSize);
                 RemoveBlocks([.. blocks.AsSpan(0, n)], deleteFiles: true);
             }
         }

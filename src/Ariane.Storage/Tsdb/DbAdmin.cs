@@ -54,7 +54,7 @@ public sealed partial class Db
                 }
             }
             touched += Head.Delete(mint, maxt, matchers);
-            _info?.Invoke($"TSDB: deleted [{mint}, {maxt}] of {touched} series (blocks and head)");
+            TsdbLog.SeriesDeleted(_log, mint, maxt, touched);
             return touched;
         }
     }
@@ -90,9 +90,14 @@ public sealed partial class Db
                 }
                 RemoveBlocks([b], deleteFiles: true);
                 rewritten++;
-                _info?.Invoke(meta is null
-                    ? $"TSDB: clean_tombstones deleted block {m.Ulid}: every sample in it was deleted"
-                    : $"TSDB: clean_tombstones rewrote block {m.Ulid} as {meta.Ulid} ({m.NumSamples - meta.NumSamples} samples dropped) in {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms");
+                if (meta is null)
+                {
+                    TsdbLog.TombstonesBlockDeleted(_log, m.Ulid);
+                }
+                else
+                {
+                    TsdbLog.TombstonesBlockRewritten(_log, m.Ulid, meta.Ulid, m.NumSamples - meta.NumSamples, (long)_time.GetElapsedTime(start).TotalMilliseconds);
+                }
             }
             return rewritten;
         }

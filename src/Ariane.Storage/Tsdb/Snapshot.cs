@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Ariane.Tsdb.Blocks;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Tsdb;
 
@@ -62,9 +63,15 @@ public sealed partial class Db
             FileUtil.SyncDir(tmp);
             Directory.Move(tmp, dir);
             FileUtil.SyncDir(Path.GetDirectoryName(dir)!);
-            _info?.Invoke($"TSDB: snapshot {dir}: {blocks} block(s) linked" +
-                (headBlock is null ? "" : $", head written as block {headBlock.Ulid} ({headBlock.NumSeries} series, {headBlock.NumSamples} samples)") +
-                $" in {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms");
+            long ms = (long)_time.GetElapsedTime(start).TotalMilliseconds;
+            if (headBlock is null)
+            {
+                TsdbLog.SnapshotWritten(_log, dir, blocks, ms);
+            }
+            else
+            {
+                TsdbLog.SnapshotWrittenWithHead(_log, dir, blocks, headBlock.Ulid, headBlock.NumSeries, headBlock.NumSamples, ms);
+            }
         }
         catch
         {
@@ -74,7 +81,7 @@ public sealed partial class Db
     }
 
     // Deletes <data>/snapshots/*.tmp: snapshots and backup stagings a crash interrupted.
-    private static void RemoveUnfinishedSnapshots(string dataDir, Action<string>? info)
+    private static void RemoveUnfinishedSnapshots(string dataDir, ILogger log)
     {
         string snaps = Path.Combine(dataDir, SnapshotsDir);
         if (!Directory.Exists(snaps))
@@ -84,7 +91,7 @@ public sealed partial class Db
         foreach (var d in Directory.GetDirectories(snaps, "*" + UnfinishedSuffix))
         {
             Directory.Delete(d, recursive: true);
-            info?.Invoke($"TSDB: deleted {d}, an unfinished snapshot or backup");
+            TsdbLog.UnfinishedSnapshotDeleted(log, d);
         }
     }
 

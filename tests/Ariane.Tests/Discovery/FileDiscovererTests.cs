@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Ariane.Config;
 using Ariane.Discovery;
 using Ariane.Model;
+using Ariane.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.Discovery;
@@ -65,7 +66,7 @@ public sealed class FileDiscovererTests : IDisposable
         var errors = new List<string>();
         var time = new FakeTimeProvider();
         await using var d = new FileDiscoverer(new FileSdConfig { Files = [Path.Combine(_dir, "*.json")] }, time,
-            e => { lock (errors) { errors.Add(e); } });
+            new ListLogger(errors));
         using var cts = new CancellationTokenSource();
         var run = d.RunAsync(cts.Token);
 

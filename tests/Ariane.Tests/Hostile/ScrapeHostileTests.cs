@@ -7,6 +7,7 @@ using Ariane.Scrape;
 using Ariane.Tests.Support;
 using Ariane.Tsdb;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.Hostile;
@@ -100,7 +101,7 @@ public sealed class ScrapeHostileTests : IAsyncLifetime
         var g = StaticDiscovery.Groups(cfg)[0];
         var res = TargetLabeler.Populate(g.Targets[0], g.Labels, cfg);
         var target = new ScrapeTarget(res.Final!, res.Target!, res.Discovered, cfg);
-        return new ScrapeLoop(target, _head, new ScrapeHttpClient(cfg.HttpClient, _time), _time, m => { lock (_logs) { _logs.Add(m); } });
+        return new ScrapeLoop(target, _head, new ScrapeHttpClient(cfg.HttpClient, _time), _time, new ListLogger(_logs, LogLevel.Warning));
     }
 
     /// <summary>Scrapes once on a thread of its own and returns the bytes that thread allocated and the time it took.</summary>

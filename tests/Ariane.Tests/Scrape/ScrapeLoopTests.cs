@@ -6,6 +6,7 @@ using Ariane.Scrape;
 using Ariane.Tests.Support;
 using Ariane.Tsdb;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.Scrape;
@@ -99,7 +100,7 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private ScrapeLoop Loop(string yamlExtra = "", string path = "/metrics", string timeout = "10s", Action<string>? log = null)
+    private ScrapeLoop Loop(string yamlExtra = "", string path = "/metrics", string timeout = "10s", ILogger? log = null)
     {
         var cfg = ConfigLoader.Load($"""
             scrape_configs:
@@ -301,10 +302,8 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
     [Fact]
     public void ATargetThatStaysDownIsLoggedWhenItGoesDownAndWhenItComesBack()
     {
-        var warn = new List<string>();
-        var info = new List<string>();
-        var loop = Loop(log: warn.Add);
-        loop.InfoLog = info.Add;
+        var log = new ListLogger(minLevel: LogLevel.Information);
+        var loop = Loop(log: log);
         _body = "a 1\n";
         loop.ScrapeOnce(TestContext.Current.CancellationToken);
         _body = "garbage {{{\n";
@@ -319,9 +318,9 @@ public sealed class ScrapeLoopTests : IAsyncLifetime
             _time.Advance(TimeSpan.FromSeconds(15));
             loop.ScrapeOnce(TestContext.Current.CancellationToken);
         }
-        string s = Assert.Single(warn);
+        string s = Assert.Single(log.At(LogLevel.Warning));
         Assert.StartsWith($"Scrape failed target={loop.Target.Url} err=\"line 1:", s);
-        Assert.Equal([$"Scrape target is up again target={loop.Target.Url}"], info);
+        Assert.Equal([$"Scrape target is up again target={loop.Target.Url}"], log.At(LogLevel.Information));
     }
 
     public static TheoryData<string, string, string, string> Hostile => new()

@@ -2,6 +2,7 @@ using Ariane.Config;
 using Ariane.Scrape;
 using Ariane.Tests.Support;
 using Ariane.Tsdb;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Tests.Scrape;
 
@@ -64,7 +65,7 @@ public sealed class ScrapeSchedulerTests : IAsyncLifetime
         var cfg = ConfigLoader.Load("scrape_configs:\n" + Job("hang", "/hang", "250ms") + Job("a", "/a", "250ms") + Job("b", "/b", "250ms"),
             Path.Combine(_dir.Path, "p.yml"));
         var logs = new List<string>();
-        var manager = new ScrapeManager(_head, TimeProvider.System, m => { lock (logs) { logs.Add(m); } });
+        var manager = new ScrapeManager(_head, TimeProvider.System, new ListLogger(logs, LogLevel.Warning));
         await manager.ApplyConfigAsync(cfg);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((Scrapes("a") < 8 || Scrapes("b") < 8 || Scrapes("hang") < 3) && DateTime.UtcNow < deadline)

@@ -4,6 +4,7 @@ using Ariane.Model;
 using Ariane.Scrape;
 using Ariane.Storage;
 using Ariane.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ariane.Tests.Scrape;
 
@@ -70,8 +71,8 @@ public sealed class ScrapeShutdownTests
         });
         var storage = new SlowStorage();
         var cfg = Job($"'{server.Address}'", "2s");
-        using var scheduler = new ScrapeScheduler(TimeProvider.System, null);
-        var pool = new ScrapePool(cfg, storage, scheduler, TimeProvider.System, _ => { });
+        using var scheduler = new ScrapeScheduler(TimeProvider.System, NullLogger.Instance);
+        var pool = new ScrapePool(cfg, storage, scheduler, TimeProvider.System, NullLogger.Instance);
         pool.Sync("sd/0", StaticDiscovery.Groups(cfg));
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken); // a scrape is running
         pool.Sync("sd/0", []);
@@ -90,7 +91,7 @@ public sealed class ScrapeShutdownTests
         // SIGHUP runs the reload on its own task: if it lands after the manager was disposed it must not start pools
         // (their loops would scrape into closed storage on a disposed scheduler).
         var storage = new SlowStorage();
-        var manager = new ScrapeManager(storage, TimeProvider.System, _ => { });
+        var manager = new ScrapeManager(storage, TimeProvider.System, NullLogger.Instance);
         var cfg = new PrometheusConfig { ScrapeConfigs = [Job("'127.0.0.1:9'")] };
         await manager.ApplyConfigAsync(cfg);
         Assert.Single(manager.Pools);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Ariane.Model;
 using Ariane.Tests.Support;
 using Ariane.Tsdb;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Tests.Server;
 
@@ -200,7 +201,7 @@ public class CrashTests
 
         // Reopen in-process (no compaction) and check every acknowledged sample newer than the retention horizon.
         var warnings = new List<string>();
-        using var db = Db.Open(new TsdbOptions { Path = data, CompactionInterval = TimeSpan.Zero }, TimeProvider.System, warnings.Add);
+        using var db = Db.Open(new TsdbOptions { Path = data, CompactionInterval = TimeSpan.Zero }, TimeProvider.System, new ListLogger(warnings, LogLevel.Warning));
         long newest = Math.Max(db.Head.MaxTime, db.Blocks.Count > 0 ? db.Blocks[^1].Meta.MaxTime : long.MinValue);
         long horizon = newest - (long)TimeSpan.FromHours(3).TotalMilliseconds;
         var have = new Dictionary<(int, long), double>();

@@ -76,4 +76,54 @@ public sealed class LogFormatterTests
             ],
             props);
     }
+
+    // Sends what a [LoggerMessage] method logs through a formatter, as the console logger does.
+    private sealed class FormatterLogger(Microsoft.Extensions.Logging.Console.ConsoleFormatter formatter, string category) : ILogger
+    {
+        public StringWriter Output { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter1) =>
+            formatter.Write(new LogEntry<TState>(logLevel, category, eventId, state, exception, formatter1), null, Output);
+    }
+
+    [Fact]
+    public void GeneratedMessagesPrintTheirValuesAsFields()
+    {
+        var logfmt = new FormatterLogger(new LogfmtFormatter(Time), "Ariane.scrape");
+        Ariane.Scrape.ScrapeLog.ScrapeFailed(logfmt, new Uri("http://a:1/metrics"), "line 1: bad \"x\"");
+        Ariane.Scrape.ScrapeLog.InvalidTarget(logfmt, "node", "no address");
+        Assert.Equal(
+            "time=2026-12-07T14:00:00.123Z level=warn source=scrape msg=\"Scrape failed\" target=http://a:1/metrics err=\"line 1: bad \\\"x\\\"\"\n" +
+            "time=2026-12-07T14:00:00.123Z level=warn source=scrape msg=\"Invalid target\" job=node err=\"no address\"\n",
+            logfmt.Output.ToString());
+
+        var json = new FormatterLogger(new JsonLogFormatter(Time), "Ariane.tsdb");
+        Ariane.Tsdb.TsdbLog.WalSegmentTruncated(json, "checksum mismatch", "00000003", 4096, 1);
+        using var doc = JsonDocument.Parse(json.Output.ToString());
+        var props = doc.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.GetString())).ToList();
+        Assert.Equal(
+            [
+                ("time", "2026-12-07T14:00:00.123Z"), ("level", "warn"), ("source", "tsdb"),
+                ("msg", "WAL segment damaged, truncated it there and deleted the later segments; samples logged after this point are lost"),
+                ("problem", "checksum mismatch"), ("segment", "00000003"), ("offset", "4096"), ("later_segments", "1"),
+            ],
+            props);
+    }
+
+    [Fact]
+    public void PlaceholderFormatsApplyToFields()
+    {
+        var logfmt = new FormatterLogger(new LogfmtFormatter(Time), "Ariane.web");
+        Ariane.Server.Web.WebLog.CertificateLoaded(logfmt, "CN=ariane", new DateTime(2027, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        Ariane.Server.Web.WebLog.BackupSent(logfmt, 3, 1024, 2);
+        Assert.Equal(
+            "time=2026-12-07T14:00:00.123Z level=info source=web msg=\"Loaded the new TLS certificate\" subject=\"CN=ariane\" not_after=2027-01-02T03:04:05.0000000Z\n" +
+            "time=2026-12-07T14:00:00.123Z level=info source=web msg=\"Backup sent\" files=3 bytes=1024 duration_seconds=2.0\n",
+            logfmt.Output.ToString());
+    }
 }

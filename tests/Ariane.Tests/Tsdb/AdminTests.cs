@@ -28,7 +28,7 @@ public sealed class AdminTests : IDisposable
         WalSyncInterval = TimeSpan.Zero,
     };
 
-    private Db Open(string? path = null) => Db.Open(Options(path), _time, _log.Add, _log.Add);
+    private Db Open(string? path = null) => Db.Open(Options(path), _time, new ListLogger(_log));
 
     private static Labels Series(int i) => Labels.FromStrings("__name__", "m", "i", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
@@ -134,7 +134,7 @@ public sealed class AdminTests : IDisposable
         var o = Options();
         o.OutOfOrderTimeWindow = TimeSpan.FromMinutes(30);
         var labels = Series(0);
-        using (var db = Db.Open(o, _time, _log.Add, _log.Add))
+        using (var db = Db.Open(o, _time, new ListLogger(_log)))
         {
             ulong r = 0;
             var app = db.Appender();
@@ -149,7 +149,7 @@ public sealed class AdminTests : IDisposable
             app.Commit();
             Assert.Equal(1, db.Delete(800_000, 1_000_000, [LabelMatcher.Eq("i", "0")]));
         }
-        using (var db = Db.Open(o, _time, _log.Add, _log.Add))
+        using (var db = Db.Open(o, _time, new ListLogger(_log)))
         {
             var ts = All(db).Keys.Select(k => k.Item2).Order().ToArray();
             Assert.Equal([0L, 600_000, 1_200_000, 1_500_000, 1_800_000], ts);

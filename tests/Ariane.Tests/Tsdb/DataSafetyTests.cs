@@ -33,7 +33,7 @@ public sealed class DataSafetyTests : IDisposable
         MaxFutureTime = maxFuture ?? TsdbOptions.DefaultMaxFutureTime,
     };
 
-    private Db Open(TsdbOptions? o = null) => Db.Open(o ?? Options(), _time, _log.Add, _log.Add);
+    private Db Open(TsdbOptions? o = null) => Db.Open(o ?? Options(), _time, new ListLogger(_log));
 
     private static readonly Labels Current = Labels.FromStrings("__name__", "current", "job", "a");
     private static readonly Labels Future = Labels.FromStrings("__name__", "future", "job", "a");

@@ -26,7 +26,7 @@ public sealed class DbTests : IDisposable
         WalSyncInterval = TimeSpan.Zero,
     };
 
-    private Db Open(TsdbOptions? o = null) => Db.Open(o ?? Options(), _time, _log.Add, _log.Add);
+    private Db Open(TsdbOptions? o = null) => Db.Open(o ?? Options(), _time, new ListLogger(_log));
 
     private static Labels Series(int i) => Labels.FromStrings("__name__", "m", "i", i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture), "job", i % 2 == 0 ? "a" : "b");
 

@@ -1,6 +1,8 @@
 using Ariane.Model;
 using Ariane.Storage;
+using Ariane.Tests.Support;
 using Ariane.Tsdb;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.Tsdb;
@@ -12,7 +14,7 @@ public sealed class TempHead : IDisposable
     {
         Dir = Path.Combine(Path.GetTempPath(), "ariane-tsdb-" + Guid.NewGuid().ToString("N"));
         Options = new TsdbOptions { Path = Dir, WalSegmentSize = segmentSize };
-        Head = Head.Open(Options, Time, Warnings.Add);
+        Head = Head.Open(Options, Time, new ListLogger(Warnings, LogLevel.Warning));
     }
 
     public string Dir { get; }
@@ -26,7 +28,7 @@ public sealed class TempHead : IDisposable
     {
         Head.Dispose();
         Warnings.Clear();
-        Head = Head.Open(Options, Time, Warnings.Add);
+        Head = Head.Open(Options, Time, new ListLogger(Warnings, LogLevel.Warning));
         return Head;
     }
 
@@ -35,7 +37,7 @@ public sealed class TempHead : IDisposable
     {
         Warnings.Clear();
         var old = Head;
-        Head = Head.Open(Options, Time, Warnings.Add);
+        Head = Head.Open(Options, Time, new ListLogger(Warnings, LogLevel.Warning));
         return old;
     }
 

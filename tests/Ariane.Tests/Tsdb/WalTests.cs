@@ -1,6 +1,8 @@
 using Ariane.Model;
 using Ariane.Storage;
+using Ariane.Tests.Support;
 using Ariane.Tsdb;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.Tsdb;
@@ -88,7 +90,7 @@ public class WalTests
         try
         {
             var warnings = new List<string>();
-            using var h2 = Head.Open(new TsdbOptions { Path = copy }, new FakeTimeProvider(), warnings.Add);
+            using var h2 = Head.Open(new TsdbOptions { Path = copy }, new FakeTimeProvider(), new ListLogger(warnings, LogLevel.Warning));
             Assert.Empty(warnings);
             Assert.Equal(before, Render(h2));
         }

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using Ariane.Config;
 using Ariane.Model;
 using Ariane.Server.Cli;
+using Ariane.Server.Web;
 using Ariane.Storage;
 
 namespace Ariane.Server.Api.V1;
@@ -128,7 +129,7 @@ public static class AdminApi
         var log = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ariane.admin");
         var start = s.Time.GetTimestamp();
         using var set = await Task.Run(s.Storage.PrepareBackup, ctx.RequestAborted).ConfigureAwait(false);
-        log.LogInformation("Backup started: {Files} files, {Bytes} bytes, staged in {Dir}", set.FileCount, set.TotalBytes, set.StagingDir);
+        WebLog.BackupStarted(log, set.FileCount, set.TotalBytes, set.StagingDir);
 
         var now = s.Time.GetUtcNow();
         string stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -153,7 +154,7 @@ public static class AdminApi
             await set.WriteArchiveAsync(body, configPart, StatusApi.Version, now, ctx.RequestAborted).ConfigureAwait(false);
         }
         await body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
-        log.LogInformation("Backup sent: {Files} files, {Bytes} bytes in {Seconds:F1} s", set.FileCount, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);
+        WebLog.BackupSent(log, set.FileCount, set.TotalBytes, s.Time.GetElapsedTime(start).TotalSeconds);
     }
 
     // The configuration file as it is on disk now, with its secrets masked unless asked for, and the files it names:

@@ -1,6 +1,8 @@
 using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Wal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ariane.Tsdb;
 
@@ -15,7 +17,7 @@ public sealed partial class Head : IStorage, IDisposable
 
     private readonly TsdbOptions _options;
     private readonly TimeProvider _time;
-    private readonly Action<string>? _warn;
+    private readonly ILogger _log;
     private WalWriter? _wal;
     private ITimer? _syncTimer;
     private long _minT = long.MaxValue;
@@ -46,27 +48,28 @@ public sealed partial class Head : IStorage, IDisposable
     /// </summary>
     internal readonly ReaderWriterLockSlim CommitLock = new(LockRecursionPolicy.NoRecursion);
 
-    private Head(TsdbOptions options, TimeProvider time, Action<string>? warn)
+    private Head(TsdbOptions options, TimeProvider time, ILogger log)
     {
         _options = options;
         _time = time;
-        _warn = warn;
+        _log = log;
     }
 
     /// <summary>
     /// Opens the head in <see cref="TsdbOptions.Path"/>: creates the folder, replays the WAL (a torn or corrupt
-    /// tail is cut off with a warning through <paramref name="warn"/>), and starts the background fsync timer.
+    /// tail is cut off with a warning through <paramref name="log"/>, see <see cref="TsdbLog"/>), and starts the background fsync timer.
     /// </summary>
-    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn = null) =>
-        Open(options, time, warn, long.MinValue);
+    public static Head Open(TsdbOptions options, TimeProvider time, ILogger? log = null) =>
+        Open(options, time, log, long.MinValue);
 
     /// <summary>
-    /// As <see cref="Open(TsdbOptions, TimeProvider, Action{string}?)"/>, for a head next to blocks. The WAL's
+    /// As <see cref="Open(TsdbOptions, TimeProvider, ILogger?)"/>, for a head next to blocks. The WAL's
     /// newest checkpoint says where the head was last cut: samples before that are skipped by the replay and refused
     /// afterwards. <paramref name="minValidTime"/> is used only for a checkpoint that does not say (older data folders).
     /// </summary>
-    public static Head Open(TsdbOptions options, TimeProvider time, Action<string>? warn, long minValidTime)
+    public static Head Open(TsdbOptions options, TimeProvider time, ILogger? log, long minValidTime)
     {
+        log ??= NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         if (options.WalSegmentSize < 4096)
@@ -75,15 +78,15 @@ public sealed partial class Head : IStorage, IDisposable
         }
         string walDir = System.IO.Path.Combine(options.Path, "wal");
         Directory.CreateDirectory(walDir);
-        var head = new Head(options, time, warn) { _minValidTime = minValidTime, _queryMinTime = minValidTime, _oooWindow = (long)options.OutOfOrderTimeWindow.TotalMilliseconds };
+        var head = new Head(options, time, log) { _minValidTime = minValidTime, _queryMinTime = minValidTime, _oooWindow = (long)options.OutOfOrderTimeWindow.TotalMilliseconds };
         var replay = new ReplayHandler(head);
         int checkpoint;
         WalReplayResult result;
         ReplayGc.Begin();
         try
         {
-            checkpoint = ReplayCheckpoint(head, walDir, ref replay, warn);
-            result = WalReader.Replay(walDir, ref replay, warn);
+            checkpoint = ReplayCheckpoint(head, walDir, ref replay, log);
+            result = WalReader.Replay(walDir, ref replay, log);
         }
         finally
         {
@@ -95,12 +98,12 @@ public sealed partial class Head : IStorage, IDisposable
         {
             // The head was cut up to a time ahead of the clock (a sample dated far ahead, before such samples were
             // refused, or a clock set back): refusing everything until then would stop ingestion for that long.
-            warn?.Invoke($"TSDB: the head was cut up to {head._minValidTime}, ahead of the clock; accepting samples from {latest} on again");
+            TsdbLog.HeadCutAheadOfClock(log, head._minValidTime, latest);
             head._minValidTime = head._queryMinTime = latest;
         }
         if (replay.UnknownRefs > 0)
         {
-            warn?.Invoke($"WAL: {replay.UnknownRefs} sample(s) referred to unknown series and were skipped");
+            TsdbLog.UnknownSeriesRefs(log, replay.UnknownRefs);
         }
         // Segment numbers go on after the checkpoint even when no segment survived it.
         head._wal = new WalWriter(walDir, Math.Max(result.NextSegment, checkpoint + 1), options.WalSegmentSize);
@@ -136,11 +139,11 @@ public sealed partial class Head : IStorage, IDisposable
         if (streak == 1)
         {
             Interlocked.Exchange(ref _walFailLoggedAt, now);
-            _warn?.Invoke("WAL write failed, commits are refused until the disk takes writes again err=" + QuoteField(e.Message));
+            TsdbLog.WalWriteFailed(_log, e.Message);
         }
         else if (now - last >= 60_000 && Interlocked.CompareExchange(ref _walFailLoggedAt, now, last) == last)
         {
-            _warn?.Invoke($"WAL writes still failing failed_commits={streak} err={QuoteField(e.Message)}");
+            TsdbLog.WalWritesStillFailing(_log, streak, e.Message);
         }
     }
 
@@ -152,15 +155,10 @@ public sealed partial class Head : IStorage, IDisposable
             long n = Interlocked.Exchange(ref _walFailStreak, 0);
             if (n > 0)
             {
-                _warn?.Invoke($"WAL writes succeed again failed_commits={n}");
+                TsdbLog.WalWritesSucceedAgain(_log, n);
             }
         }
     }
-
-    // A logfmt value: quoted, with quotes, backslashes and line breaks escaped.
-    private static string QuoteField(string value) =>
-        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
-            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "\"";
 
     /// <summary>Out-of-order samples refused for being older than the out-of-order window allows.</summary>
     public long TooOldSamples => Interlocked.Read(ref _tooOld);
@@ -293,7 +291,7 @@ public sealed partial class Head : IStorage, IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _warn?.Invoke("WAL: background fsync failed: " + e.Message);
+            TsdbLog.WalFsyncFailed(_log, e.Message);
         }
     }
 
@@ -451,7 +449,7 @@ public sealed partial class Head : IStorage, IDisposable
             {
                 if (!existing.Labels.Equals(labels))
                 {
-                    head._warn?.Invoke($"WAL: series ref {seriesRef} defined twice with different labels; keeping the first");
+                    TsdbLog.WalSeriesDefinedTwice(head._log, seriesRef);
                 }
                 return;
             }

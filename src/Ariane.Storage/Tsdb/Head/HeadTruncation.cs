@@ -2,6 +2,7 @@ using System.Globalization;
 using Ariane.Tsdb.Blocks;
 using Ariane.Tsdb.Chunks;
 using Ariane.Tsdb.Wal;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Tsdb;
 
@@ -207,7 +208,7 @@ public sealed partial class Head
     // Replays the newest complete checkpoint (deleting older ones, unfinished ones and the segments it replaces);
     // returns its number, or -1 when there is none. Before replaying, sets the head's minimum valid time to where
     // the checkpoint cut it; with no checkpoint there was no cut, so nothing of the WAL is in a block yet.
-    private static int ReplayCheckpoint(Head head, string walDir, ref ReplayHandler replay, Action<string>? warn)
+    private static int ReplayCheckpoint(Head head, string walDir, ref ReplayHandler replay, ILogger log)
     {
         int best = -1;
         string? bestDir = null;
@@ -251,7 +252,7 @@ public sealed partial class Head
                 File.Delete(Path.Combine(walDir, WalWriter.SegmentName(seg)));
             }
         }
-        WalReader.Replay(bestDir, ref replay, warn);
+        WalReader.Replay(bestDir, ref replay, log);
         return best;
     }
 }

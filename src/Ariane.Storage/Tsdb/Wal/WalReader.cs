@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using Ariane.Model;
+using Microsoft.Extensions.Logging;
 
 namespace Ariane.Tsdb.Wal;
 
@@ -57,7 +58,7 @@ internal static class WalReader
         return list;
     }
 
-    public static WalReplayResult Replay<THandler>(string dir, ref THandler handler, Action<string>? warn)
+    public static WalReplayResult Replay<THandler>(string dir, ref THandler handler, ILogger log)
         where THandler : IWalReplayHandler
     {
         var segments = Segments(dir);
@@ -93,7 +94,7 @@ internal static class WalReader
             {
                 File.Delete(path);
                 dropped++;
-                warn?.Invoke($"WAL: {problem} in segment {WalWriter.SegmentName(seg)}; deleted it and {dropped - 1} later segment(s); samples logged after this point are lost");
+                TsdbLog.WalSegmentDeleted(log, problem, WalWriter.SegmentName(seg), dropped - 1);
             }
             else
             {
@@ -102,7 +103,7 @@ internal static class WalReader
                     RandomAccess.SetLength(h, good);
                     RandomAccess.FlushToDisk(h);
                 }
-                warn?.Invoke($"WAL: {problem} in segment {WalWriter.SegmentName(seg)} at offset {good}; truncated it there and deleted {dropped} later segment(s); samples logged after this point are lost");
+                TsdbLog.WalSegmentTruncated(log, problem, WalWriter.SegmentName(seg), good, dropped);
             }
             // The writer goes on right after the last segment kept, so the numbers stay contiguous.
             int next = good >= WalWriter.SegmentHeaderSize ? seg + 1 : i > 0 ? segments[i - 1] + 1 : seg;
