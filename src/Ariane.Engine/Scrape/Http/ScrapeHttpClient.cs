@@ -113,7 +113,7 @@ internal sealed class ScrapeHttpClient : IDisposable
             conn.Stream.Write(request, 0, requestLength);
             conn.Start = conn.End = 0;
             bool got;
-            Head head;
+            ResponseHead head;
             // Informational responses (103 Early Hints, a 100 Continue nobody asked for) precede the real one.
             while ((got = conn.ReadHead(out head)) && head.Status is >= 100 and < 200 and not 101)
             {
@@ -402,30 +402,17 @@ internal sealed class ScrapeHttpClient : IDisposable
         }
     }
 
-    /// <summary>Status line and the headers the scrape uses.</summary>
-    internal struct Head
-    {
-        public int Status;
-        public string? Reason;
-        public string? ContentType;
-        public string? ContentEncoding;
-        public string? Location;
-        public long ContentLength; // -1: none
-        public bool Chunked;
-        public bool KeepAlive;
-    }
-
     /// <summary>A response whose headers are in; dispose it to return its connection to the pool.</summary>
     internal sealed class Response : IDisposable
     {
         private readonly ScrapeHttpClient _owner;
         private readonly Connection _conn;
         private CancellationTokenRegistration _abort;
-        private readonly Head _head;
+        private readonly ResponseHead _head;
         private readonly BodyStream _body;
         private bool _disposed;
 
-        internal Response(ScrapeHttpClient owner, Connection conn, Head head, CancellationTokenRegistration abort)
+        internal Response(ScrapeHttpClient owner, Connection conn, ResponseHead head, CancellationTokenRegistration abort)
         {
             _owner = owner;
             _conn = conn;
@@ -489,7 +476,7 @@ internal sealed class ScrapeHttpClient : IDisposable
         public bool Disposed => Volatile.Read(ref _disposed) != 0;
 
         /// <summary>Reads the status line and headers; false if the connection ended before any byte of them.</summary>
-        public bool ReadHead(out Head head)
+        public bool ReadHead(out ResponseHead head)
         {
             // Bytes already read after a previous head (an informational response's) are the start of this one.
             if (Start > 0)
@@ -505,7 +492,7 @@ internal sealed class ScrapeHttpClient : IDisposable
                 if (end >= 0)
                 {
                     end += scanned;
-                    head = ParseHead(Buffer.AsSpan(0, end + 2));
+                    head = ResponseHead.Parse(Buffer.AsSpan(0, end + 2));
                     Start = end + 4; // what follows is the start of the body
                     return true;
                 }
@@ -560,92 +547,6 @@ internal sealed class ScrapeHttpClient : IDisposable
             return Buffer[Start++];
         }
 
-        private static Head ParseHead(ReadOnlySpan<byte> text)
-        {
-            var head = new Head { ContentLength = -1 };
-            int eol = text.IndexOf("\r\n"u8);
-            var status = text[..eol];
-            // HTTP/1.x SSS reason
-            if (status.Length < 12 || !status.StartsWith("HTTP/1."u8) || status[8] != ' '
-                || !int.TryParse(status.Slice(9, 3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out head.Status))
-            {
-                throw new HttpRequestException("Received an invalid status line: '" + Encoding.ASCII.GetString(status) + "'.");
-            }
-            bool http10 = status[7] == '0';
-            head.Reason = status.Length > 13 ? Encoding.ASCII.GetString(status[13..]) : null;
-            head.KeepAlive = !http10;
-            var rest = text[(eol + 2)..];
-            while (!rest.IsEmpty)
-            {
-                eol = rest.IndexOf("\r\n"u8);
-                var line = rest[..eol];
-                rest = rest[(eol + 2)..];
-                int colon = line.IndexOf((byte)':');
-                if (colon <= 0)
-                {
-                    continue;
-                }
-                var name = line[..colon];
-                var value = line[(colon + 1)..].Trim(" \t"u8);
-                if (Ascii.EqualsIgnoreCase(name, "content-length"u8))
-                {
-                    if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out head.ContentLength))
-                    {
-                        throw new HttpRequestException("The response has an invalid Content-Length.");
-                    }
-                }
-                else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8))
-                {
-                    // The last coding is the one that frames the body.
-                    head.Chunked = Ascii.EqualsIgnoreCase(value[(value.LastIndexOf((byte)',') + 1)..].Trim(" \t"u8), "chunked"u8);
-                }
-                else if (Ascii.EqualsIgnoreCase(name, "content-type"u8))
-                {
-                    head.ContentType = Encoding.UTF8.GetString(value);
-                }
-                else if (Ascii.EqualsIgnoreCase(name, "content-encoding"u8))
-                {
-                    head.ContentEncoding = Encoding.ASCII.GetString(value);
-                }
-                else if (Ascii.EqualsIgnoreCase(name, "location"u8))
-                {
-                    head.Location = Encoding.UTF8.GetString(value);
-                }
-                else if (Ascii.EqualsIgnoreCase(name, "connection"u8))
-                {
-                    if (HasToken(value, "close"u8))
-                    {
-                        head.KeepAlive = false;
-                    }
-                    else if (http10 && HasToken(value, "keep-alive"u8))
-                    {
-                        head.KeepAlive = true;
-                    }
-                }
-            }
-            if (head.Chunked)
-            {
-                head.ContentLength = -1;
-            }
-            else if (head.ContentLength < 0 && head.Status is not (204 or 304) && head.Status >= 200)
-            {
-                head.KeepAlive = false; // the body ends when the connection does
-            }
-            return head;
-        }
-
-        private static bool HasToken(ReadOnlySpan<byte> list, ReadOnlySpan<byte> token)
-        {
-            foreach (var range in list.Split((byte)','))
-            {
-                if (Ascii.EqualsIgnoreCase(list[range].Trim(" \t"u8), token))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -657,7 +558,7 @@ internal sealed class ScrapeHttpClient : IDisposable
     }
 
     /// <summary>A response body framed by Content-Length, chunked encoding, or the end of the connection.</summary>
-    private sealed class BodyStream(Connection conn, Head head) : ForwardReadStream
+    private sealed class BodyStream(Connection conn, ResponseHead head) : ForwardReadStream
     {
         private long _remaining = head.Chunked ? 0 : head.ContentLength; // of the body, or of the current chunk
         private bool _done = head.Status is 204 or 304 || head.ContentLength == 0;
