@@ -1,9 +1,6 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Ariane.Config;
 using Ariane.Storage;
@@ -18,7 +15,7 @@ namespace Ariane.Scrape;
 /// on the ingestion benchmark those wake-ups were a large part of the CPU. Here a socket is only ever read with
 /// blocking calls, so a response wakes the thread waiting for it and nothing else.
 /// <para>
-/// It does what the scrape configuration offers: TLS (tls_config, through <see cref="SslStream"/>), basic auth,
+/// It does what the scrape configuration offers: TLS (tls_config, through <see cref="ScrapeTls"/>), basic auth,
 /// authorization and bearer tokens (credential files re-read on every request), follow_redirects (up to 10, the
 /// Authorization header dropped on the way, as <see cref="HttpClient"/> does), Content-Length, chunked and
 /// read-to-close bodies. The deadline is a cancellation token: when it fires, the connection is closed under the
@@ -32,7 +29,7 @@ internal sealed class ScrapeHttpClient : IDisposable
     private static readonly long IdleTimeoutTicks = TimeSpan.FromMinutes(5).Ticks;
 
     private readonly HttpClientConfig _cfg;
-    private readonly SslClientAuthenticationOptions? _tls;
+    private readonly ScrapeTls _tls;
     private readonly string _userAgent;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Stack<Connection>> _idle = new(StringComparer.Ordinal);
@@ -43,7 +40,7 @@ internal sealed class ScrapeHttpClient : IDisposable
     {
         _cfg = cfg;
         _time = time;
-        _tls = cfg.TlsConfig is { } tls ? TlsOptions(tls) : null;
+        _tls = new ScrapeTls(cfg.TlsConfig);
         _userAgent = "Ariane/" + typeof(ScrapeHttpClient).Assembly.GetName().Version;
     }
 
@@ -215,91 +212,10 @@ internal sealed class ScrapeHttpClient : IDisposable
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         if (url.Scheme == Uri.UriSchemeHttps)
         {
-            var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-            var options = _tls is null ? new SslClientAuthenticationOptions() : Clone(_tls);
-            if (string.IsNullOrEmpty(options.TargetHost))
-            {
-                options.TargetHost = address;
-            }
-            using (ct.UnsafeRegister(static s => ((Stream)s!).Dispose(), ssl))
-            {
-                try
-                {
-                    ssl.AuthenticateAsClient(options);
-                }
-                catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
-                {
-                    ssl.Dispose();
-                    ct.ThrowIfCancellationRequested();
-                    throw new HttpRequestException("The SSL connection could not be established, see inner exception.", e);
-                }
-            }
-            stream = ssl;
+            stream = _tls.Authenticate(stream, address, ct);
         }
         return new Connection(key, socket, stream);
 #pragma warning restore CA2000
-    }
-
-    private static SslClientAuthenticationOptions Clone(SslClientAuthenticationOptions o) => new()
-    {
-        TargetHost = o.TargetHost,
-        EnabledSslProtocols = o.EnabledSslProtocols,
-        ClientCertificates = o.ClientCertificates,
-        RemoteCertificateValidationCallback = o.RemoteCertificateValidationCallback,
-    };
-
-    /// <summary>TLS options from tls_config: server name, minimum version, client certificate, CA, insecure_skip_verify.</summary>
-    private static SslClientAuthenticationOptions TlsOptions(TlsConfig tls)
-    {
-        var o = new SslClientAuthenticationOptions();
-        if (!string.IsNullOrEmpty(tls.ServerName))
-        {
-            o.TargetHost = tls.ServerName;
-        }
-        o.EnabledSslProtocols = tls.MinVersion switch
-        {
-            "TLS13" => SslProtocols.Tls13,
-            _ => SslProtocols.Tls12 | SslProtocols.Tls13,
-        };
-        if (!string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile))
-        {
-#pragma warning disable CA2000 // the certificate lives in the options, which the client keeps for its lifetime
-            o.ClientCertificates = [X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile)];
-#pragma warning restore CA2000
-        }
-        X509Certificate2Collection? roots = null;
-        if (!string.IsNullOrEmpty(tls.CaFile))
-        {
-            roots = [];
-            roots.ImportFromPemFile(tls.CaFile);
-        }
-        if (tls.InsecureSkipVerify)
-        {
-            // The user asked for it with insecure_skip_verify, as in Prometheus.
-#pragma warning disable CA5359
-            o.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
-#pragma warning restore CA5359
-        }
-        else if (roots is not null)
-        {
-            o.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-            {
-                if (cert is null)
-                {
-                    return false;
-                }
-                if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                {
-                    return false;
-                }
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(new X509Certificate2(cert));
-            };
-        }
-        return o;
     }
 
     private Connection? TakeIdle(string key)
