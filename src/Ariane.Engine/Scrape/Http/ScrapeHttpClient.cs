@@ -200,7 +200,7 @@ internal sealed class ScrapeHttpClient : IDisposable
             _conn = conn;
             _head = head;
             _abort = abort;
-            _body = new BodyStream(conn.Reader, head);
+            _body = BodyStream.For(conn.Reader, head);
         }
 
         public int StatusCode => _head.Status;
