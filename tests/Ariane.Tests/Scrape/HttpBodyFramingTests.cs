@@ -50,11 +50,10 @@ public sealed class HttpBodyFramingTests
     }
 
     [Theory]
-    // A size line with no hexadecimal digit is worded as a cut connection (today; see the fix that follows).
-    [InlineData("zz\r\nabc\r\n0\r\n\r\n", "The response ended prematurely.")]
-    [InlineData("\r\nabc\r\n0\r\n\r\n", "The response ended prematurely.")]
-    [InlineData(";ext\r\n", "The response ended prematurely.")]
-    // One with more digits than fit is not a chunk size.
+    // A size line with no hexadecimal digit, or with more than fit, is not a chunk size.
+    [InlineData("zz\r\nabc\r\n0\r\n\r\n", "The response has an invalid chunk size.")]
+    [InlineData("\r\nabc\r\n0\r\n\r\n", "The response has an invalid chunk size.")]
+    [InlineData(";ext\r\n", "The response has an invalid chunk size.")]
     [InlineData("1000000000000000\r\n", "The response has an invalid chunk size.")]
     // A chunk's data must end with its line end.
     [InlineData("3\r\nabcd\r\n0\r\n\r\n", "The response has an invalid chunk terminator.")]

@@ -61,9 +61,14 @@ internal sealed class ChunkedBodyStream(HttpResponseReader reader, bool empty) :
         {
             b = reader.ReadByte();
         }
-        if (b < 0 || digits == 0)
+        if (b < 0)
         {
             throw new IOException("The response ended prematurely.");
+        }
+        if (digits == 0)
+        {
+            // A whole line came, but no size in it: a malformed chunk, not a cut connection.
+            throw new IOException("The response has an invalid chunk size.");
         }
         return size;
     }
