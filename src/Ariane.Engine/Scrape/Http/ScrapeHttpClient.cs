@@ -30,6 +30,7 @@ internal sealed class ScrapeHttpClient : IDisposable
     private readonly ConnectionPool _pool;
     private readonly string _userAgent;
 
+    /// <summary>A client for the pool's <paramref name="cfg"/>; TLS files are read now, credential files per request.</summary>
     public ScrapeHttpClient(HttpClientConfig cfg, TimeProvider time)
     {
         _cfg = cfg;
@@ -203,20 +204,25 @@ internal sealed class ScrapeHttpClient : IDisposable
             _body = BodyStream.For(conn.Reader, head);
         }
 
+        /// <summary>The status code of the final response (informational ones are skipped).</summary>
         public int StatusCode => _head.Status;
 
         /// <summary>The reason phrase the target sent, or the standard one for the status.</summary>
         public string ReasonPhrase => string.IsNullOrEmpty(_head.Reason) ? ReasonFor(_head.Status) : _head.Reason;
 
+        /// <summary>The Content-Type header, which picks the exposition format; null without one.</summary>
         public string? ContentType => _head.ContentType;
 
+        /// <summary>The Content-Encoding header (gzip is undone by the caller); null without one.</summary>
         public string? ContentEncoding => _head.ContentEncoding;
 
+        /// <summary>The Location header of a redirect; null without one.</summary>
         public string? Location => _head.Location;
 
         /// <summary>The body, decoded from its transfer encoding (not from its content encoding).</summary>
         public Stream Body => _body;
 
+        /// <summary>Returns the connection to the pool if the body was read whole and it may be kept alive; else closes it.</summary>
         public void Dispose()
         {
             if (_disposed)
