@@ -201,7 +201,7 @@ internal sealed class QueryData : IDisposable
     }
 
     /// <summary>
-    /// <c>--decode</c>: reads every sample of the queries' 3 h (through <see cref="Ariane.Storage.ISampleIterator.Read"/>) on one
+    /// <c>--decode</c>: reads every sample of the queries' 3 h (through <c>ISampleIterator.Read</c>) on one
     /// thread, <paramref name="rounds"/> times, and prints the best time per sample: the storage's decoding alone.
     /// </summary>
     private static void Decode(QueryData data, int rounds)

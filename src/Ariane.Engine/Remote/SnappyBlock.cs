@@ -75,41 +75,41 @@ public static class SnappyBlock
             switch (tag & 3)
             {
                 case 0:
-                {
-                    long n = tag >> 2;
-                    if (n < 60)
                     {
-                        s++;
-                    }
-                    else
-                    {
-                        // 60..63: the length minus one follows in 1..4 little-endian bytes.
-                        int extra = (int)n - 59;
-                        if (extra > block.Length - s - 1)
+                        long n = tag >> 2;
+                        if (n < 60)
                         {
-                            throw Corrupt("truncated literal length");
+                            s++;
                         }
-                        n = 0;
-                        for (int k = extra; k >= 1; k--)
+                        else
                         {
-                            n = (n << 8) | block[s + k];
+                            // 60..63: the length minus one follows in 1..4 little-endian bytes.
+                            int extra = (int)n - 59;
+                            if (extra > block.Length - s - 1)
+                            {
+                                throw Corrupt("truncated literal length");
+                            }
+                            n = 0;
+                            for (int k = extra; k >= 1; k--)
+                            {
+                                n = (n << 8) | block[s + k];
+                            }
+                            s += 1 + extra;
                         }
-                        s += 1 + extra;
+                        n++;
+                        if (n > block.Length - s)
+                        {
+                            throw Corrupt("literal runs past the end of the input");
+                        }
+                        if (n > output.Length - d)
+                        {
+                            throw Corrupt("data longer than the declared length");
+                        }
+                        block.Slice(s, (int)n).CopyTo(output[d..]);
+                        s += (int)n;
+                        d += (int)n;
+                        continue;
                     }
-                    n++;
-                    if (n > block.Length - s)
-                    {
-                        throw Corrupt("literal runs past the end of the input");
-                    }
-                    if (n > output.Length - d)
-                    {
-                        throw Corrupt("data longer than the declared length");
-                    }
-                    block.Slice(s, (int)n).CopyTo(output[d..]);
-                    s += (int)n;
-                    d += (int)n;
-                    continue;
-                }
                 case 1:
                     if (block.Length - s < 2)
                     {

@@ -1,7 +1,6 @@
 using Ariane.Config;
 using Ariane.Discovery;
 using Ariane.Model;
-using Ariane.TextParse;
 
 namespace Ariane.Scrape;
 

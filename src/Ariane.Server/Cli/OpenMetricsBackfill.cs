@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Ariane.Model;
 using Ariane.TextParse;
 using Ariane.Tsdb.Blocks;

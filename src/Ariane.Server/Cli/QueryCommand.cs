@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Linq;
 using System.Text.Json;
 
 namespace Ariane.Server.Cli;

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using Ariane.Model;
 using Ariane.PromQL.Parser;
-using Ariane.Storage;
 using Ariane.Server.Logging;
+using Ariane.Storage;
 using Ariane.Tsdb;
 
 namespace Ariane.Server.Cli;

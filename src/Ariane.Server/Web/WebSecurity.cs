@@ -1,5 +1,3 @@
-using Ariane.Config;
-
 namespace Ariane.Server.Web;
 
 /// <summary>

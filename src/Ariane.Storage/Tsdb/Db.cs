@@ -1,4 +1,3 @@
-using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tsdb.Blocks;
 using Microsoft.Extensions.Logging;

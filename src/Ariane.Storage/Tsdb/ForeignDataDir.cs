@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Ariane.Tsdb.Blocks;
-using Ariane.Tsdb.Wal;
 
 namespace Ariane.Tsdb;
 

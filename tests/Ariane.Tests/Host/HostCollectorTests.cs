@@ -1,6 +1,6 @@
 using Ariane.Host;
-using Microsoft.Extensions.Time.Testing;
 using Ariane.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.Host;
 

@@ -6,7 +6,6 @@ using Ariane.Discovery;
 using Ariane.Scrape;
 using Ariane.Tests.Support;
 using Ariane.Tsdb;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

@@ -174,12 +174,16 @@ public class PromQLParserPropertyTests
         return Gen.OneOf(
             leaf,
             leaf,
-            from a in sub from op in Pick("+", "-", "*", "/", "%", "^", "==", "!=", "<", ">=", "and", "or", "unless", "atan2", "> bool")
+            from a in sub
+            from op in Pick("+", "-", "*", "/", "%", "^", "==", "!=", "<", ">=", "and", "or", "unless", "atan2", "> bool")
             from mod in Pick("", "", " on(job)", " ignoring(instance)", " on(job) group_left", " on(a) group_right(b, c)", " fill(0)", " fill_left(1) fill_right(-2)")
             from b in sub
             select a + " " + op + mod + " " + b,
             from f in Pick("rate", "increase", "delta", "max_over_time", "changes", "quantile_over_time(0.5, ")
-            from s in Selector() from d in DurationExpr() from x in Pick("", " anchored", " smoothed") from m in Modifiers()
+            from s in Selector()
+            from d in DurationExpr()
+            from x in Pick("", " anchored", " smoothed")
+            from m in Modifiers()
             select f.EndsWith(' ') ? f + s + "[" + d + "]" + x + m + ")" : f + "(" + s + "[" + d + "]" + x + m + ")",
             from f in Pick("abs", "sort", "vector", "scalar", "time", "histogram_quantile(0.9, ", "label_replace", "round", "info", "clamp")
             from a in sub
@@ -199,7 +203,10 @@ public class PromQLParserPropertyTests
             select agg.EndsWith(' ')
                 ? (before ? agg[..agg.IndexOf('(')] + g + " " + agg[agg.IndexOf('(')..] + a + ")" : agg + a + ")" + g)
                 : (before ? agg + g + " (" + a + ")" : agg + "(" + a + ")" + g),
-            from a in sub from r in DurationExpr() from s in Pick("", "1m", "step()") from m in Modifiers()
+            from a in sub
+            from r in DurationExpr()
+            from s in Pick("", "1m", "step()")
+            from m in Modifiers()
             select "(" + a + ")[" + r + ":" + s + "]" + m,
             sub.Select(a => "(" + a + ")"),
             sub.Select(a => "-" + a));

@@ -1,6 +1,5 @@
 using Ariane.Model;
 using Ariane.PromQL.Engine;
-using Ariane.Storage;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.PromQL;

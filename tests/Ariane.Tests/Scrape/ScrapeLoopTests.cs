@@ -5,7 +5,6 @@ using Ariane.Model;
 using Ariane.Scrape;
 using Ariane.Tests.Support;
 using Ariane.Tsdb;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

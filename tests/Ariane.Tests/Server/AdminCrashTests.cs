@@ -111,7 +111,8 @@ public class AdminCrashTests
                 await sock.ConnectAsync(ctx.DnsEndPoint, ct);
                 return new NetworkStream(sock, ownsSocket: true);
             },
-        }) { Timeout = TimeSpan.FromSeconds(60) };
+        })
+        { Timeout = TimeSpan.FromSeconds(60) };
         var streaming = new TaskCompletionSource();
         var (acked, mid) = await KillDuring(data, cfg,
             async s =>

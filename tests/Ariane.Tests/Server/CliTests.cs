@@ -1,4 +1,3 @@
-using Ariane.Server.Api;
 using Ariane.Server.Cli;
 
 namespace Ariane.Tests.Server;

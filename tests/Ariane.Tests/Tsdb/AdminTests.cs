@@ -2,7 +2,6 @@ using Ariane.Model;
 using Ariane.Storage;
 using Ariane.Tests.Support;
 using Ariane.Tsdb;
-using Ariane.Tsdb.Blocks;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ariane.Tests.Tsdb;

@@ -1,6 +1,5 @@
 using Ariane.Model;
 using Ariane.Storage;
-using Ariane.Tsdb;
 using Ariane.Tests.Support;
 using Ariane.Tsdb.Blocks;
 

@@ -1,6 +1,5 @@
 using Ariane.Model;
 using Ariane.Tsdb;
-using Ariane.Tsdb.Blocks;
 using Ariane.Tsdb.Chunks;
 using FsCheck;
 using FsCheck.Xunit;

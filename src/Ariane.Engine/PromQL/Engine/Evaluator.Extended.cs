@@ -1,4 +1,3 @@
-using Ariane.Model;
 using Ariane.PromQL.Ast;
 
 namespace Ariane.PromQL.Engine;

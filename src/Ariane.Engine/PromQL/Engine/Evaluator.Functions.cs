@@ -1,9 +1,7 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Ariane.Model;
 using Ariane.PromQL.Ast;
-using Ariane.Storage;
 
 namespace Ariane.PromQL.Engine;
 

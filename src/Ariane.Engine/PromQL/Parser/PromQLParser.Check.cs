@@ -37,24 +37,24 @@ internal sealed partial class ParserState
                 break;
 
             case UnaryExpr u:
-            {
-                var t = Check(u.Expr);
-                if (t is not (ExprType.Scalar or ExprType.InstantVector))
                 {
-                    AddError(u.Position.Start, "unary expression only allowed on expressions of type scalar or instant vector, got " + PromQLFormat.Quote(PromQLFormat.DocumentedType(t)));
+                    var t = Check(u.Expr);
+                    if (t is not (ExprType.Scalar or ExprType.InstantVector))
+                    {
+                        AddError(u.Position.Start, "unary expression only allowed on expressions of type scalar or instant vector, got " + PromQLFormat.Quote(PromQLFormat.DocumentedType(t)));
+                    }
+                    break;
                 }
-                break;
-            }
 
             case SubqueryExpr s:
-            {
-                var t = Check(s.Expr);
-                if (t != ExprType.InstantVector)
                 {
-                    AddError(s.Position.Start, "subquery is only allowed on instant vector, got " + PromQLFormat.InternalType(t) + " instead");
+                    var t = Check(s.Expr);
+                    if (t != ExprType.InstantVector)
+                    {
+                        AddError(s.Position.Start, "subquery is only allowed on instant vector, got " + PromQLFormat.InternalType(t) + " instead");
+                    }
+                    break;
                 }
-                break;
-            }
 
             case MatrixSelector m:
                 Check(m.VectorSelector);

@@ -439,12 +439,12 @@ internal sealed partial class ParserState
                 Advance();
                 return new StringLiteral(t.Value!, new PositionRange(t.Pos, t.End));
             case TokenKind.LeftParen:
-            {
-                Advance();
-                var inner = ParseBinary(0);
-                var close = Expect(TokenKind.RightParen);
-                return new ParenExpr(inner, new PositionRange(t.Pos, close.End));
-            }
+                {
+                    Advance();
+                    var inner = ParseBinary(0);
+                    var close = Expect(TokenKind.RightParen);
+                    return new ParenExpr(inner, new PositionRange(t.Pos, close.End));
+                }
             case TokenKind.LeftBrace:
                 return ParseVectorSelector(null);
         }
@@ -936,51 +936,51 @@ internal sealed partial class ParserState
             case TokenKind.Number or TokenKind.Duration:
                 return DurationLiteral(Advance(), t.Pos);
             case TokenKind.Add or TokenKind.Sub:
-            {
-                Advance();
-                bool neg = t.Kind == TokenKind.Sub;
-                var u = Peek;
-                switch (u.Kind)
                 {
-                    case TokenKind.Number or TokenKind.Duration:
+                    Advance();
+                    bool neg = t.Kind == TokenKind.Sub;
+                    var u = Peek;
+                    switch (u.Kind)
                     {
-                        var lit = ParseLiteralValue(Advance());
-                        double v = neg ? -lit.Value : lit.Value;
-                        if (OutOfRange(v))
-                        {
-                            AddError(t.Pos, "duration out of range");
-                            v = 0;
-                        }
-                        return new NumberLiteral(v, lit.IsDuration, new PositionRange(t.Pos, u.End));
+                        case TokenKind.Number or TokenKind.Duration:
+                            {
+                                var lit = ParseLiteralValue(Advance());
+                                double v = neg ? -lit.Value : lit.Value;
+                                if (OutOfRange(v))
+                                {
+                                    AddError(t.Pos, "duration out of range");
+                                    v = 0;
+                                }
+                                return new NumberLiteral(v, lit.IsDuration, new PositionRange(t.Pos, u.End));
+                            }
+                        case TokenKind.Step or TokenKind.Range or TokenKind.MinOf or TokenKind.MaxOf:
+                            {
+                                var inner = ParseDurationAtom(ctx, RangeStartExpected);
+                                if (!neg)
+                                {
+                                    return inner;
+                                }
+                                var de = new DurationExpr(neg ? DurationOp.Sub : DurationOp.Add, null, inner, false, new PositionRange(t.Pos, inner.Position.End));
+                                ExperimentalDuration(de);
+                                return de;
+                            }
+                        case TokenKind.LeftParen:
+                            {
+                                var paren = ParseParenDuration(ctx, RangeStartExpected);
+                                return ApplyUnaryDuration(t, paren);
+                            }
+                        default:
+                            Unexpected(u, ctx, RangeStartExpected);
+                            return null;
                     }
-                    case TokenKind.Step or TokenKind.Range or TokenKind.MinOf or TokenKind.MaxOf:
-                    {
-                        var inner = ParseDurationAtom(ctx, RangeStartExpected);
-                        if (!neg)
-                        {
-                            return inner;
-                        }
-                        var de = new DurationExpr(neg ? DurationOp.Sub : DurationOp.Add, null, inner, false, new PositionRange(t.Pos, inner.Position.End));
-                        ExperimentalDuration(de);
-                        return de;
-                    }
-                    case TokenKind.LeftParen:
-                    {
-                        var paren = ParseParenDuration(ctx, RangeStartExpected);
-                        return ApplyUnaryDuration(t, paren);
-                    }
-                    default:
-                        Unexpected(u, ctx, RangeStartExpected);
-                        return null;
                 }
-            }
             case TokenKind.Step or TokenKind.Range or TokenKind.MinOf or TokenKind.MaxOf:
                 return ParseDurationAtom(ctx, RangeStartExpected);
             case TokenKind.LeftParen:
-            {
-                var paren = ParseParenDuration(ctx, RangeStartExpected);
-                return ContinueDurationExpr(paren, 0, ctx, RangeStartExpected);
-            }
+                {
+                    var paren = ParseParenDuration(ctx, RangeStartExpected);
+                    return ContinueDurationExpr(paren, 0, ctx, RangeStartExpected);
+                }
             default:
                 Unexpected(t, ctx, RangeStartExpected);
                 return null;
@@ -1204,46 +1204,46 @@ internal sealed partial class ParserState
             case TokenKind.Number or TokenKind.Duration:
                 return DurationLiteral(Advance(), t.Pos);
             case TokenKind.Step or TokenKind.Range:
-            {
-                Advance();
-                if (Peek.Kind != TokenKind.LeftParen)
                 {
-                    Unexpected(Peek, context, expected);
+                    Advance();
+                    if (Peek.Kind != TokenKind.LeftParen)
+                    {
+                        Unexpected(Peek, context, expected);
+                    }
+                    Advance();
+                    if (Peek.Kind != TokenKind.RightParen)
+                    {
+                        Unexpected(Peek, context, expected);
+                    }
+                    var close = Advance();
+                    var de = new DurationExpr(t.Kind == TokenKind.Step ? DurationOp.Step : DurationOp.Range, null, null, false, new PositionRange(t.Pos, close.End));
+                    ExperimentalDuration(de);
+                    return de;
                 }
-                Advance();
-                if (Peek.Kind != TokenKind.RightParen)
-                {
-                    Unexpected(Peek, context, expected);
-                }
-                var close = Advance();
-                var de = new DurationExpr(t.Kind == TokenKind.Step ? DurationOp.Step : DurationOp.Range, null, null, false, new PositionRange(t.Pos, close.End));
-                ExperimentalDuration(de);
-                return de;
-            }
             case TokenKind.MinOf or TokenKind.MaxOf:
-            {
-                Advance();
-                if (Peek.Kind != TokenKind.LeftParen)
                 {
-                    Unexpected(Peek, context, expected);
+                    Advance();
+                    if (Peek.Kind != TokenKind.LeftParen)
+                    {
+                        Unexpected(Peek, context, expected);
+                    }
+                    Advance();
+                    var a = ParseDurationExpr(0, context, expected);
+                    if (Peek.Kind != TokenKind.Comma)
+                    {
+                        Unexpected(Peek, context, expected);
+                    }
+                    Advance();
+                    var b = ParseDurationExpr(0, context, expected);
+                    if (Peek.Kind != TokenKind.RightParen)
+                    {
+                        Unexpected(Peek, context, expected);
+                    }
+                    var close = Advance();
+                    var de = new DurationExpr(t.Kind == TokenKind.MinOf ? DurationOp.MinOf : DurationOp.MaxOf, a, b, false, new PositionRange(t.Pos, close.End));
+                    ExperimentalDuration(de);
+                    return de;
                 }
-                Advance();
-                var a = ParseDurationExpr(0, context, expected);
-                if (Peek.Kind != TokenKind.Comma)
-                {
-                    Unexpected(Peek, context, expected);
-                }
-                Advance();
-                var b = ParseDurationExpr(0, context, expected);
-                if (Peek.Kind != TokenKind.RightParen)
-                {
-                    Unexpected(Peek, context, expected);
-                }
-                var close = Advance();
-                var de = new DurationExpr(t.Kind == TokenKind.MinOf ? DurationOp.MinOf : DurationOp.MaxOf, a, b, false, new PositionRange(t.Pos, close.End));
-                ExperimentalDuration(de);
-                return de;
-            }
             case TokenKind.LeftParen:
                 return ParseParenDuration(context, expected);
             default:

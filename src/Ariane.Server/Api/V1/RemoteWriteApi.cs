@@ -1,4 +1,3 @@
-using System.Buffers;
 using Ariane.Remote;
 using Ariane.Server.Cli;
 using Ariane.Storage;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Ariane.Tsdb.Blocks;
-using Ariane.Tsdb.Chunks;
 using Ariane.Tsdb.Wal;
 using Microsoft.Extensions.Logging;
 
