@@ -157,7 +157,7 @@ public static class ServerHost
 
         var state = new ServerState(o, config, time);
         var storage = new StorageModule(o, config, time, log, loggers.CreateLogger("Ariane.tsdb"));
-        var discovery = new DiscoveryModule();
+        var discovery = new DiscoveryModule(loggers.CreateLogger("Ariane.discovery"));
         var scrape = new ScrapeModule(storage, discovery.Scrape, o, config, time, log, scrapeLog);
         var webApi = new WebApiModule(app, storage, scrape.Manager, state, log, tls is null ? "http" : "https");
         // The modules in start order; they stop in the reverse order. Storage opens first (WAL replay) and closes

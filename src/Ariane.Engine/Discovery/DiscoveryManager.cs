@@ -1,19 +1,20 @@
 using System.Text;
 using Ariane.Config;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ariane.Discovery;
 
 /// <summary>
 /// One named set of discoverers (a scrape job, later an <c>alerting.alertmanagers</c> entry): its name, a fingerprint
 /// of its discovery configuration (a set whose fingerprint is unchanged keeps running across reloads) and how to make
-/// its discoverers.
+/// its discoverers, given the manager's logger.
 /// </summary>
-public sealed record DiscoverySet(string Name, string Fingerprint, Func<List<IDiscoverer>> Create)
+public sealed record DiscoverySet(string Name, string Fingerprint, Func<ILogger, List<IDiscoverer>> Create)
 {
     /// <summary>The set of a scrape job: its <c>static_configs</c> and <c>file_sd_configs</c>.</summary>
-    public static DiscoverySet For(ScrapeConfig cfg, TimeProvider time, ILogger? log) =>
-        new(cfg.JobName, FingerprintOf(cfg.StaticConfigs, cfg.FileSdConfigs), () => Discoverers.For(cfg, time, log));
+    public static DiscoverySet For(ScrapeConfig cfg, TimeProvider time) =>
+        new(cfg.JobName, FingerprintOf(cfg.StaticConfigs, cfg.FileSdConfigs), log => Discoverers.For(cfg, time, log));
 
     /// <summary>
     /// Appends what decides a discovery set's targets (every static group, every file list and its refresh interval)
@@ -79,10 +80,13 @@ public sealed class DiscoveryManager : ITargetDiscovery, IAsyncDisposable
     private readonly Dictionary<string, SetState> _sets = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    /// <summary>Creates an idle manager.</summary>
-    public DiscoveryManager(string name)
+    private readonly ILogger _log;
+
+    /// <summary>Creates an idle manager whose discoverers log to <paramref name="log"/> (<see cref="DiscoveryLog"/>).</summary>
+    public DiscoveryManager(string name, ILogger? log = null)
     {
         Name = name;
+        _log = log ?? NullLogger.Instance;
     }
 
     /// <inheritdoc/>
@@ -127,7 +131,7 @@ public sealed class DiscoveryManager : ITargetDiscovery, IAsyncDisposable
                     var state = StateOf(s.Name);
                     if (state.Run is null)
                     {
-                        var run = new Run(s.Fingerprint, s.Create());
+                        var run = new Run(s.Fingerprint, s.Create(_log));
                         lock (state)
                         {
                             state.Run = run;

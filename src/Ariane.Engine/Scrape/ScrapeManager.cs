@@ -46,7 +46,7 @@ public sealed class ScrapeManager : IAsyncDisposable
         _scheduler = new ScrapeScheduler(time, log);
         if (discovery is null)
         {
-            _ownDiscovery = new DiscoveryManager("scrape");
+            _ownDiscovery = new DiscoveryManager("scrape", log);
             discovery = _ownDiscovery;
         }
         _discovery = discovery;
@@ -80,7 +80,7 @@ public sealed class ScrapeManager : IAsyncDisposable
             var sets = new List<DiscoverySet>(config.ScrapeConfigs.Count);
             foreach (var sc in config.ScrapeConfigs)
             {
-                sets.Add(DiscoverySet.For(sc, _time, _log));
+                sets.Add(DiscoverySet.For(sc, _time));
             }
             await _discovery.ApplyConfigAsync(sets).ConfigureAwait(false);
             var next = new Dictionary<string, ScrapePool>(StringComparer.Ordinal);

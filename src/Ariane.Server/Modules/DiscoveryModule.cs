@@ -15,8 +15,14 @@ namespace Ariane.Server.Modules;
 [SuppressMessage("Design", "CA1001", Justification = "A module's end of life is StopAsync, which the host calls once for every module and which disposes the manager")]
 internal sealed class DiscoveryModule : IServerModule
 {
-    private readonly DiscoveryManager _scrape = new("scrape");
+    private readonly DiscoveryManager _scrape;
     private volatile bool _started;
+
+    /// <summary>Creates the module; its discoverers log to <paramref name="log"/> (<c>source=discovery</c>).</summary>
+    public DiscoveryModule(ILogger log)
+    {
+        _scrape = new DiscoveryManager("scrape", log);
+    }
 
     /// <summary>The discovery of scrape targets, for the scrape module.</summary>
     public ITargetDiscovery Scrape => _scrape;

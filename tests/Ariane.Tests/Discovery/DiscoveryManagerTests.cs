@@ -72,7 +72,7 @@ public sealed class DiscoveryManagerTests
         }
     }
 
-    private static DiscoverySet Set(string name, string fingerprint, Manual d) => new(name, fingerprint, () => [d]);
+    private static DiscoverySet Set(string name, string fingerprint, Manual d) => new(name, fingerprint, _ => [d]);
 
     [Fact]
     public async Task A_consumer_attaching_later_gets_the_groups_already_discovered_at_once()
@@ -161,10 +161,10 @@ public sealed class DiscoveryManagerTests
         var b = new ScrapeConfig { JobName = "j", StaticConfigs = [new StaticConfig { Targets = ["a:1"] }], ScrapeInterval = TimeSpan.FromSeconds(5) };
         var c = new ScrapeConfig { JobName = "j", StaticConfigs = [new StaticConfig { Targets = ["b:1"] }] };
         var time = TimeProvider.System;
-        Assert.Equal(DiscoverySet.For(a, time, null).Fingerprint, DiscoverySet.For(b, time, null).Fingerprint);
-        Assert.NotEqual(DiscoverySet.For(a, time, null).Fingerprint, DiscoverySet.For(c, time, null).Fingerprint);
+        Assert.Equal(DiscoverySet.For(a, time).Fingerprint, DiscoverySet.For(b, time).Fingerprint);
+        Assert.NotEqual(DiscoverySet.For(a, time).Fingerprint, DiscoverySet.For(c, time).Fingerprint);
         await using var m = new DiscoveryManager("scrape");
-        await m.ApplyConfigAsync([DiscoverySet.For(a, time, null)]);
+        await m.ApplyConfigAsync([DiscoverySet.For(a, time)]);
         var sink = new Sink();
         using (m.Attach("j", sink.Receive))
         {
