@@ -310,16 +310,7 @@ public static class RemoteWriteDecoder
                 }
                 first = false;
                 sb.Append(Lenient(name)).Append("=\"");
-                foreach (char c in Lenient(value))
-                {
-                    switch (c)
-                    {
-                        case '\\': sb.Append("\\\\"); break;
-                        case '"': sb.Append("\\\""); break;
-                        case '\n': sb.Append("\\n"); break;
-                        default: sb.Append(c); break;
-                    }
-                }
+                Labels.EscapeInto(sb, Lenient(value));
                 sb.Append('"');
             }
             else

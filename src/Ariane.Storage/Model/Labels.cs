@@ -431,7 +431,11 @@ public sealed class Labels : IEquatable<Labels>, IComparable<Labels>
         return sb.Append('}').ToString();
     }
 
-    internal static void EscapeInto(StringBuilder sb, string v)
+    /// <summary>
+    /// Appends a label value escaped as the text exposition format and Prometheus's label printing escape it (backslash,
+    /// double quote and line feed), without the surrounding quotes.
+    /// </summary>
+    public static void EscapeInto(StringBuilder sb, string v)
     {
         foreach (char c in v)
         {

@@ -143,6 +143,12 @@ internal sealed partial class Evaluator
     private static void SortAndCoalesce(List<(double Upper, double Count)> buckets)
     {
         buckets.Sort(static (a, b) => a.Upper.CompareTo(b.Upper));
+        Coalesce(buckets);
+    }
+
+    // Merges buckets with the same upper bound (adding their counts) in a list sorted by upper bound.
+    private static void Coalesce(List<(double Upper, double Count)> buckets)
+    {
         int w = 0;
         var last = buckets[0];
         for (int i = 1; i < buckets.Count; i++)
@@ -275,23 +281,7 @@ internal sealed partial class Evaluator
         {
             return double.NaN;
         }
-        // Coalesce buckets with the same upper bound.
-        int w = 0;
-        var last = buckets[0];
-        for (int i = 1; i < buckets.Count; i++)
-        {
-            if (buckets[i].Upper == last.Upper)
-            {
-                last.Count += buckets[i].Count;
-            }
-            else
-            {
-                buckets[w++] = last;
-                last = buckets[i];
-            }
-        }
-        buckets[w++] = last;
-        buckets.RemoveRange(w, buckets.Count - w);
+        Coalesce(buckets);
 
         // Make the counts monotonic, ignoring tiny floating-point differences.
         double prev = buckets[0].Count;

@@ -175,16 +175,7 @@ public static class FederateApi
     {
         sb.Append(first ? '{' : ',').Append(name).Append("=\"");
         first = false;
-        foreach (char c in value)
-        {
-            switch (c)
-            {
-                case '\\': sb.Append("\\\\"); break;
-                case '"': sb.Append("\\\""); break;
-                case '\n': sb.Append("\\n"); break;
-                default: sb.Append(c); break;
-            }
-        }
+        Labels.EscapeInto(sb, value);
         sb.Append('"');
     }
 
