@@ -5,6 +5,7 @@ using Ariane.Server.Api.V1;
 using Ariane.Server.Cli;
 using Ariane.Server.Logging;
 using Ariane.Server.Modules;
+using Ariane.Server.Ui;
 using Ariane.Server.Web;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -169,6 +170,7 @@ public static class ServerHost
             storage,
             discovery,
             webApi,
+            new UiModule(UiAssets.Load()),
             scrape,
             new SelfMetricsModule(state),
         ];

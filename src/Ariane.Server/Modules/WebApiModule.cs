@@ -72,13 +72,6 @@ internal sealed class WebApiModule : IServerModule
         StatusApi.Map(routes, _storage, _state);
         RemoteWriteApi.Map(routes, _storage, _remoteWrite, o);
         AdminApi.Map(routes, _storage, _state);
-        // A plain request delegate: a handler returning IResult would be compiled through expression trees at start,
-        // which loads System.Linq.Expressions and the minimal-API binder (about 4 MB resident) for one redirect.
-        routes.MapGet("/", static ctx =>
-        {
-            ctx.Response.Redirect("/api/v1/targets");
-            return Task.CompletedTask;
-        });
     }
 
     /// <inheritdoc/>
