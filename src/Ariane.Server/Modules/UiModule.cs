@@ -32,16 +32,22 @@ internal sealed class UiModule(UiAssets assets) : IServerModule
             return assets.Find(path) is { } a ? Send(ctx, a, Immutable) : NotFound(ctx);
         });
         routes.MapMethods("/", ["GET", "HEAD"], ctx => SendIndex(ctx));
-        // Client-side routes (/query, /targets, ...) load the app, which routes them; a path with a file extension, or
-        // under a server prefix, is a missing file, not a page.
-        routes.MapFallback(ctx =>
+        // Client-side routes (/query, /targets, ...) load the app, which routes them. Not a catch-all route: that would
+        // also take a GET to a POST-only API path, which must stay 405. So a middleware, after routing, serves the page
+        // only where no endpoint matched at all; a path with a file extension, or under a server prefix, stays 404.
+        if (routes is IApplicationBuilder app)
         {
-            string p = ctx.Request.Path.Value ?? "/";
-            bool page = (HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method))
-                && !p.StartsWith("/api/", StringComparison.Ordinal) && !p.StartsWith("/-/", StringComparison.Ordinal)
-                && !p.StartsWith("/assets/", StringComparison.Ordinal) && !Path.HasExtension(p);
-            return page ? SendIndex(ctx) : NotFound(ctx);
-        });
+            app.Use((ctx, next) => ctx.GetEndpoint() is null && IsPage(ctx.Request) ? SendIndex(ctx) : next(ctx));
+        }
+    }
+
+    /// <summary>True for a GET or HEAD of a path the app may route: not under a server prefix, no file extension.</summary>
+    internal static bool IsPage(HttpRequest r)
+    {
+        string p = r.Path.Value ?? "/";
+        return (HttpMethods.IsGet(r.Method) || HttpMethods.IsHead(r.Method))
+            && !p.StartsWith("/api/", StringComparison.Ordinal) && !p.StartsWith("/-/", StringComparison.Ordinal)
+            && !p.StartsWith("/assets/", StringComparison.Ordinal) && !Path.HasExtension(p);
     }
 
     /// <inheritdoc/>

@@ -54,6 +54,11 @@ public partial class UiTests
             using var r = await s.Client.GetAsync(missing, ct);
             Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
         }
+        // A GET to a POST-only API path is still 405, not the app (the page fallback runs only where nothing matched).
+        using (var post = await s.Client.GetAsync("/-/reload", ct))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        }
     }
 
     [Theory]
