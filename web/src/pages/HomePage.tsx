@@ -1,6 +1,7 @@
 import { Alert, Card, Group, Loader, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useEffect, useState } from "react";
 import { api, type BuildInfo, type RuntimeInfo, type Targets } from "../api";
+import { formatTime } from "../format";
 
 interface Overview {
   build: BuildInfo;
@@ -56,7 +57,7 @@ export function HomePage() {
           {jobs.map(([job, n]) => (
             <Group key={job} justify="space-between">
               <Text>{job}</Text>
-              <Text c={n.down > 0 ? "red" : "green"}>
+              <Text c={n.down > 0 ? "red" : n.unknown > 0 ? "dimmed" : "green"}>
                 {n.up} up{n.down > 0 ? `, ${n.down} down` : ""}
                 {n.unknown > 0 ? `, ${n.unknown} pending` : ""}
               </Text>
@@ -72,7 +73,7 @@ export function HomePage() {
         </Card>
         <Card withBorder>
           <Text fw={600}>Server</Text>
-          <Text>started {new Date(overview.runtime.startTime).toLocaleString(undefined, { hourCycle: "h23" })}</Text>
+          <Text>started {formatTime(new Date(overview.runtime.startTime))}</Text>
           <Text c="dimmed" size="sm">
             retention {overview.runtime.storageRetention}; configuration{" "}
             {overview.runtime.reloadConfigSuccess ? "loaded" : "reload failed"}
