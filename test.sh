@@ -35,7 +35,7 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 [ -x /usr/bin/curl ] || need+=(curl)  # a second real TLS client for the web config tests (WebSecurityTests)
 # The web UI: Node.js and npm build it (the server's build runs npm ci and Vite); Chromium renders it headless in the
-# browser tests (UiBrowserTests), which save a screenshot of every page under .build/screenshots/.
+# browser tests (UiBrowserTests), which save a screenshot of every page under .build/test-reports/screenshots/.
 command -v npm >/dev/null 2>&1 || need+=(nodejs)  # NodeSource's nodejs (20+) carries npm; Vite 8 needs Node 20.19 or newer
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # clang, which the NativeAOT build of the server links with (the launcher also takes a lone versioned clang-N, but

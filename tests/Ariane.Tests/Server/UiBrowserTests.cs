@@ -6,7 +6,7 @@ namespace Ariane.Tests.Server;
 /// <summary>
 /// Issue 12: the web app in a real browser (Debian's Chromium, headless, installed by test.sh) against a real server:
 /// each page is rendered in both colour schemes, its DOM after the scripts ran is checked, and a screenshot of each is
-/// saved under <c>.build/screenshots/</c> for a person to look at.
+/// saved under <c>.build/test-reports/screenshots/</c> for a person to look at.
 /// </summary>
 public class UiBrowserTests
 {
@@ -64,7 +64,7 @@ public class UiBrowserTests
         // shows it, so the home page has something to show.
         await s.EventuallyAsync(async () => (await s.Client.GetStringAsync("/api/v1/targets", ct)).Contains("\"health\":\"up\""),
             TimeSpan.FromSeconds(60), "the self-scrape target up");
-        string shots = Path.Combine(TestPaths.RepoRoot, ".build", "screenshots");
+        string shots = Path.Combine(SuiteReport.Dir, "screenshots");
         Directory.CreateDirectory(shots);
         var pages = new (string Name, string Path, string[] Expect)[]
         {
@@ -83,9 +83,9 @@ public class UiBrowserTests
                     Assert.True(dom.Contains(text, StringComparison.Ordinal), $"{name} ({(dark ? "dark" : "light")}): \"{text}\" is not on the page:\n{dom[..Math.Min(3000, dom.Length)]}");
                 }
                 Assert.Contains(dark ? "data-mantine-color-scheme=\"dark\"" : "data-mantine-color-scheme=\"light\"", dom);
-                report.Add($"  {name,-10} {(dark ? "dark " : "light")} {path,-14} ok, screenshot {Path.GetRelativePath(TestPaths.RepoRoot, file)}");
+                report.Add($"  {name,-10} {(dark ? "dark " : "light")} {path,-14} ok, screenshot {Path.GetFileName(file)}");
             }
         }
-        SuiteReport.Write("ui-browser", $"UI in headless Chromium: {report.Count} page renders checked, screenshots in .build/screenshots/\n" + string.Join("\n", report));
+        SuiteReport.Write("ui-browser", $"UI in headless Chromium: {report.Count} page renders checked, screenshots in .build/test-reports/screenshots/\n" + string.Join("\n", report));
     }
 }

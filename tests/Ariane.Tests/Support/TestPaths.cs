@@ -28,13 +28,15 @@ public static class TestPaths
 /// </summary>
 public static class SuiteReport
 {
+    /// <summary>The reports' folder: <c>ARIANE_REPORT_DIR</c> (test.sh sets it), else <c>.build/test-reports</c>.</summary>
+    public static string Dir => Environment.GetEnvironmentVariable("ARIANE_REPORT_DIR") is { Length: > 0 } d
+        ? d
+        : Path.Combine(TestPaths.RepoRoot, ".build", "test-reports");
+
     /// <summary>Writes (replaces) the report named <paramref name="suite"/>.</summary>
     public static void Write(string suite, string text)
     {
-        string dir = Environment.GetEnvironmentVariable("ARIANE_REPORT_DIR") is { Length: > 0 } d
-            ? d
-            : Path.Combine(TestPaths.RepoRoot, ".build", "test-reports");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, suite + ".txt"), text.TrimEnd() + "\n");
+        Directory.CreateDirectory(Dir);
+        File.WriteAllText(Path.Combine(Dir, suite + ".txt"), text.TrimEnd() + "\n");
     }
 }
