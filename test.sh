@@ -83,6 +83,23 @@ dotnet test tests/Ariane.Tests/Ariane.Tests.csproj -c Release --no-build -nologo
   --logger "console;verbosity=minimal" --logger "trx;LogFileName=$trx" 2>&1 | tee "$log" | grep -E '^\s+(Failed|Error Message|Stack Trace)|Passed!|Failed!|Skipped!|^\s+at Ariane' | head -n 200
 rc=${PIPESTATUS[0]}
 
+# The web app's unit tests (Vitest, web/src/**/*.test.ts): counted with the others. Their JUnit report gives the counts.
+echo "test.sh: web unit tests (Vitest)"
+vitest_xml="$ARIANE_REPORT_DIR/vitest-junit.xml"
+(cd web && npx --no-install vitest run --reporter=default --reporter=junit --outputFile.junit="$vitest_xml") >"$root/.build/vitest.log" 2>&1
+vitest_rc=$?
+read -r web_passed web_failed web_skipped < <(/usr/bin/python3 - "$vitest_xml" <<'PY' 2>/dev/null || echo "0 1 0"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = list(root.iter("testcase"))
+failed = [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
+skipped = [c for c in cases if c.find("skipped") is not None]
+print(len(cases) - len(failed) - len(skipped), len(failed), len(skipped))
+PY
+)
+[ "$vitest_rc" != 0 ] && [ "$web_failed" = 0 ] && web_failed=1  # it failed before writing a report (a syntax error)
+echo "web unit tests (Vitest): ${web_passed} passed, ${web_failed} failed, ${web_skipped} skipped" >"$ARIANE_REPORT_DIR/web-unit.txt"
+
 echo
 echo "== suite reports =="
 for f in "$ARIANE_REPORT_DIR"/*.txt; do [ -f "$f" ] && cat "$f"; done
@@ -109,5 +126,10 @@ if [ "$failed" != 0 ]; then
   echo "== failed tests =="
   grep -E -A 3 '^\s+Failed ' "$log" | grep -v -E '^--$|^\s+Stack Trace' | cut -c1-400 | head -n 60
 fi
-echo "${passed} passed, ${failed} failed, ${skipped} skipped"
-[ "$rc" = 0 ] && [ "$failed" = 0 ]
+if [ "$web_failed" != 0 ]; then
+  echo
+  echo "== failed web unit tests =="
+  grep -E -A 6 'FAIL|AssertionError|Error:' "$root/.build/vitest.log" | cut -c1-400 | head -n 40
+fi
+echo "$((passed + web_passed)) passed, $((failed + web_failed)) failed, $((skipped + web_skipped)) skipped"
+[ "$rc" = 0 ] && [ "$failed" = 0 ] && [ "$web_failed" = 0 ]

@@ -1,25 +1,75 @@
-import { AppShell, Group, NavLink, Text, Title } from "@mantine/core";
-import { NavLink as RouterLink, Route, Routes } from "react-router-dom";
+import {
+  ActionIcon,
+  AppShell,
+  Burger,
+  Group,
+  NavLink,
+  Text,
+  Title,
+  Tooltip,
+  useComputedColorScheme,
+  useMantineColorScheme,
+} from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { IconMoon, IconSun } from "@tabler/icons-react";
+import { NavLink as RouterLink, Route, Routes, useLocation } from "react-router-dom";
+import { useEffect } from "react";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 
-/** The pages in the navigation, in order; later pages (query, alerts, dashboards) add a line here. */
-const pages = [{ path: "/", label: "Home" }];
+/**
+ * The pages in the navigation, in order. A page appears here only when its capability exists (no stubs); later
+ * capabilities (alerts, rules, dashboards) add a line here and a <Route> below.
+ */
+const pages: { path: string; label: string }[] = [{ path: "/", label: "Home" }];
+
+/** Light or dark; the system's until the user picks one, then remembered (Mantine keeps it in localStorage). */
+function ThemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const computed = useComputedColorScheme("light", { getInitialValueInEffect: false });
+  const next = computed === "dark" ? "light" : "dark";
+  return (
+    <Tooltip label={`Switch to the ${next} theme`}>
+      <ActionIcon
+        variant="default"
+        size="lg"
+        aria-label={`Switch to the ${next} theme`}
+        data-testid="theme-toggle"
+        onClick={() => setColorScheme(next)}
+      >
+        {computed === "dark" ? <IconSun size={18} /> : <IconMoon size={18} />}
+      </ActionIcon>
+    </Tooltip>
+  );
+}
 
 export function App() {
+  const [opened, { toggle, close }] = useDisclosure();
+  const location = useLocation();
+  // On a phone the navigation is a drawer: following a link closes it.
+  useEffect(close, [location.pathname, close]);
+
   return (
-    <AppShell header={{ height: 52 }} navbar={{ width: 200, breakpoint: "sm" }} padding="md">
+    <AppShell
+      header={{ height: 52 }}
+      navbar={{ width: 210, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      padding="md"
+    >
       <AppShell.Header>
-        <Group h="100%" px="md">
-          <Title order={3}>Ariane</Title>
-          <Text c="dimmed" size="sm">
-            monitoring and alerting
-          </Text>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Navigation" />
+            <Title order={3}>Ariane</Title>
+            <Text c="dimmed" size="sm" visibleFrom="xs">
+              monitoring and alerting
+            </Text>
+          </Group>
+          <ThemeToggle />
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs">
+      <AppShell.Navbar p="xs" aria-label="Pages">
         {pages.map((p) => (
-          <NavLink key={p.path} component={RouterLink} to={p.path} label={p.label} end />
+          <NavLink key={p.path} component={RouterLink} to={p.path} label={p.label} end={p.path === "/"} />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>

@@ -26,7 +26,7 @@ export function HomePage() {
 
   useEffect(() => {
     const ctl = new AbortController();
-    Promise.all([api.buildInfo(ctl.signal), api.runtimeInfo(ctl.signal), api.targets(ctl.signal)])
+    Promise.all([api.buildInfo(ctl.signal), api.runtimeInfo(ctl.signal), api.targets("active", ctl.signal)])
       .then(([build, runtime, targets]) => setOverview({ build, runtime, targets }))
       .catch((e: unknown) => {
         if (!ctl.signal.aborted) {
