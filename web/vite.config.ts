@@ -1,6 +1,9 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
+// `npm run dev` proxies the API to a running server: ARIANE_URL, else ./ariane serve's default address.
+const server = process.env.ARIANE_URL ?? "http://127.0.0.1:9095";
+
 // The app is served by Ariane itself: index.html at every client route, hashed assets under /assets/.
 export default defineConfig({
   plugins: [react()],
@@ -12,7 +15,6 @@ export default defineConfig({
     assetsDir: "assets",
   },
   server: {
-    // `npm run dev` beside `./ariane serve`: the API answers from the real server.
-    proxy: { "/api": "http://127.0.0.1:9095", "/-": "http://127.0.0.1:9095", "/metrics": "http://127.0.0.1:9095" },
+    proxy: { "/api": server, "/-": server, "/metrics": server },
   },
 });
