@@ -112,12 +112,16 @@ export function TimeSeriesGraph({
     head.textContent = formatInstant(a.x[idx], z);
     const body = document.createElement("div");
     body.className = "ariane-tt-rows";
+    // Many series: more columns on a wide screen; past what fits, the last line says how many are left out.
     const perColumn = Math.max(4, Math.floor((window.innerHeight - 90) / 21));
-    if (rows.length > perColumn) body.style.gridTemplateRows = `repeat(${perColumn}, auto)`;
+    const columns = Math.max(1, Math.min(4, Math.floor(window.innerWidth / 380)));
+    const fits = perColumn * columns;
+    const listed = rows.length > fits ? rows.slice(0, fits - 1) : rows;
+    if (rows.length > perColumn && columns > 1) body.style.gridTemplateRows = `repeat(${perColumn}, auto)`;
     else body.style.gridTemplateRows = "";
-    body.style.gridAutoFlow = rows.length > perColumn ? "column" : "row";
+    body.style.gridAutoFlow = rows.length > perColumn && columns > 1 ? "column" : "row";
     const focused = focusRef.current;
-    for (const r of rows) {
+    for (const r of listed) {
       const row = document.createElement("div");
       row.className = "ariane-tt-row" + (focused === r.j + 1 ? " ariane-tt-focus" : "");
       const sw = document.createElement("span");
@@ -131,6 +135,12 @@ export function TimeSeriesGraph({
       val.textContent = formatValue(r.v, un);
       row.append(sw, name, val);
       body.append(row);
+    }
+    if (listed.length < rows.length) {
+      const more = document.createElement("div");
+      more.className = "ariane-tt-more";
+      more.textContent = `… and ${rows.length - listed.length} more series (hide some in the legend to see them)`;
+      body.append(more);
     }
     if (rows.length === 0) {
       const none = document.createElement("div");
@@ -406,14 +416,15 @@ export function TimeSeriesGraph({
 const GRAPH_CSS = `
 .ariane-graph .u-select { background: var(--mantine-color-blue-filled); opacity: 0.15; }
 .ariane-tt {
-  position: fixed; z-index: 400; pointer-events: none; max-width: min(95vw, 1200px);
+  position: fixed; z-index: 400; pointer-events: none; max-width: min(95vw, 1200px); overflow: hidden;
   background: var(--mantine-color-body); color: var(--mantine-color-text);
   border: 1px solid var(--mantine-color-default-border); border-radius: 6px;
   box-shadow: var(--mantine-shadow-md); padding: 6px 8px; font-size: 14px; line-height: 1.35;
 }
 .ariane-tt-time { font-weight: 600; margin-bottom: 4px; white-space: nowrap; }
-.ariane-tt-rows { display: grid; column-gap: 16px; }
-.ariane-tt-row { display: flex; align-items: center; gap: 6px; max-width: 560px; padding: 0 2px; border-radius: 3px; }
+.ariane-tt-rows { display: grid; column-gap: 16px; grid-auto-columns: minmax(0, auto); }
+.ariane-tt-row { display: flex; align-items: center; gap: 6px; max-width: min(560px, calc(100vw - 40px)); min-width: 0; padding: 0 2px; border-radius: 3px; }
+.ariane-tt-more { font-style: italic; color: var(--mantine-color-dimmed); white-space: nowrap; }
 .ariane-tt-focus { background: var(--mantine-color-default-hover); font-weight: 700; }
 .ariane-tt-swatch, .ariane-legend-swatch { flex: none; width: 12px; height: 12px; border-radius: 2px; }
 .ariane-tt-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; flex: 1; font-family: var(--mantine-font-family-monospace); font-size: 14px; }
