@@ -1,6 +1,6 @@
 import { Box, Button, Text, useComputedColorScheme } from "@mantine/core";
 import { IconZoomReset } from "@tabler/icons-react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { RangeSeries } from "../../api";
@@ -187,7 +187,8 @@ export function TimeSeriesGraph({
 
   // (Re)builds the plot when the data or the look changes. uPlot draws 100 series × 1,000 points in a few tens of ms,
   // so rebuilding on a legend click in stacked mode (the totals change) costs less than keeping state in sync.
-  useEffect(() => {
+  // A layout effect: the plot is drawn before the browser paints, not a frame after.
+  useLayoutEffect(() => {
     const el = plotRef.current;
     const wrap = wrapRef.current;
     if (!el || !wrap || series.length === 0) return;
