@@ -367,7 +367,7 @@ export function TimeSeriesGraph({
   }
 
   return (
-    <Box ref={wrapRef} pos="relative" data-testid="timeseries-graph" data-series-count={series.length} className="ariane-graph">
+    <Box ref={wrapRef} pos="relative" data-testid="graph" data-series-count={series.length} className="ariane-graph">
       <style>{GRAPH_CSS}</style>
       {zoomed && (
         <Button
