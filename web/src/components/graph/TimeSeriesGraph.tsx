@@ -112,16 +112,8 @@ export function TimeSeriesGraph({
     head.textContent = formatInstant(a.x[idx], z);
     const body = document.createElement("div");
     body.className = "ariane-tt-rows";
-    // Many series: more columns on a wide screen; past what fits, the last line says how many are left out.
-    const perColumn = Math.max(4, Math.floor((window.innerHeight - 90) / 21));
-    const columns = Math.max(1, Math.min(4, Math.floor(window.innerWidth / 380)));
-    const fits = perColumn * columns;
-    const listed = rows.length > fits ? rows.slice(0, fits - 1) : rows;
-    if (rows.length > perColumn && columns > 1) body.style.gridTemplateRows = `repeat(${perColumn}, auto)`;
-    else body.style.gridTemplateRows = "";
-    body.style.gridAutoFlow = rows.length > perColumn && columns > 1 ? "column" : "row";
     const focused = focusRef.current;
-    for (const r of listed) {
+    const els = rows.map((r) => {
       const row = document.createElement("div");
       row.className = "ariane-tt-row" + (focused === r.j + 1 ? " ariane-tt-focus" : "");
       const sw = document.createElement("span");
@@ -134,27 +126,45 @@ export function TimeSeriesGraph({
       val.className = "ariane-tt-value";
       val.textContent = formatValue(r.v, un);
       row.append(sw, name, val);
-      body.append(row);
-    }
-    if (listed.length < rows.length) {
-      const more = document.createElement("div");
-      more.className = "ariane-tt-more";
-      more.textContent = `… and ${rows.length - listed.length} more series (hide some in the legend to see them)`;
-      body.append(more);
-    }
+      return row;
+    });
+    const more = document.createElement("div");
+    more.className = "ariane-tt-more";
     if (rows.length === 0) {
       const none = document.createElement("div");
       none.className = "ariane-tt-name";
       none.textContent = "no value at this time";
-      body.append(none);
+      els.push(none);
     }
     tip.replaceChildren(head, body);
     tip.style.display = "block";
+
+    // Many series: columns of as many rows as fit the window, beside the cursor on its wider side when they fit there
+    // (else over the plot: every value matters more); past four columns, the last line says how many are left out.
     const over = u.over.getBoundingClientRect();
+    const side = Math.max(over.left + left, window.innerWidth - over.left - left) - 30;
+    const perColumn = Math.max(4, Math.floor((window.innerHeight - 64) / 19));
+    const layout = (columns: number) => {
+      const fits = perColumn * columns;
+      const listed = els.length > fits ? els.slice(0, fits - 1) : els;
+      const multi = els.length > perColumn && columns > 1;
+      body.style.gridTemplateRows = multi ? `repeat(${perColumn}, auto)` : "";
+      body.style.gridAutoFlow = multi ? "column" : "row";
+      if (listed.length < els.length) {
+        more.textContent = `… and ${els.length - listed.length} more series (hide some in the legend to see them)`;
+        body.replaceChildren(...listed, more);
+      } else {
+        body.replaceChildren(...listed);
+      }
+    };
+    // Every value first: fewer columns only while that leaves no series out.
+    let columns = Math.min(4, Math.ceil(els.length / perColumn));
+    layout(columns);
+    while (columns > 1 && tip.offsetWidth > side && (columns - 1) * perColumn >= els.length) layout(--columns);
     const w = tip.offsetWidth;
     const h = tip.offsetHeight;
     let x = over.left + left + 18;
-    if (x + w > window.innerWidth - 8) x = over.left + left - 18 - w;
+    if (x + w > window.innerWidth - 8 && over.left + left > window.innerWidth / 2) x = over.left + left - 18 - w;
     if (x < 4) x = 4;
     let y = over.top + top + 18;
     if (y + h > window.innerHeight - 8) y = window.innerHeight - 8 - h;
