@@ -195,8 +195,9 @@ export function TimeSeriesGraph({
   const resetRef = useRef(resetZoom);
   resetRef.current = resetZoom;
 
-  // (Re)builds the plot when the data or the look changes. uPlot draws 100 series × 1,000 points in a few tens of ms,
-  // so rebuilding on a legend click in stacked mode (the totals change) costs less than keeping state in sync.
+  // (Re)builds the plot when the data or the look changes. uPlot builds and draws 100 series × 1,000 points in about
+  // 120–180 ms here (headless Chromium on a loaded 2-core machine), so rebuilding on a legend click in stacked mode
+  // (the totals change) is simpler than keeping uPlot's state in sync; lines only toggle (effect below).
   // A layout effect: the plot is drawn before the browser paints, not a frame after.
   useLayoutEffect(() => {
     const el = plotRef.current;
