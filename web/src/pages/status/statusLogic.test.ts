@@ -180,6 +180,8 @@ describe("query links", () => {
   it("queries what each cardinality row counts", () => {
     expect(cardinalityQuery.metric("up")).toBe('count({__name__="up"})');
     expect(cardinalityQuery.labelName("job")).toBe('count by (job) ({job!=""})');
+    expect(cardinalityQuery.job("node")).toBe('count by (__name__) ({job="node"})');
+    expect(cardinalityQuery.job("")).toBe('count by (__name__) ({job="", __name__=~".+"})');
     expect(cardinalityQuery.labelPair('path=/a"b')).toBe('count by (__name__) ({path="/a\\"b"})');
   });
   it("reads the limit from the URL, 10 unless offered", () => {

@@ -260,6 +260,9 @@ export const cardinalityQuery = {
     const [name, value] = splitLabelPair(pair);
     return `count by (__name__) ({${name}=${promString(value)}})`;
   },
+  /** A job's metrics, each with its series count ("" is the series without a job label). */
+  job: (job: string) =>
+    job === "" ? `count by (__name__) ({job="", __name__=~".+"})` : `count by (__name__) ({job=${promString(job)}})`,
   /** Series per job. */
   perJob: `count by (job) ({__name__=~".+"})`,
 };
