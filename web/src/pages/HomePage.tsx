@@ -106,14 +106,12 @@ export function HomePage() {
               <>
                 {errs.map((e) => (
                   <Stack key={e.scrapeUrl + e.scrapePool} gap={0} data-testid="home-scrape-error">
-                    <Group justify="space-between" gap="xs" wrap="wrap">
-                      <Text fw={600} style={{ overflowWrap: "anywhere" }}>
-                        {e.scrapePool} · {e.labels.instance ?? e.scrapeUrl}
-                      </Text>
-                      <Text size="sm" c="dimmed">
-                        {formatTime(new Date(e.lastScrape))}
-                      </Text>
-                    </Group>
+                    <Text fw={600} style={{ overflowWrap: "anywhere" }}>
+                      {e.scrapePool} · {e.labels.instance ?? e.scrapeUrl}
+                    </Text>
+                    <Text size="sm" c="dimmed">
+                      {formatTime(new Date(e.lastScrape))}
+                    </Text>
                     <Text size="sm" c="red" style={{ overflowWrap: "anywhere" }}>
                       {e.lastError}
                     </Text>

@@ -20,7 +20,7 @@ function Field({ label, field }: { label: string; field: string }) {
   return (
     <>
       {label}
-      <Text span display="block" size="xs" c="dimmed" ff="monospace">
+      <Text span display="block" size="sm" c="dimmed" ff="monospace">
         {field}
       </Text>
     </>
@@ -29,7 +29,7 @@ function Field({ label, field }: { label: string; field: string }) {
 
 const runtimeFields: Record<string, { label: string; show?: (v: unknown) => ReactNode }> = {
   startTime: { label: "Start time", show: (v) => formatTime(new Date(String(v))) },
-  CWD: { label: "Working directory", show: (v) => <Text ff="monospace">{String(v)}</Text> },
+  CWD: { label: "Working directory", show: (v) => <Text span ff="monospace" fz="inherit">{String(v)}</Text> },
   reloadConfigSuccess: {
     label: "Configuration reload",
     show: (v) =>
@@ -50,7 +50,7 @@ const runtimeFields: Record<string, { label: string; show?: (v: unknown) => Reac
   GOMAXPROCS: { label: "Processors", show: (v) => formatNumber(Number(v)) },
   GOMEMLIMIT: { label: "Memory available to the GC", show: (v) => formatBytes(Number(v)) },
   GOGC: { label: "Garbage collector" },
-  GODEBUG: { label: "Runtime debug settings", show: (v) => (String(v) === "" ? <Text c="dimmed">none</Text> : String(v)) },
+  GODEBUG: { label: "Runtime debug settings", show: (v) => (String(v) === "" ? <Text span c="dimmed" fz="inherit">none</Text> : String(v)) },
 };
 
 function runtimeRows(rt: RuntimeInfo, wal: WalReplay | undefined, walError: Error | undefined, now: number): InfoRow[] {
@@ -70,7 +70,7 @@ function runtimeRows(rt: RuntimeInfo, wal: WalReplay | undefined, walError: Erro
   rows.push({
     label: <Field label="WAL replay" field="walreplay" />,
     value: walError ? (
-      <Text c="red">{walError.message}</Text>
+      <Text span c="red" fz="inherit">{walError.message}</Text>
     ) : wal ? (
       `${walReplayText(wal)} (segments ${wal.min}–${wal.max}, at ${wal.current})`
     ) : (
@@ -100,12 +100,12 @@ function storageRows(t: TsdbStatus, retention: string | undefined, now: number):
   rows.push(
     {
       label: "Oldest sample",
-      value: s.oldestMs !== undefined ? formatTime(new Date(s.oldestMs)) : <Text c="dimmed">nothing stored yet</Text>,
+      value: s.oldestMs !== undefined ? formatTime(new Date(s.oldestMs)) : <Text span c="dimmed" fz="inherit">nothing stored yet</Text>,
       testid: "storage-oldest",
     },
     {
       label: "Newest sample",
-      value: s.newestMs !== undefined ? formatTime(new Date(s.newestMs)) : <Text c="dimmed">nothing stored yet</Text>,
+      value: s.newestMs !== undefined ? formatTime(new Date(s.newestMs)) : <Text span c="dimmed" fz="inherit">nothing stored yet</Text>,
       testid: "storage-newest",
     },
   );
@@ -147,7 +147,7 @@ export function StatusPage() {
                   { label: <Field label="Version" field="version" />, value: build.data.version, testid: "build-version" },
                   {
                     label: <Field label="Revision" field="revision" />,
-                    value: <Text ff="monospace">{build.data.revision || "unknown"}</Text>,
+                    value: <Text span ff="monospace" fz="inherit">{build.data.revision || "unknown"}</Text>,
                     testid: "build-revision",
                   },
                   { label: <Field label="Branch" field="branch" />, value: build.data.branch || "unknown", testid: "build-branch" },

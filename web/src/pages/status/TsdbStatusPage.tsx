@@ -81,7 +81,7 @@ function CardinalityTable({ spec, rows, total }: { spec: TableSpec; rows: TsdbSt
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{spec.nameHeader}</Table.Th>
-              <Table.Th w={130} ta="right">
+              <Table.Th w={100} ta="right">
                 {spec.valueHeader}
               </Table.Th>
             </Table.Tr>
@@ -149,7 +149,7 @@ function SeriesPerJob({ total }: { total: number | undefined }) {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Job</Table.Th>
-              <Table.Th w={130} ta="right">
+              <Table.Th w={100} ta="right">
                 Series
               </Table.Th>
             </Table.Tr>
@@ -224,6 +224,7 @@ export function TsdbStatusPage() {
             label="Head min time"
             value={empty ? "—" : formatTime(new Date(h.minTime))}
             testid="head-min-time"
+            small
             raw={h.minTime}
           />
           <StatCard
@@ -231,6 +232,7 @@ export function TsdbStatusPage() {
             value={empty ? "—" : formatTime(new Date(h.maxTime))}
             hint={empty ? undefined : `spans ${formatDuration(h.maxTime - h.minTime)}`}
             testid="head-max-time"
+            small
             raw={h.maxTime}
           />
         </SimpleGrid>
@@ -244,6 +246,7 @@ export function TsdbStatusPage() {
           <StatCard
             label="Blocks span"
             value={b.numBlocks > 0 ? formatDuration(b.maxTime - b.minTime) : "—"}
+            small={b.numBlocks > 0}
             hint={b.numBlocks > 0 ? `from ${formatTime(new Date(b.minTime))}` : "no block cut yet"}
             testid="block-span"
             raw={b.numBlocks > 0 ? b.maxTime - b.minTime : 0}

@@ -42,7 +42,10 @@ export function StatCard({
   hint,
   testid,
   raw,
+  small,
 }: {
+  /** A long value (a time): a smaller font so it does not break into many lines. */
+  small?: boolean;
   label: string;
   value: ReactNode;
   hint?: ReactNode;
@@ -54,7 +57,7 @@ export function StatCard({
       <Text size="sm" c="dimmed" fw={500}>
         {label}
       </Text>
-      <Text fz={22} fw={700} data-testid={testid} data-value={raw} style={{ overflowWrap: "anywhere" }}>
+      <Text fz={small ? 16 : 22} fw={small ? 600 : 700} data-testid={testid} data-value={raw} style={{ overflowWrap: "anywhere" }}>
         {value}
       </Text>
       {hint && (
