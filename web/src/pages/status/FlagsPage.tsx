@@ -13,7 +13,9 @@ function SortHeader({
   sort,
   dir,
   onSort,
+  w,
 }: {
+  w?: string;
   label: string;
   column: SortKey;
   sort: SortKey;
@@ -23,7 +25,7 @@ function SortHeader({
   const active = sort === column;
   const Icon = !active ? IconArrowsSort : dir === "asc" ? IconArrowUp : IconArrowDown;
   return (
-    <Table.Th aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : "none"}>
+    <Table.Th w={w} aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : "none"}>
       <UnstyledButton onClick={() => onSort(column)} data-testid={`flags-sort-${column}`} fw={700}>
         <Group gap={4} wrap="nowrap">
           {label}
@@ -93,7 +95,7 @@ export function FlagsPage() {
             <Table verticalSpacing={6} layout="fixed" striped highlightOnHover data-testid="flags-table">
               <Table.Thead>
                 <Table.Tr>
-                  <SortHeader label="Flag" column="name" sort={sort} dir={dir} onSort={onSort} />
+                  <SortHeader w="58%" label="Flag" column="name" sort={sort} dir={dir} onSort={onSort} />
                   <SortHeader label="Value" column="value" sort={sort} dir={dir} onSort={onSort} />
                 </Table.Tr>
               </Table.Thead>
@@ -101,7 +103,7 @@ export function FlagsPage() {
                 {rows.map(([k, v]) => (
                   <Table.Tr key={k} data-testid="flag-row" data-name={k} data-value={v}>
                     <Table.Td ff="monospace" fz="sm" style={{ overflowWrap: "anywhere" }}>
-                      --{k}
+                      {k}
                     </Table.Td>
                     <Table.Td ff="monospace" fz="sm" style={{ overflowWrap: "anywhere" }}>
                       {v === "" ? <Text span c="dimmed" fz="sm">(empty)</Text> : v}
