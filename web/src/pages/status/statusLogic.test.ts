@@ -60,7 +60,8 @@ describe("formatting", () => {
     expect(share(150, 100)).toBe(100);
     expect(formatShare(82.21)).toBe("82.2%");
     expect(formatShare(0.01)).toBe("<0.1%");
-    expect(formatShare(0)).toBe("0%");
+    expect(formatShare(9)).toBe("9.0%");
+    expect(formatShare(0)).toBe("0.0%");
   });
 });
 

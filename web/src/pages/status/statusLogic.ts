@@ -273,10 +273,10 @@ export function share(value: number, total: number): number {
   return Math.max(0, Math.min(100, (value / total) * 100));
 }
 
-/** A percentage for a table cell: "82.2%", "<0.1%" for tiny non-zero shares. */
+/** A percentage for a table cell, always one decimal so a column lines up: "82.2%", "9.0%", "<0.1%" for tiny shares. */
 export function formatShare(pct: number): string {
   if (pct > 0 && pct < 0.1) return "<0.1%";
-  return `${formatNumber(pct, 1)}%`;
+  return `${pct.toFixed(1)}%`;
 }
 
 /** The limits the cardinality page offers, and the one in its URL (?limit=), 10 when absent or not offered. */
