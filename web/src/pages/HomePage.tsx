@@ -99,6 +99,9 @@ export function HomePage() {
           {(t) => {
             const errs = recentScrapeErrors(t.activeTargets, 4);
             const failing = t.activeTargets.filter((x) => x.lastError !== "").length;
+            if (t.activeTargets.length === 0) {
+              return <Text c="dimmed">No targets are scraped, so there are no scrape errors.</Text>;
+            }
             if (errs.length === 0) {
               return <Text c="green">No errors: every target's last scrape succeeded.</Text>;
             }
