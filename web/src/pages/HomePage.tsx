@@ -226,6 +226,7 @@ export function HomePage() {
           {(b) => (
             <>
               <Group gap="xs" align="baseline">
+                <Text c="dimmed">version</Text>
                 <Text {...big} data-testid="home-version">
                   {b.version}
                 </Text>
