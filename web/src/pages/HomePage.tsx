@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 import { api, type InstantSeries } from "../api";
 import { useApi } from "../components/useApi";
 import { formatTime } from "../format";
-import { LinkedCard, useEvery, useNow } from "./status/parts";
+import { LinkedCard, useEvery, useNow, useTone } from "./status/parts";
 import {
   formatBytes,
   formatDuration,
@@ -51,6 +51,7 @@ export function HomePage() {
   const build = useApi((s) => api.buildInfo(s), []);
   const runtime = useApi((s) => api.runtimeInfo(s), []);
   const now = useNow(15_000);
+  const tone = useTone();
   // A dashboard: the live numbers refresh every 15 s (the last answer stays shown meanwhile).
   useEvery(15_000, targets.reload);
   useEvery(15_000, ingest.reload);
@@ -71,11 +72,11 @@ export function HomePage() {
                   <Text c="dimmed">No scrape targets: add scrape_configs to the configuration file.</Text>
                 ) : (
                   <Group gap="xs" align="baseline">
-                    <Text {...big} c="green" data-testid="home-targets-up" data-value={up}>
+                    <Text {...big} c={tone.good} data-testid="home-targets-up" data-value={up}>
                       {formatNumber(up)} up
                     </Text>
                     {down > 0 && (
-                      <Text {...big} c="red" data-testid="home-targets-down" data-value={down}>
+                      <Text {...big} c={tone.bad} data-testid="home-targets-down" data-value={down}>
                         {formatNumber(down)} down
                       </Text>
                     )}
@@ -84,7 +85,7 @@ export function HomePage() {
                 {jobs.map((j) => (
                   <Group key={j.job} justify="space-between" wrap="nowrap" data-testid="home-job" data-name={j.job}>
                     <Text style={{ overflowWrap: "anywhere" }}>{j.job}</Text>
-                    <Text c={j.down > 0 ? "red" : j.unknown > 0 ? "dimmed" : "green"} style={{ whiteSpace: "nowrap" }}>
+                    <Text c={j.down > 0 ? tone.bad : j.unknown > 0 ? "dimmed" : tone.good} style={{ whiteSpace: "nowrap" }}>
                       {j.up} up{j.down > 0 ? `, ${j.down} down` : ""}
                       {j.unknown > 0 ? `, ${j.unknown} pending` : ""}
                     </Text>
@@ -103,7 +104,7 @@ export function HomePage() {
               return <Text c="dimmed">No targets are scraped, so there are no scrape errors.</Text>;
             }
             if (errs.length === 0) {
-              return <Text c="green">No errors: every target's last scrape succeeded.</Text>;
+              return <Text c={tone.good}>No errors: every target's last scrape succeeded.</Text>;
             }
             return (
               <>
@@ -115,7 +116,7 @@ export function HomePage() {
                     <Text size="sm" c="dimmed">
                       {formatTime(new Date(e.lastScrape))}
                     </Text>
-                    <Text size="sm" c="red" style={{ overflowWrap: "anywhere" }}>
+                    <Text size="sm" c={tone.bad} style={{ overflowWrap: "anywhere" }}>
                       {e.lastError}
                     </Text>
                   </Stack>
@@ -185,7 +186,7 @@ export function HomePage() {
                 </Text>
                 {r === undefined ? (
                   runtime.error ? (
-                    <Text size="sm" c="red">
+                    <Text size="sm" c={tone.bad}>
                       Retention unknown: {runtime.error.message}
                     </Text>
                   ) : null
@@ -240,7 +241,7 @@ export function HomePage() {
                 revision {b.revision ? b.revision.slice(0, 12) : "unknown"}, built {b.buildDate || "unknown"}, {b.goVersion}
               </Text>
               {runtime.error ? (
-                <Text size="sm" c="red">
+                <Text size="sm" c={tone.bad}>
                   Uptime unknown: {runtime.error.message}
                 </Text>
               ) : (

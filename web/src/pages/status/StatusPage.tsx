@@ -70,7 +70,7 @@ function runtimeRows(rt: RuntimeInfo, wal: WalReplay | undefined, walError: Erro
   rows.push({
     label: <Field label="WAL replay" field="walreplay" />,
     value: walError ? (
-      <Text span c="red" fz="inherit">{walError.message}</Text>
+      <Text span c="var(--mantine-color-error)" fz="inherit">{walError.message}</Text>
     ) : wal ? (
       `${walReplayText(wal)} (segments ${wal.min}–${wal.max}, at ${wal.current})`
     ) : (

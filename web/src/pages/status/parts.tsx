@@ -1,7 +1,7 @@
 // Building blocks shared by the home and status pages: label/value tables, number cards, a card that shows its own
 // loading state and server error, and a clock for uptimes.
 
-import { Anchor, Card, Group, Loader, Paper, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Card, Group, Loader, Paper, Stack, Table, Text, Title, useComputedColorScheme } from "@mantine/core";
 import { IconChevronRight } from "@tabler/icons-react";
 import { useEffect, useState, type ReactNode } from "react";
 import { Link } from "react-router-dom";
@@ -137,4 +137,13 @@ export function useEvery(everyMs: number, tick: () => void) {
     const t = setInterval(tick, everyMs);
     return () => clearInterval(t);
   }, [everyMs, tick]);
+}
+
+/**
+ * Text colours for good and bad news that keep 4.5:1 contrast in both themes (Mantine's default green and red text
+ * is too light on white).
+ */
+export function useTone(): { good: string; bad: string } {
+  const dark = useComputedColorScheme("light", { getInitialValueInEffect: false }) === "dark";
+  return dark ? { good: "green.5", bad: "red.5" } : { good: "green.9", bad: "red.9" };
 }
