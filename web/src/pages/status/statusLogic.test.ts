@@ -53,6 +53,8 @@ describe("formatting", () => {
     expect(formatDuration(86_400_000)).toBe("1d");
     expect(formatDuration(15 * 86_400_000 - 3_600_000)).toBe("14d 23h");
     expect(formatDuration(-5)).toBe("0s");
+    expect(formatDuration(100 * 365 * 86_400_000 - 14_000)).toBe("99y 364d");
+    expect(formatDuration(100 * 365 * 86_400_000)).toBe("100y");
   });
   it("shows shares as percentages", () => {
     expect(share(25, 100)).toBe(25);

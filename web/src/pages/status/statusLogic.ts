@@ -44,12 +44,12 @@ const durationUnits: [string, number][] = [
 ];
 
 /**
- * A span for people: its two largest units, without years and weeks ("14d 23h", "2h 5m", "45s"); below a second
+ * A span for people: its two largest units, without weeks ("14d 23h", "2h 5m", "45s", "99y 364d"); below a second
  * "0s"; negative spans are shown as "0s" (retention left once exceeded is none, not negative).
  */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return "∞";
-  const units = durationUnits.slice(2, 6); // d, h, m, s
+  const units = [durationUnits[0], ...durationUnits.slice(2, 6)]; // y, d, h, m, s
   let rest = Math.floor(Math.max(0, ms) / 1000) * 1000;
   const first = units.findIndex(([, size]) => rest >= size);
   if (first < 0) return "0s";
