@@ -16,12 +16,22 @@ import { NavLink as RouterLink, Route, Routes, useLocation } from "react-router-
 import { useEffect } from "react";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { ConfigPage } from "./pages/status/ConfigPage";
+import { FlagsPage } from "./pages/status/FlagsPage";
+import { StatusPage } from "./pages/status/StatusPage";
+import { TsdbStatusPage } from "./pages/status/TsdbStatusPage";
 
 /**
  * The pages in the navigation, in order. A page appears here only when its capability exists (no stubs); later
  * capabilities (alerts, rules, dashboards) add a line here and a <Route> below.
  */
-const pages: { path: string; label: string }[] = [{ path: "/", label: "Home" }];
+const pages: { path: string; label: string }[] = [
+  { path: "/", label: "Home" },
+  { path: "/status", label: "Status" },
+  { path: "/tsdb-status", label: "TSDB status" },
+  { path: "/flags", label: "Flags" },
+  { path: "/config", label: "Configuration" },
+];
 
 /** Light or dark; the system's until the user picks one, then remembered (Mantine keeps it in localStorage). */
 function ThemeToggle() {
@@ -75,6 +85,10 @@ export function App() {
       <AppShell.Main>
         <Routes>
           <Route path="/" element={<HomePage />} />
+          <Route path="/status" element={<StatusPage />} />
+          <Route path="/tsdb-status" element={<TsdbStatusPage />} />
+          <Route path="/flags" element={<FlagsPage />} />
+          <Route path="/config" element={<ConfigPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </AppShell.Main>

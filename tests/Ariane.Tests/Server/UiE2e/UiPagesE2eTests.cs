@@ -13,6 +13,10 @@ public class UiPagesE2eTests(UiE2eFixture ui)
     public static TheoryData<string, string, string> Pages => new()
     {
         { "home", "/", "Overview" },
+        { "status", "/status", "Runtime information" },
+        { "tsdb-status", "/tsdb-status", "Top metrics by series" },
+        { "flags", "/flags", "Command-line flags" },
+        { "config", "/config", "scrape_configs" },
         { "not-found", "/no-such-page", "Page not found" },
     };
 
