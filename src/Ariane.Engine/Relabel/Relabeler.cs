@@ -33,6 +33,27 @@ public static class Relabeler
         return true;
     }
 
+    /// <summary>
+    /// Runs <paramref name="configs"/> one step at a time and records, after each, the labels and whether the set is
+    /// still kept; stops after the step that drops it. This is the relabelling debugger behind
+    /// <c>/api/v1/targets/relabel_steps</c>: the same semantics as <see cref="Process"/>, one entry per step run.
+    /// </summary>
+    public static IReadOnlyList<RelabelStep> Steps(Labels input, IReadOnlyList<RelabelConfig> configs)
+    {
+        var steps = new List<RelabelStep>(configs.Count);
+        var lb = input.ToBuilder();
+        foreach (var cfg in configs)
+        {
+            bool keep = Apply(cfg, lb);
+            steps.Add(new RelabelStep(cfg, lb.Build(), keep));
+            if (!keep)
+            {
+                break;
+            }
+        }
+        return steps;
+    }
+
     private static bool Apply(RelabelConfig cfg, LabelsBuilder lb)
     {
         string val = JoinSources(cfg, lb);
@@ -175,3 +196,9 @@ public static class Relabeler
         return arr;
     }
 }
+
+/// <summary>One relabelling step as <see cref="Relabeler.Steps"/> ran it.</summary>
+/// <param name="Rule">The step's configuration.</param>
+/// <param name="Output">The labels after the step (as they were when the step dropped the set).</param>
+/// <param name="Keep">False when this step dropped the label set.</param>
+public readonly record struct RelabelStep(RelabelConfig Rule, Labels Output, bool Keep);
