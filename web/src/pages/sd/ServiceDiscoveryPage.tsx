@@ -7,7 +7,7 @@ import { api } from "../../api";
 import { ApiErrorAlert, PageLoader } from "../../components/Status";
 import { useApi } from "../../components/useApi";
 import { LabelBadges } from "../targets/LabelBadges";
-import { PoolHeader, RefreshControls, useToggleSet, useUpdatedAt } from "../targets/TargetsPage";
+import { PoolHeader, RefreshControls, useRenderMark, useToggleSet, useUpdatedAt } from "../targets/TargetsPage";
 import classes from "../targets/targets.module.css";
 import { RelabelStepsView } from "./RelabelStepsView";
 import {
@@ -151,10 +151,11 @@ export function ServiceDiscoveryPage() {
   const [collapsed, togglePool, setCollapsed] = useToggleSet();
   const [open, toggle] = useToggleSet();
   const rows = useMemo(() => buildSdRows(groups, collapsed), [groups, collapsed]);
-  const droppedCount = entries.filter((e) => !e.labels).length;
+  const droppedCount = useMemo(() => entries.filter((e) => !e.labels).length, [entries]);
+  const rootRef = useRenderMark(data);
 
   return (
-    <Stack gap="sm" data-testid="sd-page">
+    <Stack gap="sm" ref={rootRef} data-testid="sd-page">
       <Group justify="space-between" align="center" wrap="wrap">
         <Title order={2}>Service discovery</Title>
         <RefreshControls refresh={refresh} onRefresh={setRefresh} reload={reload} loading={loading} updated={updated} />

@@ -277,6 +277,22 @@ function VirtualRows({
   );
 }
 
+/**
+ * Marks the page's root with data-render-ms, the milliseconds from navigation to the first frame drawn with the
+ * data (the 10,000-target benchmark and the end-to-end tests read it).
+ */
+export function useRenderMark(data: unknown) {
+  const rootRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (data !== undefined && rootRef.current && !rootRef.current.dataset.renderMs) {
+      requestAnimationFrame(() => {
+        if (rootRef.current) rootRef.current.dataset.renderMs = String(Math.round(performance.now()));
+      });
+    }
+  }, [data]);
+  return rootRef;
+}
+
 /** Toggles membership of a key in a set held in state. */
 export function useToggleSet(): [ReadonlySet<string>, (k: string) => void, (s: Set<string>) => void] {
   const [set, setSet] = useState<ReadonlySet<string>>(() => new Set());
@@ -318,15 +334,7 @@ export function TargetsPage() {
   const [openTargets, toggleTarget] = useToggleSet();
   const rows = useMemo(() => buildRows(groups, collapsed), [groups, collapsed]);
 
-  // How long the page took from navigation to the targets drawn (read by the 10,000-target benchmark).
-  const rootRef = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (data && rootRef.current && !rootRef.current.dataset.renderMs) {
-      requestAnimationFrame(() => {
-        if (rootRef.current) rootRef.current.dataset.renderMs = String(Math.round(performance.now()));
-      });
-    }
-  }, [data]);
+  const rootRef = useRenderMark(data);
 
 
   return (
