@@ -86,16 +86,16 @@ function SdRows({
   useLayoutEffect(() => {
     setMargin(listRef.current?.offsetTop ?? 0);
   }, []);
-  const v = useWindowVirtualizer({
-    count: rows.length,
-    estimateSize: (i) => (rows[i].kind === "pool" ? 56 : 110),
-    overscan: 6,
-    scrollMargin: margin,
-    getItemKey: (i) => {
+  // Stable callbacks: the virtualiser recomputes every row's offset whenever they change.
+  const estimateSize = useCallback((i: number) => (rows[i].kind === "pool" ? 56 : 110), [rows]);
+  const getItemKey = useCallback(
+    (i: number) => {
       const r = rows[i];
       return r.kind === "pool" ? "pool\u0000" + r.group.pool : r.entry.key;
     },
-  });
+    [rows],
+  );
+  const v = useWindowVirtualizer({ count: rows.length, estimateSize, overscan: 6, scrollMargin: margin, getItemKey });
   return (
     <div ref={listRef} style={{ height: v.getTotalSize(), position: "relative" }} data-testid="sd-list">
       {v.getVirtualItems().map((vi) => {

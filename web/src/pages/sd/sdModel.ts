@@ -35,30 +35,37 @@ export interface SdEntry {
   pool: string;
   discovered: Labels;
   labels: Labels | undefined;
-  haystack: string;
+  /** Lower-cased label text for the free-text filter; built on first use. */
+  haystack?: string;
 }
 
-const labelText = (l: Labels) =>
-  sortedLabels(l)
-    .map(([n, v]) => formatLabel(n, v))
-    .join(",");
+const labelText = (l: Labels) => {
+  let s = "";
+  for (const [n, v] of sortedLabels(l)) s += formatLabel(n, v) + ",";
+  return s;
+};
 
-/** Active and dropped targets, each pool's active ones first, in the API's order. */
+/** Active and dropped targets, in the API's order; only keys are computed on load. */
 export function prepareSd(t: Targets): SdEntry[] {
   const out: SdEntry[] = [];
   const seen = new Map<string, number>();
   const add = (pool: string, discovered: Labels, labels: Labels | undefined) => {
-    const d = labelText(discovered);
-    const l = labels ? labelText(labels) : "";
-    let key = `${pool}\u0000${d}\u0000${labels ? "active" : "dropped"}`;
+    let key = `${pool}\u0000${discovered.__address__ ?? ""}\u0000${labels ? "active" : "dropped"}`;
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
     if (n > 0) key += `\u0000${n}`;
-    out.push({ key, pool, discovered, labels, haystack: `${d}\n${l}`.toLowerCase() });
+    out.push({ key, pool, discovered, labels });
   };
   for (const a of t.activeTargets) add(a.scrapePool, a.discoveredLabels, a.labels);
   for (const d of t.droppedTargets) add(d.scrapePool ?? d.discoveredLabels.job ?? "", d.discoveredLabels, undefined);
   return out;
+}
+
+function haystackOf(e: SdEntry): string {
+  if (e.haystack === undefined) {
+    e.haystack = `${labelText(e.discovered)}\n${e.labels ? labelText(e.labels) : ""}`.toLowerCase();
+  }
+  return e.haystack;
 }
 
 export function filterSd(entries: SdEntry[], f: SdFilters): SdEntry[] {
@@ -68,7 +75,7 @@ export function filterSd(entries: SdEntry[], f: SdFilters): SdEntry[] {
     (e) =>
       (!pools || pools.has(e.pool)) &&
       (f.show === "all" || (f.show === "active") === (e.labels !== undefined)) &&
-      words.every((w) => e.haystack.includes(w)),
+      (words.length === 0 || words.every((w) => haystackOf(e).includes(w))),
   );
 }
 

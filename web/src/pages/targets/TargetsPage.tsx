@@ -244,16 +244,19 @@ function VirtualRows({
     setMargin(listRef.current?.offsetTop ?? 0);
   }, []);
   const now = useNow();
-  const v = useWindowVirtualizer({
-    count: rows.length,
-    estimateSize: (i) => (rows[i].kind === "pool" ? 56 : rows[i].item.target.lastError ? 96 : 72),
-    overscan: 6,
-    scrollMargin: margin,
-    getItemKey: (i) => {
+  // Stable callbacks: the virtualiser recomputes every row's offset whenever they change (10,000 rows, every tick).
+  const estimateSize = useCallback(
+    (i: number) => (rows[i].kind === "pool" ? 56 : (rows[i] as { item: PreparedTarget }).item.target.lastError ? 96 : 72),
+    [rows],
+  );
+  const getItemKey = useCallback(
+    (i: number) => {
       const r = rows[i];
       return r.kind === "pool" ? "pool\u0000" + r.group.pool : r.item.key;
     },
-  });
+    [rows],
+  );
+  const v = useWindowVirtualizer({ count: rows.length, estimateSize, overscan: 6, scrollMargin: margin, getItemKey });
   return (
     <div ref={listRef} style={{ height: v.getTotalSize(), position: "relative" }} data-testid="targets-list">
       {v.getVirtualItems().map((vi) => {

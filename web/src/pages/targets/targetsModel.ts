@@ -46,8 +46,9 @@ export function writeFilters(f: TargetFilters): URLSearchParams {
   return q;
 }
 
-/** `name="value"` as Prometheus writes a label (quotes and backslashes escaped). */
+/** `name="value"` as Prometheus writes a label (quotes, backslashes and newlines escaped). */
 export function formatLabel(name: string, value: string): string {
+  if (!/["\\\n]/.test(value)) return `${name}="${value}"`;
   return `${name}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
@@ -56,12 +57,12 @@ export function sortedLabels(labels: Labels): [string, string][] {
   return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** A target with what the page computes once per answer: a stable key and the text the free-text filter searches. */
+/** A target with what the page computes once per answer: a stable key and, when first filtered, its search text. */
 export interface PreparedTarget {
   key: string;
   target: Target;
-  /** Lower-cased endpoint, labels (name="value") and error, for the free-text filter. */
-  haystack: string;
+  /** Lower-cased endpoint, labels (name="value") and error for the free-text filter; built on first use. */
+  haystack?: string;
   /** The last scrape as epoch milliseconds, or undefined when the target was never scraped. */
   lastScrapeMs: number | undefined;
 }
@@ -75,23 +76,29 @@ export function parseScrapeTime(s: string): number | undefined {
   return ms;
 }
 
+/**
+ * Keys and scrape times, the only per-target work done on load (10,000 targets: the label text the free-text filter
+ * searches is built only when someone types).
+ */
 export function prepareTargets(targets: Target[]): PreparedTarget[] {
   const seen = new Map<string, number>();
   return targets.map((t) => {
-    const labelText = sortedLabels(t.labels)
-      .map(([n, v]) => formatLabel(n, v))
-      .join(",");
-    let key = `${t.scrapePool}\u0000${t.scrapeUrl}\u0000${labelText}`;
+    let key = `${t.scrapePool}\u0000${t.scrapeUrl}`;
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
     if (n > 0) key += `\u0000${n}`;
-    return {
-      key,
-      target: t,
-      haystack: `${t.scrapeUrl}\n${labelText}\n${t.lastError}`.toLowerCase(),
-      lastScrapeMs: parseScrapeTime(t.lastScrape),
-    };
+    return { key, target: t, lastScrapeMs: parseScrapeTime(t.lastScrape) };
   });
+}
+
+function haystackOf(p: PreparedTarget): string {
+  if (p.haystack === undefined) {
+    const t = p.target;
+    let labels = "";
+    for (const [n, v] of sortedLabels(t.labels)) labels += formatLabel(n, v) + ",";
+    p.haystack = `${t.scrapeUrl}\n${labels}\n${t.lastError}`.toLowerCase();
+  }
+  return p.haystack;
 }
 
 /** The targets the filters let through, in their original order. */
@@ -103,7 +110,7 @@ export function filterTargets(targets: PreparedTarget[], f: TargetFilters): Prep
     (p) =>
       (!health || health.has(p.target.health)) &&
       (!pools || pools.has(p.target.scrapePool)) &&
-      words.every((w) => p.haystack.includes(w)),
+      (words.length === 0 || words.every((w) => haystackOf(p).includes(w))),
   );
 }
 
