@@ -193,6 +193,7 @@ export function ServiceDiscoveryPage() {
               clearable
               w={{ base: "100%", sm: 260 }}
               limit={200}
+              styles={{ inputField: { minWidth: 40 } }}
               data-testid="sd-filter-pool"
             />
             <TextInput

@@ -17,8 +17,9 @@ import {
 import { IconChevronDown, IconChevronRight, IconRefresh, IconSearch } from "@tabler/icons-react";
 import { useWindowVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { useSearchParams } from "react-router-dom";
-import { api } from "../../api";
+import { Link, useSearchParams } from "react-router-dom";
+import { api, type Target } from "../../api";
+import { writeSdFilters } from "../sd/sdModel";
 import { ApiErrorAlert, PageLoader } from "../../components/Status";
 import { useApi } from "../../components/useApi";
 import { formatTime } from "../../format";
@@ -29,6 +30,7 @@ import {
   filterTargets,
   formatAgo,
   formatDuration,
+  formatLabel,
   groupByPool,
   healthColor,
   healths,
@@ -152,6 +154,17 @@ export function PoolHeader({
   );
 }
 
+/** The service-discovery page filtered to this target (its pool and its discovered address). */
+function serviceDiscoveryLink(t: Target): string {
+  const address = t.discoveredLabels.__address__;
+  const q = writeSdFilters({
+    pools: [t.scrapePool],
+    text: address !== undefined ? formatLabel("__address__", address) : "",
+    show: "active",
+  });
+  return `/service-discovery?${q.toString()}`;
+}
+
 const TargetRow = memo(function TargetRow({
   item,
   now,
@@ -221,6 +234,9 @@ const TargetRow = memo(function TargetRow({
             Discovered labels (before relabelling)
           </Text>
           <LabelBadges labels={t.discoveredLabels} />
+          <Anchor component={Link} to={serviceDiscoveryLink(t)} size="sm" mt={6} display="inline-block">
+            How relabelling made these labels: service discovery
+          </Anchor>
         </div>
       )}
     </div>
@@ -383,6 +399,7 @@ export function TargetsPage() {
               w={{ base: "100%", sm: 260 }}
               maxDropdownHeight={300}
               limit={200}
+              styles={{ inputField: { minWidth: 40 } }}
               data-testid="filter-pool"
             />
             <TextInput
