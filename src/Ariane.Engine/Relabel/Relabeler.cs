@@ -34,22 +34,20 @@ public static class Relabeler
     }
 
     /// <summary>
-    /// Runs <paramref name="configs"/> one step at a time and records, after each, the labels and whether the set is
-    /// still kept; stops after the step that drops it. This is the relabelling debugger behind
-    /// <c>/api/v1/targets/relabel_steps</c>: the same semantics as <see cref="Process"/>, one entry per step run.
+    /// Runs <paramref name="configs"/> one step at a time and records, for every rule, the labels after it and whether
+    /// the set is still kept. This is the relabelling debugger behind <c>/api/v1/targets/relabel_steps</c>, with
+    /// Prometheus 3's answer: one entry per rule; from the rule that drops the set on, <c>Keep</c> is false and the
+    /// output empty (the later rules are not run). Same semantics as <see cref="Process"/>.
     /// </summary>
     public static IReadOnlyList<RelabelStep> Steps(Labels input, IReadOnlyList<RelabelConfig> configs)
     {
         var steps = new List<RelabelStep>(configs.Count);
         var lb = input.ToBuilder();
+        bool keep = true;
         foreach (var cfg in configs)
         {
-            bool keep = Apply(cfg, lb);
-            steps.Add(new RelabelStep(cfg, lb.Build(), keep));
-            if (!keep)
-            {
-                break;
-            }
+            keep = keep && Apply(cfg, lb);
+            steps.Add(new RelabelStep(cfg, keep ? lb.Build() : Labels.Empty, keep));
         }
         return steps;
     }
@@ -199,6 +197,6 @@ public static class Relabeler
 
 /// <summary>One relabelling step as <see cref="Relabeler.Steps"/> ran it.</summary>
 /// <param name="Rule">The step's configuration.</param>
-/// <param name="Output">The labels after the step (as they were when the step dropped the set).</param>
-/// <param name="Keep">False when this step dropped the label set.</param>
+/// <param name="Output">The labels after the step; empty once the set is dropped.</param>
+/// <param name="Keep">False when this step or an earlier one dropped the label set.</param>
 public readonly record struct RelabelStep(RelabelConfig Rule, Labels Output, bool Keep);

@@ -242,7 +242,7 @@ public class RelabelerTests
     }
 
     [Fact]
-    public void Steps_record_each_rule_and_stop_at_the_one_that_drops()
+    public void Steps_record_each_rule_and_nothing_is_kept_from_the_dropping_one_on()
     {
         var cfg = Cfg("""
             - source_labels: [a]
@@ -254,11 +254,15 @@ public class RelabelerTests
               replacement: never
             """);
         var steps = Relabeler.Steps(L("a", "foo"), cfg);
-        Assert.Equal(2, steps.Count);
+        Assert.Equal(3, steps.Count);
         Assert.True(steps[0].Keep);
         Assert.Equal(L("a", "foo", "b", "foo"), steps[0].Output);
         Assert.False(steps[1].Keep);
         Assert.Same(cfg[1], steps[1].Rule);
+        Assert.Equal(Labels.Empty, steps[1].Output);
+        // As Prometheus: the rules after the drop are listed, not run.
+        Assert.False(steps[2].Keep);
+        Assert.Equal(Labels.Empty, steps[2].Output);
 
         var kept = Relabeler.Steps(L("a", "bar"), cfg);
         Assert.Equal(3, kept.Count);

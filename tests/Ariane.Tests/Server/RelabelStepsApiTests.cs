@@ -5,7 +5,7 @@ namespace Ariane.Tests.Server;
 
 /// <summary>
 /// /api/v1/targets/relabel_steps (issue 12, item 4): the service-discovery page asks it which relabel rule dropped a
-/// target. The answer has Prometheus 3's shape, one step per rule run, ending at the rule that drops.
+/// target. The answer has Prometheus 3's shape: one step per rule, nothing kept from the rule that drops on.
 /// </summary>
 public class RelabelStepsApiTests
 {
@@ -37,7 +37,7 @@ public class RelabelStepsApiTests
         "/api/v1/targets/relabel_steps?scrapePool=" + Uri.EscapeDataString(pool) + "&labels=" + Uri.EscapeDataString(labelsJson);
 
     [Fact]
-    public async Task Each_rule_answers_the_labels_after_it_and_the_dropping_rule_ends_the_list()
+    public async Task Each_rule_answers_the_labels_after_it_and_whether_the_target_is_still_kept()
     {
         using var dir = new TempDir();
         string cfg = Path.Combine(dir.Path, "prometheus.yml");
@@ -62,13 +62,21 @@ public class RelabelStepsApiTests
         var (code, root) = await Get(s.Client, Url("web", dropped.GetRawText()));
         Assert.Equal(200, code);
         var steps = root.GetProperty("data").GetProperty("steps");
-        var only = Assert.Single(steps.EnumerateArray());
-        Assert.False(only.GetProperty("keep").GetBoolean());
-        var rule = only.GetProperty("rule");
+        // As Prometheus 3: one step per rule; from the dropping rule on, keep is false and the output empty.
+        Assert.Equal(2, steps.GetArrayLength());
+        var drop = steps[0];
+        Assert.False(drop.GetProperty("keep").GetBoolean());
+        Assert.Empty(drop.GetProperty("output").EnumerateObject());
+        var rule = drop.GetProperty("rule");
         Assert.Equal("drop", rule.GetProperty("action").GetString());
         Assert.Equal(".*:2", rule.GetProperty("regex").GetString());
+        Assert.Equal(";", rule.GetProperty("separator").GetString());
+        Assert.Equal("$1", rule.GetProperty("replacement").GetString());
         Assert.Equal("__address__", Assert.Single(rule.GetProperty("source_labels").EnumerateArray()).GetString());
-        Assert.Equal("127.0.0.1:2", only.GetProperty("output").GetProperty("__address__").GetString());
+        Assert.False(rule.TryGetProperty("target_label", out _)); // left out when empty, as Go's omitempty
+        Assert.False(rule.TryGetProperty("modulus", out _));
+        Assert.False(steps[1].GetProperty("keep").GetBoolean());
+        Assert.Empty(steps[1].GetProperty("output").EnumerateObject());
 
         // A kept target runs every rule; the replace rule's output has the new label.
         const string kept = """{"__address__":"127.0.0.1:1","team":"blue","job":"web"}""";
@@ -87,9 +95,10 @@ public class RelabelStepsApiTests
         // Errors in Prometheus's shape, with a message the UI shows.
         foreach (var (url, message) in new[]
         {
-            (Url("nope", kept), "scrape pool \"nope\" not found"),
-            (Url("web", "[1]"), "invalid parameter \"labels\""),
-            (Url("web", "{\"a\":"), "invalid parameter \"labels\""),
+            (Url("nope", kept), "error retrieving scrape config: scrape pool \"nope\" not found"),
+            (Url("web", "[1]"), "error parsing labels"),
+            (Url("web", "{\"a\":"), "error parsing labels"),
+            (Url("web", "{\"a\":1}"), "error parsing labels"),
             ("/api/v1/targets/relabel_steps?labels=%7B%7D", "no scrapePool parameter provided"),
             ("/api/v1/targets/relabel_steps?scrapePool=web", "no labels parameter provided"),
         })

@@ -154,7 +154,8 @@ public static class CompatibilityApi
     /// /api/v1/targets/relabel_steps?scrapePool=&lt;job&gt;&amp;labels=&lt;JSON object&gt;: runs the pool's
     /// <c>relabel_configs</c> on the given labels (a target's discovered labels, as <c>/api/v1/targets</c> lists them)
     /// one rule at a time and answers, as Prometheus 3 does, <c>{"steps": [{"rule": {...}, "output": {labels},
-    /// "keep": bool}]}</c>, ending at the rule that drops the target. The UI shows which step dropped a target with it.
+    /// "keep": bool}]}</c>, one entry per rule; from the rule that drops the target on, <c>keep</c> is false and
+    /// <c>output</c> empty. The service-discovery page shows with it which rule dropped a target.
     /// </summary>
     private static async Task RelabelSteps(HttpContext ctx, CompatibilityDeps s)
     {
@@ -180,7 +181,7 @@ public static class CompatibilityApi
         }
         if (pool is null)
         {
-            throw new ApiException(ApiErrorType.BadData, $"scrape pool \"{Echo.Truncate(poolName)}\" not found");
+            throw new ApiException(ApiErrorType.BadData, $"error retrieving scrape config: scrape pool \"{Echo.Truncate(poolName)}\" not found");
         }
         var steps = Ariane.Relabel.Relabeler.Steps(input, pool.Config.RelabelConfigs);
         await ApiResponse.Success(ctx, w =>
@@ -212,20 +213,20 @@ public static class CompatibilityApi
         }
         catch (JsonException e)
         {
-            throw new ApiException(ApiErrorType.BadData, "invalid parameter \"labels\": " + e.Message);
+            throw new ApiException(ApiErrorType.BadData, "error parsing labels: " + e.Message);
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
-                throw new ApiException(ApiErrorType.BadData, "invalid parameter \"labels\": expected a JSON object of label names to values");
+                throw new ApiException(ApiErrorType.BadData, "error parsing labels: expected a JSON object of label names to string values");
             }
             var b = new LabelsBuilder();
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 if (p.Value.ValueKind != JsonValueKind.String)
                 {
-                    throw new ApiException(ApiErrorType.BadData, $"invalid parameter \"labels\": the value of \"{Echo.Truncate(p.Name)}\" is not a string");
+                    throw new ApiException(ApiErrorType.BadData, $"error parsing labels: the value of \"{Echo.Truncate(p.Name)}\" is not a string");
                 }
                 b.Set(p.Name, p.Value.GetString()!);
             }
@@ -233,20 +234,32 @@ public static class CompatibilityApi
         }
     }
 
-    /// <summary>One relabel rule with Prometheus's YAML/JSON field names, every field written (defaults included).</summary>
+    /// <summary>
+    /// One relabel rule as Prometheus 3 writes it in JSON: the YAML field names; <c>source_labels</c>, <c>modulus</c>
+    /// and <c>target_label</c> left out when empty, the others always written.
+    /// </summary>
     private static void WriteRelabelRule(Utf8JsonWriter w, Ariane.Relabel.RelabelConfig r)
     {
         w.WriteStartObject();
-        w.WriteStartArray("source_labels"u8);
-        foreach (var l in r.SourceLabels)
+        if (r.SourceLabels.Count > 0)
         {
-            w.WriteStringValue(l);
+            w.WriteStartArray("source_labels"u8);
+            foreach (var l in r.SourceLabels)
+            {
+                w.WriteStringValue(l);
+            }
+            w.WriteEndArray();
         }
-        w.WriteEndArray();
         w.WriteString("separator"u8, r.Separator);
         w.WriteString("regex"u8, r.Regex);
-        w.WriteNumber("modulus"u8, r.Modulus);
-        w.WriteString("target_label"u8, r.TargetLabel);
+        if (r.Modulus != 0)
+        {
+            w.WriteNumber("modulus"u8, r.Modulus);
+        }
+        if (r.TargetLabel.Length > 0)
+        {
+            w.WriteString("target_label"u8, r.TargetLabel);
+        }
         w.WriteString("replacement"u8, r.Replacement);
         w.WriteString("action"u8, Ariane.Relabel.RelabelConfig.ActionName(r.Action));
         w.WriteEndObject();
