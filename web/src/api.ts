@@ -224,8 +224,8 @@ export const api = {
   targets: (state: "active" | "any" | "dropped" = "active", signal?: AbortSignal) =>
     get<Targets>("/api/v1/targets" + qs({ state }), signal),
   /**
-   * The pool's relabel_configs run one rule at a time on `labels` (a target's discovered labels), ending at the rule
-   * that drops the target (Prometheus 3's /api/v1/targets/relabel_steps).
+   * The pool's relabel_configs run one rule at a time on `labels` (a target's discovered labels): one step per rule,
+   * `keep` false and `output` empty from the rule that drops the target on (Prometheus 3's /api/v1/targets/relabel_steps).
    */
   relabelSteps: (scrapePool: string, labels: Labels, signal?: AbortSignal) =>
     get<{ steps: RelabelStep[] }>(

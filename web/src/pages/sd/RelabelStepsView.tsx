@@ -11,9 +11,11 @@ import { droppingStep, ruleFields, stepDiff } from "./sdModel";
  * each rule with the labels after it, what it set in green and what it removed struck through, the dropping rule in red.
  */
 export function RelabelStepsView({ pool, discovered, dropped }: { pool: string; discovered: Labels; dropped: boolean }) {
-  const { data, error, loading } = useApi((signal) => api.relabelSteps(pool, discovered, signal), [pool, discovered]);
+  // Keyed by the labels' text: an auto-refresh brings equal labels in a new object, which need not be asked again.
+  const labelsKey = JSON.stringify(discovered);
+  const { data, error } = useApi((signal) => api.relabelSteps(pool, discovered, signal), [pool, labelsKey]);
   if (error) return <ApiErrorAlert error={error} title="Could not run the relabelling steps" />;
-  if (!data || loading) return <PageLoader what="relabelling steps" />;
+  if (!data) return <PageLoader what="relabelling steps" />;
   const steps = data.steps;
   const drop = droppingStep(steps);
   return (
@@ -29,6 +31,17 @@ export function RelabelStepsView({ pool, discovered, dropped }: { pool: string; 
         const d = stepDiff(before, s.output);
         const fields = ruleFields(s.rule);
         const isDrop = i === drop;
+        const afterDrop = drop >= 0 && i > drop;
+        if (afterDrop) {
+          return (
+            <div key={i} className={classes.detail} style={{ opacity: 0.7 }} data-testid="relabel-step" data-keep={false}>
+              <Text size="sm">
+                <b>Rule {i + 1}: {s.rule.action ?? "replace"}</b>{" "}
+                <span className={classes.muted}>not run: the target was dropped by rule {drop + 1}</span>
+              </Text>
+            </div>
+          );
+        }
         return (
           <div
             key={i}
