@@ -382,7 +382,13 @@ export function TargetsPage() {
             <Chip.Group multiple value={filters.health} onChange={(v) => setFilters({ health: v as Health[] })}>
               <Group gap={6} role="group" aria-label="Filter by health" data-testid="filter-health">
                 {healths.map((h) => (
-                  <Chip key={h} value={h} color={healthColor(h)} variant="light" data-testid={`filter-health-${h}`}>
+                  <Chip
+                    key={h}
+                    value={h}
+                    color={healthColor(h)}
+                    variant="light"
+                    wrapperProps={{ "data-testid": `filter-health-${h}` }}
+                  >
                     {h} ({counts[h]})
                   </Chip>
                 ))}
