@@ -90,6 +90,8 @@ public class TargetsE2eTests(UiE2eFixture ui)
         await Assertions.Expect(step.GetByTestId("relabel-drop-step")).ToBeVisibleAsync();
         await Assertions.Expect(step).ToContainTextAsync("Rule 1: drop");
         await Assertions.Expect(step).ToContainTextAsync("__address__");
+        // A full-page screenshot of a scrolled page draws the fixed header over the content: back to the top first.
+        await p.Page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await p.ScreenshotAsync("service-discovery-relabel-steps");
 
         // A pool without relabel rules says so.
