@@ -16,6 +16,8 @@ import { NavLink as RouterLink, Route, Routes, useLocation } from "react-router-
 import { useEffect } from "react";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { TargetsPage } from "./pages/targets/TargetsPage";
+import { ServiceDiscoveryPage } from "./pages/sd/ServiceDiscoveryPage";
 import { ConfigPage } from "./pages/status/ConfigPage";
 import { FlagsPage } from "./pages/status/FlagsPage";
 import { StatusPage } from "./pages/status/StatusPage";
@@ -27,6 +29,8 @@ import { TsdbStatusPage } from "./pages/status/TsdbStatusPage";
  */
 const pages: { path: string; label: string }[] = [
   { path: "/", label: "Home" },
+  { path: "/targets", label: "Targets" },
+  { path: "/service-discovery", label: "Service discovery" },
   { path: "/status", label: "Status" },
   { path: "/tsdb-status", label: "TSDB status" },
   { path: "/flags", label: "Flags" },
@@ -85,6 +89,8 @@ export function App() {
       <AppShell.Main>
         <Routes>
           <Route path="/" element={<HomePage />} />
+          <Route path="/targets" element={<TargetsPage />} />
+          <Route path="/service-discovery" element={<ServiceDiscoveryPage />} />
           <Route path="/status" element={<StatusPage />} />
           <Route path="/tsdb-status" element={<TsdbStatusPage />} />
           <Route path="/flags" element={<FlagsPage />} />

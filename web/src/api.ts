@@ -75,6 +75,24 @@ export interface Targets {
   droppedTargetCounts?: Record<string, number>;
 }
 
+/** One relabel rule as /api/v1/targets/relabel_steps writes it (the YAML field names of relabel_configs). */
+export interface RelabelRule {
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  modulus?: number;
+  target_label?: string;
+  replacement?: string;
+  action?: string;
+}
+
+/** One rule run on a target's discovered labels: the labels after it and whether the target was still kept. */
+export interface RelabelStep {
+  rule: RelabelRule;
+  output: Labels;
+  keep: boolean;
+}
+
 /** One sample: [unix seconds, value as text] (values such as "NaN" and "+Inf" stay exact). */
 export type SamplePair = [number, string];
 
@@ -216,6 +234,15 @@ export const api = {
   /** Active targets only ("active"), or with the dropped ones too ("any"). */
   targets: (state: "active" | "any" | "dropped" = "active", signal?: AbortSignal) =>
     get<Targets>("/api/v1/targets" + qs({ state }), signal),
+  /**
+   * The pool's relabel_configs run one rule at a time on `labels` (a target's discovered labels): one step per rule,
+   * `keep` false and `output` empty from the rule that drops the target on (Prometheus 3's /api/v1/targets/relabel_steps).
+   */
+  relabelSteps: (scrapePool: string, labels: Labels, signal?: AbortSignal) =>
+    get<{ steps: RelabelStep[] }>(
+      "/api/v1/targets/relabel_steps" + qs({ scrapePool, labels: JSON.stringify(labels) }),
+      signal,
+    ),
   scrapePools: (signal?: AbortSignal) => get<{ scrapePools: string[] }>("/api/v1/scrape_pools", signal),
   /** An instant query at `time` (unix seconds; the server's now when absent). */
   query: (query: string, time?: number, signal?: AbortSignal) =>

@@ -33,6 +33,25 @@ public static class Relabeler
         return true;
     }
 
+    /// <summary>
+    /// Runs <paramref name="configs"/> one step at a time and records, for every rule, the labels after it and whether
+    /// the set is still kept. This is the relabelling debugger behind <c>/api/v1/targets/relabel_steps</c>, with
+    /// Prometheus 3's answer: one entry per rule; from the rule that drops the set on, <c>Keep</c> is false and the
+    /// output empty (the later rules are not run). Same semantics as <see cref="Process"/>.
+    /// </summary>
+    public static IReadOnlyList<RelabelStep> Steps(Labels input, IReadOnlyList<RelabelConfig> configs)
+    {
+        var steps = new List<RelabelStep>(configs.Count);
+        var lb = input.ToBuilder();
+        bool keep = true;
+        foreach (var cfg in configs)
+        {
+            keep = keep && Apply(cfg, lb);
+            steps.Add(new RelabelStep(cfg, keep ? lb.Build() : Labels.Empty, keep));
+        }
+        return steps;
+    }
+
     private static bool Apply(RelabelConfig cfg, LabelsBuilder lb)
     {
         string val = JoinSources(cfg, lb);
@@ -175,3 +194,9 @@ public static class Relabeler
         return arr;
     }
 }
+
+/// <summary>One relabelling step as <see cref="Relabeler.Steps"/> ran it.</summary>
+/// <param name="Rule">The step's configuration.</param>
+/// <param name="Output">The labels after the step; empty once the set is dropped.</param>
+/// <param name="Keep">False when this step or an earlier one dropped the label set.</param>
+public readonly record struct RelabelStep(RelabelConfig Rule, Labels Output, bool Keep);

@@ -240,4 +240,34 @@ public class RelabelerTests
         Assert.Null(Relabeler.Process(L("a", "foo\n"), cfg));
         Assert.NotNull(Relabeler.Process(L("a", "foo"), cfg));
     }
+
+    [Fact]
+    public void Steps_record_each_rule_and_nothing_is_kept_from_the_dropping_one_on()
+    {
+        var cfg = Cfg("""
+            - source_labels: [a]
+              target_label: b
+            - source_labels: [b]
+              regex: foo
+              action: drop
+            - target_label: c
+              replacement: never
+            """);
+        var steps = Relabeler.Steps(L("a", "foo"), cfg);
+        Assert.Equal(3, steps.Count);
+        Assert.True(steps[0].Keep);
+        Assert.Equal(L("a", "foo", "b", "foo"), steps[0].Output);
+        Assert.False(steps[1].Keep);
+        Assert.Same(cfg[1], steps[1].Rule);
+        Assert.Equal(Labels.Empty, steps[1].Output);
+        // As Prometheus: the rules after the drop are listed, not run.
+        Assert.False(steps[2].Keep);
+        Assert.Equal(Labels.Empty, steps[2].Output);
+
+        var kept = Relabeler.Steps(L("a", "bar"), cfg);
+        Assert.Equal(3, kept.Count);
+        Assert.All(kept, s => Assert.True(s.Keep));
+        Assert.Equal(Relabeler.Process(L("a", "bar"), cfg), kept[^1].Output);
+        Assert.Empty(Relabeler.Steps(L("a", "bar"), []));
+    }
 }

@@ -20,6 +20,7 @@ public static class CompatibilityApi
         var s = new CompatibilityDeps(scrape, options);
         app.MapGet("/api/v1/targets/metadata", ctx => MetadataApi.Guard(ctx, () => TargetMetadata(ctx, s)));
         app.MapGet("/api/v1/scrape_pools", ctx => MetadataApi.Guard(ctx, () => ScrapePools(ctx, s)));
+        app.MapGet("/api/v1/targets/relabel_steps", ctx => MetadataApi.Guard(ctx, () => RelabelSteps(ctx, s)));
         app.MapGet("/api/v1/status/walreplay", ctx => MetadataApi.Guard(ctx, () => WalReplay(ctx, s)));
         app.MapMethods("/api/v1/query_exemplars", ["GET", "POST"], ctx => MetadataApi.Guard(ctx, () => QueryExemplars(ctx)));
         app.MapGet("/api/v1/alertmanagers", ctx => MetadataApi.Guard(ctx, () => ApiResponse.Success(ctx, w =>
@@ -147,6 +148,121 @@ public static class CompatibilityApi
             w.WriteEndArray();
             w.WriteEndObject();
         });
+    }
+
+    /// <summary>
+    /// /api/v1/targets/relabel_steps?scrapePool=&lt;job&gt;&amp;labels=&lt;JSON object&gt;: runs the pool's
+    /// <c>relabel_configs</c> on the given labels (a target's discovered labels, as <c>/api/v1/targets</c> lists them)
+    /// one rule at a time and answers, as Prometheus 3 does, <c>{"steps": [{"rule": {...}, "output": {labels},
+    /// "keep": bool}]}</c>, one entry per rule; from the rule that drops the target on, <c>keep</c> is false and
+    /// <c>output</c> empty. The service-discovery page shows with it which rule dropped a target.
+    /// </summary>
+    private static async Task RelabelSteps(HttpContext ctx, CompatibilityDeps s)
+    {
+        string poolName = await ApiParams.GetAsync(ctx, "scrapePool").ConfigureAwait(false) ?? "";
+        if (poolName.Length == 0)
+        {
+            throw new ApiException(ApiErrorType.BadData, "no scrapePool parameter provided");
+        }
+        string labelsText = await ApiParams.GetAsync(ctx, "labels").ConfigureAwait(false) ?? "";
+        if (labelsText.Length == 0)
+        {
+            throw new ApiException(ApiErrorType.BadData, "no labels parameter provided");
+        }
+        Labels input = ParseLabelsObject(labelsText);
+        ScrapePool? pool = null;
+        foreach (var p in s.Scrape.Pools)
+        {
+            if (p.JobName == poolName)
+            {
+                pool = p;
+                break;
+            }
+        }
+        if (pool is null)
+        {
+            throw new ApiException(ApiErrorType.BadData, $"error retrieving scrape config: scrape pool \"{Echo.Truncate(poolName)}\" not found");
+        }
+        var steps = Ariane.Relabel.Relabeler.Steps(input, pool.Config.RelabelConfigs);
+        await ApiResponse.Success(ctx, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("steps"u8);
+            foreach (var step in steps)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("rule"u8);
+                WriteRelabelRule(w, step.Rule);
+                w.WritePropertyName("output"u8);
+                ApiResponse.WriteLabels(w, step.Output);
+                w.WriteBoolean("keep"u8, step.Keep);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a JSON object of label names to string values (the <c>labels</c> parameter of relabel_steps).</summary>
+    internal static Labels ParseLabelsObject(string text)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(ApiErrorType.BadData, "error parsing labels: " + e.Message);
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ApiException(ApiErrorType.BadData, "error parsing labels: expected a JSON object of label names to string values");
+            }
+            var b = new LabelsBuilder();
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw new ApiException(ApiErrorType.BadData, $"error parsing labels: the value of \"{Echo.Truncate(p.Name)}\" is not a string");
+                }
+                b.Set(p.Name, p.Value.GetString()!);
+            }
+            return b.Build();
+        }
+    }
+
+    /// <summary>
+    /// One relabel rule as Prometheus 3 writes it in JSON: the YAML field names; <c>source_labels</c>, <c>modulus</c>
+    /// and <c>target_label</c> left out when empty, the others always written.
+    /// </summary>
+    private static void WriteRelabelRule(Utf8JsonWriter w, Ariane.Relabel.RelabelConfig r)
+    {
+        w.WriteStartObject();
+        if (r.SourceLabels.Count > 0)
+        {
+            w.WriteStartArray("source_labels"u8);
+            foreach (var l in r.SourceLabels)
+            {
+                w.WriteStringValue(l);
+            }
+            w.WriteEndArray();
+        }
+        w.WriteString("separator"u8, r.Separator);
+        w.WriteString("regex"u8, r.Regex);
+        if (r.Modulus != 0)
+        {
+            w.WriteNumber("modulus"u8, r.Modulus);
+        }
+        if (r.TargetLabel.Length > 0)
+        {
+            w.WriteString("target_label"u8, r.TargetLabel);
+        }
+        w.WriteString("replacement"u8, r.Replacement);
+        w.WriteString("action"u8, Ariane.Relabel.RelabelConfig.ActionName(r.Action));
+        w.WriteEndObject();
     }
 
     /// <summary>

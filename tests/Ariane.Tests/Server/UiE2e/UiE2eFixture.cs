@@ -23,7 +23,8 @@ namespace Ariane.Tests.Server.UiE2e;
 /// }
 /// </code>
 /// Every page is also in <see cref="UiPagesE2eTests.Pages"/>, which loads it in both themes and saves a screenshot.
-/// The server scrapes itself (job "ariane", up) and a closed port (job "down", down with "connection refused").
+/// The server scrapes itself (job "ariane", up) and a closed port (job "down", down with "connection refused"); the
+/// job "relabelled" has one target, dropped by its only relabel rule (no active target).
 /// </para>
 /// </summary>
 public sealed class UiE2eFixture : IAsyncLifetime
@@ -60,6 +61,13 @@ public sealed class UiE2eFixture : IAsyncLifetime
               - job_name: down
                 static_configs:
                   - targets: ["127.0.0.1:{{closed}}"]
+              - job_name: relabelled
+                static_configs:
+                  - targets: ["127.0.0.1:{{closed}}"]
+                relabel_configs:
+                  - source_labels: [__address__]
+                    regex: ".*"
+                    action: drop
             """);
         Server = ServerProcess.Launch(Path.Combine(_dir.Path, "data"), ["serve"], ["--config.file=" + config], port);
         await Server.WaitReadyAsync(TimeSpan.FromSeconds(60));

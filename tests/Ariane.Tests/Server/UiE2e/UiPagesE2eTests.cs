@@ -13,6 +13,8 @@ public class UiPagesE2eTests(UiE2eFixture ui)
     public static TheoryData<string, string, string> Pages => new()
     {
         { "home", "/", "Overview" },
+        { "targets", "/targets", "Targets" },
+        { "service-discovery", "/service-discovery", "Service discovery" },
         { "status", "/status", "Runtime information" },
         { "tsdb-status", "/tsdb-status", "Top metrics by series" },
         { "flags", "/flags", "Command-line flags" },
