@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { autoStep, formatDuration, formatUrlTime, parseDuration, parseUrlTime, rangeSteps, stepRange } from "./duration";
+import {
+  autoStep,
+  formatDuration,
+  formatInputTime,
+  formatUrlTime,
+  parseDuration,
+  parseInputTime,
+  parseUrlTime,
+  rangeSteps,
+  stepRange,
+} from "./duration";
 
 describe("parseDuration", () => {
   it("reads Prometheus durations", () => {
@@ -89,5 +99,30 @@ describe("URL times", () => {
   });
   it("round-trips whole seconds", () => {
     for (const t of [0, 1796681966, 951782400]) expect(parseUrlTime(formatUrlTime(t))).toBe(t);
+  });
+});
+
+describe("time pickers", () => {
+  it("show and read UTC times", () => {
+    expect(formatInputTime(1796681966, true)).toBe("2026-12-07 22:19:26");
+    expect(parseInputTime("2026-12-07 22:19:26", true)).toBe(1796681966);
+    expect(parseInputTime("2026-12-07 22:19", true)).toBe(1796681940);
+  });
+  it("show and read local times (round trip in the test's zone)", () => {
+    for (const t of [1796681966, 1700000000, 951782400]) {
+      expect(parseInputTime(formatInputTime(t, false), false)).toBe(t);
+    }
+    const local = new Date(2026, 11, 7, 22, 19, 26).getTime() / 1000;
+    expect(parseInputTime("2026-12-07 22:19:26", false)).toBe(local);
+  });
+  it("take zoned and unix times as they are", () => {
+    expect(parseInputTime("2026-12-07T22:19:26Z", false)).toBe(1796681966);
+    expect(parseInputTime("1796681966", false)).toBe(1796681966);
+  });
+  it("refuse bad text", () => {
+    for (const bad of ["", "now", "2026-13-01 00:00", "2026-12-07 24:00", "tomorrow"]) {
+      expect(parseInputTime(bad, false), bad).toBeUndefined();
+      expect(parseInputTime(bad, true), bad).toBeUndefined();
+    }
   });
 });

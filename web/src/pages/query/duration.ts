@@ -108,3 +108,26 @@ export function parseUrlTime(text: string): number | undefined {
   if (new Date(Date.UTC(Number(y), month - 1, day)).getUTCDate() !== day) return undefined;
   return t;
 }
+
+/** Unix seconds as the time pickers show them: "2026-12-07 22:19:26", in UTC or the browser's time zone. */
+export function formatInputTime(t: number, utc: boolean): string {
+  if (utc) return formatUrlTime(t);
+  const d = new Date(Math.round(t) * 1000);
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  );
+}
+
+/**
+ * What the user typed in a time picker, in unix seconds: "YYYY-MM-DD HH:mm[:ss]" (or only the date) in UTC or the
+ * browser's time zone; an RFC 3339 time with a zone or unix seconds as they are. Undefined when it is not a time.
+ */
+export function parseInputTime(text: string, utc: boolean): number | undefined {
+  const s = text.trim();
+  if (utc || /^\d+(\.\d+)?$/.test(s) || /(Z|[+-]\d{2}:?\d{2})$/.test(s)) return parseUrlTime(s);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(s);
+  if (!m || parseUrlTime(s) === undefined) return undefined; // parseUrlTime checks the fields' ranges
+  const [, y, mo, d, h = "0", mi = "0", sec = "0"] = m;
+  return new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)).getTime() / 1000;
+}
