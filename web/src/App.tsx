@@ -16,12 +16,16 @@ import { NavLink as RouterLink, Route, Routes, useLocation } from "react-router-
 import { useEffect } from "react";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { GraphRedirect, QueryPage } from "./pages/query/QueryPage";
 
 /**
  * The pages in the navigation, in order. A page appears here only when its capability exists (no stubs); later
  * capabilities (alerts, rules, dashboards) add a line here and a <Route> below.
  */
-const pages: { path: string; label: string }[] = [{ path: "/", label: "Home" }];
+const pages: { path: string; label: string }[] = [
+  { path: "/", label: "Home" },
+  { path: "/query", label: "Query" },
+];
 
 /** Light or dark; the system's until the user picks one, then remembered (Mantine keeps it in localStorage). */
 function ThemeToggle() {
@@ -75,6 +79,8 @@ export function App() {
       <AppShell.Main>
         <Routes>
           <Route path="/" element={<HomePage />} />
+          <Route path="/query" element={<QueryPage />} />
+          <Route path="/graph" element={<GraphRedirect />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </AppShell.Main>

@@ -107,6 +107,7 @@ export interface EditorHandle {
   insert(text: string): void;
   /** Replaces the whole expression. */
   setValue(text: string): void;
+  getValue(): string;
   focus(): void;
 }
 
@@ -208,6 +209,9 @@ export function PromQLEditor(props: {
         const v = view.current;
         if (!v) return;
         v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: text }, selection: { anchor: text.length } });
+      },
+      getValue() {
+        return view.current?.state.doc.toString() ?? "";
       },
       focus() {
         view.current?.focus();

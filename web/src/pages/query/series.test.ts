@@ -58,7 +58,7 @@ describe("tableRows", () => {
   });
   it("shows a scalar and a string as one row without a series", () => {
     expect(tableRows({ resultType: "scalar", result: [5, "42"] })).toEqual([
-      { key: 0, metric: undefined, value: "42", time: 5 },
+      { key: 0, metric: undefined, value: "42", time: 5, kind: "scalar" },
     ]);
     expect(tableRows({ resultType: "string", result: [5, "hello"] })[0].value).toBe("hello");
     expect(resultSummary({ resultType: "scalar", result: [5, "42"] })).toBe("scalar result");

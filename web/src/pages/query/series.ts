@@ -41,6 +41,8 @@ export interface TableRow {
   time?: number;
   /** For a range result shown in the table: the number of samples. */
   samples?: number;
+  /** For the single row of a scalar or string result. */
+  kind?: "scalar" | "string";
 }
 
 export function instantRow(s: InstantSeries, key: number): TableRow {
@@ -72,7 +74,7 @@ export function tableRows(data: QueryData): TableRow[] {
       });
     case "scalar":
     case "string":
-      return [{ key: 0, metric: undefined, value: data.result[1], time: data.result[0] }];
+      return [{ key: 0, metric: undefined, value: data.result[1], time: data.result[0], kind: data.resultType }];
   }
 }
 
