@@ -135,15 +135,10 @@ export function PromQLEditor(props: {
       const found = matchHistory(latest.current.history, typed);
       if (found.length === 0) return null;
       return {
+        // Matched against the whole text typed so far; being in a section puts them after the PromQL completions.
         from: 0,
         to: ctx.state.doc.length,
-        filter: false,
-        options: found.map((e, i) => ({
-          label: e,
-          type: "text",
-          section: { name: "Query history", rank: 1 },
-          boost: -50 - i,
-        })),
+        options: found.map((e, i) => ({ label: e, type: "text", section: "Query history", boost: -i })),
       };
     };
     const run = (v: EditorView) => {
@@ -220,5 +215,5 @@ export function PromQLEditor(props: {
     [],
   );
 
-  return <div ref={host} data-testid="query-editor" style={{ flex: 1, minWidth: 0 }} />;
+  return <div ref={host} data-testid="query-editor" style={{ flex: "1 1 320px", minWidth: 0 }} />;
 }

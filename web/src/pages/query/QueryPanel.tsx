@@ -56,7 +56,7 @@ export function QueryPanel(props: {
   return (
     <section className={classes.panel} data-testid="query-panel" data-panel-index={props.index} aria-label={`Query panel ${props.index + 1}`}>
       <Stack gap="sm">
-        <Group gap="xs" align="flex-start" wrap="nowrap">
+        <Group gap="xs" align="flex-start" wrap="wrap" justify="flex-end">
           <PromQLEditor ref={editor} initialValue={panel.expr} onExecute={execute} history={props.history} label={label} />
           <Menu position="bottom-end" withinPortal width={420}>
             <Menu.Target>
@@ -108,19 +108,9 @@ export function QueryPanel(props: {
             data-testid="execute-button"
             aria-label="Execute the query (Ctrl+Enter)"
             onClick={() => editor.current && execute(currentText(editor.current))}
-            visibleFrom="xs"
           >
             Execute
           </Button>
-          <ActionIcon
-            size={38}
-            hiddenFrom="xs"
-            aria-label="Execute the query"
-            data-testid="execute-button-phone"
-            onClick={() => editor.current && execute(currentText(editor.current))}
-          >
-            <IconPlayerPlay size={18} />
-          </ActionIcon>
         </Group>
         <MetricsExplorer
           opened={explorer}
