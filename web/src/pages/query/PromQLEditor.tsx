@@ -164,7 +164,7 @@ export function PromQLEditor(props: {
         highlightSpecialChars(),
         drawSelection(),
         syntaxHighlighting(highlight),
-        placeholder("Expression (press Shift+Enter for newlines)"),
+        placeholder("PromQL expression, e.g. up"),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({ "aria-label": latest.current.label ?? "PromQL expression" }),
         baseTheme,

@@ -43,6 +43,12 @@ export function QueryPanel(props: {
     setTick((t) => t + 1);
   };
 
+  // The URL changed the expression (back to an empty page, a link): the editor shows it.
+  useEffect(() => {
+    const h = editor.current;
+    if (h && h.getValue().trim() !== panel.expr) h.setValue(panel.expr);
+  }, [panel.expr]);
+
   // Auto-refresh re-runs the table or graph query; a hidden tab (another browser tab) skips its turns.
   useEffect(() => {
     if (panel.refresh <= 0 || panel.expr === "" || panel.tab === "explain") return;
@@ -101,16 +107,18 @@ export function QueryPanel(props: {
               <IconBook2 size={18} />
             </ActionIcon>
           </Tooltip>
-          <Button
-            leftSection={<IconPlayerPlay size={16} />}
-            h={38}
-            px="sm"
-            data-testid="execute-button"
-            aria-label="Execute the query (Ctrl+Enter)"
-            onClick={() => editor.current && execute(currentText(editor.current))}
-          >
-            Execute
-          </Button>
+          <Tooltip label="Enter or Ctrl+Enter runs the query, Shift+Enter starts a new line" openDelay={300}>
+            <Button
+              leftSection={<IconPlayerPlay size={16} />}
+              h={38}
+              px="sm"
+              data-testid="execute-button"
+              aria-label="Execute the query (Ctrl+Enter)"
+              onClick={() => editor.current && execute(currentText(editor.current))}
+            >
+              Execute
+            </Button>
+          </Tooltip>
         </Group>
         <MetricsExplorer
           opened={explorer}

@@ -127,7 +127,7 @@ function Rows({ rows }: { rows: TableRow[] }) {
                   label={
                     (r.time !== undefined ? `sample at ${formatTime(new Date(r.time * 1000))}` : "") +
                     (r.buckets !== undefined ? `, ${r.buckets} buckets` : "") +
-                    (r.samples !== undefined ? `, last of ${r.samples} samples` : "")
+                    (r.samples !== undefined ? `, the last of ${r.samples}` : "")
                   }
                   disabled={r.time === undefined}
                   openDelay={400}

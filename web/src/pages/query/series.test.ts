@@ -64,12 +64,18 @@ describe("tableRows", () => {
     expect(resultSummary({ resultType: "scalar", result: [5, "42"] })).toBe("scalar result");
     expect(seriesCount({ resultType: "string", result: [5, "x"] })).toBe(0);
   });
-  it("shows a range result's last sample and its sample count", () => {
+  it("lists a range result's samples with their times", () => {
     const data: QueryData = {
       resultType: "matrix",
-      result: [{ metric: { __name__: "m" }, values: [[1, "1"], [2, "2"], [3, "3"]] }],
+      result: [
+        {
+          metric: { __name__: "m" },
+          values: [[1, "1"], [3, "NaN"]],
+          histograms: [[2, { count: "4", sum: "8" }]],
+        },
+      ],
     };
-    expect(tableRows(data)[0]).toMatchObject({ value: "3", time: 3, samples: 3 });
+    expect(tableRows(data)[0]).toMatchObject({ value: "1 @1.000\ncount: 4 sum: 8 @2.000\nNaN @3.000", time: 3, samples: 3 });
   });
   it("counts large results with separators", () => {
     const result = Array.from({ length: 10000 }, (_, i) => ({ metric: { i: String(i) }, value: [1, "1"] as [number, string] }));

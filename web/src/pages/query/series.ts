@@ -58,19 +58,24 @@ export function instantRow(s: InstantSeries, key: number): TableRow {
   return { key, metric: s.metric, value: s.value?.[1] ?? "", time: s.value?.[0] };
 }
 
-/** The rows of any query answer (a range result, from a range vector selector, shows its last sample). */
+/** The rows of any query answer; a range result (from a range vector selector) lists its samples, "value @time". */
 export function tableRows(data: QueryData): TableRow[] {
   switch (data.resultType) {
     case "vector":
       return data.result.map(instantRow);
     case "matrix":
       return data.result.map((s, key) => {
-        const last = s.values?.[s.values.length - 1];
-        const lastH = s.histograms?.[s.histograms.length - 1];
-        const n = (s.values?.length ?? 0) + (s.histograms?.length ?? 0);
-        const useHist = lastH && (!last || lastH[0] > last[0]);
-        if (useHist) return { key, metric: s.metric, value: histogramText(lastH[1]), time: lastH[0], samples: n };
-        return { key, metric: s.metric, value: last?.[1] ?? "", time: last?.[0], samples: n };
+        const samples: [number, string][] = [
+          ...(s.values ?? []),
+          ...(s.histograms ?? []).map(([t, h]): [number, string] => [t, histogramText(h)]),
+        ].sort((a, b) => a[0] - b[0]);
+        return {
+          key,
+          metric: s.metric,
+          value: samples.map(([t, v]) => `${v} @${t.toFixed(3)}`).join("\n"),
+          time: samples[samples.length - 1]?.[0],
+          samples: samples.length,
+        };
       });
     case "scalar":
     case "string":
