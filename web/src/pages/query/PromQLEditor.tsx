@@ -151,6 +151,7 @@ export function PromQLEditor(props: {
         Prec.highest(
           keymap.of([
             { key: "Mod-Enter", run },
+            { key: "Ctrl-Enter", run },
             { key: "Enter", run: (v) => (completionStatus(v.state) === "active" ? false : run(v)) },
             { key: "Shift-Enter", run: insertNewlineAndIndent },
           ]),
