@@ -83,6 +83,21 @@ dotnet test tests/Ariane.Tests/Ariane.Tests.csproj -c Release --no-build -nologo
   --logger "console;verbosity=minimal" --logger "trx;LogFileName=$trx" 2>&1 | tee "$log" | grep -E '^\s+(Failed|Error Message|Stack Trace)|Passed!|Failed!|Skipped!|^\s+at Ariane' | head -n 200
 rc=${PIPESTATUS[0]}
 
+# The browser suite (tests/Ariane.Tests/Server/UiE2e: Playwright driving headless Chromium against a real server) is
+# part of the run above; its own count, from the TRX file, is printed beside the other suites'.
+/usr/bin/python3 - "$trx" "$ARIANE_REPORT_DIR" <<'PY' 2>/dev/null || echo "browser suite: no results (the test run wrote no TRX file)" >"$ARIANE_REPORT_DIR/ui-browser.txt"
+import os, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+root = ET.parse(sys.argv[1]).getroot()
+ids = {d.get("id") for d in root.iterfind(".//t:UnitTest", ns) if ".UiE2e." in (d.find("t:TestMethod", ns).get("className") or "")}
+outcomes = [r.get("outcome") for r in root.iterfind(".//t:UnitTestResult", ns) if r.get("testId") in ids]
+shots = os.path.join(sys.argv[2], "screenshots")
+n = len([f for f in os.listdir(shots) if f.endswith(".png")]) if os.path.isdir(shots) else 0
+with open(os.path.join(sys.argv[2], "ui-browser.txt"), "w") as f:
+    f.write("browser suite (Playwright, headless Chromium): %d passed, %d failed, %d skipped; %d screenshots in .build/test-reports/screenshots/\n"
+            % (outcomes.count("Passed"), outcomes.count("Failed"), outcomes.count("NotExecuted"), n))
+PY
+
 # The web app's unit tests (Vitest, web/src/**/*.test.ts): counted with the others. Their JUnit report gives the counts.
 echo "test.sh: web unit tests (Vitest)"
 vitest_xml="$ARIANE_REPORT_DIR/vitest-junit.xml"
