@@ -105,7 +105,8 @@ public class QueryPageE2eTests(UiE2eFixture ui)
             await p.Page.GetByTestId("range-input").FillAsync("30m");
             await p.Page.GetByTestId("range-input").PressAsync("Enter");
             await p.Page.GetByTestId("display-mode").GetByText("Stacked").ClickAsync();
-            await p.Page.GetByText("UTC", new PageGetByTextOptions { Exact = true }).ClickAsync();
+            await p.Page.GetByTestId("utc").ClickAsync();
+            await Assertions.Expect(p.Page.GetByTestId("utc")).ToBeCheckedAsync();
             await p.Page.GetByTestId("add-panel").ClickAsync();
             await Editor(p.Page, 1).ClickAsync();
             await p.Page.Keyboard.TypeAsync("sum(up)");
