@@ -17,6 +17,10 @@ import { useEffect } from "react";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { GraphRedirect, QueryPage } from "./pages/query/QueryPage";
+import { ConfigPage } from "./pages/status/ConfigPage";
+import { FlagsPage } from "./pages/status/FlagsPage";
+import { StatusPage } from "./pages/status/StatusPage";
+import { TsdbStatusPage } from "./pages/status/TsdbStatusPage";
 
 /**
  * The pages in the navigation, in order. A page appears here only when its capability exists (no stubs); later
@@ -25,6 +29,10 @@ import { GraphRedirect, QueryPage } from "./pages/query/QueryPage";
 const pages: { path: string; label: string }[] = [
   { path: "/", label: "Home" },
   { path: "/query", label: "Query" },
+  { path: "/status", label: "Status" },
+  { path: "/tsdb-status", label: "TSDB status" },
+  { path: "/flags", label: "Flags" },
+  { path: "/config", label: "Configuration" },
 ];
 
 /** Light or dark; the system's until the user picks one, then remembered (Mantine keeps it in localStorage). */
@@ -81,6 +89,10 @@ export function App() {
           <Route path="/" element={<HomePage />} />
           <Route path="/query" element={<QueryPage />} />
           <Route path="/graph" element={<GraphRedirect />} />
+          <Route path="/status" element={<StatusPage />} />
+          <Route path="/tsdb-status" element={<TsdbStatusPage />} />
+          <Route path="/flags" element={<FlagsPage />} />
+          <Route path="/config" element={<ConfigPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </AppShell.Main>

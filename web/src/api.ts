@@ -139,6 +139,17 @@ export interface TsdbStatus {
   labelValueCountByLabelName: TsdbStat[];
   memoryInBytesByLabelName: TsdbStat[];
   seriesCountByLabelValuePair: TsdbStat[];
+  /** Ariane's addition: the on-disk blocks (times in ms) and the WAL's size. */
+  blockStats?: {
+    numBlocks: number;
+    bytes: number;
+    numSamples: number;
+    minTime: number;
+    maxTime: number;
+    walBytes: number;
+  };
+  /** Ariane's addition: damaged blocks moved aside at start-up and not served. */
+  quarantinedBlocks?: { ulid: string; path: string; reason: string }[];
 }
 
 export interface WalReplay {

@@ -14,6 +14,10 @@ public class UiPagesE2eTests(UiE2eFixture ui)
     {
         { "home", "/", "Overview" },
         { "query", "/query", "Add query" },
+        { "status", "/status", "Runtime information" },
+        { "tsdb-status", "/tsdb-status", "Top metrics by series" },
+        { "flags", "/flags", "Command-line flags" },
+        { "config", "/config", "scrape_configs" },
         { "not-found", "/no-such-page", "Page not found" },
     };
 
