@@ -13,14 +13,18 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import { IconMoon, IconSun } from "@tabler/icons-react";
 import { NavLink as RouterLink, Route, Routes, useLocation } from "react-router-dom";
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
+import { PageLoader } from "./components/Status";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
-import { GraphRedirect, QueryPage } from "./pages/query/QueryPage";
+import { GraphRedirect } from "./pages/query/GraphRedirect";
 import { ConfigPage } from "./pages/status/ConfigPage";
 import { FlagsPage } from "./pages/status/FlagsPage";
 import { StatusPage } from "./pages/status/StatusPage";
 import { TsdbStatusPage } from "./pages/status/TsdbStatusPage";
+
+// The query page (CodeMirror, uPlot) loads when first opened, which keeps the initial bundle small.
+const QueryPage = lazy(() => import("./pages/query/QueryPage").then((m) => ({ default: m.QueryPage })));
 
 /**
  * The pages in the navigation, in order. A page appears here only when its capability exists (no stubs); later
@@ -87,7 +91,7 @@ export function App() {
       <AppShell.Main>
         <Routes>
           <Route path="/" element={<HomePage />} />
-          <Route path="/query" element={<QueryPage />} />
+          <Route path="/query" element={<Suspense fallback={<PageLoader what="the query page" />}><QueryPage /></Suspense>} />
           <Route path="/graph" element={<GraphRedirect />} />
           <Route path="/status" element={<StatusPage />} />
           <Route path="/tsdb-status" element={<TsdbStatusPage />} />

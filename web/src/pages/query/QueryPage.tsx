@@ -4,10 +4,10 @@
 import { Button, Group, Stack, Title } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
 import { useCallback, useMemo, useRef, useState } from "react";
-import { Navigate, useLocation, useSearchParams } from "react-router-dom";
+import { useSearchParams } from "react-router-dom";
 import { loadHistory, recordHistory } from "./history";
 import { QueryPanel } from "./QueryPanel";
-import { defaultPanel, encodePanels, graphRedirectTarget, type PanelState, parsePanels } from "./urlState";
+import { defaultPanel, encodePanels, type PanelState, parsePanels } from "./urlState";
 
 function storage(): Storage | undefined {
   try {
@@ -69,10 +69,4 @@ export function QueryPage() {
       </Group>
     </Stack>
   );
-}
-
-/** Prometheus 2's /graph: the same panels on /query, its parameters translated (tab=0|1, stacked, step_input). */
-export function GraphRedirect() {
-  const { search } = useLocation();
-  return <Navigate to={graphRedirectTarget(search)} replace />;
 }
