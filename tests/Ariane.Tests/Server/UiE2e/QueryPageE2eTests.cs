@@ -85,6 +85,9 @@ public class QueryPageE2eTests(UiE2eFixture ui)
         // The range query's series: up has one per target (the server scrapes itself and a closed port).
         Assert.Equal("2", await graph.GetAttributeAsync("data-series-count"));
         Assert.Equal("2", await p.Page.GetByTestId("series-count").GetAttributeAsync("data-count"));
+        // Drawn: a uPlot canvas and one legend entry per series.
+        await Assertions.Expect(graph.Locator("[data-testid=graph] canvas").First).ToBeVisibleAsync();
+        await Assertions.Expect(graph.GetByTestId("graph-legend-item")).ToHaveCountAsync(2);
         var box = await graph.BoundingBoxAsync();
         Assert.True(box is { Height: > 100 }, "the graph has no height");
         await p.ScreenshotAsync("query-graph");
