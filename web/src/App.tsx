@@ -13,9 +13,11 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import { IconMoon, IconSun } from "@tabler/icons-react";
 import { NavLink as RouterLink, Route, Routes, useLocation } from "react-router-dom";
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
+import { PageLoader } from "./components/Status";
 import { HomePage } from "./pages/HomePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { GraphRedirect } from "./pages/query/GraphRedirect";
 import { TargetsPage } from "./pages/targets/TargetsPage";
 import { ServiceDiscoveryPage } from "./pages/sd/ServiceDiscoveryPage";
 import { ConfigPage } from "./pages/status/ConfigPage";
@@ -23,12 +25,16 @@ import { FlagsPage } from "./pages/status/FlagsPage";
 import { StatusPage } from "./pages/status/StatusPage";
 import { TsdbStatusPage } from "./pages/status/TsdbStatusPage";
 
+// The query page (CodeMirror, uPlot) loads when first opened, which keeps the initial bundle small.
+const QueryPage = lazy(() => import("./pages/query/QueryPage").then((m) => ({ default: m.QueryPage })));
+
 /**
  * The pages in the navigation, in order. A page appears here only when its capability exists (no stubs); later
  * capabilities (alerts, rules, dashboards) add a line here and a <Route> below.
  */
 const pages: { path: string; label: string }[] = [
   { path: "/", label: "Home" },
+  { path: "/query", label: "Query" },
   { path: "/targets", label: "Targets" },
   { path: "/service-discovery", label: "Service discovery" },
   { path: "/status", label: "Status" },
@@ -89,6 +95,8 @@ export function App() {
       <AppShell.Main>
         <Routes>
           <Route path="/" element={<HomePage />} />
+          <Route path="/query" element={<Suspense fallback={<PageLoader what="the query page" />}><QueryPage /></Suspense>} />
+          <Route path="/graph" element={<GraphRedirect />} />
           <Route path="/targets" element={<TargetsPage />} />
           <Route path="/service-discovery" element={<ServiceDiscoveryPage />} />
           <Route path="/status" element={<StatusPage />} />

@@ -13,6 +13,7 @@ public class UiPagesE2eTests(UiE2eFixture ui)
     public static TheoryData<string, string, string> Pages => new()
     {
         { "home", "/", "Overview" },
+        { "query", "/query", "Add query" },
         { "targets", "/targets", "Targets" },
         { "service-discovery", "/service-discovery", "Service discovery" },
         { "status", "/status", "Runtime information" },

@@ -89,7 +89,10 @@ public class UiStatusE2eTests(UiE2eFixture ui)
         string json = await ui.Server.Client.GetStringAsync("/api/v1/status/tsdb?limit=50", TestContext.Current.CancellationToken);
         int expected = JsonDocument.Parse(json).RootElement.GetProperty("data").GetProperty("seriesCountByMetricName").GetArrayLength();
         Assert.True(expected > 10, "the self-scrape has more than 10 metric names");
-        // Within one scrape of the API's answer (the self-scrape may add a metric meanwhile).
+        // The page keeps its 10 rows until the new answer arrives: wait for the longer table, then compare within one
+        // scrape of the API's answer (the self-scrape may add a metric meanwhile).
+        await p.Page.WaitForFunctionAsync(
+            "() => document.querySelectorAll('[data-testid=\"card-table-seriesCountByMetricName\"] [data-testid=\"card-row\"]').length > 10");
         int shown = await metrics.CountAsync();
         Assert.InRange(shown, Math.Min(expected, 50) - 2, Math.Min(expected, 50));
         // Each row's name opens the query that shows it.
