@@ -4,7 +4,7 @@
 # (Debian's /usr/bin/chromium) the time to the first graph and to the table drawn, the JS heap after each, and the
 # app's initial bundle gzipped. Markdown on stdout.
 #
-#   bench/ui.sh [--runs 5]
+#   bench/ui.sh [--runs 5] [--profile]   (--profile: the last run's CPU profile, self time by function)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"

@@ -12,6 +12,7 @@ using Microsoft.Playwright;
 var inv = CultureInfo.InvariantCulture;
 string repo = args.Length > 1 && args[0] == "--repo" ? args[1] : Directory.GetCurrentDirectory();
 int runs = 5;
+bool profile = args.Contains("--profile");
 for (int i = 0; i < args.Length - 1; i++)
 {
     if (args[i] == "--runs")
@@ -92,22 +93,24 @@ try
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         });
         string endInput = DateTimeOffset.FromUnixTimeSeconds(end).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", inv);
-        var cases = new (string Name, string Url, string Api, string Selector)[]
+        var cases = new (string Name, string Url, string Api, string Selector, string Mark)[]
         {
             ("graph: 100 series x 1,000 points", $"/query?g0.expr=bench_graph&g0.tab=graph&g0.range_input={(Points - 1) * Step}s&g0.end_input={Uri.EscapeDataString(endInput)}&g0.res_type=fixed&g0.res_step={Step}",
-                "/api/v1/query_range", "[data-testid=\"graph\"] canvas"),
+                "/api/v1/query_range", "[data-testid=\"graph\"] canvas", "graph"),
             ("table: 10,000 series", $"/query?g0.expr=bench_table&g0.tab=table&g0.moment_input={Uri.EscapeDataString(endInput)}",
-                "/api/v1/query", "[data-testid=\"table-row\"]"),
+                "/api/v1/query", "[data-testid=\"table-row\"]", "table"),
         };
         Console.WriteLine($"UI benchmark: {runs} runs per case, headless Chromium {browser.Version}, cold browser context each run; median and range.\n");
-        Console.WriteLine("| case | navigation → drawn (ms) | API answered → drawn (ms) | API answer (ms) | JS heap after (MB) |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| case | navigation → drawn (ms) | API answered → drawn (ms) | of which JSON parsed → drawn (ms) | API answer (ms) | JS heap after (MB) | run again (Execute): API answered → drawn (ms) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var c in cases)
         {
             var total = new List<double>();
             var after = new List<double>();
             var apiMs = new List<double>();
             var heap = new List<double>();
+            var parsed = new List<double>();
+            var again = new List<double>();
             for (int r = 0; r < runs; r++)
             {
                 await using var ctx = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
@@ -123,25 +126,54 @@ try
                       }
                     }).observe(document, { subtree: true, childList: true });
                     """);
+                ICDPSession? prof = null;
+                if (profile && r == runs - 1)
+                {
+                    // --profile: the last run's CPU profile, self time by function, from navigation to drawn.
+                    prof = await ctx.NewCDPSessionAsync(page);
+                    await prof.SendAsync("Profiler.enable");
+                    await prof.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 200 });
+                    await prof.SendAsync("Profiler.start");
+                }
                 await page.GotoAsync(baseUrl + c.Url);
                 await page.WaitForFunctionAsync("() => window.__bench && window.__bench.drawn !== undefined", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+                if (prof is not null)
+                {
+                    PrintProfile(c.Name, (await prof.SendAsync("Profiler.stop"))!.Value.GetProperty("profile"));
+                }
                 var m = await page.EvaluateAsync<JsonElement>($$"""
                     () => {
                       const api = performance.getEntriesByType('resource').filter(e => e.name.includes({{JsonSerializer.Serialize(c.Api)}}));
                       const last = api[api.length - 1];
-                      return { drawn: window.__bench.drawn, answered: last ? last.responseEnd : -1, asked: last ? last.startTime : -1 };
+                      const mark = performance.getEntriesByName('ariane:{{c.Mark}}:answered');
+                      return { drawn: window.__bench.drawn, answered: last ? last.responseEnd : -1, asked: last ? last.startTime : -1,
+                               parsed: mark.length ? mark[mark.length - 1].startTime : -1 };
                     }
                     """);
                 double drawn = m.GetProperty("drawn").GetDouble(), answered = m.GetProperty("answered").GetDouble(), asked = m.GetProperty("asked").GetDouble();
                 var cdp = await ctx.NewCDPSessionAsync(page);
                 await cdp.SendAsync("HeapProfiler.collectGarbage");
                 var h = await cdp.SendAsync("Runtime.getHeapUsage");
+                double parsedAt = m.GetProperty("parsed").GetDouble();
+                parsed.Add(parsedAt >= 0 ? drawn - parsedAt : double.NaN);
+                // The same query run again from the page (its code loaded, its editor ready): the click on Execute,
+                // then the app's own "drawn" mark (a frame after the result rendered) against the new answer's end.
+                int marks = await page.EvaluateAsync<int>($"() => performance.getEntriesByName('ariane:{c.Mark}:drawn').length");
+                await page.GetByTestId("execute-button").First.ClickAsync();
+                await page.WaitForFunctionAsync($"() => performance.getEntriesByName('ariane:{c.Mark}:drawn').length > {marks}", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+                again.Add(await page.EvaluateAsync<double>($$"""
+                    () => {
+                      const api = performance.getEntriesByType('resource').filter(e => e.name.includes({{JsonSerializer.Serialize(c.Api)}}));
+                      const d = performance.getEntriesByName('ariane:{{c.Mark}}:drawn');
+                      return d[d.length - 1].startTime - api[api.length - 1].responseEnd;
+                    }
+                    """));
                 total.Add(drawn);
                 after.Add(answered >= 0 ? drawn - answered : double.NaN);
                 apiMs.Add(answered >= 0 ? answered - asked : double.NaN);
                 heap.Add(h!.Value.GetProperty("usedSize").GetDouble() / 1048576);
             }
-            Console.WriteLine($"| {c.Name} | {Stat(total)} | {Stat(after)} | {Stat(apiMs)} | {Stat(heap, "F1")} |");
+            Console.WriteLine($"| {c.Name} | {Stat(total)} | {Stat(after)} | {Stat(parsed)} | {Stat(apiMs)} | {Stat(heap, "F1")} | {Stat(again)} |");
         }
     }
     finally
@@ -172,6 +204,31 @@ try
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+static void PrintProfile(string name, JsonElement profile)
+{
+    // Self time per node = its samples x the mean interval; summed by function name and script.
+    var nodes = new Dictionary<int, string>();
+    foreach (var n in profile.GetProperty("nodes").EnumerateArray())
+    {
+        var f = n.GetProperty("callFrame");
+        string url = f.GetProperty("url").GetString() ?? "";
+        nodes[n.GetProperty("id").GetInt32()] = $"{(f.GetProperty("functionName").GetString() is { Length: > 0 } fn ? fn : "(anonymous)")} {url[(url.LastIndexOf('/') + 1)..]}:{f.GetProperty("lineNumber").GetInt32()}";
+    }
+    var samples = profile.GetProperty("samples").EnumerateArray().Select(x => x.GetInt32()).ToList();
+    var deltas = profile.GetProperty("timeDeltas").EnumerateArray().Select(x => x.GetInt64()).ToList();
+    var self = new Dictionary<string, double>();
+    for (int i = 0; i < samples.Count; i++)
+    {
+        string k = nodes[samples[i]];
+        self[k] = self.GetValueOrDefault(k) + (i + 1 < deltas.Count ? deltas[i + 1] : 0) / 1000.0;
+    }
+    Console.WriteLine($"\nCPU profile, {name} (self ms, top 20):");
+    foreach (var (k, v) in self.OrderByDescending(x => x.Value).Take(20))
+    {
+        Console.WriteLine($"  {v,8:F1}  {k}");
+    }
 }
 
 static string Stat(List<double> xs, string fmt = "F0")
