@@ -23,6 +23,25 @@ describe("metricRows", () => {
     expect(rows[1]).toEqual({ name: "node_memory_MemAvailable_bytes", type: "", unit: "", help: "" });
     expect(metricRows([], undefined)).toEqual([]);
   });
+
+  it("gives a histogram's and a summary's series their family's metadata (the API keys it by the family name)", () => {
+    const hist = { type: "histogram", unit: "seconds", help: "Latencies." };
+    const summ = { type: "summary", unit: "", help: "GC pauses." };
+    const gauge = { type: "gauge", unit: "", help: "A gauge." };
+    const r = metricRows(
+      ["http_seconds_bucket", "http_seconds_count", "http_seconds_sum", "gc_count", "gc_sum", "gc_bucket", "g_count", "g_sum", "own_count"],
+      { http_seconds: [hist], gc: [summ], g: [gauge], own_count: [gauge], own: [hist] },
+    );
+    const byName = Object.fromEntries(r.map((x) => [x.name, x]));
+    for (const n of ["http_seconds_bucket", "http_seconds_count", "http_seconds_sum"]) expect(byName[n]).toEqual({ name: n, ...hist });
+    expect(byName.gc_count).toEqual({ name: "gc_count", ...summ });
+    expect(byName.gc_sum).toEqual({ name: "gc_sum", ...summ });
+    // A summary has no buckets; a gauge has no _count/_sum series; a name's own metadata comes first.
+    expect(byName.gc_bucket).toEqual({ name: "gc_bucket", type: "", unit: "", help: "" });
+    expect(byName.g_count).toEqual({ name: "g_count", type: "", unit: "", help: "" });
+    expect(byName.g_sum.type).toBe("");
+    expect(byName.own_count).toEqual({ name: "own_count", ...gauge });
+  });
 });
 
 describe("filterMetrics", () => {

@@ -11,10 +11,34 @@ export interface MetricRow {
   help: string;
 }
 
-/** One row per metric name (sorted), with the first metadata entry the server knows for it (else blanks). */
+/** The series a histogram or summary family writes under its own name plus a suffix, and the family types that do. */
+const FAMILY_SUFFIXES: [suffix: string, types: string[]][] = [
+  ["_bucket", ["histogram", "gaugehistogram"]],
+  ["_count", ["histogram", "summary"]],
+  ["_sum", ["histogram", "summary"]],
+  ["_gcount", ["gaugehistogram"]],
+  ["_gsum", ["gaugehistogram"]],
+];
+
+/** The metadata of `name`: its own, else its histogram's or summary's (the API keys those by the family's name). */
+function metadataOf(name: string, metadata: Record<string, MetricMetadata[]> | undefined): MetricMetadata | undefined {
+  const own = metadata?.[name]?.[0];
+  if (own || !metadata) return own;
+  for (const [suffix, types] of FAMILY_SUFFIXES) {
+    if (!name.endsWith(suffix)) continue;
+    const family = metadata[name.slice(0, -suffix.length)]?.[0];
+    if (family && types.includes(family.type)) return family;
+  }
+  return undefined;
+}
+
+/**
+ * One row per metric name (sorted), with the first metadata entry the server knows for it, or for the histogram or
+ * summary it belongs to (foo_bucket, foo_count, foo_sum have the metadata of foo), else blanks.
+ */
 export function metricRows(names: string[], metadata: Record<string, MetricMetadata[]> | undefined): MetricRow[] {
   return [...new Set(names)].sort().map((name) => {
-    const m = metadata?.[name]?.[0];
+    const m = metadataOf(name, metadata);
     return { name, type: m?.type ?? "", unit: m?.unit ?? "", help: m?.help ?? "" };
   });
 }
