@@ -159,8 +159,20 @@ try
                 // The same query run again from the page (its code loaded, its editor ready): the click on Execute,
                 // then the app's own "drawn" mark (a frame after the result rendered) against the new answer's end.
                 int marks = await page.EvaluateAsync<int>($"() => performance.getEntriesByName('ariane:{c.Mark}:drawn').length");
+                ICDPSession? prof2 = null;
+                if (profile && r == runs - 1)
+                {
+                    prof2 = await ctx.NewCDPSessionAsync(page);
+                    await prof2.SendAsync("Profiler.enable");
+                    await prof2.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 200 });
+                    await prof2.SendAsync("Profiler.start");
+                }
                 await page.GetByTestId("execute-button").First.ClickAsync();
                 await page.WaitForFunctionAsync($"() => performance.getEntriesByName('ariane:{c.Mark}:drawn').length > {marks}", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+                if (prof2 is not null)
+                {
+                    PrintProfile(c.Name + ", run again", (await prof2.SendAsync("Profiler.stop"))!.Value.GetProperty("profile"));
+                }
                 again.Add(await page.EvaluateAsync<double>($$"""
                     () => {
                       const api = performance.getEntriesByType('resource').filter(e => e.name.includes({{JsonSerializer.Serialize(c.Api)}}));
