@@ -266,6 +266,32 @@ public partial class QueryGraphE2eTests(UiE2eFixture ui)
     }
 
     [Fact]
+    public async Task A_zoom_into_a_stretch_without_data_can_be_reset_from_the_empty_state()
+    {
+        // An hour up to now: the server's samples are only the last minutes, at the right edge. Zooming into the left
+        // part leaves no series, so the graph (and its own Reset zoom button) gives way to the empty state.
+        long end = await SettledEndAsync(history: 15);
+        await using var p = await ui.OpenAsync(
+            $"/query?g0.expr=up&g0.tab=graph&g0.range_input=1h&g0.end_input={Uri.EscapeDataString(UrlTime(end))}");
+        var page = p.Page;
+        await Assertions.Expect(page.GetByTestId("graph-container")).ToBeVisibleAsync();
+        var over = page.Locator("[data-testid=graph] .u-over");
+        var box = await over.BoundingBoxAsync();
+        Assert.NotNull(box);
+        float y = box.Y + (box.Height / 2f);
+        await page.Mouse.MoveAsync(box.X + (box.Width * 0.05f), y);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + (box.Width * 0.40f), y, new MouseMoveOptions { Steps = 8 });
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex(@"g0\.range_input=1h(&|$)"));
+        await Assertions.Expect(page.GetByTestId("empty-result")).ToBeVisibleAsync();
+        await page.GetByTestId("empty-reset-zoom").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"g0\.range_input=1h(&|$)"));
+        Assert.Equal(UrlTime(end), UrlQuery(page)["g0.end_input"]);
+        await Assertions.Expect(page.GetByTestId("graph-container")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task The_metrics_explorer_filters_as_you_type_and_puts_the_picked_name_in_the_editor()
     {
         string namesJson = await ui.Server.Client.GetStringAsync("/api/v1/label/__name__/values", TestContext.Current.CancellationToken);

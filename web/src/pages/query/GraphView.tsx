@@ -1,9 +1,10 @@
 // The graph tab: a range query over the panel's range and end with its resolution, drawn by TimeSeriesGraph; the
 // display options (lines/stacked, log scale, UTC, unit) and the pickers write the panel state (and so the URL).
 
-import { Group, SegmentedControl, Select, Stack, Switch, Text } from "@mantine/core";
+import { Button, Group, SegmentedControl, Select, Stack, Switch, Text } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
-import { useEffect } from "react";
+import { IconZoomReset } from "@tabler/icons-react";
+import { useEffect, useState } from "react";
 import { api } from "../../api";
 import { TimeSeriesGraph } from "../../components/graph/TimeSeriesGraph";
 import { ApiErrorAlert, PageLoader } from "../../components/Status";
@@ -68,6 +69,9 @@ export function GraphView(props: { panel: PanelState; tick: number; onChange: (p
   const { panel, tick, onChange } = props;
   const phone = useMediaQuery("(max-width: 48em)");
   const step = effectiveStep(panel);
+  // The range before the first drag-zoom: the graph's own "Reset zoom" goes back to it, but a zoom into a stretch
+  // with no data replaces the graph by the empty state, so that state offers the way back too.
+  const [zoomOrigin, setZoomOrigin] = useState<{ range: number; end: number | null }>();
   const state = useApi(
     async (signal) => {
       const t0 = performance.now();
@@ -114,6 +118,21 @@ export function GraphView(props: { panel: PanelState; tick: number; onChange: (p
         ) : series.length === 0 ? (
           <Text c="dimmed" py="md" ta="center" data-testid="empty-result">
             No series in this range. Try a longer range, another end time, or check the expression in the table.
+            {zoomOrigin && (
+              <Button
+                variant="default"
+                size="xs"
+                ml="sm"
+                leftSection={<IconZoomReset size={16} />}
+                data-testid="empty-reset-zoom"
+                onClick={() => {
+                  onChange({ range: zoomOrigin.range, end: zoomOrigin.end });
+                  setZoomOrigin(undefined);
+                }}
+              >
+                Reset zoom ({formatDuration(zoomOrigin.range)})
+              </Button>
+            )}
           </Text>
         ) : (
           <div data-testid="graph-container" data-series-count={series.length}>
@@ -127,7 +146,10 @@ export function GraphView(props: { panel: PanelState; tick: number; onChange: (p
               utc={panel.utc}
               unit={panel.unit || undefined}
               height={phone ? 280 : 400}
-              onZoom={(s, e) => onChange({ range: Math.max(1, Math.round(e - s)), end: Math.round(e) })}
+              onZoom={(s, e) => {
+                setZoomOrigin((o) => o ?? { range: panel.range, end: panel.end });
+                onChange({ range: Math.max(1, Math.round(e - s)), end: Math.round(e) });
+              }}
             />
           </div>
         )}
