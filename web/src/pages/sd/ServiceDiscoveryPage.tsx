@@ -1,12 +1,11 @@
-import { Alert, Badge, Button, Group, MultiSelect, SegmentedControl, Stack, Text, TextInput, Title } from "@mantine/core";
-import { IconSearch } from "@tabler/icons-react";
-import { useWindowVirtualizer } from "@tanstack/react-virtual";
-import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Alert, Badge, Button, Group, SegmentedControl, Stack, Title } from "@mantine/core";
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api } from "../../api";
 import { ApiErrorAlert, PageLoader } from "../../components/Status";
 import { useApi } from "../../components/useApi";
 import { LabelBadges } from "../targets/LabelBadges";
+import { ListSummary, PoolFilter, TextFilter, VirtualPoolList } from "../targets/PoolListParts";
 import { PoolHeader, RefreshControls, useRenderMark, useToggleSet, useUpdatedAt } from "../targets/TargetsPage";
 import classes from "../targets/targets.module.css";
 import { RelabelStepsView } from "./RelabelStepsView";
@@ -81,47 +80,26 @@ function SdRows({
   open: ReadonlySet<string>;
   onToggle: (key: string) => void;
 }) {
-  const listRef = useRef<HTMLDivElement>(null);
-  const [margin, setMargin] = useState(0);
-  useLayoutEffect(() => {
-    setMargin(listRef.current?.offsetTop ?? 0);
-  }, []);
-  // Stable callbacks: the virtualiser recomputes every row's offset whenever they change.
-  const estimateSize = useCallback((i: number) => (rows[i].kind === "pool" ? 56 : 110), [rows]);
-  const getItemKey = useCallback(
-    (i: number) => {
-      const r = rows[i];
-      return r.kind === "pool" ? "pool\u0000" + r.group.pool : r.entry.key;
-    },
-    [rows],
-  );
-  const v = useWindowVirtualizer({ count: rows.length, estimateSize, overscan: 6, scrollMargin: margin, getItemKey });
   return (
-    <div ref={listRef} style={{ height: v.getTotalSize(), position: "relative" }} data-testid="sd-list">
-      {v.getVirtualItems().map((vi) => {
-        const r = rows[vi.index];
-        return (
-          <div
-            key={vi.key}
-            data-index={vi.index}
-            ref={v.measureElement}
-            style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${vi.start - margin}px)` }}
-          >
-            {r.kind === "pool" ? (
-              <PoolHeader
-                group={{ pool: r.group.pool, up: r.group.active, down: 0, unknown: r.group.dropped }}
-                collapsed={r.collapsed}
-                onToggle={onTogglePool}
-                total={`${r.group.active} active, ${r.group.dropped} dropped`}
-                color="gray"
-              />
-            ) : (
-              <SdEntryRow entry={r.entry} open={open.has(r.entry.key)} onToggle={onToggle} />
-            )}
-          </div>
-        );
-      })}
-    </div>
+    <VirtualPoolList
+      rows={rows}
+      testId="sd-list"
+      estimate={(r) => (r.kind === "pool" ? 56 : 110)}
+      rowKey={(r) => (r.kind === "pool" ? "pool\u0000" + r.group.pool : r.entry.key)}
+      render={(r) =>
+        r.kind === "pool" ? (
+          <PoolHeader
+            group={{ pool: r.group.pool, up: r.group.active, down: 0, unknown: r.group.dropped }}
+            collapsed={r.collapsed}
+            onToggle={onTogglePool}
+            total={`${r.group.active} active, ${r.group.dropped} dropped`}
+            color="gray"
+          />
+        ) : (
+          <SdEntryRow entry={r.entry} open={open.has(r.entry.key)} onToggle={onToggle} />
+        )
+      }
+    />
   );
 }
 
@@ -183,42 +161,21 @@ export function ServiceDiscoveryPage() {
               ]}
               data-testid="sd-filter-show"
             />
-            <MultiSelect
-              aria-label="Filter by scrape pool"
-              placeholder={filters.pools.length === 0 ? "All scrape pools" : undefined}
-              data={poolNames}
-              value={filters.pools}
-              onChange={(pools) => setFilters({ pools })}
-              searchable
-              clearable
-              w={{ base: "100%", sm: 260 }}
-              limit={200}
-              styles={{ inputField: { minWidth: 40 } }}
-              data-testid="sd-filter-pool"
-            />
-            <TextInput
-              aria-label="Filter by label"
+            <PoolFilter pools={poolNames} value={filters.pools} onChange={(pools) => setFilters({ pools })} testId="sd-filter-pool" />
+            <TextFilter
+              label="Filter by label"
               placeholder="Filter by label name or value"
-              leftSection={<IconSearch size={16} />}
               value={textInput}
-              onChange={(e) => setTextInput(e.currentTarget.value)}
-              style={{ flex: 1, minWidth: 220 }}
-              data-testid="sd-filter-text"
+              onChange={setTextInput}
+              testId="sd-filter-text"
             />
           </Group>
-          <Group justify="space-between" wrap="wrap" gap="xs">
-            <Text size="sm" c="dimmed" data-testid="sd-summary">
-              {shown.length} of {entries.length} discovered targets in {groups.length} scrape pools
-            </Text>
-            <Group gap="xs">
-              <Button variant="default" size="xs" onClick={() => setCollapsed(new Set())}>
-                Expand all
-              </Button>
-              <Button variant="default" size="xs" onClick={() => setCollapsed(new Set(groups.map((g) => g.pool)))}>
-                Collapse all
-              </Button>
-            </Group>
-          </Group>
+          <ListSummary
+            testId="sd-summary"
+            summary={`${shown.length} of ${entries.length} discovered targets in ${groups.length} scrape pools`}
+            onExpandAll={() => setCollapsed(new Set())}
+            onCollapseAll={() => setCollapsed(new Set(groups.map((g) => g.pool)))}
+          />
           {shown.length === 0 ? (
             <Alert color="gray" title="No discovered target matches the filters">
               <Button

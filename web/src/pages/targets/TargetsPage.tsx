@@ -5,24 +5,22 @@ import {
   Button,
   Chip,
   Group,
-  MultiSelect,
   Select,
   Stack,
   Text,
-  TextInput,
   Title,
   Tooltip,
   UnstyledButton,
 } from "@mantine/core";
-import { IconChevronDown, IconChevronRight, IconRefresh, IconSearch } from "@tabler/icons-react";
-import { useWindowVirtualizer } from "@tanstack/react-virtual";
-import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { IconChevronDown, IconChevronRight, IconRefresh } from "@tabler/icons-react";
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api, type Target } from "../../api";
 import { writeSdFilters } from "../sd/sdModel";
 import { ApiErrorAlert, PageLoader } from "../../components/Status";
 import { useApi } from "../../components/useApi";
 import { formatTime } from "../../format";
+import { ListSummary, PoolFilter, TextFilter, VirtualPoolList } from "./PoolListParts";
 import { LabelBadges } from "./LabelBadges";
 import classes from "./targets.module.css";
 import {
@@ -254,45 +252,21 @@ function VirtualRows({
   openTargets: ReadonlySet<string>;
   onToggleTarget: (key: string) => void;
 }) {
-  const listRef = useRef<HTMLDivElement>(null);
-  const [margin, setMargin] = useState(0);
-  useLayoutEffect(() => {
-    setMargin(listRef.current?.offsetTop ?? 0);
-  }, []);
   const now = useNow();
-  // Stable callbacks: the virtualiser recomputes every row's offset whenever they change (10,000 rows, every tick).
-  const estimateSize = useCallback(
-    (i: number) => (rows[i].kind === "pool" ? 56 : (rows[i] as { item: PreparedTarget }).item.target.lastError ? 96 : 72),
-    [rows],
-  );
-  const getItemKey = useCallback(
-    (i: number) => {
-      const r = rows[i];
-      return r.kind === "pool" ? "pool\u0000" + r.group.pool : r.item.key;
-    },
-    [rows],
-  );
-  const v = useWindowVirtualizer({ count: rows.length, estimateSize, overscan: 6, scrollMargin: margin, getItemKey });
   return (
-    <div ref={listRef} style={{ height: v.getTotalSize(), position: "relative" }} data-testid="targets-list">
-      {v.getVirtualItems().map((vi) => {
-        const r = rows[vi.index];
-        return (
-          <div
-            key={vi.key}
-            data-index={vi.index}
-            ref={v.measureElement}
-            style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${vi.start - margin}px)` }}
-          >
-            {r.kind === "pool" ? (
-              <PoolHeader group={r.group} collapsed={r.collapsed} onToggle={onTogglePool} />
-            ) : (
-              <TargetRow item={r.item} now={now} open={openTargets.has(r.item.key)} onToggle={onToggleTarget} />
-            )}
-          </div>
-        );
-      })}
-    </div>
+    <VirtualPoolList
+      rows={rows}
+      testId="targets-list"
+      estimate={(r) => (r.kind === "pool" ? 56 : r.item.target.lastError ? 96 : 72)}
+      rowKey={(r) => (r.kind === "pool" ? "pool\u0000" + r.group.pool : r.item.key)}
+      render={(r) =>
+        r.kind === "pool" ? (
+          <PoolHeader group={r.group} collapsed={r.collapsed} onToggle={onTogglePool} />
+        ) : (
+          <TargetRow item={r.item} now={now} open={openTargets.has(r.item.key)} onToggle={onToggleTarget} />
+        )
+      }
+    />
   );
 }
 
@@ -394,50 +368,25 @@ export function TargetsPage() {
                 ))}
               </Group>
             </Chip.Group>
-            <MultiSelect
-              aria-label="Filter by scrape pool"
-              placeholder={filters.pools.length === 0 ? "All scrape pools" : undefined}
-              data={poolNames}
-              value={filters.pools}
-              onChange={(pools) => setFilters({ pools })}
-              searchable
-              clearable
-              w={{ base: "100%", sm: 260 }}
-              maxDropdownHeight={300}
-              limit={200}
-              styles={{ inputField: { minWidth: 40 } }}
-              data-testid="filter-pool"
-            />
-            <TextInput
-              aria-label="Filter by endpoint, labels or error"
+            <PoolFilter pools={poolNames} value={filters.pools} onChange={(pools) => setFilters({ pools })} testId="filter-pool" />
+            <TextFilter
+              label="Filter by endpoint, labels or error"
               placeholder="Filter by endpoint, labels, error"
-              leftSection={<IconSearch size={16} />}
               value={textInput}
-              onChange={(e) => setTextInput(e.currentTarget.value)}
-              style={{ flex: 1, minWidth: 220 }}
-              data-testid="filter-text"
+              onChange={setTextInput}
+              testId="filter-text"
             />
           </Group>
-          <Group justify="space-between" wrap="wrap" gap="xs">
-            <Text size="sm" c="dimmed" data-testid="targets-summary">
-              {shown.length === prepared.length
+          <ListSummary
+            testId="targets-summary"
+            summary={
+              shown.length === prepared.length
                 ? `${prepared.length} targets in ${groups.length} scrape pools`
-                : `${shown.length} of ${prepared.length} targets in ${groups.length} scrape pools`}
-            </Text>
-            <Group gap="xs">
-              <Button variant="default" size="xs" onClick={() => setCollapsed(new Set())} data-testid="expand-all">
-                Expand all
-              </Button>
-              <Button
-                variant="default"
-                size="xs"
-                onClick={() => setCollapsed(new Set(groups.map((g) => g.pool)))}
-                data-testid="collapse-all"
-              >
-                Collapse all
-              </Button>
-            </Group>
-          </Group>
+                : `${shown.length} of ${prepared.length} targets in ${groups.length} scrape pools`
+            }
+            onExpandAll={() => setCollapsed(new Set())}
+            onCollapseAll={() => setCollapsed(new Set(groups.map((g) => g.pool)))}
+          />
           {shown.length === 0 ? (
             <Alert color="gray" title="No target matches the filters" data-testid="targets-no-match">
               <Group gap="sm">
