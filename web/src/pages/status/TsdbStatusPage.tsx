@@ -104,14 +104,7 @@ function CardinalityTable({ spec, rows, total }: { spec: TableSpec; rows: TsdbSt
                     </Anchor>
                     <Progress value={pct} size="sm" mt={4} aria-label={`${formatShare(pct)} ${spec.shareOf}`} />
                   </Table.Td>
-                  <Table.Td ta="right" style={{ verticalAlign: "top" }}>
-                    <Text fw={600} style={{ fontVariantNumeric: "tabular-nums" }}>
-                      {formatNumber(r.value)}
-                    </Text>
-                    <Text size="sm" c="dimmed">
-                      {formatShare(pct)}
-                    </Text>
-                  </Table.Td>
+                  <ShareCell value={r.value} pct={pct} />
                 </Table.Tr>
               );
             })}
@@ -166,14 +159,7 @@ function SeriesPerJob({ total }: { total: number | undefined }) {
                     </Anchor>
                     <Progress value={pct} size="sm" mt={4} color="teal" aria-label={`${formatShare(pct)} of series`} />
                   </Table.Td>
-                  <Table.Td ta="right" style={{ verticalAlign: "top" }}>
-                    <Text fw={600} style={{ fontVariantNumeric: "tabular-nums" }}>
-                      {formatNumber(r.series)}
-                    </Text>
-                    <Text size="sm" c="dimmed">
-                      {formatShare(pct)}
-                    </Text>
-                  </Table.Td>
+                  <ShareCell value={r.series} pct={pct} />
                 </Table.Tr>
               );
             })}
@@ -284,5 +270,19 @@ export function TsdbStatusPage() {
         </SimpleGrid>
       )}
     </Stack>
+  );
+}
+
+/** A table row's count and its share, right-aligned in its own column. */
+function ShareCell({ value, pct }: { value: number; pct: number }) {
+  return (
+    <Table.Td ta="right" style={{ verticalAlign: "top" }}>
+      <Text fw={600} style={{ fontVariantNumeric: "tabular-nums" }}>
+        {formatNumber(value)}
+      </Text>
+      <Text size="sm" c="dimmed">
+        {formatShare(pct)}
+      </Text>
+    </Table.Td>
   );
 }
